@@ -1,0 +1,308 @@
+"""Parameters: parameters/default.yaml merged with parameters/kommuner/<slug>.yaml.
+
+Every model forbids unknown keys, so a misspelt key fails before anything runs, with a Danish
+message that names the file and the key (`ParameterFejl`). Values live in the YAML files, not in
+code: a model field without a default must be given by default.yaml or the municipality's file.
+
+Each analysis has its own section model (`ServicetjekParametre`, ...); add a field there and
+its default to default.yaml.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+
+from .data import reference as ref
+
+TABLE_NAMES = (
+    "borgere",
+    "bevillinger",
+    "betalinger",
+    "opfoelgninger",
+    "vurderinger",
+    "maal",
+    "leverandoerer",
+    "tilbud",
+    "budget",
+    "befolkning",
+)
+TableName = Literal[
+    "borgere",
+    "bevillinger",
+    "betalinger",
+    "opfoelgninger",
+    "vurderinger",
+    "maal",
+    "leverandoerer",
+    "tilbud",
+    "budget",
+    "befolkning",
+]
+
+
+class Model(BaseModel):
+    """Base for all parameter models: unknown keys are errors; instances are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TabelKilde(Model):
+    """Where one canonical table comes from in a municipality's extracts, and how to map it."""
+
+    fil: str = Field(description="Filen i datamappen (.csv, .xlsx eller .parquet).")
+    ark: str | None = Field(None, description="Arket i en Excel-fil (standard: det første).")
+    kolonner: dict[str, str] = Field(
+        default_factory=dict,
+        description="Kanonisk kolonnenavn -> kolonnenavn i udtrækket (kun dem, der afviger).",
+    )
+    koder: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="Kanonisk kolonne -> {kode i udtrækket: kanonisk værdi}.",
+    )
+    separator: str | None = Field(None, description="CSV-separator (standard: find selv).")
+    encoding: str | None = Field(None, description="Tegnsæt (standard: UTF-8 eller Windows-1252).")
+    datoformat: str | None = Field(None, description="Fast datoformat, fx %d-%m-%Y.")
+
+
+class DataKilder(Model):
+    """Where a municipality's extracts are."""
+
+    mappe: str = Field(description="Datamappen; relativ til projektmappen. {kommune} udfyldes.")
+    tabeller: dict[TableName, TabelKilde]
+
+
+class Pejlemaerke(Model):
+    """A politically chosen indicator with a target value."""
+
+    navn: str
+    noegletal: str = Field(description="Navnet på nøgletallet (se socialanalyse.noegletal).")
+    maal: float
+    retning: Literal["over", "under"] = Field(
+        description="'over': målet er nået, når nøgletallet er mindst målet; 'under': højst."
+    )
+
+
+class ServicetjekParametre(Model):
+    """Thresholds for the case-review screening rules (issue: servicetjek)."""
+
+
+class ProgressionParametre(Model):
+    """Settings for effect and progression measurement (issue: progression)."""
+
+
+class BusinesscaseParametre(Model):
+    """Settings for business cases (issue: business cases)."""
+
+
+class BudgetParametre(Model):
+    """Settings for the budget forecast and deviations (issue: budget)."""
+
+
+class NoegletalParametre(Model):
+    """Settings for key figures and benchmark (issue: nøgletal)."""
+
+
+class Parametre(Model):
+    """All parameters of one municipality: default.yaml with the municipality's overrides."""
+
+    kommune: str = Field(description="Kommunens slug, fx 'furesoe' (se kommuner.csv).")
+    navn: str = Field(description="Kommunens navn, som det vises i rapporterne.")
+    data: DataKilder
+    diskretion: int = Field(ge=1, description="Antal borgere, under hvilket tal diskretioneres.")
+    prisindeks: float = Field(ge=-0.5, le=1, description="Årlig pris- og lønregulering (andel).")
+    sammenligningskommuner: list[str]
+    servicetjek: ServicetjekParametre
+    progression: ProgressionParametre
+    businesscase: BusinesscaseParametre
+    budget: BudgetParametre
+    noegletal: NoegletalParametre
+    pejlemaerker: list[Pejlemaerke]
+
+    _root: Path = PrivateAttr(default=Path("."))
+    _files: tuple[Path, ...] = PrivateAttr(default=())
+
+    @field_validator("kommune", "sammenligningskommuner")
+    @classmethod
+    def _known_slug(cls, value: str | list[str]) -> str | list[str]:
+        for slug in [value] if isinstance(value, str) else value:
+            if slug not in ref.kendte_kommuner():
+                raise ValueError(_unknown_kommune_text(slug))
+        return value
+
+    @property
+    def root(self) -> Path:
+        """The project folder the relative paths are resolved against."""
+        return self._root
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """The parameter files merged into these parameters (default first)."""
+        return self._files
+
+    @property
+    def data_dir(self) -> Path:
+        """The folder holding this municipality's extracts."""
+        path = Path(self.data.mappe.format(kommune=self.kommune))
+        return path if path.is_absolute() else self._root / path
+
+
+class ParameterFejl(ValueError):
+    """Parameters that cannot be used; the message is Danish and names file and key."""
+
+
+def _unknown_kommune_text(slug: str) -> str:
+    close = difflib.get_close_matches(slug, sorted(ref.kendte_kommuner()), n=3)
+    hint = f" Mente du {' eller '.join(repr(c) for c in close)}?" if close else ""
+    return (
+        f"ukendt kommune {slug!r}: brug en af de 98 kommuners slugs fra kommuner.csv "
+        f"(fx 'koebenhavn') eller 'eksempelkommune'.{hint}"
+    )
+
+
+def project_root() -> Path:
+    """The project folder: $SOCIALANALYSE_HOME, else the nearest folder upwards holding
+    parameters/default.yaml (from the working directory, then from this package)."""
+    env = os.environ.get("SOCIALANALYSE_HOME")
+    if env:
+        return Path(env).resolve()
+    for start in (Path.cwd().resolve(), Path(__file__).resolve().parent):
+        for folder in (start, *start.parents):
+            if (folder / "parameters" / "default.yaml").is_file():
+                return folder
+    raise ParameterFejl(
+        "Kan ikke finde projektmappen med parameters/default.yaml. Kør fra projektmappen "
+        "eller sæt miljøvariablen SOCIALANALYSE_HOME til den."
+    )
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ParameterFejl(f"Parameterfilen {path} findes ikke.") from None
+    try:
+        content = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (linje {mark.line + 1}, kolonne {mark.column + 1})" if mark else ""
+        raise ParameterFejl(f"Parameterfilen {path} er ikke gyldig YAML{where}: {exc}") from None
+    if not isinstance(content, dict):
+        raise ParameterFejl(f"Parameterfilen {path} skal indeholde nøgler og værdier.")
+    return content
+
+
+def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Deep-merge two parameter dicts: mappings merge key by key, anything else is replaced."""
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _has_path(content: dict[str, Any], loc: tuple) -> bool:
+    node: Any = content
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            return False
+    return True
+
+
+_MESSAGES = {
+    "extra_forbidden": "ukendt nøgle (stavefejl?)",
+    "missing": "mangler",
+    "int_parsing": "skal være et heltal",
+    "int_from_float": "skal være et heltal",
+    "float_parsing": "skal være et tal",
+    "bool_parsing": "skal være true eller false",
+    "string_type": "skal være tekst",
+    "dict_type": "skal være en gruppe af nøgler",
+    "list_type": "skal være en liste",
+}
+
+
+def _danish(error: dict[str, Any]) -> str:
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    if kind in ("greater_than_equal", "greater_than"):
+        text = f"skal være mindst {ctx.get('ge', ctx.get('gt'))}"
+    elif kind in ("less_than_equal", "less_than"):
+        text = f"må højst være {ctx.get('le', ctx.get('lt'))}"
+    elif kind in ("literal_error", "enum"):
+        text = f"skal være en af {ctx.get('expected')}"
+    elif kind == "value_error":
+        text = str(ctx.get("error", error["msg"]))
+    else:
+        text = _MESSAGES.get(kind, error["msg"])
+    if kind not in ("missing", "extra_forbidden") and "input" in error:
+        text += f" (fik {error['input']!r})"
+    return text
+
+
+def _explain(exc: ValidationError, sources: list[tuple[Path, dict[str, Any]]]) -> ParameterFejl:
+    lines = []
+    for error in exc.errors():
+        loc = tuple(error["loc"])
+        key = ".".join(str(p) for p in loc) or "(hele filen)"
+        # Name the last file that holds the key; a missing key belongs to the municipality's.
+        path = next((p for p, c in reversed(sources) if _has_path(c, loc)), sources[-1][0])
+        lines.append(f"  - {path}: nøglen '{key}' {_danish(error)}")
+    return ParameterFejl("Fejl i parametrene:\n" + "\n".join(lines))
+
+
+def parameters_dir(root: Path | None = None) -> Path:
+    """The folder holding default.yaml, kommuner/ and business_cases/."""
+    return (root or project_root()) / "parameters"
+
+
+def load_parameters(
+    kommune: str, *, root: Path | None = None, parameters_folder: Path | None = None
+) -> Parametre:
+    """Load and validate the parameters of one municipality (default.yaml + kommuner/<slug>.yaml).
+
+    Raises ParameterFejl (Danish, naming file and key) for an unknown municipality, a missing
+    file, invalid YAML, an unknown key, a wrong type or a value out of range.
+    """
+    root = (root or project_root()).resolve()
+    folder = parameters_folder or parameters_dir(root)
+    if kommune not in ref.kendte_kommuner():
+        raise ParameterFejl(f"Parametrene kan ikke indlæses: {_unknown_kommune_text(kommune)}")
+    default_path = folder / "default.yaml"
+    own_path = folder / "kommuner" / f"{kommune}.yaml"
+    if not own_path.is_file():
+        raise ParameterFejl(
+            f"Der er ingen parameterfil for {kommune}: opret {own_path} (kopiér "
+            f"{folder / 'kommuner' / 'eksempelkommune.yaml'} og ret stier og kolonner)."
+        )
+    sources = [(default_path, _read_yaml(default_path)), (own_path, _read_yaml(own_path))]
+    merged = merge(sources[0][1], sources[1][1])
+    if merged.get("kommune", kommune) != kommune:
+        raise ParameterFejl(
+            f"{own_path}: nøglen 'kommune' er {merged['kommune']!r}, men filen hedder {kommune}."
+        )
+    merged["kommune"] = kommune
+    try:
+        params = Parametre.model_validate(merged)
+    except ValidationError as exc:
+        raise _explain(exc, sources) from None
+    params._root = root
+    params._files = (default_path, own_path)
+    return params
+
+
+def available_kommuner(root: Path | None = None) -> list[str]:
+    """Slugs that have a parameters file, sorted."""
+    folder = parameters_dir(root) / "kommuner"
+    return sorted(p.stem for p in folder.glob("*.yaml"))

@@ -1,0 +1,437 @@
+"""The data contract: the canonical tables every analysis reads.
+
+One declarative spec per table (`TABLES`) is the single source for the pandera schemas
+(`schema(name)`), the loader's parsing (which columns are dates, numbers, flags) and the
+documentation in data/README.md (`tests/test_contract.py` keeps them in step).
+
+Units (used by `socialanalyse.data.derived.annual_cost`):
+- `enhed` is the unit of `enhedspris`: doegn (a day), time (an hour) or maaned (a month).
+- `omfang` is units per week for doegn and time (7 = every day), units per month for maaned.
+- `tillaeg` is an additional amount in kr per month (særtakst, tillægsydelse), 0 if none.
+- `betalinger.periode` is the first day of the month paid for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+import pandera.pandas as pa
+
+from . import reference as ref
+
+Kind = Literal["str", "int", "float", "date", "bool"]
+
+
+@dataclass(frozen=True)
+class Col:
+    """One canonical column: its name, kind, constraints and a Danish description."""
+
+    name: str
+    kind: Kind
+    beskrivelse: str
+    required: bool = True  # must be present in the extract (after mapping)
+    nullable: bool = False  # may hold empty cells
+    allowed: tuple | None = None
+    ge: float | None = None
+    le: float | None = None
+    regex: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """A canonical table: its columns, primary key and Danish description."""
+
+    name: str
+    beskrivelse: str
+    columns: tuple[Col, ...]
+    key: tuple[str, ...] = ()
+    foreign_keys: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def col(self, name: str) -> Col:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+def _paragraf_values() -> tuple[str, ...]:
+    return tuple(ref.paragraffer()["paragraf"])
+
+
+def _tema_values() -> tuple[str, ...]:
+    return tuple(dict.fromkeys(ref.vum_temaer()["tema"]))
+
+
+FUNKTION_REGEX = r"^\d\.\d{2}\.\d{2}$"
+ALDERSGRUPPE_REGEX = r"^(\d{1,3}-\d{1,3}|\d{1,3}\+)$"
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "borgere",
+            "En borger (pseudonymiseret) med støtte fra det specialiserede socialområde.",
+            (
+                Col("borger_id", "str", "Pseudonym for borgeren (aldrig CPR-nummer)."),
+                Col("foedselsaar", "int", "Fødselsår.", ge=1900, le=2100),
+                Col("koen", "str", "Køn: K eller M.", allowed=ref.KOEN),
+                Col("maalgruppe", "str", "Målgruppe.", allowed=ref.MAALGRUPPER),
+            ),
+            key=("borger_id",),
+        ),
+        Table(
+            "leverandoerer",
+            "En leverandør af tilbud: egen drift, anden kommune, region, privat eller selvejende.",
+            (
+                Col("leverandoer_id", "str", "Leverandørens id."),
+                Col("navn", "str", "Leverandørens navn."),
+                Col("leverandoertype", "str", "Type af leverandør.", allowed=ref.LEVERANDOERTYPER),
+                Col(
+                    "standardkontrakt",
+                    "bool",
+                    "Om køb sker på kommunens standardkontrakt (ja/nej).",
+                ),
+            ),
+            key=("leverandoer_id",),
+        ),
+        Table(
+            "tilbud",
+            "Et tilbud i kommunens egen drift med et antal pladser.",
+            (
+                Col("tilbud_id", "str", "Tilbuddets id."),
+                Col("leverandoer_id", "str", "Leverandøren, der driver tilbuddet."),
+                Col("navn", "str", "Tilbuddets navn."),
+                Col("paragraf", "str", "Paragraf, tilbuddet leverer efter.", allowed=None),
+                Col("pladser", "int", "Antal pladser (normeret kapacitet).", ge=0),
+            ),
+            key=("tilbud_id",),
+            foreign_keys={"leverandoer_id": ("leverandoerer", "leverandoer_id")},
+        ),
+        Table(
+            "bevillinger",
+            "En bevilling: én ydelse til én borger i en periode.",
+            (
+                Col("bevilling_id", "str", "Bevillingens id."),
+                Col("borger_id", "str", "Borgeren, der har bevillingen."),
+                Col("paragraf", "str", "Lovgrundlag, fx §85 eller §107 (se paragrafkataloget)."),
+                Col("leverandoer_id", "str", "Leverandøren, der leverer ydelsen."),
+                Col(
+                    "tilbud_id",
+                    "str",
+                    "Tilbud i egen drift, hvis ydelsen leveres der (ellers tom).",
+                    required=False,
+                    nullable=True,
+                ),
+                Col("afdeling", "str", "Afdelingen/udvalget, der har bevilget og betaler."),
+                Col("startdato", "date", "Første dag med ydelsen."),
+                Col("slutdato", "date", "Sidste dag med ydelsen (tom = løbende).", nullable=True),
+                Col(
+                    "forventet_slutdato",
+                    "date",
+                    "Forventet slutdato for tidsbegrænsede ydelser (fx §107).",
+                    required=False,
+                    nullable=True,
+                ),
+                Col("enhed", "str", "Enhed for prisen: doegn, time eller maaned.", allowed=ref.ENHEDER),
+                Col("enhedspris", "float", "Pris pr. enhed i kr. ved bevillingens start.", ge=0),
+                Col(
+                    "omfang",
+                    "float",
+                    "Antal enheder pr. uge (doegn, time) eller pr. måned (maaned).",
+                    ge=0,
+                ),
+                Col(
+                    "tillaeg",
+                    "float",
+                    "Tillæg i kr. pr. måned (særtakst, tillægsydelser), 0 hvis intet.",
+                    required=False,
+                    ge=0,
+                ),
+            ),
+            key=("bevilling_id",),
+            foreign_keys={
+                "borger_id": ("borgere", "borger_id"),
+                "leverandoer_id": ("leverandoerer", "leverandoer_id"),
+                "tilbud_id": ("tilbud", "tilbud_id"),
+            },
+        ),
+        Table(
+            "betalinger",
+            "En betalingslinje: et beløb betalt for en bevilling for en måned.",
+            (
+                Col("bevilling_id", "str", "Bevillingen, der betales for."),
+                Col("leverandoer_id", "str", "Leverandøren, der modtager betalingen."),
+                Col("periode", "date", "Måneden, der betales for (første dag i måneden)."),
+                Col("beloeb", "float", "Beløb i kr. (negativt ved kreditering)."),
+                Col(
+                    "funktion",
+                    "str",
+                    "Funktion i den kommunale kontoplan, fx 5.38.50.",
+                    regex=FUNKTION_REGEX,
+                ),
+            ),
+            foreign_keys={
+                "bevilling_id": ("bevillinger", "bevilling_id"),
+                "leverandoer_id": ("leverandoerer", "leverandoer_id"),
+            },
+        ),
+        Table(
+            "opfoelgninger",
+            "En gennemført opfølgning på en bevilling.",
+            (
+                Col("bevilling_id", "str", "Bevillingen, der er fulgt op på."),
+                Col("dato", "date", "Dato for opfølgningen."),
+                Col(
+                    "type",
+                    "str",
+                    "opfølgning, revisitation eller genforhandling (af pris med leverandøren).",
+                    allowed=ref.OPFOELGNINGSTYPER,
+                ),
+                Col(
+                    "resultat",
+                    "str",
+                    "uændret, justeret eller ophørt.",
+                    allowed=ref.OPFOELGNINGSRESULTATER,
+                ),
+            ),
+            foreign_keys={"bevilling_id": ("bevillinger", "bevilling_id")},
+        ),
+        Table(
+            "vurderinger",
+            "Ét tema vurderet ved én udredning (VUM 2.0 eller ICS).",
+            (
+                Col("borger_id", "str", "Den vurderede borger."),
+                Col("dato", "date", "Dato for vurderingen."),
+                Col("metode", "str", "VUM2 eller ICS.", allowed=ref.VURDERINGSMETODER),
+                Col("tema", "str", "Tema, fx Egenomsorg (se VUM-temaerne)."),
+                Col(
+                    "niveau",
+                    "int",
+                    "Funktionsniveau 0-4: 0 ingen, 1 let, 2 moderat, 3 svært, 4 fuldstændigt "
+                    "nedsat.",
+                    ge=0,
+                    le=4,
+                ),
+            ),
+            key=("borger_id", "dato", "tema"),
+            foreign_keys={"borger_id": ("borgere", "borger_id")},
+        ),
+        Table(
+            "maal",
+            "Et mål i borgerens handleplan.",
+            (
+                Col("borger_id", "str", "Borgeren, målet gælder."),
+                Col("maal_id", "str", "Målets id."),
+                Col("tema", "str", "Tema, målet handler om."),
+                Col("maaltype", "str", "Udvikle, Fastholde eller Begrænse tab.", allowed=ref.MAALTYPER),
+                Col("startdato", "date", "Hvornår målet blev sat."),
+                Col("frist", "date", "Frist for målet."),
+                Col(
+                    "status",
+                    "str",
+                    "igangværende, opnået, delvist opnået eller ikke opnået.",
+                    allowed=ref.MAALSTATUS,
+                ),
+            ),
+            key=("maal_id",),
+            foreign_keys={"borger_id": ("borgere", "borger_id")},
+        ),
+        Table(
+            "budget",
+            "En budgetlinje for et år: pr. paragraf eller pr. målgruppe.",
+            (
+                Col("aar", "int", "Budgetår.", ge=2000, le=2100),
+                Col("paragraf", "str", "Paragraf (tom hvis linjen er pr. målgruppe).", nullable=True),
+                Col(
+                    "maalgruppe",
+                    "str",
+                    "Målgruppe (tom hvis linjen er pr. paragraf).",
+                    required=False,
+                    nullable=True,
+                    allowed=ref.MAALGRUPPER,
+                ),
+                Col("beloeb", "float", "Budgetbeløb i kr."),
+                Col(
+                    "forudsat_antal",
+                    "float",
+                    "Forudsat antal helårspersoner.",
+                    required=False,
+                    nullable=True,
+                    ge=0,
+                ),
+                Col(
+                    "forudsat_enhedspris",
+                    "float",
+                    "Forudsat gennemsnitlig årlig udgift pr. helårsperson i kr.",
+                    required=False,
+                    nullable=True,
+                    ge=0,
+                ),
+            ),
+            key=("aar", "paragraf", "maalgruppe"),
+        ),
+        Table(
+            "befolkning",
+            "Antal indbyggere i kommunen pr. aldersgruppe og år.",
+            (
+                Col("aar", "int", "År.", ge=1900, le=2100),
+                Col(
+                    "aldersgruppe",
+                    "str",
+                    "Aldersgruppe som 18-24 eller 65+.",
+                    regex=ALDERSGRUPPE_REGEX,
+                ),
+                Col("antal", "int", "Antal indbyggere.", ge=0),
+            ),
+            key=("aar", "aldersgruppe"),
+        ),
+    )
+}
+
+# Columns whose allowed values come from the reference catalogues.
+_PARAGRAF_COLUMNS = {("bevillinger", "paragraf"), ("tilbud", "paragraf"), ("budget", "paragraf")}
+_TEMA_COLUMNS = {("vurderinger", "tema"), ("maal", "tema")}
+
+_DTYPES = {"str": str, "int": "int64", "float": "float64", "date": "datetime64[ns]", "bool": bool}
+
+
+def allowed_values(table: str, column: str) -> tuple | None:
+    """The allowed values of a column, including the catalogue-backed ones (paragraf, tema)."""
+    if (table, column) in _PARAGRAF_COLUMNS:
+        return _paragraf_values()
+    if (table, column) in _TEMA_COLUMNS:
+        return _tema_values()
+    return TABLES[table].col(column).allowed
+
+
+def _checks(table: str, c: Col) -> list[pa.Check]:
+    checks: list[pa.Check] = []
+    allowed = allowed_values(table, c.name)
+    if allowed is not None:
+        checks.append(pa.Check.isin(list(allowed)))
+    if c.ge is not None:
+        checks.append(pa.Check.ge(c.ge))
+    if c.le is not None:
+        checks.append(pa.Check.le(c.le))
+    if c.regex is not None:
+        checks.append(pa.Check.str_matches(c.regex))
+    return checks
+
+
+def schema(name: str) -> pa.DataFrameSchema:
+    """The pandera schema of one canonical table (columns, types, allowed values, key)."""
+    t = TABLES[name]
+    columns = {
+        c.name: pa.Column(
+            _DTYPES[c.kind],
+            checks=_checks(name, c),
+            nullable=c.nullable,
+            required=c.required,
+            coerce=True,
+        )
+        for c in t.columns
+    }
+    return pa.DataFrameSchema(
+        columns,
+        unique=list(t.key) if t.key else None,
+        strict=False,
+        name=name,
+        report_duplicates="all",
+    )
+
+
+_OPTIONAL_DEFAULTS = {("bevillinger", "tillaeg"): 0.0}
+
+
+def conform(name: str, df: pd.DataFrame) -> pd.DataFrame:
+    """Add missing optional columns (empty, or their default) and put canonical columns first.
+
+    After loading, every canonical column exists, so analyses never test for optional ones.
+    Returns a new frame; extra columns are kept after the canonical ones.
+    """
+    t = TABLES[name]
+    out = df.copy()
+    for c in t.columns:
+        if c.name not in out.columns and not c.required:
+            default = _OPTIONAL_DEFAULTS.get((name, c.name))
+            if default is not None:
+                out[c.name] = default
+            elif c.kind == "date":
+                out[c.name] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
+            elif c.kind == "float":
+                out[c.name] = pd.Series(float("nan"), index=out.index, dtype="float64")
+            else:
+                out[c.name] = pd.Series(None, index=out.index, dtype="str")
+    canonical = [c for c in t.names if c in out.columns]
+    return out[canonical + [c for c in out.columns if c not in canonical]]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation problem, located as precisely as possible (row is 0-based in the table)."""
+
+    table: str
+    column: str | None
+    row: int | None
+    value: object
+    message: str
+
+
+def cross_table_problems(tables: dict[str, pd.DataFrame]) -> list[Problem]:
+    """Rules spanning columns or tables: foreign keys, end not before start, budget lines.
+
+    `tables` holds canonical tables by name (missing optional tables are skipped).
+    """
+    problems: list[Problem] = []
+    for name, t in TABLES.items():
+        df = tables.get(name)
+        if df is None:
+            continue
+        for col, (other, other_col) in t.foreign_keys.items():
+            if col not in df.columns or other not in tables:
+                continue
+            known = set(tables[other][other_col].dropna())
+            values = df[col]
+            bad = values.notna() & ~values.isin(known)
+            for row in df.index[bad.to_numpy()]:
+                problems.append(
+                    Problem(
+                        name,
+                        col,
+                        int(row),
+                        values.at[row],
+                        f"{values.at[row]!r} findes ikke i tabellen {other} ({other_col})",
+                    )
+                )
+    bev = tables.get("bevillinger")
+    if bev is not None:
+        for end in ("slutdato", "forventet_slutdato"):
+            if end not in bev.columns:
+                continue
+            bad = bev[end].notna() & (bev[end] < bev["startdato"])
+            for row in bev.index[bad.to_numpy()]:
+                problems.append(
+                    Problem(
+                        "bevillinger",
+                        end,
+                        int(row),
+                        bev.at[row, end],
+                        f"{end} ligger før startdato ({bev.at[row, 'startdato']:%d.%m.%Y})",
+                    )
+                )
+    maal = tables.get("maal")
+    if maal is not None:
+        bad = maal["frist"] < maal["startdato"]
+        for row in maal.index[bad.to_numpy()]:
+            problems.append(Problem("maal", "frist", int(row), maal.at[row, "frist"],
+                                    "frist ligger før startdato"))
+    budget = tables.get("budget")
+    if budget is not None:
+        both = budget["paragraf"].notna() == budget["maalgruppe"].notna()
+        for row in budget.index[both.to_numpy()]:
+            problems.append(Problem("budget", "paragraf", int(row), budget.at[row, "paragraf"],
+                                    "en budgetlinje skal have enten paragraf eller målgruppe"))
+    return problems

@@ -1,0 +1,74 @@
+"""Small derived quantities over canonical tables that several analyses share.
+
+Units are those of the data contract (see socialanalyse.data.contract): `omfang` is units per
+week for doegn and time, per month for maaned; `tillaeg` is kr per month.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+DAYS_PER_YEAR = 365.25
+WEEKS_PER_YEAR = DAYS_PER_YEAR / 7
+
+
+def annual_cost(bevillinger: pd.DataFrame) -> pd.Series:
+    """Yearly cost of each grant at its granted price and volume, in kr (before indexation).
+
+    doegn/time: enhedspris × omfang × 52.18 weeks; maaned: enhedspris × omfang × 12;
+    plus tillaeg × 12. E.g. a §107 place at 2,500 kr a day, 7 days a week: 913,125 kr.
+    """
+    units_per_year = np.where(
+        bevillinger["enhed"].eq("maaned"), 12.0, WEEKS_PER_YEAR
+    ) * bevillinger["omfang"].to_numpy(dtype=float)
+    tillaeg = bevillinger["tillaeg"].fillna(0).to_numpy(dtype=float) * 12
+    return pd.Series(
+        bevillinger["enhedspris"].to_numpy(dtype=float) * units_per_year + tillaeg,
+        index=bevillinger.index,
+        name="aarlig_udgift",
+    )
+
+
+def is_active(bevillinger: pd.DataFrame, on: pd.Timestamp | str) -> pd.Series:
+    """True for grants running on the given day (started, and open or ending on/after it)."""
+    day = pd.Timestamp(on)
+    end = bevillinger["slutdato"]
+    return (bevillinger["startdato"] <= day) & (end.isna() | (end >= day))
+
+
+def days_in_period(
+    bevillinger: pd.DataFrame, start: pd.Timestamp | str, end: pd.Timestamp | str
+) -> pd.Series:
+    """Days each grant was active within [start, end] (both inclusive); open grants run on."""
+    first, last = pd.Timestamp(start), pd.Timestamp(end)
+    s = bevillinger["startdato"].clip(lower=first)
+    e = bevillinger["slutdato"].fillna(last).clip(upper=last)
+    return ((e - s).dt.days + 1).clip(lower=0).rename("dage")
+
+
+def helaarspersoner(bevillinger: pd.DataFrame, year: int) -> pd.Series:
+    """Full-year equivalents per grant in a calendar year: active days / days in the year."""
+    start, end = pd.Timestamp(year, 1, 1), pd.Timestamp(year, 12, 31)
+    days_in_year = (end - start).days + 1
+    return (days_in_period(bevillinger, start, end) / days_in_year).rename("helaarspersoner")
+
+
+def level_at(
+    vurderinger: pd.DataFrame, borger_ids: pd.Series, on: pd.Series, tema: str | None = None
+) -> pd.Series:
+    """Average VUM level of each citizen at the latest assessment on or before a date.
+
+    `borger_ids` and `on` are aligned Series (e.g. bevillinger.borger_id and .startdato); the
+    result has their index. NaN where no assessment precedes the date. With `tema`, only that
+    theme counts; otherwise the mean over themes of the assessment.
+    """
+    v = vurderinger if tema is None else vurderinger[vurderinger["tema"] == tema]
+    per_assessment = (
+        v.groupby(["borger_id", "dato"], as_index=False)["niveau"].mean().sort_values("dato")
+    )
+    left = pd.DataFrame({"borger_id": borger_ids.to_numpy(), "dato": on.to_numpy(), "_i": borger_ids.index})
+    left = left.sort_values("dato")
+    per_assessment["dato"] = per_assessment["dato"].astype(left["dato"].dtype)
+    merged = pd.merge_asof(left, per_assessment, on="dato", by="borger_id", direction="backward")
+    return merged.set_index("_i")["niveau"].reindex(borger_ids.index).rename("niveau")

@@ -1,0 +1,144 @@
+"""The validated set of canonical tables that every analysis receives (`Data`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pandera.errors as pe
+
+from .contract import TABLES, Problem, conform, cross_table_problems, schema
+
+MAX_PROBLEMS = 50  # reported per file; more are summarised as a count
+
+
+class DataFejl(ValueError):
+    """Data that cannot be used. The message is Danish and names file, row and column."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None):
+        super().__init__(message)
+        self.problems = problems or []
+
+
+def empty_table(name: str) -> pd.DataFrame:
+    """An empty canonical table with the right columns and types."""
+    dtypes = {"str": "str", "int": "int64", "float": "float64", "date": "datetime64[ns]",
+              "bool": bool}
+    return pd.DataFrame(
+        {c.name: pd.Series(dtype=dtypes[c.kind]) for c in TABLES[name].columns}
+    )
+
+
+def schema_problems(name: str, df: pd.DataFrame) -> list[Problem]:
+    """All schema problems of one canonical table (types, allowed values, ranges, key)."""
+    try:
+        schema(name).validate(df, lazy=True)
+    except pe.SchemaErrors as exc:
+        problems = []
+        for case in exc.failure_cases.itertuples(index=False):
+            column = case.column if isinstance(case.column, str) else None
+            row = None if pd.isna(case.index) else int(case.index)
+            problems.append(Problem(name, column, row, case.failure_case, _describe(name, case)))
+        return problems
+    return []
+
+
+def _describe(table: str, case) -> str:
+    check = str(case.check)
+    column = case.column if isinstance(case.column, str) else None
+    if check.startswith("isin"):
+        from .contract import allowed_values
+
+        allowed = allowed_values(table, column) or ()
+        shown = ", ".join(map(str, allowed[:12])) + (" …" if len(allowed) > 12 else "")
+        return f"ukendt værdi {case.failure_case!r}; tilladt er {shown}"
+    if check.startswith("greater_than_or_equal_to"):
+        return f"værdien {case.failure_case!r} er for lille (mindst {check.split('(')[1][:-1]})"
+    if check.startswith("less_than_or_equal_to"):
+        return f"værdien {case.failure_case!r} er for stor (højst {check.split('(')[1][:-1]})"
+    if check.startswith("str_matches"):
+        return f"værdien {case.failure_case!r} har ikke den rigtige form"
+    if check == "not_nullable":
+        return "feltet er tomt, men skal udfyldes"
+    if check == "column_in_dataframe":
+        return f"kolonnen {case.failure_case!r} mangler"
+    if "unique" in check or "duplicates" in check:
+        key = ", ".join(TABLES[table].key)
+        return f"dubleret nøgle ({key}): {case.failure_case!r} forekommer mere end én gang"
+    if check.startswith("dtype") or check.startswith("coerce"):
+        return f"værdien {case.failure_case!r} har forkert type ({check})"
+    return f"{check}: {case.failure_case!r}"
+
+
+@dataclass(frozen=True)
+class Data:
+    """The canonical tables of one municipality, validated, plus where they came from."""
+
+    kommune: str
+    borgere: pd.DataFrame
+    bevillinger: pd.DataFrame
+    betalinger: pd.DataFrame
+    opfoelgninger: pd.DataFrame
+    vurderinger: pd.DataFrame
+    maal: pd.DataFrame
+    leverandoerer: pd.DataFrame
+    tilbud: pd.DataFrame
+    budget: pd.DataFrame
+    befolkning: pd.DataFrame
+    advarsler: tuple[str, ...] = ()
+    kilder: dict[str, Path] = field(default_factory=dict)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The canonical tables by name."""
+        return {name: getattr(self, name) for name in TABLES}
+
+    @classmethod
+    def from_tables(
+        cls,
+        tables: dict[str, pd.DataFrame],
+        kommune: str = "eksempelkommune",
+        advarsler: tuple[str, ...] = (),
+        kilder: dict[str, Path] | None = None,
+    ) -> Data:
+        """Conform and validate in-memory canonical tables (missing tables become empty).
+
+        Raises DataFejl listing every problem (table, row, column) when validation fails.
+        """
+        unknown = set(tables) - set(TABLES)
+        if unknown:
+            raise DataFejl(f"Ukendte tabeller: {', '.join(sorted(unknown))}")
+        full = {
+            name: conform(name, tables[name]) if name in tables else empty_table(name)
+            for name in TABLES
+        }
+        problems = [p for name, df in full.items() for p in schema_problems(name, df)]
+        if not problems:
+            problems = cross_table_problems(full)
+        if problems:
+            raise DataFejl(format_problems(problems), problems)
+        validated = {name: schema(name).validate(df) for name, df in full.items()}
+        return cls(kommune=kommune, advarsler=tuple(advarsler), kilder=dict(kilder or {}),
+                   **validated)
+
+
+def format_problems(
+    problems: list[Problem], files: dict[str, Path] | None = None, limit: int = MAX_PROBLEMS
+) -> str:
+    """A Danish, readable list of problems: 'fil, række N, kolonne K: what is wrong'.
+
+    Rows are shown 1-based as a spreadsheet user counts data rows (header not counted).
+    """
+    files = files or {}
+    lines = []
+    for p in problems[:limit]:
+        where = [str(files.get(p.table, f"tabellen {p.table}"))]
+        if p.row is not None:
+            where.append(f"række {p.row + 1}")
+        if p.column:
+            where.append(f"kolonne '{p.column}'")
+        lines.append(f"  - {', '.join(where)}: {p.message}")
+    more = len(problems) - limit
+    if more > 0:
+        lines.append(f"  … og {more} problemer mere.")
+    return f"Data kan ikke bruges ({len(problems)} problemer):\n" + "\n".join(lines)

@@ -1,0 +1,51 @@
+"""Danish number and date formatting for everything a person reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pandas as pd
+
+MAANEDER = (
+    "januar", "februar", "marts", "april", "maj", "juni",
+    "juli", "august", "september", "oktober", "november", "december",
+)
+
+
+def tal(x: float | int | None, decimaler: int = 0) -> str:
+    """1234567.891 -> '1.234.568' (decimaler=0) or '1.234.567,89' (decimaler=2); None -> '–'."""
+    if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA:
+        return "–"
+    text = f"{x:,.{decimaler}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def kr(x: float | None, decimaler: int = 0) -> str:
+    """1234567 -> '1.234.567 kr.'"""
+    return "–" if tal(x) == "–" else f"{tal(x, decimaler)} kr."
+
+
+def mio_kr(x: float | None, decimaler: int = 1) -> str:
+    """13_800_000 -> '13,8 mio. kr.'"""
+    return "–" if tal(x) == "–" else f"{tal(x / 1e6, decimaler)} mio. kr."
+
+
+def pct(andel: float | None, decimaler: int = 1) -> str:
+    """A share as a Danish percentage: 0.125 -> '12,5 %'."""
+    return "–" if tal(andel) == "–" else f"{tal(andel * 100, decimaler)} %"
+
+
+def dato(d: dt.date | pd.Timestamp | None) -> str:
+    """31.12.2025"""
+    return "–" if d is None or pd.isna(d) else f"{d:%d.%m.%Y}"
+
+
+def dato_lang(d: dt.date | pd.Timestamp | None) -> str:
+    """31. december 2025"""
+    return "–" if d is None or pd.isna(d) else f"{d.day}. {MAANEDER[d.month - 1]} {d.year}"
+
+
+def maaned(d: dt.date | pd.Timestamp | None) -> str:
+    """december 2025"""
+    return "–" if d is None or pd.isna(d) else f"{MAANEDER[d.month - 1]} {d.year}"
