@@ -1,0 +1,58 @@
+"""The command line: `socialanalyse run …` and `socialanalyse sample …` (messages in Danish)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _sample(args: argparse.Namespace) -> int:
+    from .data import synthetic
+
+    synthetic.write_sample(args.kommune, args.indbyggere, args.seed, Path(args.out))
+    print(f"Eksempeldata for {args.kommune} er skrevet til {args.out}")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from . import run
+
+    return run.main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="socialanalyse",
+        description="Analytiske arbejdsbøger for det specialiserede socialområde.",
+    )
+    sub = parser.add_subparsers(dest="kommando", required=True)
+
+    sample = sub.add_parser("sample", help="skriv en syntetisk kommunes udtræk (eksempeldata)")
+    sample.add_argument("--kommune", default="eksempelkommune")
+    sample.add_argument("--indbyggere", type=int, default=45_000)
+    sample.add_argument("--seed", type=int, default=1)
+    sample.add_argument("--out", default="data/eksempelkommune")
+    sample.set_defaults(func=_sample)
+
+    run = sub.add_parser("run", help="kør notebooks for en eller flere kommuner")
+    run.add_argument("--kommune", action="append", default=[], help="kommunens slug (kan gentages)")
+    run.add_argument("--all", action="store_true", help="alle kommuner med en parameterfil")
+    run.add_argument("--notebook", action="append", default=[], help="kun denne notebook")
+    run.add_argument("--publikum", choices=("intern", "byraad"), default="intern")
+    run.add_argument("--workers", type=int, default=None)
+    run.add_argument("--executor", choices=("local", "dask"), default="local")
+    run.add_argument("--scheduler", default=None, help="adresse på en Dask-scheduler")
+    run.add_argument("--out", default=None, help="outputmappe (standard: output/)")
+    run.set_defaults(func=_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `socialanalyse` command."""
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
