@@ -72,3 +72,63 @@ def level_at(
     per_assessment["dato"] = per_assessment["dato"].astype(left["dato"].dtype)
     merged = pd.merge_asof(left, per_assessment, on="dato", by="borger_id", direction="backward")
     return merged.set_index("_i")["niveau"].reindex(borger_ids.index).rename("niveau")
+
+
+def index_factor(start: pd.Series, periode: pd.Series, prisindeks: float) -> pd.Series:
+    """Price regulation since the grant started: (1 + prisindeks) ** (year(periode) - year(start)).
+
+    A grant's `enhedspris` is the price in its start year; it is regulated each 1 January.
+    """
+    years = (periode.dt.year - start.dt.year).clip(lower=0).to_numpy()
+    return pd.Series((1.0 + prisindeks) ** years, index=periode.index)
+
+
+def expected_payments(
+    bevillinger: pd.DataFrame,
+    first_month: pd.Timestamp | str,
+    last_month: pd.Timestamp | str,
+    prisindeks: float,
+) -> pd.DataFrame:
+    """What each grant should cost in each month it is active, at its regulated price.
+
+    One row per (bevilling_id, periode) with periode = first day of a month in
+    [first_month, last_month] and `forventet` in kr: regulated price × units in the month
+    (doegn/time: omfang × active days / 7; maaned: omfang × active days / days in month)
+    plus tillaeg × active days / days in month. The reference for what payments should be.
+    """
+    def month_ordinal(d: pd.Series) -> np.ndarray:
+        # Months since 1970-01 (NaT -> a far future month, i.e. still open).
+        ordinal = (d.dt.year - 1970) * 12 + d.dt.month - 1
+        return ordinal.fillna(10**6).to_numpy(dtype=np.int64)
+
+    first = pd.Timestamp(first_month)
+    last = pd.Timestamp(last_month)
+    b = bevillinger
+    lo_ord = np.maximum(month_ordinal(b["startdato"]), (first.year - 1970) * 12 + first.month - 1)
+    hi_ord = np.minimum(month_ordinal(b["slutdato"]), (last.year - 1970) * 12 + last.month - 1)
+    n = np.clip(hi_ord - lo_ord + 1, 0, None)
+    rows = np.repeat(np.arange(len(b)), n)
+    offsets = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    month_ord = np.repeat(lo_ord, n) + offsets
+    # Whole-day arithmetic in numpy: much faster than pandas objects for millions of rows.
+    month_start = month_ord.astype("datetime64[M]").astype("datetime64[D]")
+    next_month = (month_ord + 1).astype("datetime64[M]").astype("datetime64[D]")
+    start = b["startdato"].to_numpy().astype("datetime64[D]")[rows]
+    end = b["slutdato"].to_numpy().astype("datetime64[D]")[rows]
+    first_day = np.maximum(start, month_start)
+    stop = np.where(np.isnat(end), next_month, np.minimum(end + 1, next_month))
+    days = np.clip((stop - first_day).astype(np.int64), 0, None).astype(float)
+    days_in_month = (next_month - month_start).astype(np.int64).astype(float)
+    omfang = b["omfang"].to_numpy(dtype=float)[rows]
+    monthly = b["enhed"].eq("maaned").to_numpy()[rows]
+    units = np.where(monthly, omfang * days / days_in_month, omfang * days / 7)
+    years = np.clip(month_ord // 12 + 1970 - b["startdato"].dt.year.to_numpy()[rows], 0, None)
+    price = b["enhedspris"].to_numpy(dtype=float)[rows] * (1.0 + prisindeks) ** years
+    tillaeg = b["tillaeg"].fillna(0).to_numpy(dtype=float)[rows] * days / days_in_month
+    return pd.DataFrame(
+        {
+            "bevilling_id": b["bevilling_id"].to_numpy()[rows],
+            "periode": month_start.astype("datetime64[ns]"),
+            "forventet": price * units + tillaeg,
+        }
+    )
