@@ -1,8 +1,43 @@
-"""Reporting: Danish formatting, figures, display tables, results.json, HTML and Excel export.
+"""Reporting: the notebook session, Danish formatting, figures, display tables, results.json,
+HTML and Excel export.
 
-Notebooks use this package; analysis modules never import it.
+Notebooks use this package; analysis modules never import it. A notebook starts with
+`s = report.setup(kommune, publikum, run_dir, notebook="NN_navn")`.
 """
 
+from .checks import PrivatlivsFejl, check_byraad_html, check_byraad_results, forbidden_ids
+from .display import figure, show_table, table_html
+from .excel import excel, write_workbook
 from .format import dato, dato_lang, kr, maaned, mio_kr, pct, tal
+from .labels import overskrift
+from .session import Session, current, load_results, record, setup
+from .theme import axis_kr, axis_pct, axis_tal, theme
 
-__all__ = ["dato", "dato_lang", "kr", "maaned", "mio_kr", "pct", "tal"]
+__all__ = [
+    "PrivatlivsFejl",
+    "Session",
+    "axis_kr",
+    "axis_pct",
+    "axis_tal",
+    "check_byraad_html",
+    "check_byraad_results",
+    "current",
+    "dato",
+    "dato_lang",
+    "excel",
+    "figure",
+    "forbidden_ids",
+    "kr",
+    "load_results",
+    "maaned",
+    "mio_kr",
+    "overskrift",
+    "pct",
+    "record",
+    "setup",
+    "show_table",
+    "table_html",
+    "tal",
+    "theme",
+    "write_workbook",
+]

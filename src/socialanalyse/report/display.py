@@ -1,0 +1,239 @@
+"""Tables and figures shown in notebooks (and so in the exported HTML), Danish formatted.
+
+Byråd conventions (see `report.checks`): `show_table` refuses person/case ids and suppresses
+the `counts` columns with `privacy.suppress`; every count cell carries class "antal-borgere"
+so the check on the finished HTML can verify that no count 1..diskretion-1 is shown.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+
+from .. import privacy
+from .checks import COUNT_CLASS, PrivatlivsFejl, forbidden_ids, id_columns
+from .format import dato, kr, pct, tal
+from .labels import overskrift
+from .session import current_or_none
+
+DEFAULT_MAX_ROWS = 200
+
+
+def _display_html(text: str) -> None:
+    from IPython.display import HTML, display
+
+    display(HTML(text))
+
+
+def _prepare(df: pd.DataFrame | pd.Series) -> pd.DataFrame:
+    frame = df.to_frame() if isinstance(df, pd.Series) else df
+    if not isinstance(frame.index, pd.RangeIndex) or any(n is not None for n in frame.index.names):
+        frame = frame.reset_index()
+    if isinstance(frame.columns, pd.MultiIndex):
+        frame = frame.copy()
+        frame.columns = [" – ".join(str(p) for p in c if str(p)) for c in frame.columns]
+    return frame
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (
+        isinstance(value, float) and np.isnan(value)
+    )
+
+
+def _formatter(series: pd.Series, kind: str, decimaler: int | None):
+    if kind == "counts":
+        return lambda v: v if isinstance(v, str) else tal(v)
+    if kind == "money":
+        return lambda v: v if isinstance(v, str) else kr(v)
+    if kind == "pct":
+        return lambda v: v if isinstance(v, str) else pct(v)
+    if pd.api.types.is_bool_dtype(series):
+        return lambda v: "ja" if v else "nej"
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return dato
+    if pd.api.types.is_integer_dtype(series):
+        return tal
+    if pd.api.types.is_float_dtype(series):
+        values = series.dropna()
+        whole = bool(len(values)) and bool(np.all(np.isclose(values, values.round())))
+        places = decimaler if decimaler is not None else (0 if whole else 1)
+        return lambda v: tal(v, places)
+
+    def other(v):
+        if isinstance(v, (pd.Timestamp,)):
+            return dato(v)
+        if isinstance(v, (bool, np.bool_)):
+            return "ja" if v else "nej"
+        if isinstance(v, (int, np.integer)):
+            return tal(v)
+        if isinstance(v, (float, np.floating)):
+            return tal(v, 0 if float(v).is_integer() else (decimaler or 1))
+        return str(v)
+
+    return other
+
+
+def table_html(
+    df: pd.DataFrame | pd.Series,
+    title: str | None = None,
+    counts: Iterable[str] = (),
+    money: Iterable[str] = (),
+    pct: Iterable[str] = (),
+    *,
+    byraad: bool = False,
+    threshold: int = 5,
+    forbidden: set[str] | frozenset[str] = frozenset(),
+    max_rows: int | None = DEFAULT_MAX_ROWS,
+    decimaler: int | None = None,
+    note: str | None = None,
+) -> str:
+    """The HTML of a Danish formatted table (pure; `show_table` displays it).
+
+    counts: columns of counts (of citizens): integers; in byraad mode suppressed with
+    `privacy.suppress` (jointly, so secondary suppression works across a cross table) and the
+    footnote added. money: kr. pct: shares (0.125 -> '12,5 %'). Other columns by dtype.
+    Every `counts` cell gets class "antal-borgere". A non-default index becomes columns.
+    In byraad mode raises PrivatlivsFejl for tables with person/case ids.
+    """
+    frame = _prepare(df)
+    counts, money, pct_cols = list(counts), list(money), list(pct)
+    unknown = [c for c in counts + money + pct_cols if c not in frame.columns]
+    if unknown:
+        raise KeyError(f"Tabellen har ikke kolonnerne {', '.join(map(str, unknown))}.")
+    footnote = None
+    if byraad:
+        bad = id_columns(frame, forbidden)
+        if bad:
+            raise PrivatlivsFejl(
+                "Byrådsrapporter må ikke vise id'er eller lister over enkelte borgere eller "
+                f"sager; tabellen{f' {title!r}' if title else ''} har kolonnerne "
+                f"{', '.join(bad)}. Vis en optælling i stedet, eller brug publikum='intern'."
+            )
+        if counts:
+            frame = frame.copy()
+            numeric = frame[counts].apply(pd.to_numeric, errors="coerce").fillna(0)
+            hidden = privacy.suppress(numeric, threshold)
+            for column in counts:
+                frame[column] = hidden[column].where(
+                    hidden[column].map(lambda v: isinstance(v, str)), frame[column]
+                ).astype(object)
+            if hidden.map(lambda v: isinstance(v, str)).to_numpy().any():
+                footnote = privacy.footnote(threshold)
+    total = len(frame)
+    shown = frame if max_rows is None or total <= max_rows else frame.head(max_rows)
+    kinds = {c: "counts" for c in counts} | {c: "money" for c in money} | {
+        c: "pct" for c in pct_cols
+    }
+    numeric_cols = set(kinds)
+    for column in shown.columns:
+        if column not in kinds and (
+            pd.api.types.is_numeric_dtype(shown[column])
+            and not pd.api.types.is_bool_dtype(shown[column])
+        ):
+            numeric_cols.add(column)
+    parts = ['<table class="sa-tabel">']
+    if title:
+        parts.append(f"<caption>{html.escape(title)}</caption>")
+    header = "".join(
+        ('<th scope="col" class="tal">' if c in numeric_cols else '<th scope="col">')
+        + html.escape(overskrift(c)) + "</th>"
+        for c in shown.columns
+    )
+    parts.append(f"<thead><tr>{header}</tr></thead><tbody>")
+    formatters = {
+        c: _formatter(shown[c], kinds.get(c, ""), decimaler) for c in shown.columns
+    }
+    columns = list(shown.columns)
+    for row in shown.itertuples(index=False, name=None):
+        cells = []
+        for column, value in zip(columns, row):
+            text = "–" if _is_missing(value) else formatters[column](value)
+            classes = []
+            if column in numeric_cols:
+                classes.append("tal")
+            if kinds.get(column) == "counts":
+                classes.append(COUNT_CLASS)
+            cls = f' class="{" ".join(classes)}"' if classes else ""
+            style = ' style="text-align:right"' if column in numeric_cols else ""
+            cells.append(f"<td{cls}{style}>{html.escape(str(text))}</td>")
+        parts.append("<tr>" + "".join(cells) + "</tr>")
+    parts.append("</tbody></table>")
+    notes = []
+    if len(shown) < total:
+        notes.append(f"Viser de første {tal(len(shown))} af {tal(total)} rækker.")
+    if footnote:
+        notes.append(footnote)
+    if note:
+        notes.append(note)
+    notes_html = "".join(f'<p class="fodnote">{html.escape(n)}</p>' for n in notes)
+    return f'<div class="sa-tabel-boks">{"".join(parts)}{notes_html}</div>'
+
+
+def show_table(
+    df: pd.DataFrame | pd.Series,
+    title: str | None = None,
+    counts: Iterable[str] = (),
+    money: Iterable[str] = (),
+    pct: Iterable[str] = (),
+    *,
+    max_rows: int | None = DEFAULT_MAX_ROWS,
+    decimaler: int | None = None,
+    note: str | None = None,
+) -> None:
+    """Display a table in Danish format (thousand dots, decimal comma, kr., %).
+
+    counts / money / pct name the columns of counts of citizens, amounts in kr. and shares.
+    In the current session's byraad mode the table is refused (PrivatlivsFejl) if it holds
+    borger_id, bevilling_id, maal_id or values that look like ids/pseudonyms/CPR numbers, and
+    the counts columns are suppressed below the discretion threshold, with the footnote.
+    Long tables are cut at max_rows (with a note); put full lists in `report.excel`.
+    """
+    session = current_or_none()
+    byraad = bool(session and session.byraad)
+    forbidden = forbidden_ids(session.data) if byraad and session.data_loaded else frozenset()
+    _display_html(
+        table_html(
+            df, title, counts, money, pct,
+            byraad=byraad,
+            threshold=session.diskretion if session else 5,
+            forbidden=forbidden,
+            max_rows=max_rows,
+            decimaler=decimaler,
+            note=note,
+        )
+    )
+
+
+def figure_html(fig, alt: str, caption: str | None = None) -> str:
+    """The HTML of a figure: an inline PNG <img> with Danish alt text (pure; closes nothing)."""
+    if not alt or not str(alt).strip():
+        raise ValueError("En figur skal have en alt-tekst, der siger, hvad den viser.")
+    fig = getattr(fig, "figure", None) or (fig.get_figure() if hasattr(fig, "get_figure") else fig)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=150, bbox_inches="tight")
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+    return (
+        f'<figure class="sa-figur"><img src="data:image/png;base64,{data}" '
+        f'alt="{html.escape(str(alt), quote=True)}" style="max-width:100%;height:auto"/>'
+        f"{cap}</figure>"
+    )
+
+
+def figure(fig, alt: str, caption: str | None = None) -> None:
+    """Display a matplotlib figure (or seaborn grid/axes) as a PNG with alt text, then close it.
+
+    The alt text (Danish) says what the figure shows; it is kept in the exported HTML.
+    """
+    import matplotlib.pyplot as plt
+
+    text = figure_html(fig, alt, caption)
+    target = getattr(fig, "figure", None) or fig
+    plt.close(target)
+    _display_html(text)

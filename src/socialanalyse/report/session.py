@@ -1,0 +1,293 @@
+"""The notebook session: parameters, data, audience, and headline results (results.json).
+
+A notebook starts with
+
+    s = report.setup(kommune, publikum, run_dir, notebook="NN_navn")
+
+which loads the parameters, applies the plot theme and makes `s` the current session used by
+`report.record`, `report.show_table`, `report.figure` and `report.excel`.
+
+results.json (in the run folder) holds, per notebook, its headline results as plain JSON values:
+
+    {"00_datagrundlag": {"antal_borgere": 1234, "periode": ["2021-11-01", "2026-10-31"]},
+     "_meta": {"00_datagrundlag": {"antal_borgere": {"label": "Antal borgere"}}}}
+
+Keys starting with "_" are not notebooks ("_meta" holds labels and units for display).
+Byråd convention: in byraad mode a recorded value whose name starts with "antal_borgere" is a
+count of citizens and is suppressed before it is written (1..diskretion-1 becomes "<5"; in a
+mapping of counts the cells are suppressed with `privacy.suppress`, so also derived cells).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import math
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import privacy
+from ..config import Parametre, load_parameters, project_root
+
+PUBLIKUMMER = ("intern", "byraad")
+RESULTS_FILE = "results.json"
+META_KEY = "_meta"
+#: Recorded names starting with this are counts of citizens (suppressed in byraad mode).
+CITIZEN_COUNT_PREFIX = "antal_borgere"
+INTERACTIVE = "interaktiv"
+
+
+@dataclass
+class Session:
+    """One notebook's context: municipality, audience, parameters, data and results.
+
+    `data` is loaded on first use (and cached). With run_dir None (interactive use) recorded
+    results are kept in `results` only; with a run_dir they are also written to results.json.
+    """
+
+    kommune: str
+    publikum: str
+    parametre: Parametre
+    run_dir: Path | None = None
+    notebook: str | None = None
+    results: dict[str, Any] = field(default_factory=dict)
+    labels: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _data: Any = None
+
+    @property
+    def intern(self) -> bool:
+        """True for working lists with pseudonymised ids (the myndighed)."""
+        return self.publikum == "intern"
+
+    @property
+    def byraad(self) -> bool:
+        """True for the byråd: aggregates only, small counts suppressed."""
+        return self.publikum == "byraad"
+
+    @property
+    def diskretion(self) -> int:
+        """The discretion threshold: counts of citizens below it are suppressed for the byråd."""
+        return int(self.parametre.diskretion)
+
+    @property
+    def data(self):
+        """The municipality's validated tables (`socialanalyse.data.Data`), loaded once."""
+        if self._data is None:
+            from .. import data as data_pkg
+
+            self._data = data_pkg.load(self.parametre)
+        return self._data
+
+    @property
+    def data_loaded(self) -> bool:
+        """Whether the data have been loaded (without loading them)."""
+        return self._data is not None
+
+    @property
+    def output_dir(self) -> Path:
+        """Where files of this session go: the run folder, or output/<kommune>/interaktiv."""
+        if self.run_dir is not None:
+            return self.run_dir
+        return project_root() / "output" / self.kommune / INTERACTIVE
+
+    @property
+    def results_path(self) -> Path | None:
+        """<run_dir>/results.json, or None in interactive use."""
+        return None if self.run_dir is None else self.run_dir / RESULTS_FILE
+
+    @property
+    def notebook_key(self) -> str:
+        """The notebook's key in results.json."""
+        return self.notebook or INTERACTIVE
+
+
+_current: Session | None = None
+
+
+def setup(
+    kommune: str = "eksempelkommune",
+    publikum: str = "intern",
+    run_dir: str | os.PathLike | None = None,
+    notebook: str | None = None,
+    *,
+    data=None,
+    parametre: Parametre | None = None,
+) -> Session:
+    """Start a notebook session and make it current.
+
+    Loads and validates the parameters (`config.load_parameters`), applies the plot theme,
+    and, with a run_dir, clears this notebook's earlier entry in results.json (a re-run
+    replaces it). Data are loaded lazily on first `session.data`. `data` and `parametre`
+    (keyword-only) inject ready objects, for tests.
+    """
+    global _current
+    if publikum not in PUBLIKUMMER:
+        raise ValueError(f"publikum skal være 'intern' eller 'byraad', ikke {publikum!r}.")
+    params = parametre if parametre is not None else load_parameters(kommune)
+    session = Session(
+        kommune=kommune,
+        publikum=publikum,
+        parametre=params,
+        run_dir=None if run_dir in (None, "") else Path(run_dir),
+        notebook=notebook,
+        _data=data,
+    )
+    from .theme import theme
+
+    theme()
+    if session.results_path is not None:
+        session.run_dir.mkdir(parents=True, exist_ok=True)
+        _update_results(session.results_path, session.notebook_key, None)
+    _current = session
+    return session
+
+
+def current() -> Session:
+    """The session started by the last `setup` call."""
+    if _current is None:
+        raise RuntimeError("Ingen session: kald først report.setup(kommune, publikum, run_dir).")
+    return _current
+
+
+def current_or_none() -> Session | None:
+    """The current session, or None before `setup`."""
+    return _current
+
+
+def jsonable(value: Any) -> Any:
+    """Convert a value to plain JSON: numpy/pandas scalars to Python, dates to ISO strings,
+    Series to dicts, NaN/NA to None. Raises TypeError for anything else (e.g. a DataFrame)."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if math.isnan(value) else float(value)
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat() if value == value.normalize() else value.isoformat()
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, pd.Period):
+        return str(value)
+    if isinstance(value, pd.Series):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [jsonable(v) for v in value]
+    raise TypeError(
+        f"report.record kan ikke gemme en {type(value).__name__}: brug et tal, en tekst, en dato, "
+        "en liste eller en ordbog (gem tabeller med report.excel)."
+    )
+
+
+def is_citizen_count(name: str) -> bool:
+    """Whether a recorded name marks a count of citizens (starts with 'antal_borgere')."""
+    return name.startswith(CITIZEN_COUNT_PREFIX)
+
+
+def suppress_value(value: Any, threshold: int) -> Any:
+    """Suppress a recorded count of citizens (or a mapping of counts) for the byråd."""
+    if isinstance(value, dict):
+        numbers = {k: v for k, v in value.items() if isinstance(v, (int, float)) and
+                   not isinstance(v, bool) and v is not None}
+        if not numbers:
+            return value
+        hidden = privacy.suppress(pd.Series(numbers, dtype=float), threshold)
+        out = dict(value)
+        for k, v in hidden.items():
+            out[k] = v if isinstance(v, str) else numbers[k]
+        return out
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < threshold:
+        return f"<{threshold}"
+    return value
+
+
+def record(name: str, value: Any, label: str | None = None, *, enhed: str | None = None) -> Any:
+    """Record a headline result of the current notebook (into results.json with a run_dir).
+
+    name: snake_case key, e.g. 'antal_borgere'; value: number, text, date, list or dict.
+    label: the Danish text shown in the run's index ('Antal borgere'); default from the name.
+    enhed (optional): how the index shows it: 'kr', 'mio_kr', 'pct', 'tal', 'dato', 'tekst'.
+    In byraad mode citizen counts (names starting with 'antal_borgere') are suppressed first.
+    Returns the stored value.
+    """
+    session = current()
+    stored = jsonable(value)
+    if session.byraad and is_citizen_count(name):
+        stored = suppress_value(stored, session.diskretion)
+    session.results[name] = stored
+    meta = {k: v for k, v in (("label", label), ("enhed", enhed)) if v is not None}
+    if meta:
+        session.labels[name] = meta
+    if session.results_path is not None:
+        _update_results(session.results_path, session.notebook_key, (name, stored, meta))
+    return stored
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    """An advisory lock beside results.json (POSIX), for runners executing notebooks in parallel."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: notebooks of one run execute sequentially
+        yield
+        return
+    with open(path.with_name(path.name + ".lock"), "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def load_results(run_dir: str | os.PathLike) -> dict[str, Any]:
+    """The contents of <run_dir>/results.json ({} when there is none)."""
+    path = Path(run_dir) / RESULTS_FILE
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _update_results(path: Path, notebook: str, entry: tuple[str, Any, dict] | None) -> None:
+    """Read-modify-write results.json atomically (temp file + os.replace).
+
+    entry None resets the notebook's section (start of a run of that notebook).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _locked(path):
+        content = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        meta = content.setdefault(META_KEY, {})
+        if entry is None:
+            content[notebook] = {}
+            meta.pop(notebook, None)
+        else:
+            name, value, info = entry
+            content.setdefault(notebook, {})[name] = value
+            if info:
+                meta.setdefault(notebook, {})[name] = info
+        if not meta:
+            content.pop(META_KEY)
+        ordered = {k: content[k] for k in sorted(content) if not k.startswith("_")}
+        ordered.update({k: content[k] for k in sorted(content) if k.startswith("_")})
+        text = json.dumps(ordered, ensure_ascii=False, indent=2) + "\n"
+        fd, tmp = tempfile.mkstemp(prefix=".results-", suffix=".json", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
