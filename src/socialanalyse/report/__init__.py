@@ -8,6 +8,7 @@ Notebooks use this package; analysis modules never import it. A notebook starts 
 from .checks import PrivatlivsFejl, check_byraad_html, check_byraad_results, forbidden_ids
 from .display import figure, show_table, table_html
 from .excel import excel, write_workbook
+from .html import build_index, export_html, format_value, make_self_contained, static_widgets
 from .format import dato, dato_lang, kr, maaned, mio_kr, pct, tal
 from .labels import overskrift
 from .session import Session, current, load_results, record, setup
@@ -17,6 +18,11 @@ __all__ = [
     "PrivatlivsFejl",
     "Session",
     "axis_kr",
+    "build_index",
+    "export_html",
+    "format_value",
+    "make_self_contained",
+    "static_widgets",
     "axis_pct",
     "axis_tal",
     "check_byraad_html",

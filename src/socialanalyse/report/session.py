@@ -139,9 +139,12 @@ def setup(
         notebook=notebook,
         _data=data,
     )
+    from .format import tal
     from .theme import theme
 
     theme()
+    # DataFrames shown without show_table still get a Danish decimal comma.
+    pd.set_option("display.float_format", lambda x: tal(x, 2))
     if session.results_path is not None:
         session.run_dir.mkdir(parents=True, exist_ok=True)
         _update_results(session.results_path, session.notebook_key, None)

@@ -1,0 +1,370 @@
+"""HTML export of executed notebooks and the run's index page: Danish, code hidden, and
+self-contained (no scripts, web fonts or any http(s) address; images are inline data).
+
+Widgets degrade to static output: the outputs an Output widget (e.g. from `interact`) held
+when the notebook was executed are shown in its place, with the chosen settings; other
+widgets become a short Danish note.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import os
+import re
+import tempfile
+import contextlib
+from importlib.resources import files
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import nbformat
+
+from .format import dato, kr, mio_kr, pct, tal
+from .labels import overskrift
+from .session import META_KEY, load_results
+
+TEMPLATE_NAME = "socialanalyse"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+#: Cells with one of these tags are left out of the HTML.
+HIDDEN_TAGS = ("skjul", "remove_cell", "parameters", "injected-parameters")
+_NBCONVERT_ALT = "No description has been provided for this image"
+#: Alt text of images shown without `report.figure` (e.g. plt.show()).
+MISSING_ALT = "Figur uden beskrivelse"
+_URL_RE = re.compile(r"https?://", re.IGNORECASE)
+
+
+def templates_dir() -> Path:
+    """The folder holding the report's nbconvert template."""
+    return Path(str(files("socialanalyse.report").joinpath("templates")))
+
+
+def css() -> str:
+    """The report stylesheet (inlined into every page)."""
+    return (templates_dir() / TEMPLATE_NAME / "static" / "sa.css").read_text(encoding="utf-8")
+
+
+# --- widgets -------------------------------------------------------------------------------
+
+
+def _widget_states(nb) -> dict[str, Any]:
+    return (nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}) or {}).get("state", {}) or {}
+
+
+def _model_id(ref: object) -> str | None:
+    if isinstance(ref, str) and ref.startswith("IPY_MODEL_"):
+        return ref[len("IPY_MODEL_"):]
+    return None
+
+
+def _control_text(state: dict[str, Any]) -> str | None:
+    description = state.get("description") or ""
+    if "value" not in state and "index" not in state:
+        return None
+    labels = state.get("_options_labels")
+    value = state.get("value")
+    if labels is not None and state.get("index") is not None:
+        index = state["index"]
+        value = ", ".join(labels[i] for i in index) if isinstance(index, list) else labels[index]
+    if isinstance(value, bool):
+        value = "ja" if value else "nej"
+    elif isinstance(value, float):
+        value = tal(value, 0 if value.is_integer() else 2)
+    elif isinstance(value, int):
+        value = tal(value)
+    elif isinstance(value, list):
+        value = "–".join(tal(v, 0 if float(v).is_integer() else 2) if isinstance(v, (int, float))
+                         else str(v) for v in value)
+    if value in (None, ""):
+        return None
+    return f"{description.rstrip(':')}: {value}" if description else str(value)
+
+
+def _collect(model_id: str, states: dict[str, Any], controls: list[str], outputs: list,
+             seen: set[str]) -> None:
+    if model_id in seen or model_id not in states:
+        return
+    seen.add(model_id)
+    model = states[model_id]
+    state = model.get("state", {})
+    if model.get("model_name") == "OutputModel":
+        outputs.extend(state.get("outputs", []))
+        return
+    children = state.get("children") or []
+    if children:
+        for child in children:
+            child_id = _model_id(child)
+            if child_id:
+                _collect(child_id, states, controls, outputs, seen)
+        return
+    if model.get("model_name", "").endswith(("SliderModel", "DropdownModel", "TextModel",
+                                              "CheckboxModel", "ToggleButtonsModel",
+                                              "SelectModel", "RadioButtonsModel",
+                                              "BoundedFloatTextModel", "BoundedIntTextModel",
+                                              "FloatTextModel", "IntTextModel",
+                                              "SelectMultipleModel", "ToggleButtonModel",
+                                              "DatePickerModel", "SelectionSliderModel",
+                                              "SelectionRangeSliderModel")):
+        text = _control_text(state)
+        if text:
+            controls.append(text)
+
+
+def static_widgets(nb) -> Any:
+    """A copy of an executed notebook with widget outputs replaced by static outputs.
+
+    A widget view becomes the outputs its Output widgets held when executed, preceded by a
+    Danish line naming the settings used (slider values, choices); a widget without recorded
+    output becomes a note. The widget state is removed from the metadata.
+    """
+    nb = copy.deepcopy(nb)
+    states = _widget_states(nb)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        new_outputs = []
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if WIDGET_VIEW not in data:
+                new_outputs.append(output)
+                continue
+            controls: list[str] = []
+            inner: list = []
+            model_id = data[WIDGET_VIEW].get("model_id")
+            if model_id:
+                _collect(model_id, states, controls, inner, set())
+            if controls:
+                text = "Vist med indstillingerne: " + "; ".join(controls) + "."
+                new_outputs.append(nbformat.v4.new_output(
+                    "display_data",
+                    data={"text/html": f'<p class="sa-widget">{html.escape(text)}</p>',
+                          "text/plain": text},
+                ))
+            if inner:
+                new_outputs.extend(nbformat.from_dict(o) for o in inner)
+            elif not controls:
+                new_outputs.append(nbformat.v4.new_output(
+                    "display_data",
+                    data={"text/html": '<p class="sa-widget">Interaktivt element: kan bruges, '
+                                       "når notebooken åbnes i JupyterLab.</p>",
+                          "text/plain": "Interaktivt element."},
+                ))
+        cell["outputs"] = new_outputs
+    nb.metadata.pop("widgets", None)
+    return nb
+
+
+# --- making the page self-contained ----------------------------------------------------------
+
+
+def _unlink(match: re.Match) -> str:
+    text, address = match.group(2), _URL_RE.sub("", match.group(1))
+    plain = re.sub(r"<[^>]+>", "", text).strip()
+    if plain.rstrip("/") == address.rstrip("/") or _URL_RE.sub("", plain) == address:
+        return f'<span class="sa-adresse">{address}</span>'
+    return f'{text} <span class="sa-adresse">({address})</span>'
+
+
+def make_self_contained(page: str) -> str:
+    """Remove every reference to an http(s) address from an HTML page.
+
+    Links to web pages become their text followed by the address without 'https://' (the
+    reader can still type it; nothing is fetched); SVG namespace declarations, which inline
+    SVG in HTML does not need, are dropped; any address left in the text loses its scheme.
+    Scripts and external stylesheets are removed.
+    """
+    page = re.sub(r"<script\b[^>]*\bsrc=[^>]*>\s*</script>", "", page, flags=re.IGNORECASE)
+    page = re.sub(r"<link\b[^>]*>", "", page, flags=re.IGNORECASE)
+    page = re.sub(
+        r'<a\b[^>]*\bhref="(https?://[^"]*)"[^>]*>(.*?)</a>', _unlink, page,
+        flags=re.IGNORECASE | re.DOTALL,
+    )
+    page = re.sub(r'\s+xmlns(?::\w+)?="https?://[^"]*"', "", page, flags=re.IGNORECASE)
+    return _URL_RE.sub("", page)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+# --- export ---------------------------------------------------------------------------------
+
+
+def notebook_html(
+    nb, title: str, lang: str = "da", *, subtitle: str | None = None, footer: str | None = None
+) -> str:
+    """The report HTML of an executed notebook object (see `export_html`)."""
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    exporter = HTMLExporter(
+        extra_template_basedirs=[str(templates_dir())],
+        template_name=TEMPLATE_NAME,
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    remover = TagRemovePreprocessor(remove_cell_tags=set(HIDDEN_TAGS), enabled=True)
+    exporter.register_preprocessor(remover, enabled=True)
+    resources = {
+        "sa": {"title": title, "lang": lang, "subtitle": subtitle, "footer": footer,
+               "css": css()},
+        "metadata": {"name": title},
+    }
+    body, _ = exporter.from_notebook_node(static_widgets(nb), resources=resources)
+    # nbconvert fills missing alt texts in English; say it in Danish.
+    body = body.replace(f'alt="{_NBCONVERT_ALT}"', f'alt="{MISSING_ALT}"')
+    return make_self_contained(body)
+
+
+def export_html(
+    notebook_path: str | os.PathLike,
+    html_path: str | os.PathLike,
+    title: str,
+    lang: str = "da",
+    *,
+    subtitle: str | None = None,
+    footer: str | None = None,
+) -> Path:
+    """Export an executed notebook to a self-contained HTML report and return its path.
+
+    Code cells and prompts are hidden (outputs and markdown shown); cells tagged 'skjul',
+    'remove_cell', 'parameters' or 'injected-parameters' are left out; stderr (warnings) is
+    left out; widgets degrade to static output (`static_widgets`); `<html lang=...>`; the
+    stylesheet is inlined and no http(s) address remains (`make_self_contained`). Written to
+    a temp file and renamed.
+    """
+    nb = nbformat.read(str(notebook_path), as_version=4)
+    page = notebook_html(nb, title, lang, subtitle=subtitle, footer=footer)
+    path = Path(html_path)
+    _write_atomic(path, page)
+    return path
+
+
+# --- the run's index ------------------------------------------------------------------------
+
+_MONEY = ("udgift", "beloeb", "omkostning", "besparelse", "budget", "forbrug", "pris",
+          "takst", "gevinst", "investering", "afvigelse", "kr")
+_SHARE = ("andel", "pct", "procent")
+
+
+def format_value(name: str, value: Any, enhed: str | None = None) -> str:
+    """A recorded value in Danish for a person: by `enhed` ('kr', 'mio_kr', 'pct', 'tal',
+    'dato', 'tekst') or guessed from the name (amounts in kr, shares as %, ISO dates)."""
+    if value is None:
+        return "–"
+    if isinstance(value, str):
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) and enhed in (None, "dato"):
+            import datetime as dt
+
+            return dato(dt.date.fromisoformat(value))
+        return value
+    if isinstance(value, bool):
+        return "ja" if value else "nej"
+    if isinstance(value, list):
+        return " – ".join(format_value(name, v, enhed) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {format_value(name, v, enhed)}" for k, v in value.items())
+    words = name.lower().split("_")
+    kind = enhed
+    if kind is None:
+        if any(w in _SHARE for w in words):
+            kind = "pct"
+        elif words[0] != "antal" and any(any(w.startswith(m) for m in _MONEY) for w in words):
+            kind = "mio_kr" if abs(value) >= 1e6 else "kr"
+        else:
+            kind = "tal"
+    if kind == "kr":
+        return kr(value)
+    if kind == "mio_kr":
+        return mio_kr(value)
+    if kind == "pct":
+        return pct(value)
+    if kind == "tal" and isinstance(value, float) and not value.is_integer():
+        return tal(value, 1)
+    return tal(value) if isinstance(value, (int, float)) else str(value)
+
+
+def _headline_html(notebook: str, results: Mapping[str, Any]) -> str:
+    values = results.get(notebook) or {}
+    meta = (results.get(META_KEY) or {}).get(notebook, {})
+    if not values:
+        return ""
+    rows = []
+    for name, value in values.items():
+        info = meta.get(name, {})
+        label = info.get("label") or overskrift(name)
+        text = format_value(name, value, info.get("enhed"))
+        cls = ' class="antal-borgere"' if name.startswith("antal_borgere") else ""
+        rows.append(f"<dt>{html.escape(label)}</dt><dd{cls}>{html.escape(text)}</dd>")
+    return '<dl class="sa-tal">' + "".join(rows) + "</dl>"
+
+
+def build_index(
+    run_dir: str | os.PathLike,
+    reports: Iterable[Mapping[str, Any]],
+    *,
+    title: str | None = None,
+    subtitle: str | None = None,
+    lang: str = "da",
+) -> Path:
+    """Write <run_dir>/html/index.html listing the run's reports; returns its path.
+
+    Each report is a mapping with
+      notebook: the notebook's name, e.g. '00_datagrundlag' (its key in results.json);
+      title (or titel): the report's Danish title (default from the name);
+      html (or link): the HTML file, relative to html/ (e.g. '00_datagrundlag.html'), or None;
+      status: 'ok' or 'fejl' (anything else is shown as is);
+      error (or fejl, optional): a short Danish error text for a failed notebook.
+    Headline figures come from <run_dir>/results.json, formatted in Danish with their labels;
+    recorded citizen counts carry class "antal-borgere" (see `report.checks`).
+    """
+    run_dir = Path(run_dir)
+    results = load_results(run_dir)
+    sections = []
+    for report in reports:
+        notebook = str(report.get("notebook", ""))
+        heading = report.get("title") or report.get("titel") or overskrift(
+            re.sub(r"^\d+_", "", notebook)
+        )
+        link = report.get("html") or report.get("link")
+        status = str(report.get("status", "ok"))
+        error = report.get("error") or report.get("fejl")
+        status_text = {"ok": "Gennemført", "fejl": "Fejlede"}.get(status, status)
+        status_cls = "sa-status-ok" if status == "ok" else "sa-status-fejl"
+        name_html = (
+            f'<a href="{html.escape(str(link), quote=True)}">{html.escape(heading)}</a>'
+            if link else html.escape(heading)
+        )
+        parts = [
+            f'<section class="sa-rapport"><h2>{name_html}</h2>',
+            f'<p class="{status_cls}">{html.escape(status_text)}</p>',
+        ]
+        if error:
+            parts.append(f'<p class="sa-note">{html.escape(str(error))}</p>')
+        parts.append(_headline_html(notebook, results))
+        parts.append("</section>")
+        sections.append("".join(parts))
+    page_title = title or "Rapporter"
+    sub = f'<p class="sa-undertitel">{html.escape(subtitle)}</p>' if subtitle else ""
+    page = (
+        f'<!DOCTYPE html>\n<html lang="{html.escape(lang, quote=True)}">\n<head>\n'
+        '<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
+        f"<title>{html.escape(page_title)}</title>\n<style>\n{css()}\n</style>\n</head>\n"
+        f'<body>\n<main>\n<header class="sa-top"><h1>{html.escape(page_title)}</h1>{sub}'
+        "</header>\n" + "\n".join(sections) + "\n</main>\n</body>\n</html>\n"
+    )
+    path = run_dir / "html" / "index.html"
+    _write_atomic(path, make_self_contained(page))
+    return path
