@@ -44,6 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--executor", choices=("local", "dask"), default="local")
     run.add_argument("--scheduler", default=None, help="adresse på en Dask-scheduler")
     run.add_argument("--out", default=None, help="outputmappe (standard: output/)")
+    run.add_argument("--timeout", type=int, default=600, help="sekunder pr. celle (standard 600)")
+    run.add_argument("--root", default=None,
+                     help="projektmappen med parameters/ og data/ (standard: find selv)")
+    run.add_argument("--notebooks-dir", default=None,
+                     help="mappen med notebooks (standard: <projektmappe>/notebooks)")
+    run.add_argument("--quiet", action="store_true", help="ingen statuslinjer undervejs")
     run.set_defaults(func=_run)
     return parser
 

@@ -1,0 +1,101 @@
+"""Helpers for the runner's tests (test_run*.py, test_browser.py): temporary project folders
+with the repository's parameters, generated sample data and small hand-written notebooks.
+
+Not a test module (no test_ prefix). The end-to-end run is cached per process so that the
+runner tests and the browser test (same xdist group) share one run.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOKS = REPO / "notebooks"
+SMALL = 15_000  # inhabitants of the small synthetic municipality used in tests
+SEED = 1
+E2E_GROUP = "runner-e2e"  # xdist group: the runs below are made once per worker process
+
+PARAMETER_CELL = 'kommune = "eksempelkommune"\npublikum = "intern"\nrun_dir = None'
+
+
+def make_project(base: Path, extra_kommuner: tuple[str, ...] = (), sample: bool = True) -> Path:
+    """A project folder under `base`: the repository's parameters/, and data/eksempelkommune
+    written by the generator (small) or, with sample=False, a placeholder file.
+
+    Every slug in `extra_kommuner` gets a parameters file copied from eksempelkommune's that
+    reads the same data folder (real slugs with the synthetic data)."""
+    root = base
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(REPO / "parameters", root / "parameters")
+    data = root / "data" / "eksempelkommune"
+    if sample:
+        from socialanalyse.data import synthetic
+
+        synthetic.write_sample("eksempelkommune", SMALL, SEED, data)
+    else:
+        data.mkdir(parents=True)
+        (data / "udtraek.csv").write_text("a;b\n1;2\n", encoding="utf-8")
+    own = yaml.safe_load((root / "parameters/kommuner/eksempelkommune.yaml").read_text("utf-8"))
+    for slug in extra_kommuner:
+        content = dict(own)
+        content["kommune"] = slug
+        content["navn"] = slug.capitalize()
+        content["data"] = {**(own.get("data") or {}), "mappe": "data/eksempelkommune"}
+        (root / "parameters/kommuner" / f"{slug}.yaml").write_text(
+            yaml.safe_dump(content, allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
+    return root
+
+
+def write_notebook(path: Path, title: str, *cells: str) -> Path:
+    """A small notebook like the real ones: a heading, the tagged parameters cell, then `cells`."""
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell(PARAMETER_CELL)
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell(f"# {title}"), params]
+    nb.cells += [nbformat.v4.new_code_cell(c) for c in cells]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def setup_cell(name: str) -> str:
+    """The first cell of a real notebook: start the report session."""
+    return ("from socialanalyse import report\n"
+            f's = report.setup(kommune, publikum, run_dir, notebook="{name}")')
+
+
+def cli(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    """Run `socialanalyse …` in a subprocess with this interpreter."""
+    return subprocess.run(
+        [sys.executable, "-m", "socialanalyse.cli", *args],
+        capture_output=True, text=True, **kwargs,
+    )
+
+
+_E2E: dict[str, object] = {}
+
+
+def e2e_run(tmp_path_factory, publikum: str):
+    """Run every notebook in notebooks/ for the small eksempelkommune (once per process and
+    audience) and return (project root, finished run folder, exit code, stdout)."""
+    if publikum in _E2E:
+        return _E2E[publikum]
+    if "root" not in _E2E:
+        _E2E["root"] = make_project(tmp_path_factory.mktemp("e2e") / "projekt")
+    root = _E2E["root"]
+    out = root / "output"
+    done = cli("run", "--kommune", "eksempelkommune", "--publikum", publikum, "--root", str(root),
+               "--out", str(out), "--workers", "1", "--quiet")
+    runs = sorted(p for p in (out / "eksempelkommune").glob(f"*-{publikum}") if p.is_dir())
+    result = (root, runs[-1] if runs else None, done.returncode, done.stdout + done.stderr)
+    _E2E[publikum] = result
+    return result
