@@ -68,6 +68,31 @@ class TabelKilde(Model):
     separator: str | None = Field(None, description="CSV-separator (standard: find selv).")
     encoding: str | None = Field(None, description="Tegnsæt (standard: UTF-8 eller Windows-1252).")
     datoformat: str | None = Field(None, description="Fast datoformat, fx %d-%m-%Y.")
+    ekstra_kolonner: list[str] = Field(
+        default_factory=list,
+        description="Kolonner ud over datakontrakten, der skal med (som tekst). Andre "
+        "kolonner i udtrækket læses ikke, så navne og noter ikke kommer med ved et uheld.",
+    )
+
+    @field_validator("koder", mode="before")
+    @classmethod
+    def _codes_as_text(cls, value: Any) -> Any:
+        # YAML reads `1: M` or `ja: true` as numbers and booleans; codes are always text.
+        if not isinstance(value, dict):
+            return value
+        return {
+            col: {_yaml_text(k): _yaml_text(v) for k, v in codes.items()}
+            if isinstance(codes, dict) else codes
+            for col, codes in value.items()
+        }
+
+
+def _yaml_text(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(int(value)) if float(value).is_integer() else str(value)
+    return value
 
 
 class DataKilder(Model):

@@ -123,22 +123,46 @@ class Data:
 
 
 def format_problems(
-    problems: list[Problem], files: dict[str, Path] | None = None, limit: int = MAX_PROBLEMS
+    problems: list[Problem],
+    files: dict[str, object] | None = None,
+    limit: int = MAX_PROBLEMS,
+    *,
+    columns: dict[str, dict[str, str]] | None = None,
+    first_rows: dict[str, int] | None = None,
+    totals: dict[str, int] | None = None,
 ) -> str:
-    """A Danish, readable list of problems: 'fil, række N, kolonne K: what is wrong'.
+    """A Danish, readable list of problems, grouped by file: 'fil, række N, kolonne K: ...'.
 
-    Rows are shown 1-based as a spreadsheet user counts data rows (header not counted).
+    Rows are shown as a spreadsheet shows them: the header is række 1, so the first data row
+    (row 0 of the table) is række 2; `first_rows` gives another first-data-row per table (an
+    Excel sheet with title rows above the header). `columns` maps a table's canonical column
+    to the extract's header, shown as 'Header' (kanonisk). At most `limit` problems are
+    listed per file, then 'og N problemer mere'; `totals` gives the full count per table
+    when fewer Problem objects were kept.
     """
     files = files or {}
-    lines = []
-    for p in problems[:limit]:
-        where = [str(files.get(p.table, f"tabellen {p.table}"))]
-        if p.row is not None:
-            where.append(f"række {p.row + 1}")
-        if p.column:
-            where.append(f"kolonne '{p.column}'")
-        lines.append(f"  - {', '.join(where)}: {p.message}")
-    more = len(problems) - limit
-    if more > 0:
-        lines.append(f"  … og {more} problemer mere.")
-    return f"Data kan ikke bruges ({len(problems)} problemer):\n" + "\n".join(lines)
+    columns = columns or {}
+    first_rows = first_rows or {}
+    totals = totals or {}
+    groups: dict[str, list[Problem]] = {}
+    for p in problems:
+        groups.setdefault(p.table, []).append(p)
+    counts = {t: max(totals.get(t, 0), len(ps)) for t, ps in groups.items()}
+    total = sum(counts.values())
+    word = "problem" if total == 1 else "problemer"
+    lines = [f"Data kan ikke bruges ({total} {word}):"]
+    for table, group in groups.items():
+        label = str(files.get(table, f"tabellen {table}"))
+        for p in group[:limit]:
+            where = [label]
+            if p.row is not None:
+                where.append(f"række {p.row + first_rows.get(table, 2)}")
+            if p.column:
+                header = columns.get(table, {}).get(p.column, p.column)
+                shown = f"'{header}'" if header == p.column else f"'{header}' ({p.column})"
+                where.append(f"kolonne {shown}")
+            lines.append(f"  - {', '.join(where)}: {p.message}")
+        more = counts[table] - min(len(group), limit)
+        if more > 0:
+            lines.append(f"  - … og {more} problemer mere i {label}.")
+    return "\n".join(lines)

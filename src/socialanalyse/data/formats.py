@@ -1,0 +1,246 @@
+"""Danish value formats, parsed vectorised: numbers, dates, flags, text and header names.
+
+Every parser takes one raw column (text from CSV; typed values from Excel or Parquet) and
+returns the parsed values plus a boolean mask of the cells it could not parse, so the loader
+can report every failing row at once. Work is done with pandas/pyarrow string kernels, or
+on the distinct values only (dates, flags, codes), never cell by cell over a big column.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import numpy as np
+import pandas as pd
+
+# --- text -----------------------------------------------------------------------------------
+
+_TRANSLIT = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "é": "e", "ü": "u", "ö": "oe",
+                           "ä": "ae"})
+
+
+def header_key(name: object) -> str:
+    """A lenient key for matching column headers: lower case, æøå spelt out, only a-z0-9.
+
+    'Fødselsår', 'foedselsaar' and 'Fødsels-år ' all give 'foedselsaar'; 'Borger-ID' and
+    'borger_id' both give 'borgerid'.
+    """
+    text = unicodedata.normalize("NFC", str(name)).strip().lower().translate(_TRANSLIT)
+    return re.sub(r"[^a-z0-9]", "", text)
+
+
+def as_text(values: pd.Series) -> pd.Series:
+    """Any raw column as stripped text (dtype str) with empty cells as missing.
+
+    Whole numbers from Excel or Parquet (1234.0) become '1234', not '1234.0'; dates become ISO.
+    """
+    if pd.api.types.is_bool_dtype(values):
+        text = values.map({True: "true", False: "false"})
+    elif pd.api.types.is_integer_dtype(values):
+        text = values.astype("Int64").astype("str")
+    elif pd.api.types.is_float_dtype(values):
+        whole = values.notna() & (values % 1 == 0)
+        text = values.astype("str").where(~whole, values.where(whole).astype("Int64").astype("str"))
+    elif pd.api.types.is_datetime64_any_dtype(values):
+        text = values.dt.strftime("%Y-%m-%d")
+    elif values.dtype == object:
+        text = values.map(_cell_text, na_action="ignore")
+    else:
+        text = values
+    text = text.astype("str")
+    text = text.str.strip()
+    return text.where(text.notna() & (text != ""), None)
+
+
+def _cell_text(value: object) -> object:
+    # Excel cells arrive as Python objects; the sheet is at most ~1M rows, so this is cheap.
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, pd.Timestamp) or hasattr(value, "isoformat"):
+        text = value.isoformat()
+        return text[:10] if text.endswith("T00:00:00") or len(text) == 10 else text
+    return str(value)
+
+
+def _on_distinct(text: pd.Series, func) -> pd.Series:
+    """Apply `func` (Series -> Series) to the distinct non-missing values and spread back."""
+    codes, uniques = pd.factorize(text, use_na_sentinel=True)
+    mapped = func(pd.Series(uniques, dtype=text.dtype if len(uniques) else "str"))
+    out = mapped.to_numpy()[np.where(codes < 0, 0, codes)] if len(uniques) else None
+    result = pd.Series(out, index=text.index) if out is not None else pd.Series(
+        [None] * len(text), index=text.index, dtype=object)
+    missing = codes < 0
+    if missing.any():
+        result = result.astype(object)
+        result[missing] = None
+    return result
+
+
+def normalise_text(text: pd.Series) -> pd.Series:
+    """Unicode-normalise short categorical text (NFC, so 'ø' typed on a Mac matches)."""
+    return _on_distinct(text, lambda u: u.str.normalize("NFC")).astype("str")
+
+
+# --- numbers --------------------------------------------------------------------------------
+
+#: Danish: thousand dots (optional) and a decimal comma: 1.234,50 or 1234,5 or 1.234.
+_DANISH_NUMBER = r"[-+]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?"
+#: A decimal point and no thousand separators: 1234.50.
+_POINT_NUMBER = r"[-+]?\d+(?:\.\d+)?"
+_THOUSANDS_ONLY = r"[-+]?\d{1,3}(?:\.\d{3})+"
+
+
+def parse_numbers(values: pd.Series, integer: bool = False) -> tuple[pd.Series, pd.Series]:
+    """Parse a column of amounts: returns (float values, mask of unparseable cells).
+
+    Accepts 1.234,50 / 1234,50 / 1.234 (thousand dots) / 1234.50 (a decimal point, when the
+    column has no commas and its dots are not thousand groups), spaces as thousand
+    separators, 'kr.', a Unicode minus and a trailing minus (1.234,50-) as some finance
+    systems write it. Empty cells are missing, not errors. With `integer`, decimals are errors.
+    """
+    if pd.api.types.is_bool_dtype(values):
+        return pd.Series(np.nan, index=values.index), values.notna()
+    if pd.api.types.is_numeric_dtype(values):
+        out = values.astype("float64")
+        bad = pd.Series(False, index=values.index)
+    else:
+        numeric = None
+        if values.dtype == object:  # Excel: numbers stay numbers, text is parsed below
+            is_num = values.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
+            numeric = pd.to_numeric(values.where(is_num), errors="coerce")
+            values = values.where(~is_num, None)
+        text = as_text(values)
+        cleaned = (
+            text.str.replace(r"(?i)^kr\.?|kr\.?$", "", regex=True)
+            .str.replace(r"[\s\u00a0\u202f']", "", regex=True)
+            .str.replace("\u2212", "-", regex=False)
+            .str.replace(r"^([\d.,]+)-$", r"-\1", regex=True)
+        )
+        present = cleaned.notna() & (cleaned != "")
+        danish = bool(cleaned.str.contains(",", regex=False).any())
+        if not danish:
+            dotted = cleaned.str.contains(".", regex=False).fillna(False).astype(bool)
+            danish = bool(dotted.any()) and bool(
+                cleaned[dotted].str.fullmatch(_THOUSANDS_ONLY).all()
+            )
+        if danish:
+            ok = cleaned.str.fullmatch(_DANISH_NUMBER).fillna(False).astype(bool)
+            cleaned = cleaned.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        else:
+            ok = cleaned.str.fullmatch(_POINT_NUMBER).fillna(False).astype(bool)
+        out = pd.to_numeric(cleaned.where(ok), errors="coerce").astype("float64")
+        bad = present & ~ok
+        if numeric is not None:
+            out = out.fillna(numeric)
+    if integer:
+        fractional = out.notna() & (out % 1 != 0)
+        bad = bad | fractional
+        out = out.where(~fractional)
+    return out, bad.astype(bool)
+
+
+# --- dates ----------------------------------------------------------------------------------
+
+_ISO = r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+_DANISH_DATE = r"^(?P<d>\d{1,2})[-./](?P<m>\d{1,2})[-./](?P<y>\d{4})(?: \d{1,2}[:.]\d{2}(?:[:.]\d{2})?)?$"
+_MONTH_ISO = r"^(?P<y>\d{4})-(?P<m>\d{1,2})$"
+_MONTH_DANISH = r"^(?P<m>\d{1,2})[-./](?P<y>\d{4})$"
+
+
+def _parse_date_text(uniques: pd.Series, fmt: str | None, month: bool) -> pd.DataFrame:
+    """Parse distinct date texts: returns columns 'dato' (datetime) and 'form' (right shape)."""
+    if fmt:
+        parsed = pd.to_datetime(uniques, format=fmt, errors="coerce")
+        return pd.DataFrame({"dato": parsed, "form": parsed.notna()})
+    patterns = [_ISO, _DANISH_DATE] + ([_MONTH_ISO, _MONTH_DANISH] if month else [])
+    parts = pd.DataFrame(index=uniques.index, columns=["y", "m", "d"], dtype="str")
+    for pattern in patterns:
+        found = uniques.str.extract(pattern)
+        if "d" not in found:
+            found["d"] = found["y"].where(found["y"].isna(), "1")
+        parts = parts.fillna(found[["y", "m", "d"]])
+    form = parts["y"].notna()
+    numbers = parts.astype("float64")
+    parsed = pd.to_datetime(
+        pd.DataFrame({"year": numbers["y"], "month": numbers["m"], "day": numbers["d"]}),
+        errors="coerce",
+    )
+    return pd.DataFrame({"dato": parsed, "form": form})
+
+
+def parse_dates(
+    values: pd.Series, fmt: str | None = None, month: bool = False
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Parse a date column: returns (datetime64[ns] values, unparseable mask, impossible mask).
+
+    Accepts 31-12-2025, 31.12.2025, 31/12/2025, ISO 2025-12-31 (with or without a time of
+    day), Excel date cells, and with `month` also 2025-12 and 12-2025 (first of the month).
+    `fmt` (a strftime format, e.g. '%d-%m-%y') replaces the detection. 'impossible' marks
+    dates of the right shape that do not exist, like 31-02-2025.
+    """
+    index = values.index
+    if pd.api.types.is_datetime64_any_dtype(values):
+        out = values.dt.tz_localize(None) if getattr(values.dt, "tz", None) else values
+        none = pd.Series(False, index=index)
+        return out.astype("datetime64[ns]").dt.normalize(), none, none
+    text = as_text(values)
+    codes, uniques = pd.factorize(text, use_na_sentinel=True)
+    table = _parse_date_text(pd.Series(uniques, dtype="str"), fmt, month)
+    take = np.where(codes < 0, 0, codes)
+    missing = codes < 0
+    if len(table):
+        dato = table["dato"].to_numpy(dtype="datetime64[ns]")[take]
+        form = table["form"].to_numpy(dtype=bool)[take]
+        dato[missing] = np.datetime64("NaT")
+    else:
+        dato = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[ns]")
+        form = np.zeros(len(text), dtype=bool)
+    ok = ~np.isnat(dato)
+    bad = ~missing & ~form
+    impossible = ~missing & form & ~ok
+    out = pd.Series(dato, index=index).dt.normalize()
+    return out, pd.Series(bad, index=index), pd.Series(impossible, index=index)
+
+
+# --- flags ----------------------------------------------------------------------------------
+
+TRUE_WORDS = ("ja", "j", "sand", "true", "1", "x", "yes", "y")
+FALSE_WORDS = ("nej", "n", "falsk", "false", "0", "no")
+
+
+def parse_flags(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse ja/nej, sand/falsk, 1/0, true/false and x/blank: returns (bools, unparseable mask).
+
+    A blank cell means False only in an x/blank column (every filled cell is 'x'); elsewhere
+    it stays missing, so a required flag that is left empty is reported.
+    """
+    text = as_text(values)
+    lower = _on_distinct(text, lambda u: u.str.lower())
+    filled = lower.notna()
+    mapping = {**{w: True for w in TRUE_WORDS}, **{w: False for w in FALSE_WORDS}}
+    mapped = lower.map(mapping)
+    bad = filled & mapped.isna()
+    out = mapped.astype(object)
+    if filled.any() and lower[filled].eq("x").all():
+        out = out.where(filled, False)
+    return out, bad
+
+
+# --- messages -------------------------------------------------------------------------------
+
+EXPECTED = {
+    "float": "et beløb som 1.234,50",
+    "int": "et helt tal som 1.234",
+    "date": "en dato som 31-12-2025, 31.12.2025 eller 2025-12-31",
+    "month": "en måned som 01-12-2025, 2025-12 eller 12-2025",
+    "bool": "ja/nej, sand/falsk, 1/0, true/false eller x/tom",
+}
+
+
+def shown(value: object, width: int = 40) -> str:
+    """A cell value quoted for a message, shortened if long."""
+    text = str(value)
+    return repr(text if len(text) <= width else text[: width - 1] + "…")

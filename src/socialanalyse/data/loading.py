@@ -1,0 +1,419 @@
+"""Load a municipality's extracts into validated canonical tables: `load(kommune) -> Data`.
+
+For each table in `parametre.data.tabeller`: read the file read-only (readers), find the
+canonical columns (the mapping in `kolonner`, else a header that spells the canonical name,
+ignoring case, æøå and punctuation), drop blank rows, replace CPR numbers by pseudonyms,
+translate codes (`koder`), parse Danish numbers, dates and flags (formats), then validate
+every table (contract) and the rules between tables. Every problem of every file is
+collected and reported at once (DataFejl), each with file, spreadsheet row and column.
+
+Required tables: borgere, bevillinger, betalinger (nothing can be analysed without them).
+The others are optional: a missing file gives an empty table and a warning in
+`Data.advarsler`, and the analyses that need it say so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.errors as pe
+
+from ..config import Parametre, TabelKilde, load_parameters
+from ..privacy import PseudonymFejl, pseudonym_key
+from . import formats as fmt
+from .contract import _OPTIONAL_DEFAULTS, TABLES, Problem, allowed_values, conform, cross_table_problems, schema
+from .pseudonym import has_cpr, replace_cpr
+from .readers import LaeseFejl, read
+from .tables import (MAX_PROBLEMS, Data, DataFejl, empty_table, format_problems,
+                     schema_problems)
+
+REQUIRED_TABLES = ("borgere", "bevillinger", "betalinger")
+MONTH_COLUMNS = {("betalinger", "periode")}
+
+
+@dataclass
+class _Table:
+    """One table on its way in: canonical frame (index = data-row position) and where from."""
+
+    name: str
+    label: str
+    frame: pd.DataFrame | None = None
+    first_row: int = 2
+    headers: dict[str, str] = field(default_factory=dict)  # canonical -> extract header
+    problems: list[Problem] = field(default_factory=list)
+    total: int = 0  # problems counted, including those not kept as Problem objects
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, column: str | None, rows, values=None, message="") -> None:
+        """Record problems at `rows`: a boolean mask (Series aligned with the frame, whose
+        index holds data-row positions) or a list of positions. `values` (Series or dict by
+        position) gives the offending cell; `message` is text or a function of the value.
+        At most MAX_PROBLEMS + 1 Problem objects are kept; `total` counts them all."""
+        if isinstance(rows, pd.Series):
+            rows = rows.index[rows.to_numpy(dtype=bool)]
+        rows = list(rows)
+        self.total += len(rows)
+        room = max(MAX_PROBLEMS + 1 - len(self.problems), 0)
+        for row in rows[:room]:
+            value = None if values is None or row is None else values[row]
+            text = message(value) if callable(message) else message
+            self.problems.append(Problem(self.name, column, row, value, text))
+
+
+class _Key:
+    """The pseudonymisation key, fetched once and only when a CPR number is found."""
+
+    def __init__(self):
+        self.value: bytes | None = None
+        self.missing: list[str] = []
+
+    def get(self, where: str) -> bytes | None:
+        if self.value is None:
+            try:
+                self.value = pseudonym_key()
+            except PseudonymFejl:
+                self.missing.append(where)
+                return None
+        return self.value
+
+
+def load(kommune: str | Parametre, *, root: Path | None = None) -> Data:
+    """Load, pseudonymise, parse and validate one municipality's extracts.
+
+    `kommune` is a slug (parameters are read from parameters/) or a Parametre object.
+    Raises ParameterFejl for bad parameters, PseudonymFejl when CPR numbers are found and
+    SOCIALANALYSE_PSEUDONYM_NOEGLE is not set, and DataFejl listing every problem (file,
+    row as Excel shows it, column) otherwise. Input files are only ever opened for reading.
+    """
+    params = kommune if isinstance(kommune, Parametre) else load_parameters(kommune, root=root)
+    folder = params.data_dir
+    if not folder.is_dir():
+        raise DataFejl(
+            f"Datamappen {folder} findes ikke. Læg udtrækkene der, eller ret 'data.mappe' i "
+            f"{params.files[-1] if params.files else 'parametrene'}."
+        )
+    key = _Key()
+    advarsler: list[str] = []
+    kilder: dict[str, Path] = {}
+    tables: dict[str, _Table] = {}
+    for name in TABLES:
+        source = params.data.tabeller.get(name)
+        if source is None:
+            if name in REQUIRED_TABLES:
+                tables[name] = _Table(name, f"tabellen {name}")
+                tables[name].add(None, [None], None,
+                                 f"tabellen {name} er påkrævet, men står ikke under "
+                                 f"data.tabeller i parametrene")
+            else:
+                advarsler.append(f"Tabellen {name} er ikke angivet i parametrene og er tom.")
+            continue
+        path = folder / source.fil
+        table = _Table(name, _label(path, params.root, source))
+        tables[name] = table
+        if not path.is_file():
+            if name in REQUIRED_TABLES:
+                table.add(None, [None], None, f"filen findes ikke (tabellen {name} er påkrævet; "
+                                              f"se data.tabeller.{name}.fil i parametrene)")
+            else:
+                advarsler.append(f"Tabellen {name} mangler: filen {table.label} findes ikke. "
+                                 f"Tabellen er tom, og analyser, der bruger den, udelades.")
+                del tables[name]
+            continue
+        kilder[name] = path.resolve()
+        _load_table(table, path, source, params, key)
+        advarsler.extend(f"{table.label}: {n}" for n in table.notes)
+        if table.frame is not None and table.frame.empty and not table.problems:
+            if name in REQUIRED_TABLES:
+                table.add(None, [None], None, "filen har ingen datarækker")
+            else:
+                advarsler.append(f"{table.label}: filen har ingen datarækker; tabellen er tom.")
+
+    if key.missing:
+        raise PseudonymFejl(
+            "Disse kolonner indeholder CPR-numre: " + "; ".join(key.missing) + ".\n"
+            + _key_help()
+        )
+    _validate(tables)
+    _raise_if_problems(tables)
+    frames = {n: t.frame for n, t in tables.items() if t.frame is not None}
+    _cross_check(tables, frames)
+    _raise_if_problems(tables)
+    out = {n: f.reset_index(drop=True) for n, f in frames.items()}
+    full = {n: out.get(n, empty_table(n)) for n in TABLES}
+    return Data(kommune=params.kommune, advarsler=tuple(advarsler), kilder=kilder, **full)
+
+
+def _key_help() -> str:
+    try:
+        pseudonym_key()
+    except PseudonymFejl as exc:
+        return str(exc)
+    return ""
+
+
+def _label(path: Path, root: Path, source: TabelKilde) -> str:
+    try:
+        shown = path.resolve().relative_to(root.resolve())
+    except ValueError:
+        shown = path
+    return f"{shown} (ark {source.ark!r})" if source.ark else str(shown)
+
+
+def _param_key(name: str, *parts: str) -> str:
+    return ".".join(("data", "tabeller", name, *parts))
+
+
+def _load_table(table: _Table, path: Path, source: TabelKilde, params: Parametre,
+                key: _Key) -> None:
+    spec = TABLES[table.name]
+    wanted = {c.name: source.kolonner.get(c.name, c.name) for c in spec.columns}
+    extras = list(source.ekstra_kolonner)
+    try:
+        raw = read(path, list(wanted.values()) + extras, sheet=source.ark,
+                   separator=source.separator, encoding=source.encoding)
+    except LaeseFejl as exc:
+        row = None if exc.row is None else exc.row - 2  # shown as exc.row
+        table.add(None, [row], None, str(exc))
+        return
+    except OSError as exc:
+        table.add(None, [None], None, f"filen kan ikke åbnes: {exc.strerror or exc}")
+        return
+    table.first_row = raw.first_row
+    table.notes.extend(raw.notes)
+    headers = _resolve_columns(table, raw.frame, wanted, source, params)
+    missing_extras = [e for e in extras if e not in raw.frame.columns]
+    for extra in missing_extras:
+        table.add(None, [None], None,
+                  f"ekstra kolonne {extra!r} (under {_param_key(table.name, 'ekstra_kolonner')}) "
+                  f"findes ikke i filen")
+    if table.problems:
+        return
+    table.headers = headers
+    frame = pd.DataFrame({c: raw.frame[h] for c, h in headers.items()}, index=raw.frame.index)
+    for extra in extras:
+        frame[extra] = raw.frame[extra]
+    frame = _drop_blank_rows(table, frame)
+    _pseudonymise(table, frame, key)
+    table.frame = _parse(table, frame, source)
+
+
+def _resolve_columns(table: _Table, raw: pd.DataFrame, wanted: dict[str, str],
+                     source: TabelKilde, params: Parametre) -> dict[str, str]:
+    """Canonical column -> the extract's header; records problems for missing columns."""
+    by_key: dict[str, list[str]] = {}
+    for h in raw.columns:
+        by_key.setdefault(fmt.header_key(h), []).append(h)
+    headers: dict[str, str] = {}
+    available = ", ".join(repr(h) for h in raw.columns)
+    for c in TABLES[table.name].columns:
+        target = wanted[c.name]
+        exact = [h for h in raw.columns if h == target.strip()]
+        found = exact or by_key.get(fmt.header_key(target), [])
+        if len(found) >= 1:
+            headers[c.name] = found[0]
+        elif c.name in source.kolonner:
+            close = _close(target, raw.columns)
+            table.add(c.name, [None], None,
+                      f"kolonnen {target!r}, som {_param_key(table.name, 'kolonner', c.name)} "
+                      f"i {_param_file(params)} peger på, findes ikke i filen.{close} "
+                      f"Filen har kolonnerne {available}")
+        elif c.required:
+            close = _close(c.name, raw.columns)
+            table.add(c.name, [None], None,
+                      f"kolonnen {c.name!r} ({c.beskrivelse.rstrip('.')}) mangler.{close} "
+                      f"Filen har kolonnerne {available}. Angiv den under "
+                      f"{_param_key(table.name, 'kolonner')} i parameterfilen, fx "
+                      f"'{c.name}: <overskrift i filen>'")
+    return headers
+
+
+def _param_file(params: Parametre) -> str:
+    return str(params.files[-1]) if params.files else "parameterfilen"
+
+
+def _close(name: str, options) -> str:
+    import difflib
+
+    keys = {fmt.header_key(o): o for o in options}
+    match = difflib.get_close_matches(fmt.header_key(name), list(keys), n=1, cutoff=0.6)
+    return f" Mente du {keys[match[0]]!r}?" if match else ""
+
+
+def _drop_blank_rows(table: _Table, frame: pd.DataFrame) -> pd.DataFrame:
+    if frame.empty or frame.shape[1] == 0:
+        return frame
+    blank = np.ones(len(frame), dtype=bool)
+    for col in frame.columns:
+        values = frame[col]
+        if values.dtype == object or pd.api.types.is_string_dtype(values):
+            text = values if pd.api.types.is_string_dtype(values) else fmt.as_text(values)
+            filled = text.notna() & (text.str.strip() != "")
+        else:
+            filled = values.notna()
+        blank &= ~filled.to_numpy(dtype=bool)
+    if not blank.any():
+        return frame
+    rows = frame.index[blank] + table.first_row
+    trailing = bool(blank[int(np.argmax(blank)):].all())
+    where = ", ".join(str(r) for r in rows[:10]) + (" …" if len(rows) > 10 else "")
+    kind = "tomme rækker i slutningen af filen" if trailing else "tomme rækker"
+    table.notes.append(f"{int(blank.sum())} {kind} er sprunget over (række {where}).")
+    return frame[~blank]
+
+
+def _text_columns(table: _Table, frame: pd.DataFrame) -> list[str]:
+    spec = TABLES[table.name]
+    canon = {c.name: c.kind for c in spec.columns}
+    return [c for c in frame.columns if canon.get(c, "str") == "str"]
+
+
+def _pseudonymise(table: _Table, frame: pd.DataFrame, key: _Key) -> None:
+    """Replace CPR numbers in every text column (in place), before parsing or validation."""
+    for col in _text_columns(table, frame):
+        text = fmt.as_text(frame[col])
+        mask = has_cpr(text)
+        if not mask.any():
+            frame[col] = text
+            continue
+        where = f"{table.label}, kolonne {_col_label(table, col)}"
+        secret = key.get(where)
+        if secret is None:
+            frame[col] = None  # never keep CPR numbers, even in a failing load
+            continue
+        frame[col] = replace_cpr(text, secret, mask)
+        table.notes.append(f"kolonne {_col_label(table, col)}: {int(mask.sum())} celler med "
+                           f"CPR-numre er erstattet af pseudonymer.")
+
+
+def _col_label(table: _Table, col: str | None) -> str:
+    if col is None:
+        return ""
+    header = table.headers.get(col, col)
+    return repr(header) if header == col else f"{header!r} ({col})"
+
+
+def _parse(table: _Table, frame: pd.DataFrame, source: TabelKilde) -> pd.DataFrame:
+    """Parse every column by its canonical kind; unparseable and empty cells are problems."""
+    spec = TABLES[table.name]
+    out = {}
+    for col in frame.columns:
+        c = spec.col(col) if col in spec.names else None
+        values = frame[col]
+        kind = c.kind if c else "str"
+        bad = pd.Series(False, index=frame.index)
+        if kind == "str":
+            parsed = values if pd.api.types.is_string_dtype(values) else fmt.as_text(values)
+            if c is not None:
+                parsed = _codes(table, c.name, parsed, source)
+        elif kind in ("int", "float"):
+            parsed, bad = fmt.parse_numbers(values, integer=kind == "int")
+            _report(table, col, values, bad, f"forventede {fmt.EXPECTED[kind]}")
+        elif kind == "date":
+            month = (table.name, col) in MONTH_COLUMNS
+            parsed, bad, impossible = fmt.parse_dates(values, source.datoformat, month=month)
+            expected = (f"en dato på formen {source.datoformat}" if source.datoformat
+                        else fmt.EXPECTED["month" if month else "date"])
+            _report(table, col, values, bad, f"forventede {expected}")
+            table.add(col, impossible, fmt.as_text(values),
+                      lambda v: f"datoen {fmt.shown(v)} findes ikke")
+            bad = bad | impossible
+            if month:
+                parsed = _month_start(table, parsed)
+        else:
+            parsed, bad = fmt.parse_flags(values)
+            _report(table, col, values, bad, f"forventede {fmt.EXPECTED['bool']}")
+        default = _OPTIONAL_DEFAULTS.get((table.name, col))
+        if default is not None:  # an empty tillaeg means no tillæg
+            parsed = parsed.where(parsed.notna() | bad, default)
+        if c is not None and not c.nullable:
+            table.add(col, parsed.isna() & ~bad, None, "feltet er tomt, men skal udfyldes")
+        out[col] = parsed
+    return conform(table.name, pd.DataFrame(out, index=frame.index))
+
+
+def _report(table: _Table, col: str, values: pd.Series, bad: pd.Series, expected: str) -> None:
+    if bad.any():
+        table.add(col, bad, fmt.as_text(values), lambda v: f"{expected}, fik {fmt.shown(v)}")
+
+
+def _month_start(table: _Table, dates: pd.Series) -> pd.Series:
+    start = dates.dt.to_period("M").dt.to_timestamp()
+    moved = int((dates.notna() & (dates != start)).sum())
+    if moved:
+        table.notes.append(f"{moved} perioder var ikke den 1. i måneden og er sat til "
+                           f"månedens første dag.")
+    return start.astype("datetime64[ns]")
+
+
+def _codes(table: _Table, col: str, text: pd.Series, source: TabelKilde) -> pd.Series:
+    """Translate codes (koder) and spell-variants of allowed values onto canonical values."""
+    codes = source.koder.get(col)
+    allowed = allowed_values(table.name, col)
+    if not codes and allowed is None:
+        return text
+    # Spelling variants of allowed values are accepted: 'egen Drift', 'Udviklingshaemning',
+    # '§ 107', '107' and 'SEL §107' all find their canonical value.
+    lenient = {fmt.header_key(a): a for a in (allowed or ())}
+
+    def translate(uniques: pd.Series) -> pd.Series:
+        def one(value: str) -> str:
+            if codes and value in codes:
+                return codes[value]
+            if allowed is None or value in allowed:
+                return value
+            key = fmt.header_key(value)
+            if col == "paragraf" and key.startswith("sel"):
+                key = key[3:]
+            return lenient.get(key, value)
+        return uniques.map(one)
+
+    codes_u, uniques = pd.factorize(text, use_na_sentinel=True)
+    mapped = translate(pd.Series(uniques, dtype=object).str.normalize("NFC"))
+    out = pd.Series(np.asarray(mapped, dtype=object)[np.where(codes_u < 0, 0, codes_u)]
+                    if len(uniques) else np.full(len(text), None, dtype=object),
+                    index=text.index, dtype=object)
+    out[codes_u < 0] = None
+    if codes and allowed is not None:
+        unknown = out.notna() & ~out.isin(list(allowed))
+        table.add(col, unknown, text,
+                  lambda v: f"koden {fmt.shown(v)} er ikke oversat under "
+                            f"{_param_key(table.name, 'koder', col)} og er ikke en gyldig værdi")
+    return out.astype("str")
+
+
+def _validate(tables: dict[str, _Table]) -> None:
+    """Schema-check every table that parsed cleanly (types, allowed values, ranges, keys)."""
+    for t in tables.values():
+        if t.frame is None or t.problems:
+            continue
+        try:
+            t.frame = schema(t.name).validate(t.frame, lazy=True)
+        except pe.SchemaErrors:
+            for p in schema_problems(t.name, t.frame):
+                t.add(p.column, [p.row], {p.row: p.value}, p.message)
+
+
+def _cross_check(tables: dict[str, _Table], frames: dict[str, pd.DataFrame]) -> None:
+    full = {n: frames[n] for n in frames}
+    for p in cross_table_problems(full):
+        tables[p.table].add(p.column, [p.row], {p.row: p.value}, p.message)
+
+
+def _raise_if_problems(tables: dict[str, _Table]) -> None:
+    bad = [t for t in tables.values() if t.total]
+    if not bad:
+        return
+    problems = [p for t in bad for p in t.problems]
+    raise DataFejl(
+        format_problems(
+            problems,
+            files={t.name: t.label for t in bad},
+            columns={t.name: t.headers for t in bad},
+            first_rows={t.name: t.first_row for t in bad},
+            totals={t.name: t.total for t in bad},
+        ),
+        problems,
+    )
