@@ -310,6 +310,28 @@ def _headline_html(notebook: str, results: Mapping[str, Any]) -> str:
     return '<dl class="sa-tal">' + "".join(rows) + "</dl>"
 
 
+#: How a notebook's status is shown in the index.
+STATUS_TEXT = {
+    "ok": "Gennemført",
+    "fejl": "Fejlede",
+    "fejlet": "Fejlede",
+    "afvist": "Afvist af byrådstjekket",
+    "ikke kørt": "Ikke kørt",
+}
+
+
+def _index_link(run_dir: Path, link: object) -> str | None:
+    """A report's link relative to <run_dir>/html/ (accepts 'x.html', 'html/x.html' or a path)."""
+    if not link:
+        return None
+    path = Path(str(link))
+    if path.is_absolute():
+        return Path(os.path.relpath(path, run_dir / "html")).as_posix()
+    if path.parts and path.parts[0] == "html":
+        path = Path(*path.parts[1:])
+    return path.as_posix()
+
+
 def build_index(
     run_dir: str | os.PathLike,
     reports: Iterable[Mapping[str, Any]],
@@ -323,8 +345,9 @@ def build_index(
     Each report is a mapping with
       notebook: the notebook's name, e.g. '00_datagrundlag' (its key in results.json);
       title (or titel): the report's Danish title (default from the name);
-      html (or link): the HTML file, relative to html/ (e.g. '00_datagrundlag.html'), or None;
-      status: 'ok' or 'fejl' (anything else is shown as is);
+      html (or link): the HTML file: relative to html/ ('00_datagrundlag.html'), relative to
+        the run folder ('html/00_datagrundlag.html') or absolute; None = no link;
+      status: 'ok', 'fejlet', 'afvist' or 'ikke kørt' (`STATUS_TEXT`; others shown as is);
       error (or fejl, optional): a short Danish error text for a failed notebook.
     Headline figures come from <run_dir>/results.json, formatted in Danish with their labels;
     recorded citizen counts carry class "antal-borgere" (see `report.checks`).
@@ -337,10 +360,10 @@ def build_index(
         heading = report.get("title") or report.get("titel") or overskrift(
             re.sub(r"^\d+_", "", notebook)
         )
-        link = report.get("html") or report.get("link")
+        link = _index_link(run_dir, report.get("html") or report.get("link"))
         status = str(report.get("status", "ok"))
         error = report.get("error") or report.get("fejl")
-        status_text = {"ok": "Gennemført", "fejl": "Fejlede"}.get(status, status)
+        status_text = STATUS_TEXT.get(status, status)
         status_cls = "sa-status-ok" if status == "ok" else "sa-status-fejl"
         name_html = (
             f'<a href="{html.escape(str(link), quote=True)}">{html.escape(heading)}</a>'

@@ -1,0 +1,342 @@
+"""The notebook session API: record/results.json, show_table, figure, excel, headings, axes."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from openpyxl import load_workbook  # noqa: E402
+
+from socialanalyse import report  # noqa: E402
+from socialanalyse.config import load_parameters  # noqa: E402
+from socialanalyse.data import Data  # noqa: E402
+from socialanalyse.report import display, session as session_mod  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def params():
+    return load_parameters("eksempelkommune")
+
+
+@pytest.fixture
+def shown(monkeypatch):
+    """Capture what the display functions would show in a notebook."""
+    out: list[str] = []
+    monkeypatch.setattr(display, "_display_html", out.append)
+    return out
+
+
+def small_data() -> Data:
+    borgere = pd.DataFrame({
+        "borger_id": ["B0001", "B0002"], "foedselsaar": [1980, 1990], "koen": ["K", "M"],
+        "maalgruppe": ["Autisme", "Sindslidelse"],
+    })
+    lev = pd.DataFrame({"leverandoer_id": ["L1"], "navn": ["Bo"], "leverandoertype": ["privat"],
+                        "standardkontrakt": [True]})
+    bev = pd.DataFrame({
+        "bevilling_id": ["BEV-0001", "BEV-0002"], "borger_id": ["B0001", "B0002"],
+        "paragraf": ["§85", "§85"], "leverandoer_id": ["L1", "L1"], "afdeling": ["Voksne"] * 2,
+        "startdato": pd.to_datetime(["2024-01-01", "2024-02-01"]), "slutdato": pd.NaT,
+        "enhed": ["time", "time"], "enhedspris": [500.0, 500.0], "omfang": [2.0, 3.0],
+    })
+    return Data.from_tables({"borgere": borgere, "leverandoerer": lev, "bevillinger": bev})
+
+
+# --- session and results.json ----------------------------------------------------------------
+
+
+def test_setup_session_properties(params, tmp_path):
+    s = report.setup("eksempelkommune", "byraad", str(tmp_path), notebook="01_x",
+                     parametre=params, data=small_data())
+    assert report.current() is s
+    assert s.byraad and not s.intern
+    assert s.diskretion == params.diskretion == 5
+    assert s.run_dir == tmp_path
+    assert s.data.borgere.shape[0] == 2
+    assert s.parametre is params
+
+
+def test_setup_rejects_unknown_publikum(params):
+    with pytest.raises(ValueError, match="publikum"):
+        report.setup("eksempelkommune", "alle", parametre=params)
+
+
+def test_record_writes_results_json(params, tmp_path):
+    report.setup("eksempelkommune", "intern", tmp_path, notebook="01_a", parametre=params)
+    report.record("antal_borgere", 3, label="Antal borgere i alt")
+    report.record("periode", [pd.Timestamp("2021-11-01"), pd.Timestamp("2026-10-31")])
+    report.record("udgift", pd.Series({"2025": 1.5, "2026": float("nan")}))
+    report.setup("eksempelkommune", "intern", tmp_path, notebook="02_b", parametre=params)
+    report.record("andel", 0.25, enhed="pct")
+    content = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    # intern: a small count is kept as it is
+    assert content["01_a"] == {
+        "antal_borgere": 3,
+        "periode": ["2021-11-01", "2026-10-31"],
+        "udgift": {"2025": 1.5, "2026": None},
+    }
+    assert content["02_b"] == {"andel": 0.25}
+    assert content["_meta"]["01_a"]["antal_borgere"] == {"label": "Antal borgere i alt"}
+    assert content["_meta"]["02_b"]["andel"] == {"enhed": "pct"}
+    assert report.load_results(tmp_path) == content
+    assert not list(tmp_path.glob(".results-*"))  # no temp files left behind
+
+
+def test_rerun_of_a_notebook_replaces_its_results(params, tmp_path):
+    report.setup("eksempelkommune", "intern", tmp_path, notebook="01_a", parametre=params)
+    report.record("gammel", 1)
+    report.setup("eksempelkommune", "intern", tmp_path, notebook="02_b", parametre=params)
+    report.record("b", 2)
+    report.setup("eksempelkommune", "intern", tmp_path, notebook="01_a", parametre=params)
+    report.record("ny", 3)
+    content = report.load_results(tmp_path)
+    assert content["01_a"] == {"ny": 3}
+    assert content["02_b"] == {"b": 2}
+
+
+def test_record_without_run_dir_stays_in_memory(params, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    s = report.setup("eksempelkommune", "intern", None, parametre=params)
+    report.record("x", 7)
+    assert s.results == {"x": 7}
+    assert not list(tmp_path.rglob("results.json"))
+
+
+def test_record_suppresses_citizen_counts_for_byraad(params, tmp_path):
+    report.setup("eksempelkommune", "byraad", tmp_path, notebook="01_a", parametre=params)
+    assert report.record("antal_borgere", 3) == "<5"
+    assert report.record("antal_borgere_i_alt", 12) == 12
+    assert report.record("antal_bevillinger", 3) == 3  # not a count of citizens
+    # {a: 3, b: 10, c: 12}: a is primary, b (smallest other) secondary, c stays
+    assert report.record("antal_borgere_pr_paragraf", {"a": 3, "b": 10, "c": 12}) == {
+        "a": "<5", "b": "x", "c": 12}
+    content = report.load_results(tmp_path)
+    assert report.check_byraad_results(content, 5) == []
+    assert report.check_byraad_results({"01_a": {"antal_borgere": 4}}, 5)
+    assert report.check_byraad_results({"01_a": {"antal_borgere_x": {"a": [2]}}}, 5)
+
+
+def test_record_refuses_a_dataframe(params):
+    report.setup("eksempelkommune", "intern", parametre=params)
+    with pytest.raises(TypeError, match="report.excel"):
+        report.record("tabel", pd.DataFrame({"a": [1]}))
+
+
+# --- headings --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "heading"),
+    [
+        ("borger_id", "Borger-ID"),
+        ("aarlig_udgift", "Årlig udgift"),
+        ("leverandoer_id", "Leverandør-ID"),
+        ("maalgruppe", "Målgruppe"),
+        ("foedselsaar", "Fødselsår"),
+        ("tillaeg", "Tillæg"),
+        ("udgift_kr", "Udgift (kr.)"),
+        ("vum_niveau", "VUM niveau"),
+        ("aar", "År"),
+        ("Allerede læsbar", "Allerede læsbar"),
+    ],
+)
+def test_overskrift(name, heading):
+    assert report.overskrift(name) == heading
+
+
+# --- tables ----------------------------------------------------------------------------------
+
+
+def cells(html_text: str) -> list[str]:
+    found = re.findall(r"<td[^>]*>.*?</td>", html_text)
+    return [html.unescape(re.sub(r"<[^>]+>", "", c)) for c in found]
+
+
+def test_table_html_danish_formats():
+    df = pd.DataFrame({
+        "paragraf": ["§85", "§107"],
+        "antal_borgere": [1234, 7],
+        "udgift": [1234567.4, 2500.0],
+        "andel": [0.125, 0.875],
+        "start": pd.to_datetime(["2025-12-31", "2026-01-02"]),
+        "niveau": [1.25, 2.0],
+    })
+    text = report.table_html(df, "Titel", counts=["antal_borgere"], money=["udgift"],
+                             pct=["andel"])
+    assert "<caption>Titel</caption>" in text
+    assert cells(text) == [
+        "§85", "1.234", "1.234.567 kr.", "12,5 %", "31.12.2025", "1,2",
+        "§107", "7", "2.500 kr.", "87,5 %", "02.01.2026", "2,0",
+    ]
+    assert ">Antal borgere</th>" in text and ">Udgift</th>" in text
+    assert text.count('class="tal antal-borgere"') == 2
+
+
+def test_table_html_cuts_long_tables():
+    text = report.table_html(pd.DataFrame({"a": range(10)}), max_rows=3)
+    assert len(cells(text)) == 3
+    assert "Viser de første 3 af 10 rækker." in text
+
+
+def test_table_html_index_becomes_column():
+    s = pd.Series([3, 4], index=pd.Index(["§85", "§108"], name="paragraf"), name="antal")
+    assert cells(report.table_html(s)) == ["§85", "3", "§108", "4"]
+
+
+def test_byraad_table_suppresses_counts_with_footnote():
+    df = pd.DataFrame({"maalgruppe": ["Autisme", "Misbrug", "Hjemløshed"],
+                       "antal_borgere": [3, 20, 0]})
+    text = report.table_html(df, counts=["antal_borgere"], byraad=True, threshold=5)
+    # 3 is primary (<5); 20 is the only other non-zero cell, hidden so 3 cannot be derived
+    # from the total; 0 stays visible.
+    assert cells(text) == ["Autisme", "<5", "Misbrug", "x", "Hjemløshed", "0"]
+    assert "færre end 5 borgere" in text
+    assert report.check_byraad_html(text, set(), 5) == []
+
+
+def test_intern_table_shows_small_counts():
+    df = pd.DataFrame({"maalgruppe": ["Autisme"], "antal_borgere": [3]})
+    text = report.table_html(df, counts=["antal_borgere"])
+    assert cells(text) == ["Autisme", "3"]
+    assert report.check_byraad_html(text, set(), 5)  # would not pass as a byråd page
+
+
+@pytest.mark.parametrize(
+    "df",
+    [
+        pd.DataFrame({"borger_id": ["a"], "n": [1]}),
+        pd.DataFrame({"bevilling_id": ["a"], "n": [1]}),
+        pd.DataFrame({"maal_id": ["a"], "n": [1]}),
+        pd.DataFrame({"sag_id": ["a"], "n": [1]}),
+        pd.DataFrame({"hvem": ["P0123456789abcdef"], "n": [1]}),
+        pd.DataFrame({"hvem": ["010190-1234"], "n": [1]}),
+        pd.DataFrame({"n": [1]}, index=pd.Index(["x"], name="borger_id")),
+    ],
+)
+def test_byraad_refuses_id_columns(df):
+    with pytest.raises(report.PrivatlivsFejl, match="id"):
+        report.table_html(df, byraad=True)
+    report.table_html(df, byraad=False)  # intern lists may hold ids
+
+
+def test_byraad_refuses_ids_from_the_data():
+    df = pd.DataFrame({"hvem": ["BEV-0001"], "n": [1]})
+    with pytest.raises(report.PrivatlivsFejl):
+        report.table_html(df, byraad=True, forbidden={"BEV-0001"})
+    # provider ids are not personal
+    report.table_html(pd.DataFrame({"leverandoer_id": ["L1"], "n": [1]}), byraad=True)
+
+
+def test_show_table_uses_the_session(params, shown):
+    report.setup("eksempelkommune", "byraad", parametre=params, data=small_data())
+    report.current().data  # loaded: its ids are refused by value
+    df = pd.DataFrame({"paragraf": ["§85"], "antal_borgere": [2]})
+    report.show_table(df, counts=["antal_borgere"])
+    assert cells(shown[-1])[1] == "<5"
+    with pytest.raises(report.PrivatlivsFejl):
+        report.show_table(pd.DataFrame({"hvem": ["B0001"]}))
+    report.setup("eksempelkommune", "intern", parametre=params)
+    report.show_table(df, counts=["antal_borgere"])
+    assert cells(shown[-1])[1] == "2"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 40), min_size=3, max_size=3), min_size=1, max_size=6),
+       st.integers(2, 10))
+def test_byraad_table_never_shows_a_small_count(rows, threshold):
+    df = pd.DataFrame(rows, columns=["a", "b", "c"]).assign(gruppe="g")
+    text = report.table_html(df, counts=["a", "b", "c"], byraad=True, threshold=threshold)
+    assert report.check_byraad_html(text, set(), threshold) == []
+
+
+# --- figures ---------------------------------------------------------------------------------
+
+
+def test_figure_inline_png_with_alt_text_and_closed(shown):
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 2_000_000])
+    report.axis_kr(ax)
+    report.figure(fig, alt="Udgiften stiger 'meget' <2026>")
+    assert re.search(r'<img src="data:image/png;base64,[A-Za-z0-9+/=]+" alt="Udgiften stiger '
+                     r'&#x27;meget&#x27; &lt;2026&gt;"', shown[-1])
+    assert not plt.fignum_exists(fig.number)
+
+
+def test_figure_needs_alt_text():
+    fig, _ = plt.subplots()
+    with pytest.raises(ValueError, match="alt-tekst"):
+        report.figure(fig, alt=" ")
+    plt.close(fig)
+
+
+def test_axis_formatters_are_danish():
+    fig, ax = plt.subplots()
+    ax.set_ylim(0, 3_000_000)
+    report.axis_kr(ax)  # reaches a million: millions with one decimal
+    assert ax.yaxis.get_major_formatter()(2_500_000, 0) == "2,5 mio. kr."
+    report.axis_kr(ax, mio=False)
+    assert ax.yaxis.get_major_formatter()(2_500_000, 0) == "2.500.000 kr."
+    report.axis_pct(ax, "x", decimaler=1)
+    assert ax.xaxis.get_major_formatter()(0.125, 0) == "12,5 %"
+    report.axis_tal(ax, decimaler=2)
+    assert ax.yaxis.get_major_formatter()(1234.5, 0) == "1.234,50"
+    plt.close(fig)
+
+
+# --- Excel -----------------------------------------------------------------------------------
+
+
+def test_excel_workbook(params, tmp_path, shown):
+    report.setup("eksempelkommune", "intern", tmp_path, notebook="01_a", parametre=params)
+    bevillinger = pd.DataFrame({
+        "borger_id": ["P0123456789abcdef", "P1"],
+        "aarlig_udgift": [1234567.5, 100.0],
+        "andel": [0.5, 0.25],
+        "startdato": pd.to_datetime(["2025-12-31", "2026-01-01"]),
+        "antal": [3, 4],
+        "niveau": [1.5, 2.0],
+        "aktiv": [True, False],
+    })
+    path = report.excel({"Bevillinger: alle/aktive": bevillinger, "Lille": bevillinger[["antal"]]},
+                        "liste", formats={"niveau": "kr2"})
+    assert path == tmp_path / "excel" / "liste.xlsx"
+    assert 'href="../excel/liste.xlsx"' in shown[-1]
+    wb = load_workbook(path)
+    assert wb.sheetnames == ["Bevillinger- alle-aktive", "Lille"]
+    ws = wb["Bevillinger- alle-aktive"]
+    assert [c.value for c in ws[1]] == [
+        "Borger-ID", "Årlig udgift", "Andel", "Startdato", "Antal", "Niveau", "Aktiv"]
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref == "A1:G3"
+    assert ws["B2"].value == 1234567.5 and ws["B2"].number_format == '#,##0 "kr."'
+    assert ws["C2"].number_format == "0.0%"
+    assert ws["D2"].number_format == "dd-mm-yyyy" and ws["D2"].value.year == 2025
+    assert ws["E2"].number_format == "#,##0"
+    assert ws["F2"].number_format == '#,##0.00 "kr."'  # from formats=
+    assert ws["G2"].value == "ja"
+    assert ws["A1"].font.bold
+    assert 10 <= ws.column_dimensions["A"].width <= 60
+    assert not list((tmp_path / "excel").glob(".*"))
+
+
+def test_excel_not_for_byraad(params, tmp_path, shown):
+    report.setup("eksempelkommune", "byraad", tmp_path, notebook="01_a", parametre=params)
+    assert report.excel({"a": pd.DataFrame({"x": [1]})}, "liste") is None
+    assert not (tmp_path / "excel").exists()
+    assert "kun ved intern brug" in shown[-1]
+
+
+def test_excel_interactive_goes_to_output_interaktiv(params, tmp_path, shown, monkeypatch):
+    monkeypatch.setattr(session_mod, "project_root", lambda: tmp_path)
+    report.setup("eksempelkommune", "intern", None, parametre=params)
+    path = report.excel({"a": pd.DataFrame({"x": [1]})}, "liste")
+    assert path == tmp_path / "output" / "eksempelkommune" / "interaktiv" / "excel" / "liste.xlsx"
