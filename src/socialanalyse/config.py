@@ -10,6 +10,7 @@ its default to default.yaml.
 
 from __future__ import annotations
 
+import datetime as _dt
 import difflib
 import os
 from pathlib import Path
@@ -117,8 +118,62 @@ class ServicetjekParametre(Model):
     """Thresholds for the case-review screening rules (issue: servicetjek)."""
 
 
+class ProgressionIndsats(Model):
+    """The intervention whose effect is measured (progression.indsats): grants of the given
+    paragraph and/or provider and/or offer, active on or after `start`."""
+
+    paragraf: str | None = Field(description="Indsatsens paragraf, fx '§107' (null = alle).")
+    leverandoer_id: str | None = Field(description="Leverandørens id (null = alle).")
+    tilbud_id: str | None = Field(description="Tilbuddets id (null = alle).")
+    start: _dt.date = Field(description="Dato, indsatsen startede.")
+
+    @field_validator("paragraf")
+    @classmethod
+    def _known_paragraph(cls, value: str | None) -> str | None:
+        if value is not None and value not in set(ref.paragraffer()["paragraf"]):
+            raise ValueError(f"ukendt paragraf {value!r}; se paragrafkataloget")
+        return value
+
+
 class ProgressionParametre(Model):
-    """Settings for effect and progression measurement (issue: progression)."""
+    """Settings for effect and progression measurement (issue: progression); see
+    socialanalyse.progression. Every key is explained in default.yaml."""
+
+    klassifikation: Literal["rci", "minimum"]
+    reliabilitet: float = Field(ge=0, lt=1)
+    standardafvigelse: float | None = Field(gt=0)
+    mindste_aendring: float = Field(gt=0)
+    vurderingsmetode: Literal["VUM2", "ICS"]
+    indsats: ProgressionIndsats
+    udfald: str
+    sammenligning: Literal["paragraf", "maalgruppe"]
+    match_paa_niveau: bool
+    match_antal: int = Field(ge=1)
+    succeskriterie: float = Field(ge=0)
+    konfidensniveau: float = Field(gt=0.5, lt=1)
+    min_borgere: int = Field(ge=2)
+    max_std_forskel: float = Field(gt=0)
+    varighed_paragraf: str
+    varighed_skaeringsdato: _dt.date | None
+    sammenhaeng_dage: int = Field(ge=0)
+    antal_paragraf: str
+    antal_maal: Literal["antal_nye", "antal_aktive"]
+
+    @field_validator("udfald")
+    @classmethod
+    def _known_theme(cls, value: str) -> str:
+        known = set(ref.vum_temaer()["tema"]) | {"samlet"}
+        if value not in known:
+            raise ValueError(f"ukendt udfald {value!r}: brug et VUM-tema (fx 'Egenomsorg') "
+                             "eller 'samlet'")
+        return value
+
+    @field_validator("varighed_paragraf", "antal_paragraf")
+    @classmethod
+    def _known_paragraphs(cls, value: str) -> str:
+        if value not in set(ref.paragraffer()["paragraf"]):
+            raise ValueError(f"ukendt paragraf {value!r}; se paragrafkataloget")
+        return value
 
 
 class BusinesscaseParametre(Model):

@@ -1,0 +1,72 @@
+"""Effect and progression (KL: "vær nysgerrige på måder at måle effekt og progression").
+
+Plain functions over the canonical tables:
+- `individual`: each citizen's change in VUM level per theme and overall, classified as
+  progression / stabil / regression (Reliable Change Index or a minimum change) and judged
+  against the goal type; goal attainment rates.
+- `estimates`: `Estimate` and the estimators (two groups, before/after, difference in
+  differences, reliable change, rate change, bootstrap).
+- `intervention`: the analysis data set for one intervention with a comparison group, and
+  its effect estimates; monthly counts; the success criterion.
+- `duration`: time in a paragraph (e.g. §107) with censoring: Kaplan–Meier and log-rank.
+
+VUM direction: a LOWER level is better (0 = no reduced function); negative changes and
+negative effect estimates are improvements.
+"""
+
+from .duration import DurationComparison, compare_durations, median_durations, stays, survival_curves
+from .estimates import (
+    Estimate,
+    ReliableChange,
+    bootstrap_estimate,
+    compare_groups,
+    did_means,
+    difference_in_differences,
+    paired_change,
+    paired_values,
+    rate_change,
+    reliable_change,
+    standardised_difference,
+)
+from .individual import (
+    PROGRESSION,
+    REGRESSION,
+    SAMLET,
+    STABIL,
+    baseline_sd,
+    changes,
+    citizen_offer_at,
+    classify,
+    goal_attainment,
+    individual_progression,
+    judge_goals,
+    levels,
+    offers_in_period,
+    progression_shares,
+    trajectories,
+)
+from .intervention import (
+    Indsats,
+    InterventionResult,
+    analyse_intervention,
+    before_after,
+    choose_groups,
+    count_change,
+    intervention_frame,
+    intervention_grants,
+    match_on_baseline,
+    monthly_counts,
+    success,
+)
+
+__all__ = [
+    "PROGRESSION", "REGRESSION", "SAMLET", "STABIL",
+    "DurationComparison", "Estimate", "Indsats", "InterventionResult", "ReliableChange",
+    "analyse_intervention", "baseline_sd", "before_after", "bootstrap_estimate", "changes",
+    "choose_groups", "citizen_offer_at", "classify", "compare_durations", "compare_groups",
+    "count_change", "did_means", "difference_in_differences", "goal_attainment",
+    "individual_progression", "intervention_frame", "intervention_grants", "judge_goals",
+    "levels", "match_on_baseline", "median_durations", "monthly_counts", "offers_in_period",
+    "paired_change", "paired_values", "progression_shares", "rate_change", "reliable_change",
+    "standardised_difference", "stays", "success", "survival_curves", "trajectories",
+]
