@@ -314,7 +314,8 @@ def _parse(table: _Table, frame: pd.DataFrame, source: TabelKilde) -> pd.DataFra
         elif kind == "date":
             month = (table.name, col) in MONTH_COLUMNS
             parsed, bad, impossible = fmt.parse_dates(values, source.datoformat, month=month)
-            expected = (f"en dato på formen {source.datoformat}" if source.datoformat
+            expected = (f"en dato som {pd.Timestamp(2025, 12, 31).strftime(source.datoformat)} "
+                        f"(datoformat {source.datoformat})" if source.datoformat
                         else fmt.EXPECTED["month" if month else "date"])
             _report(table, col, values, bad, f"forventede {expected}")
             table.add(col, impossible, fmt.as_text(values),
