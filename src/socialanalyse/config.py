@@ -114,8 +114,103 @@ class Pejlemaerke(Model):
     )
 
 
+class Priskategorier(Model):
+    """Upper bounds of the price categories lav, middel and høj (kr per unit, current prices);
+    a price at or above `hoej_til` is ekstraordinær."""
+
+    lav_til: float = Field(gt=0)
+    middel_til: float = Field(gt=0)
+    hoej_til: float = Field(gt=0)
+
+    @field_validator("hoej_til")
+    @classmethod
+    def _increasing(cls, value: float, info) -> float:
+        lav, middel = info.data.get("lav_til"), info.data.get("middel_til")
+        if lav is not None and middel is not None and not lav < middel < value:
+            raise ValueError("grænserne skal stige: lav_til < middel_til < hoej_til")
+        return value
+
+
+class PriskategoriNiveau(Model):
+    """The lowest need level (VUM band 0-4) that explains a price in the høj / ekstraordinær
+    category."""
+
+    hoej: int = Field(ge=0, le=4)
+    ekstraordinaer: int = Field(ge=0, le=4)
+
+
 class ServicetjekParametre(Model):
-    """Thresholds for the case-review screening rules (issue: servicetjek)."""
+    """Thresholds for the case-review screening rules (issue: servicetjek).
+
+    See socialanalyse.servicetjek for the rules; every key is explained in default.yaml.
+    """
+
+    pris_over_sammenlignelige: float = Field(
+        gt=0, description="Andel, prisen mindst skal ligge over medianen for sammenlignelige."
+    )
+    min_sammenlignelige: int = Field(
+        ge=1, description="Mindste antal sammenlignelige bevillinger hos andre leverandører."
+    )
+    priskategori_paragraffer: list[str]
+    priskategori_graenser: dict[str, Priskategorier]
+    priskategori_kvantiler: tuple[float, float, float]
+    priskategori_min_niveau: PriskategoriNiveau
+    opfoelgning_interval_maaneder: dict[str, int]
+    forbedring_min: float = Field(gt=0)
+    dyr_sag_graense: float = Field(gt=0)
+    betaling_afvigelse_pct: float = Field(gt=0)
+    betaling_afvigelse_min_maaneder: int = Field(ge=1)
+    prisstigning_margin: float = Field(ge=0)
+    betaling_vindue_maaneder: int = Field(ge=1, le=60)
+    naeste_trin: dict[str, str]
+    andel_justeret: dict[str, tuple[float, float]]
+    besparelsesmaal: float | None = Field(ge=0)
+
+    @field_validator("priskategori_paragraffer", "priskategori_graenser", "naeste_trin")
+    @classmethod
+    def _known_paragraphs(cls, value):
+        known = set(ref.paragraffer()["paragraf"])
+        names = list(value) + (list(value.values()) if isinstance(value, dict) else [])
+        for name in names:
+            if isinstance(name, str) and name not in known:
+                raise ValueError(f"ukendt paragraf {name!r}; se paragrafkataloget")
+        return value
+
+    @field_validator("opfoelgning_interval_maaneder")
+    @classmethod
+    def _intervals(cls, value: dict[str, int]) -> dict[str, int]:
+        known = set(ref.paragraffer()["paragraf"]) | {"standard"}
+        for key, months in value.items():
+            if key not in known:
+                raise ValueError(f"ukendt paragraf {key!r} (brug en paragraf eller 'standard')")
+            if months < 1:
+                raise ValueError(f"intervallet for {key} skal være mindst 1 måned")
+        if "standard" not in value:
+            raise ValueError("der skal være et 'standard'-interval")
+        return value
+
+    @field_validator("priskategori_kvantiler")
+    @classmethod
+    def _quantiles(cls, value: tuple[float, float, float]) -> tuple[float, float, float]:
+        if not 0 < value[0] < value[1] < value[2] < 1:
+            raise ValueError("kvantilerne skal stige og ligge mellem 0 og 1")
+        return value
+
+    @field_validator("andel_justeret")
+    @classmethod
+    def _shares(cls, value: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+        from .servicetjek.catalog import REGLER  # lazy: servicetjek imports this module
+
+        for key, (lav, hoej) in value.items():
+            if key != "standard" and key not in REGLER:
+                raise ValueError(
+                    f"ukendt regel {key!r}; brug 'standard' eller en af {', '.join(REGLER)}"
+                )
+            if not 0 <= lav <= hoej <= 1:
+                raise ValueError(f"andelene for {key} skal opfylde 0 <= lav <= høj <= 1")
+        if "standard" not in value:
+            raise ValueError("der skal være en 'standard'-andel")
+        return value
 
 
 class ProgressionIndsats(Model):

@@ -1,0 +1,72 @@
+"""Servicetjek: monthly screening of grants for cases worth a review (sagsgennemgang).
+
+Plain functions over the canonical tables (`socialanalyse.data.Data`):
+
+- `screen(data, params, as_of=None)`: every rule (see `REGLER`) over every grant; one row per
+  flag with the evidence and a savings potential range (potentiale_lav/potentiale_hoej).
+- `prioritize(flags)`: one review row per grant, most expected gain first, reasons in Danish.
+- `review_sheet(liste, data, params)`: the list as the Excel sheet the myndighed fills in.
+- `read_decisions(path, data)`: reads the filled-in sheet back (the only I/O here) and
+  `realized_savings(decisions, data, params)`: realised savings per month, annualised, against
+  the political goal, and the hit rate per rule.
+- `summarize`, `price_categories`, `rescreen` (the widget callback) for the notebook.
+
+`params` is always the full `Parametre`: the `servicetjek` section holds the thresholds, and
+the top-level `prisindeks` regulates prices to the reference year. The reference date
+(`as_of`) defaults to the last day of the latest payment month in the data.
+"""
+
+from .base import ServicetjekFejl, reference_date, screening_base
+from .catalog import REGLER, Regel
+from .decisions import read_decisions
+from .review import (
+    BESLUTNINGER,
+    BeslutningsFejl,
+    Realiseret,
+    prioritize,
+    realized_savings,
+    review_sheet,
+    validate_decisions,
+)
+from .screening import (
+    FLAG_COLUMNS,
+    Genscreening,
+    Oversigt,
+    Priskategorier,
+    antal_pr_regel,
+    combine,
+    price_categories,
+    rescreen,
+    screen,
+    shares,
+    summarize,
+    with_overrides,
+)
+
+__all__ = [
+    "BESLUTNINGER",
+    "FLAG_COLUMNS",
+    "REGLER",
+    "BeslutningsFejl",
+    "Genscreening",
+    "Oversigt",
+    "Priskategorier",
+    "Realiseret",
+    "Regel",
+    "ServicetjekFejl",
+    "antal_pr_regel",
+    "combine",
+    "price_categories",
+    "prioritize",
+    "read_decisions",
+    "realized_savings",
+    "reference_date",
+    "rescreen",
+    "review_sheet",
+    "screen",
+    "screening_base",
+    "shares",
+    "summarize",
+    "validate_decisions",
+    "with_overrides",
+]

@@ -1,0 +1,190 @@
+"""The screening base: one row per grant with what the rules need (current price, need level,
+annual cost, the cost of the next step down the indsatstrappe), and small shared helpers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..config import Parametre, ServicetjekParametre
+from ..data import Data
+from ..data import reference as ref
+from ..data.derived import annual_cost, level_at
+
+# Relative tolerance for "at or above a threshold": prices regulated by an index carry float
+# noise, and a value exactly at a threshold must count as reaching it.
+TOL = 1e-9
+
+ENHED_PRIS = {"doegn": "Døgnpris", "time": "Timepris", "maaned": "Månedspris"}
+ENHED_NAVN = {"doegn": "døgn", "time": "time", "maaned": "måned"}
+
+
+class ServicetjekFejl(ValueError):
+    """The screening cannot run on these data; the message is Danish."""
+
+
+@dataclass(frozen=True)
+class Kontekst:
+    """What every rule needs besides the base: the reference date and the parameters."""
+
+    as_of: pd.Timestamp
+    prisindeks: float
+    p: ServicetjekParametre
+
+
+def reference_date(data: Data) -> pd.Timestamp:
+    """The extract's reference date (opgørelsesdato): the last day of the latest payment month.
+
+    Derived from the data, never from today's date. Raises ServicetjekFejl when there are no
+    payments (then give `as_of` explicitly).
+    """
+    periods = data.betalinger["periode"]
+    if periods.dropna().empty:
+        raise ServicetjekFejl(
+            "Opgørelsesdatoen kan ikke findes, fordi der ingen betalinger er: angiv as_of."
+        )
+    return (periods.max() + pd.offsets.MonthEnd(0)).normalize()
+
+
+def resolve_as_of(data: Data, as_of) -> pd.Timestamp:
+    """`as_of` as a Timestamp, or the reference date derived from the data when None."""
+    return reference_date(data) if as_of is None else pd.Timestamp(as_of).normalize()
+
+
+def lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
+    """values[key] for each key (NaN/NaT where missing), with the index of `keys`.
+
+    Like keys.map(values), but keeps the dtype when `values` is empty or keys are missing.
+    """
+    return pd.Series(values.reindex(keys.to_numpy()).to_numpy(), index=keys.index,
+                     name=values.name)
+
+
+def need_band(level: pd.Series) -> pd.Series:
+    """Mean VUM level banded to 0-4 by rounding half up (2.5 -> 3); NaN stays NaN."""
+    return np.floor(level + 0.5).clip(0, 4)
+
+
+def regulated(values: pd.Series, start: pd.Series, year: int | pd.Series, prisindeks: float
+              ) -> pd.Series:
+    """Prices regulated from the start year to `year` (a year, or one per row aligned with
+    `start`), each 1 January; never backwards."""
+    years = (year - start.dt.year).clip(lower=0).to_numpy(dtype=float)
+    return values * (1.0 + prisindeks) ** years
+
+
+def next_step(paragraffer: pd.DataFrame, overrides: dict[str, str]) -> dict[str, tuple[str, ...]]:
+    """For each paragraph, the paragraph(s) one step down the indsatstrappe.
+
+    From the catalogue: the paragraphs of the same target group (voksne/børn) with the highest
+    `trin` below the paragraph's own; `overrides` (parameter `naeste_trin`) win. The lowest
+    step maps to () (the next step down is no support).
+    """
+    out: dict[str, tuple[str, ...]] = {}
+    for row in paragraffer.itertuples(index=False):  # ~20 catalogue rows, not grants
+        if row.paragraf in overrides:
+            out[row.paragraf] = (overrides[row.paragraf],)
+            continue
+        lower = paragraffer[
+            (paragraffer["maalgruppe_type"] == row.maalgruppe_type) & (paragraffer["trin"] < row.trin)
+        ]
+        if lower.empty:
+            out[row.paragraf] = ()
+        else:
+            top = lower["trin"].max()
+            out[row.paragraf] = tuple(lower.loc[lower["trin"] == top, "paragraf"])
+    return out
+
+
+def servicetjek_params(params: Parametre) -> tuple[ServicetjekParametre, float]:
+    """The servicetjek section and the price index of the full parameters."""
+    if not isinstance(params, Parametre):
+        raise TypeError(
+            "params skal være hele Parametre (fx session.parametre), fordi prisindekset også bruges."
+        )
+    return params.servicetjek, float(params.prisindeks)
+
+
+def screening_base(data: Data, params: Parametre, as_of=None) -> pd.DataFrame:
+    """One row per grant with the quantities the rules use (index 0..n-1, grant order kept).
+
+    Columns: the grant's own columns, plus
+    aktiv (running on the reference date), pris (enhedspris regulated to the reference year),
+    enheder_aar (units per year), aarlig_udgift (current annual cost in kr, price regulated,
+    tillaeg as granted), niveau_start (mean VUM level at the latest assessment on or before
+    the start; NaN without one), niveau (niveau_start banded 0-4), kategori, trin, lov,
+    leverandoertype, standardkontrakt, naeste_trin (paragraph(s) one step down, text) and
+    naeste_trin_udgift (the municipality's average current annual cost of active grants on
+    that step; 0 below the lowest step; NaN when the municipality has no such grants).
+    """
+    p, prisindeks = servicetjek_params(params)
+    as_of = resolve_as_of(data, as_of)
+    bev = data.bevillinger.reset_index(drop=True)
+    cat = ref.paragraffer().set_index("paragraf")
+    out = bev.copy()
+    out["aktiv"] = (bev["startdato"] <= as_of) & (bev["slutdato"].isna() | (bev["slutdato"] >= as_of))
+    out["pris"] = regulated(bev["enhedspris"].astype(float), bev["startdato"], as_of.year, prisindeks)
+    units = annual_cost(bev.assign(enhedspris=1.0, tillaeg=0.0))
+    out["enheder_aar"] = units.to_numpy()
+    out["aarlig_udgift"] = out["pris"].to_numpy() * units.to_numpy() + bev["tillaeg"].fillna(0).to_numpy() * 12
+    out["niveau_start"] = level_at(data.vurderinger, bev["borger_id"], bev["startdato"]).to_numpy()
+    out["niveau"] = need_band(out["niveau_start"])
+    out["kategori"] = bev["paragraf"].map(cat["kategori"])
+    out["trin"] = bev["paragraf"].map(cat["trin"])
+    out["lov"] = bev["paragraf"].map(cat["lov"])
+    lev = data.leverandoerer.set_index("leverandoer_id")
+    out["leverandoertype"] = lookup(bev["leverandoer_id"], lev["leverandoertype"])
+    out["standardkontrakt"] = lookup(bev["leverandoer_id"], lev["standardkontrakt"])
+
+    # Average current annual cost per paragraph over active grants (the municipality's own).
+    active = out[out["aktiv"]]
+    sums = active.groupby("paragraf")["aarlig_udgift"].agg(["sum", "count"])
+    steps = next_step(cat.reset_index(), dict(p.naeste_trin))
+    step_cost: dict[str, float] = {}
+    for paragraf, lower in steps.items():  # catalogue paragraphs, not grants
+        if not lower:
+            step_cost[paragraf] = 0.0
+            continue
+        s = sums.reindex(list(lower))
+        n = s["count"].sum()
+        step_cost[paragraf] = float(s["sum"].sum() / n) if n > 0 else float("nan")
+    out["naeste_trin"] = bev["paragraf"].map({k: " / ".join(v) if v else "ingen støtte"
+                                              for k, v in steps.items()})
+    out["naeste_trin_udgift"] = bev["paragraf"].map(step_cost).astype(float)
+    return out
+
+
+def step_down_gap(base: pd.DataFrame) -> pd.Series:
+    """Annual saving if the grant moved one step down: own cost minus the step's average
+    (never negative; NaN when the step's cost is unknown)."""
+    return (base["aarlig_udgift"] - base["naeste_trin_udgift"]).clip(lower=0)
+
+
+# --- Danish number formatting for the reasons (vectorised; analyses do not import report) ---
+
+def fmt_tal(x: pd.Series, decimaler: int = 0) -> pd.Series:
+    """1234567.8 -> '1.234.568'; NaN -> '–' (Danish thousand dots, decimal comma)."""
+    x = pd.Series(x, dtype=float)
+    text = x.fillna(0).map(f"{{:,.{decimaler}f}}".format).astype("str")
+    text = text.str.replace(",", "\x00", regex=False).str.replace(".", ",", regex=False)
+    text = text.str.replace("\x00", ".", regex=False)
+    return text.where(x.notna(), "–")
+
+
+def fmt_kr(x: pd.Series) -> pd.Series:
+    """Amounts as '1.234.568 kr.'"""
+    return fmt_tal(x) + " kr."
+
+
+def fmt_pct(x: pd.Series, decimaler: int = 0) -> pd.Series:
+    """Shares as '38 %'."""
+    return fmt_tal(pd.Series(x) * 100, decimaler) + " %"
+
+
+def fmt_dato(x: pd.Series) -> pd.Series:
+    """Dates as '31.12.2025'; NaT -> '–'."""
+    x = pd.Series(x)
+    return x.dt.strftime("%d.%m.%Y").fillna("–").astype(str)

@@ -1,0 +1,232 @@
+"""`screen`: run every rule over the canonical tables and return one row per flag, with the
+savings potential as a range; summaries for the byråd and the widget callback `rescreen`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..config import Parametre
+from ..data import Data
+from . import rules as r
+from .base import Kontekst, resolve_as_of, screening_base, servicetjek_params
+from .catalog import REGLER
+
+#: The columns of `screen`'s result, in order.
+FLAG_COLUMNS = [
+    "bevilling_id", "borger_id", "leverandoer_id", "paragraf", "afdeling", "regel", "regel_navn",
+    "begrundelse", "maalt", "graense", "niveau", "aarlig_udgift", "bruttogab",
+    "andel_lav", "andel_hoej", "potentiale_lav", "potentiale_hoej",
+]
+
+
+def shares(params: Parametre) -> pd.DataFrame:
+    """The assumed share of flagged cases that end up adjusted, per rule: columns regel,
+    andel_lav, andel_hoej (parameter `andel_justeret`; 'standard' for rules not named)."""
+    p, _ = servicetjek_params(params)
+    std = p.andel_justeret["standard"]
+    rows = [(k, *p.andel_justeret.get(k, std)) for k in REGLER]
+    return pd.DataFrame(rows, columns=["regel", "andel_lav", "andel_hoej"])
+
+
+def screen(data: Data, params: Parametre, as_of=None, *, base: pd.DataFrame | None = None
+           ) -> pd.DataFrame:
+    """Screen all grants with every rule; one row per (grant, rule) flag.
+
+    params: the full `Parametre` (the servicetjek section plus `prisindeks`, which regulates
+    prices to the reference year). as_of: the reference date; default the last day of the
+    latest payment month (`reference_date`). base: a ready `screening_base` (to reuse it).
+
+    Columns (FLAG_COLUMNS): the grant's ids, paragraf and afdeling; regel (id, see REGLER),
+    regel_navn and begrundelse (Danish, with the numbers that triggered it); maalt and graense
+    (the measured value and the threshold, in the rule's unit); niveau (need level 0-4 at the
+    start); aarlig_udgift (current annual cost in kr); bruttogab (kr per year saved if the case
+    is adjusted as the rule suggests); andel_lav/andel_hoej (assumed share of such flags that
+    end up adjusted); potentiale_lav/potentiale_hoej = bruttogab × the shares (kr per year,
+    NaN where the gap cannot be computed). Flags overlap: combine per grant with `prioritize`.
+    """
+    p, prisindeks = servicetjek_params(params)
+    as_of = resolve_as_of(data, as_of)
+    if base is None:
+        base = screening_base(data, params, as_of)
+    ctx = Kontekst(as_of=as_of, prisindeks=prisindeks, p=p)
+    peers = r.peer_prices(base)
+    limits = r.category_limits(base, ctx)
+    categories = r.price_category(base, limits)
+    payments = r.Payments(base, data, ctx)
+    parts = [
+        r.pris_over_sammenlignelige(base, data, ctx, peers),
+        r.priskategori(base, data, ctx, limits, categories),
+        r.midlertidig_overskredet(base, data, ctx),
+        r.forbedret_funktion(base, data, ctx),
+        r.opfoelgning_overskredet(base, data, ctx),
+        r.dyr_sag(base, data, ctx),
+        r.dobbelt_kompensation(base, data, ctx),
+        r.betaling_efter_slut(base, data, ctx, payments),
+        r.betaling_afviger(base, data, ctx, payments),
+        r.prisstigning(base, data, ctx, payments),
+        r.uden_standardkontrakt(base, data, ctx, peers),
+    ]
+    flags = pd.concat(parts, ignore_index=True)
+    info = base[["bevilling_id", "borger_id", "leverandoer_id", "paragraf", "afdeling", "niveau",
+                 "aarlig_udgift"]]
+    out = info.iloc[flags["i"].to_numpy()].reset_index(drop=True)
+    out = pd.concat([out, flags.drop(columns="i")], axis=1)
+    out["regel_navn"] = out["regel"].map({k: v.navn for k, v in REGLER.items()})
+    out = out.merge(shares(params), on="regel", how="left")
+    out["potentiale_lav"] = out["bruttogab"] * out["andel_lav"]
+    out["potentiale_hoej"] = out["bruttogab"] * out["andel_hoej"]
+    order = {k: n for n, k in enumerate(REGLER)}
+    out = out.assign(_o=out["regel"].map(order)).sort_values(["_o", "bevilling_id"], kind="stable")
+    return out[FLAG_COLUMNS].reset_index(drop=True)
+
+
+def combine(flags: pd.DataFrame) -> pd.DataFrame:
+    """Per grant: the combined potential range. Rules of the group 'indsats' are alternatives
+    (max), 'betaling' rules add up on top (see catalog.Regel). Columns bevilling_id,
+    potentiale_lav, potentiale_hoej (NaN gaps count as 0)."""
+    gruppe = flags["regel"].map({k: v.gruppe for k, v in REGLER.items()})
+    f = flags.assign(_lav=flags["potentiale_lav"].fillna(0), _hoej=flags["potentiale_hoej"].fillna(0),
+                     _g=gruppe)
+    ind = f[f["_g"] == "indsats"].groupby("bevilling_id")[["_lav", "_hoej"]].max()
+    bet = f[f["_g"] == "betaling"].groupby("bevilling_id")[["_lav", "_hoej"]].sum()
+    both = ind.add(bet, fill_value=0)
+    return both.rename(columns={"_lav": "potentiale_lav", "_hoej": "potentiale_hoej"}).reset_index()
+
+
+@dataclass(frozen=True)
+class Oversigt:
+    """Headline figures of a screening.
+
+    antal_screenede: active grants on the reference date; antal_flag: flags (grant × rule);
+    antal_bevillinger/antal_borgere: distinct grants/citizens with at least one flag;
+    potentiale_lav/hoej: combined per grant (no double counting), kr per year;
+    pr_regel: per rule regel, regel_navn, antal_bevillinger, antal_borgere, potentiale_lav,
+    potentiale_hoej (rules overlap, so these do not sum to the total).
+    """
+
+    opgoerelsesdato: pd.Timestamp
+    antal_screenede: int
+    antal_flag: int
+    antal_bevillinger: int
+    antal_borgere: int
+    potentiale_lav: float
+    potentiale_hoej: float
+    pr_regel: pd.DataFrame
+
+
+def summarize(flags: pd.DataFrame, data: Data, as_of=None) -> Oversigt:
+    """The screening's headline figures (see Oversigt)."""
+    as_of = resolve_as_of(data, as_of)
+    bev = data.bevillinger
+    active = (bev["startdato"] <= as_of) & (bev["slutdato"].isna() | (bev["slutdato"] >= as_of))
+    per = flags.groupby("regel").agg(
+        antal_bevillinger=("bevilling_id", "nunique"),
+        antal_borgere=("borger_id", "nunique"),
+        potentiale_lav=("potentiale_lav", "sum"),
+        potentiale_hoej=("potentiale_hoej", "sum"),
+    )
+    per = per.reindex(list(REGLER)).fillna(0)
+    per[["antal_bevillinger", "antal_borgere"]] = per[["antal_bevillinger", "antal_borgere"]].astype(int)
+    per.insert(0, "regel_navn", [REGLER[k].navn for k in per.index])
+    per = per.rename_axis("regel").reset_index()
+    comb = combine(flags)
+    return Oversigt(
+        opgoerelsesdato=as_of,
+        antal_screenede=int(active.sum()),
+        antal_flag=len(flags),
+        antal_bevillinger=int(flags["bevilling_id"].nunique()),
+        antal_borgere=int(flags["borger_id"].nunique()),
+        potentiale_lav=float(comb["potentiale_lav"].sum()),
+        potentiale_hoej=float(comb["potentiale_hoej"].sum()),
+        pr_regel=per,
+    )
+
+
+@dataclass(frozen=True)
+class Genscreening:
+    """The result of `rescreen`: the parameters used, the flags, the summary and the list."""
+
+    parametre: Parametre
+    flag: pd.DataFrame
+    oversigt: Oversigt
+    liste: pd.DataFrame
+
+
+def with_overrides(params: Parametre, **overrides) -> Parametre:
+    """The parameters with some servicetjek keys replaced (validated like the YAML files)."""
+    section = params.servicetjek.model_dump()
+    unknown = set(overrides) - set(section)
+    if unknown:
+        raise ValueError(f"Ukendte servicetjek-parametre: {', '.join(sorted(unknown))}")
+    section.update(overrides)
+    new_section = type(params.servicetjek).model_validate(section)
+    new = params.model_copy(update={"servicetjek": new_section})
+    return new
+
+
+def rescreen(data: Data, params: Parametre, as_of=None, *, base: pd.DataFrame | None = None,
+             **overrides) -> Genscreening:
+    """Screen again with some thresholds changed (the widget callback in the notebook), e.g.
+    rescreen(data, params, pris_over_sammenlignelige=0.4, dyr_sag_graense=1_500_000).
+
+    Pass `base` (a `screening_base` for the same data, parameters and date) to skip rebuilding
+    it; it does not depend on the thresholds, only on `naeste_trin` and the price index.
+    """
+    from .review import prioritize
+
+    new = with_overrides(params, **overrides)
+    if base is not None and "naeste_trin" in overrides:
+        base = None
+    flags = screen(data, new, as_of, base=base)
+    return Genscreening(new, flags, summarize(flags, data, as_of), prioritize(flags))
+
+
+@dataclass(frozen=True)
+class Priskategorier:
+    """Gentofte's price categories: the limits used per paragraph and each grant's category.
+
+    graenser: paragraf, enhed, lav_til, middel_til, hoej_til, kilde, antal.
+    bevillinger: active grants in the categorised paragraphs: bevilling_id, paragraf, enhed,
+    pris, niveau, priskategori.
+    """
+
+    graenser: pd.DataFrame
+    bevillinger: pd.DataFrame
+
+    def fordeling(self) -> pd.DataFrame:
+        """Number of grants per paragraph (rows) and category (columns lav … ekstraordinær)."""
+        t = pd.crosstab(self.bevillinger["paragraf"], self.bevillinger["priskategori"])
+        return t.reindex(columns=list(r.KATEGORIER), fill_value=0).rename_axis(None, axis=1)
+
+
+def price_categories(data: Data, params: Parametre, as_of=None, *,
+                     base: pd.DataFrame | None = None) -> Priskategorier:
+    """Each active §107/§108 daily rate (and §85 hourly price) placed in lav, middel, høj or
+    ekstraordinær, by the limits in the parameters or the quantiles of the municipality's own
+    prices (see `rules.category_limits`)."""
+    p, prisindeks = servicetjek_params(params)
+    as_of = resolve_as_of(data, as_of)
+    if base is None:
+        base = screening_base(data, params, as_of)
+    ctx = Kontekst(as_of=as_of, prisindeks=prisindeks, p=p)
+    limits = r.category_limits(base, ctx)
+    cat = r.price_category(base, limits)
+    known = cat.notna()
+    rows = base.loc[known, ["bevilling_id", "paragraf", "enhed", "pris", "niveau"]].assign(
+        priskategori=cat[known])
+    return Priskategorier(limits, rows.reset_index(drop=True))
+
+
+def antal_pr_regel(flags: pd.DataFrame) -> dict[str, int]:
+    """Number of flagged grants per rule id (all rules, zeros included), for results.json."""
+    counts = flags.groupby("regel")["bevilling_id"].nunique()
+    return {k: int(counts.get(k, 0)) for k in REGLER}
+
+
+__all__ = [
+    "FLAG_COLUMNS", "Genscreening", "Oversigt", "Priskategorier", "antal_pr_regel", "combine",
+    "price_categories", "rescreen", "screen", "shares", "summarize", "with_overrides",
+]
+
