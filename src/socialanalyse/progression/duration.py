@@ -112,11 +112,13 @@ def median_durations(
         if d.empty:
             continue
         sf = SurvfuncRight(d["varighed_dage"].to_numpy(float), d["afsluttet"].to_numpy(int))
-        median = float(sf.quantile(0.5))
-        try:
-            low, high = sf.quantile_ci(0.5, alpha=1 - confidence)
-        except (ValueError, IndexError):
-            low, high = np.nan, np.nan
+        # statsmodels' log(−log) transform divides by zero where S is 0 or 1: harmless.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            median = float(sf.quantile(0.5))
+            try:
+                low, high = sf.quantile_ci(0.5, alpha=1 - confidence)
+            except (ValueError, IndexError):
+                low, high = np.nan, np.nan
         rows.append(
             {
                 "gruppe": name,

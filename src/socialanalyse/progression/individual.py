@@ -322,7 +322,8 @@ def trajectories(
     bin_months: int = 6,
     metode: str | None = "VUM2",
 ) -> pd.DataFrame:
-    """Mean level by time since each citizen's first assessment, in bins of `bin_months`.
+    """Mean level by whole months since each citizen's first assessment, in bins of
+    `bin_months`.
 
     Columns: `by` (if given), maaneder (start of the bin in months since the first
     assessment), gennemsnit, antal_borgere. Each citizen counts once per bin (their mean
@@ -331,7 +332,12 @@ def trajectories(
     lv = levels(vurderinger, metode)
     lv = lv[lv["tema"] == tema]
     first = lv.groupby("borger_id")["dato"].transform("min")
-    months = (lv["dato"] - first).dt.days / (365.25 / 12)
+    # Whole calendar months elapsed (10 Jan -> 10 Jul = 6), so bins do not drift by a day.
+    months = (
+        (lv["dato"].dt.year - first.dt.year) * 12
+        + (lv["dato"].dt.month - first.dt.month)
+        - (lv["dato"].dt.day < first.dt.day).astype(int)
+    )
     lv = lv.assign(maaneder=(months // bin_months * bin_months).astype(int))
     keys = ["maaneder"]
     if groups is not None and by is not None:
