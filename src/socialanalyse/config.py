@@ -272,7 +272,19 @@ class ProgressionParametre(Model):
 
 
 class BusinesscaseParametre(Model):
-    """Settings for business cases (issue: business cases)."""
+    """Settings for business cases (issue: business cases); see socialanalyse.businesscase."""
+
+    case: str = Field(
+        description="Standard-business case: filnavn uden .yaml i parameters/business_cases/."
+    )
+    horisont: int = Field(
+        ge=1, le=70, description="Antal år i beregningen, når casen ikke selv angiver det."
+    )
+    simuleringer: int = Field(ge=100, description="Antal Monte Carlo-træk i notebooken.")
+    seed: int = Field(ge=0, description="Startværdi for tilfældige tal (samme tal = samme svar).")
+    egne_data: bool = Field(
+        description="Udfyld casens priser og mængder fra kommunens egne data (casens fra_data)."
+    )
 
 
 class BudgetParametre(Model):
@@ -405,6 +417,9 @@ _MESSAGES = {
     "string_type": "skal være tekst",
     "dict_type": "skal være en gruppe af nøgler",
     "list_type": "skal være en liste",
+    "model_type": "skal være en gruppe af nøgler",
+    "float_type": "skal være et tal",
+    "int_type": "skal være et heltal",
 }
 
 
@@ -426,7 +441,11 @@ def _danish(error: dict[str, Any]) -> str:
     return text
 
 
-def _explain(exc: ValidationError, sources: list[tuple[Path, dict[str, Any]]]) -> ParameterFejl:
+def _explain(
+    exc: ValidationError,
+    sources: list[tuple[Path, dict[str, Any]]],
+    heading: str = "Fejl i parametrene",
+) -> ParameterFejl:
     lines = []
     for error in exc.errors():
         loc = tuple(error["loc"])
@@ -434,7 +453,12 @@ def _explain(exc: ValidationError, sources: list[tuple[Path, dict[str, Any]]]) -
         # Name the last file that holds the key; a missing key belongs to the municipality's.
         path = next((p for p, c in reversed(sources) if _has_path(c, loc)), sources[-1][0])
         lines.append(f"  - {path}: nøglen '{key}' {_danish(error)}")
-    return ParameterFejl("Fejl i parametrene:\n" + "\n".join(lines))
+    return ParameterFejl(f"{heading}:\n" + "\n".join(lines))
+
+
+# Public names for other parameter-like files (business cases) that reuse the Danish messages.
+explain_validation_error = _explain
+read_yaml = _read_yaml
 
 
 def parameters_dir(root: Path | None = None) -> Path:
