@@ -6,17 +6,18 @@ Notebooks use this package; analysis modules never import it. A notebook starts 
 """
 
 from .checks import PrivatlivsFejl, check_byraad_html, check_byraad_results, forbidden_ids
-from .display import figure, show_table, table_html
+from .display import antal_borgere, figure, markdown, show_table, table_html
 from .excel import excel, write_workbook
 from .html import build_index, export_html, format_value, make_self_contained, static_widgets
 from .format import dato, dato_lang, kr, maaned, mio_kr, pct, tal
 from .labels import overskrift
-from .session import Session, current, load_results, record, setup
+from .session import Session, current, load_results, record, record_all, setup
 from .theme import axis_kr, axis_pct, axis_tal, theme
 
 __all__ = [
     "PrivatlivsFejl",
     "Session",
+    "antal_borgere",
     "axis_kr",
     "build_index",
     "export_html",
@@ -36,10 +37,12 @@ __all__ = [
     "kr",
     "load_results",
     "maaned",
+    "markdown",
     "mio_kr",
     "overskrift",
     "pct",
     "record",
+    "record_all",
     "setup",
     "show_table",
     "table_html",

@@ -46,7 +46,22 @@ def _is_missing(value: object) -> bool:
     )
 
 
+def is_year_column(name: object, series: pd.Series) -> bool:
+    """Whether a column holds calendar years ('aar', 'budgetaar', 'start_aar' with values
+    1900–2100), which are shown as 2025, not 2.025."""
+    words = str(name).lower().split("_")
+    if not any(w == "aar" or w.endswith("aar") for w in words):
+        return False
+    if not pd.api.types.is_integer_dtype(series) and not pd.api.types.is_float_dtype(series):
+        return False
+    values = series.dropna()
+    return bool(len(values)) and bool(values.between(1900, 2100).all()) and bool(
+        (values == values.round()).all())
+
+
 def _formatter(series: pd.Series, kind: str, decimaler: int | None):
+    if kind == "" and is_year_column(series.name, series):
+        return lambda v: str(int(v))
     if kind == "counts":
         return lambda v: v if isinstance(v, str) else tal(v)
     if kind == "money":
@@ -135,6 +150,7 @@ def table_html(
         if column not in kinds and (
             pd.api.types.is_numeric_dtype(shown[column])
             and not pd.api.types.is_bool_dtype(shown[column])
+            and not is_year_column(column, shown[column])
         ):
             numeric_cols.add(column)
     parts = ['<table class="sa-tabel">']
@@ -185,6 +201,7 @@ def show_table(
     max_rows: int | None = DEFAULT_MAX_ROWS,
     decimaler: int | None = None,
     note: str | None = None,
+    tom: str | None = None,
 ) -> None:
     """Display a table in Danish format (thousand dots, decimal comma, kr., %).
 
@@ -193,8 +210,12 @@ def show_table(
     borger_id, bevilling_id, maal_id or values that look like ids/pseudonyms/CPR numbers, and
     the counts columns are suppressed below the discretion threshold, with the footnote.
     Long tables are cut at max_rows (with a note); put full lists in `report.excel`.
+    tom: text shown instead when the table has no rows (e.g. 'Ingen advarsler.').
     """
     session = current_or_none()
+    if tom is not None and len(df) == 0:
+        markdown(tom)
+        return
     byraad = bool(session and session.byraad)
     forbidden = forbidden_ids(session.data) if byraad and session.data_loaded else frozenset()
     _display_html(
@@ -237,3 +258,26 @@ def figure(fig, alt: str, caption: str | None = None) -> None:
     target = getattr(fig, "figure", None) or fig
     plt.close(target)
     _display_html(text)
+
+
+def markdown(text: str) -> None:
+    """Display Danish prose written in Markdown (may hold `antal_borgere(...)` spans)."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(text))
+
+
+def antal_borgere(n: int | float | None) -> str:
+    """A count of citizens for prose: '1.234', or '<5' in byraad mode when 0 < n < diskretion.
+
+    Returned as `<span class="antal-borgere">…</span>` so the byråd check on the HTML sees it;
+    use inside `report.markdown(...)` text.
+    """
+    session = current_or_none()
+    if n is None or _is_missing(n):
+        text = "–"
+    elif session is not None and session.byraad and 0 < n < session.diskretion:
+        text = f"<{session.diskretion}"
+    else:
+        text = tal(n)
+    return f'<span class="{COUNT_CLASS}">{html.escape(text)}</span>'

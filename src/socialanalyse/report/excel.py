@@ -37,14 +37,18 @@ _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 def column_format(name: str, series: pd.Series, formats: Mapping[str, str] | None = None) -> str | None:
     """The Excel number format for a column: from `formats` (a key of FORMATS or a raw Excel
-    format), else by dtype and name (dates dd-mm-yyyy; amounts '#,##0 "kr."'; shares '0.0%';
-    integers '#,##0'; other numbers '#,##0.0'). None for text."""
+    format), else by dtype and name (dates dd-mm-yyyy; years '0'; amounts '#,##0 "kr."';
+    shares '0.0%'; integers '#,##0'; other numbers '#,##0.0'). None for text."""
     if formats and name in formats:
         return FORMATS.get(formats[name], formats[name])
     if pd.api.types.is_datetime64_any_dtype(series):
         return FORMATS["dato"]
     if pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series):
         return None
+    from .display import is_year_column
+
+    if is_year_column(name, series):
+        return "0"
     words = str(name).lower().split("_")
     if any(w in _SHARE_WORDS for w in words):
         return FORMATS["pct"]

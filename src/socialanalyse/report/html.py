@@ -260,7 +260,8 @@ _SHARE = ("andel", "pct", "procent")
 
 def format_value(name: str, value: Any, enhed: str | None = None) -> str:
     """A recorded value in Danish for a person: by `enhed` ('kr', 'mio_kr', 'pct', 'tal',
-    'dato', 'tekst') or guessed from the name (amounts in kr, shares as %, ISO dates)."""
+    'dato', 'tekst', 'aar') or guessed from the name and value (amounts in kr, shares as %,
+    ISO dates, years such as seneste_hele_aar = 2025 as '2025')."""
     if value is None:
         return "–"
     if isinstance(value, str):
@@ -277,6 +278,8 @@ def format_value(name: str, value: Any, enhed: str | None = None) -> str:
         return "; ".join(f"{k}: {format_value(name, v, enhed)}" for k, v in value.items())
     words = name.lower().split("_")
     kind = enhed
+    if kind is None and isinstance(value, int) and "aar" in words and 1900 <= value <= 2100:
+        kind = "tekst"  # a year: 2025, not 2.025
     if kind is None:
         if any(w in _SHARE for w in words):
             kind = "pct"
@@ -290,6 +293,8 @@ def format_value(name: str, value: Any, enhed: str | None = None) -> str:
         return mio_kr(value)
     if kind == "pct":
         return pct(value)
+    if kind in ("tekst", "aar"):
+        return str(value)
     if kind == "tal" and isinstance(value, float) and not value.is_integer():
         return tal(value, 1)
     return tal(value) if isinstance(value, (int, float)) else str(value)

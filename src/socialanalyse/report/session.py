@@ -239,6 +239,25 @@ def record(name: str, value: Any, label: str | None = None, *, enhed: str | None
     return stored
 
 
+def record_all(
+    values: Any, labels: dict[str, str] | None = None, *, enheder: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Record several headline results at once: a mapping or a dataclass (field -> value).
+
+    labels / enheder: optional Danish labels and display units per name (see `record`).
+    Returns the stored values by name.
+    """
+    import dataclasses
+
+    if dataclasses.is_dataclass(values) and not isinstance(values, type):
+        values = {f.name: getattr(values, f.name) for f in dataclasses.fields(values)}
+    labels, enheder = labels or {}, enheder or {}
+    return {
+        name: record(name, value, labels.get(name), enhed=enheder.get(name))
+        for name, value in values.items()
+    }
+
+
 @contextlib.contextmanager
 def _locked(path: Path):
     """An advisory lock beside results.json (POSIX), for runners executing notebooks in parallel."""

@@ -53,16 +53,19 @@ def axis_tal(ax, axis: str = "y", decimaler: int = 0) -> None:
 def axis_kr(ax, axis: str = "y", mio: bool | None = None, decimaler: int | None = None) -> None:
     """Tick labels in kroner: '1.234.567 kr.' or, for large amounts, '12,5 mio. kr.'.
 
-    mio=None chooses millions when the axis reaches one million.
+    mio=None chooses millions when the axis reaches one million; in millions, decimaler=None
+    shows whole millions when the axis spans 10 million or more, else one decimal.
     """
     target = _axis(ax, axis)
+    lo, hi = (ax.get_xlim() if axis == "x" else ax.get_ylim())
     if mio is None:
-        lo, hi = (ax.get_xlim() if axis == "x" else ax.get_ylim())
         mio = max(abs(lo), abs(hi)) >= 1e6
+    # Whole millions once the axis spans 10 million or more (ticks are then whole anyway).
+    mio_places = decimaler if decimaler is not None else (0 if abs(hi - lo) >= 1e7 else 1)
 
     def fmt(x, _pos):
         if mio:
-            return f"{tal(x / 1e6, 1 if decimaler is None else decimaler)} mio. kr."
+            return f"{tal(x / 1e6, mio_places)} mio. kr."
         return f"{tal(x, 0 if decimaler is None else decimaler)} kr."
 
     target.set_major_formatter(FuncFormatter(fmt))
