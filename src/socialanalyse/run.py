@@ -32,7 +32,7 @@ import signal
 import sys
 import time
 import traceback
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Protocol
 
@@ -114,11 +114,13 @@ class JobResult:
     inputfiler: dict[str, str] = field(default_factory=dict)
     index_html: str | None = None
     fejl: str | None = None  # a failure of the job outside any notebook
+    byraadstjek: list[str] = field(default_factory=list)  # problems in index.html/results.json
 
     @property
     def ok(self) -> bool:
         """True when every notebook ran and passed its checks."""
-        return self.fejl is None and all(n.status == OK for n in self.notebooks)
+        return (self.fejl is None and not self.byraadstjek
+                and all(n.status == OK for n in self.notebooks))
 
 
 class Progress(Protocol):
@@ -399,6 +401,11 @@ def _execute_job(job: Job, out: JobResult, progress: Progress | None) -> None:
         if kernel is not None:
             kernel.shutdown()
 
+    for log in logs.glob("*.log"):  # keep only logs that say something
+        if log.stat().st_size == 0:
+            log.unlink()
+    if not any(logs.iterdir()):
+        logs.rmdir()
     _export(job, params, out)
 
 
@@ -413,63 +420,81 @@ def _describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0] if text else ''}".strip()
 
 
+AUDIENCE_TEXT = {"intern": "intern udgave", "byraad": "byrådsudgave"}
+
+
 def _export(job: Job, params: config.Parametre, out: JobResult) -> None:
-    """HTML per executed notebook, the index, and the byråd check."""
+    """HTML per executed notebook, the index, and (for the byråd) the privacy checks of every
+    HTML page and of results.json."""
     from . import report
 
     tmp = job.tmp_dir
     html_dir = tmp / "html"
-    reports = []
+    subtitle = f"{params.navn} · {AUDIENCE_TEXT[job.publikum]}"
+    titles = {}
     for path, res in zip((Path(p) for p in job.notebooks), out.notebooks):
+        titles[res.navn] = f"{notebook_title(path)} – {params.navn}"
         executed = tmp / path.name
         if not executed.is_file():
             continue
         html = html_dir / f"{path.stem}.html"
-        title = f"{notebook_title(path)} – {params.navn}"
         try:
-            report.export_html(executed, html, title, lang="da")
+            report.export_html(executed, html, titles[res.navn], lang="da", subtitle=subtitle)
         except Exception as exc:  # noqa: BLE001 - an export failure fails this notebook
             res.status = FAILED if res.status == OK else res.status
-            res.fejl = (res.fejl + "; " if res.fejl else "") + "HTML-eksport: " + _describe_error(
-                exc
-            )
+            res.fejl = _join(res.fejl, "HTML-eksport: " + _describe_error(exc))
             continue
         res.html = html.relative_to(tmp).as_posix()
-        reports.append(_report_entry(path, res, title))
 
+    forbidden: set[str] = set()
     if job.publikum == "byraad":
         forbidden = forbidden_ids(params)
         for res in out.notebooks:
             if res.html is None:
                 continue
-            text = (tmp / res.html).read_text(encoding="utf-8")
-            problems = list(report.check_byraad_html(text, forbidden, params.diskretion))
+            problems = _check_page(tmp / res.html, forbidden, params.diskretion)
             if problems:
                 res.byraadstjek = problems
                 res.status = REJECTED if res.status == OK else res.status
-                note = f"byrådstjek: {len(problems)} problem(er), fx {problems[0]}"
-                res.fejl = (res.fejl + "; " if res.fejl else "") + note
+                res.fejl = _join(res.fejl, f"byrådstjek: {len(problems)} problem(er): "
+                                 + problems[0])
+        results_path = tmp / RESULTS_FILE
+        if results_path.is_file():
+            results = json.loads(results_path.read_text(encoding="utf-8"))
+            out.byraadstjek += [f"{RESULTS_FILE}: {p}" for p in
+                                report.check_byraad_results(results, params.diskretion)]
 
-    index = report.build_index(tmp, reports)
-    out.index_html = Path(index).relative_to(tmp).as_posix() if index else None
+    reports = [
+        {"notebook": res.navn, "titel": titles[res.navn], "html": res.html,
+         "status": res.status, "fejl": res.fejl}
+        for res in out.notebooks
+    ]
+    index = Path(report.build_index(
+        tmp, reports, title=f"Socialanalyse – {params.navn}", subtitle=subtitle, lang="da"
+    ))
+    out.index_html = index.relative_to(tmp).as_posix()
+    if job.publikum == "byraad":
+        out.byraadstjek += [f"{index.name}: {p}" for p in
+                            _check_page(index, forbidden, params.diskretion)]
 
 
-def _report_entry(path: Path, res: NotebookResult, title: str) -> dict[str, Any]:
-    return {"notebook": path.stem, "titel": title, "html": res.html, "status": res.status}
+def _check_page(path: Path, forbidden: set[str], threshold: int) -> list[str]:
+    from . import report
+
+    text = path.read_text(encoding="utf-8")
+    return list(report.check_byraad_html(text, forbidden, threshold))
+
+
+def _join(first: str | None, second: str) -> str:
+    return f"{first}; {second}" if first else second
 
 
 def forbidden_ids(params: config.Parametre) -> set[str]:
-    """Every borger_id and bevilling_id in the municipality's data: none may reach the byråd."""
-    from . import data
+    """Every id in the municipality's data that must never reach the byråd (borger_id,
+    bevilling_id, maal_id: `report.forbidden_ids`)."""
+    from . import data, report
 
-    loaded = data.load(params)
-    ids: set[str] = set()
-    for table, column in (("borgere", "borger_id"), ("bevillinger", "borger_id"),
-                          ("bevillinger", "bevilling_id"), ("betalinger", "bevilling_id")):
-        frame = getattr(loaded, table)
-        if column in frame:
-            ids.update(str(v) for v in frame[column].dropna().unique())
-    return ids
+    return set(report.forbidden_ids(data.load(params)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -515,6 +540,7 @@ def build_manifest(
             **meta,
         },
         "notebooks": [asdict(n) for n in result.notebooks],
+        "byraadstjek": result.byraadstjek,
         "index_html": result.index_html,
     }
 
@@ -679,8 +705,15 @@ def _drain(q, bars: Bars) -> None:
             return
 
 
-def _worker_init() -> None:
-    """Worker processes die with the parent (Linux), so an interrupted run stops at once."""
+_WORKER_PROGRESS: Progress | None = None  # set in each worker process by _worker_init
+
+
+def _worker_init(progress: Progress | None = None) -> None:
+    """Set up a worker process: it reports progress to the parent's queue, ignores Ctrl-C (the
+    parent stops the workers) and, on Linux, dies with the parent, so that an interrupted run
+    stops at once and never finishes behind the user's back."""
+    global _WORKER_PROGRESS
+    _WORKER_PROGRESS = progress
     if sys.platform.startswith("linux"):
         try:
             import ctypes
@@ -690,38 +723,44 @@ def _worker_init() -> None:
             libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
         except (OSError, AttributeError):
             pass
-    # Ctrl-C is handled by the parent, which stops the workers.
+        if os.getppid() == 1:  # the parent died before prctl took effect
+            os._exit(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def run_local(
-    p: Plan, on_done, bars: Bars
-) -> None:
+def _execute_in_worker(job: Job) -> JobResult:
+    return execute_job(job, _WORKER_PROGRESS)
+
+
+def run_local(p: Plan, on_done, bars: Bars) -> None:
     """Run the jobs in a process pool; `on_done(job, result)` is called in this process."""
     ctx = mp.get_context("spawn")
-    with ctx.Manager() as manager:
-        q = manager.Queue()
-        pool = cf.ProcessPoolExecutor(
-            max_workers=min(p.workers, len(p.jobs)), mp_context=ctx, initializer=_worker_init
-        )
-        try:
-            futures = {pool.submit(execute_job, job, q): job for job in p.jobs}
-            pending = set(futures)
-            while pending:
-                done, pending = cf.wait(pending, timeout=0.2, return_when=cf.FIRST_COMPLETED)
-                _drain(q, bars)
-                for fut in done:
-                    job = futures[fut]
-                    try:
-                        result = fut.result()
-                    except Exception as exc:  # noqa: BLE001 - e.g. a worker that crashed
-                        result = _broken(job, exc)
-                    on_done(job, result)
-        except BaseException:
-            _kill_pool(pool)
-            raise
-        else:
-            pool.shutdown(wait=True)
+    q = ctx.Queue()
+    pool = cf.ProcessPoolExecutor(
+        max_workers=min(p.workers, len(p.jobs)), mp_context=ctx,
+        initializer=_worker_init, initargs=(q,),
+    )
+    try:
+        futures = {pool.submit(_execute_in_worker, job): job for job in p.jobs}
+        pending = set(futures)
+        while pending:
+            done, pending = cf.wait(pending, timeout=0.2, return_when=cf.FIRST_COMPLETED)
+            _drain(q, bars)
+            for fut in done:
+                job = futures[fut]
+                try:
+                    result = fut.result()
+                except Exception as exc:  # noqa: BLE001 - e.g. a worker that crashed
+                    result = _broken(job, exc)
+                on_done(job, result)
+    except BaseException:
+        _kill_pool(pool)
+        raise
+    else:
+        pool.shutdown(wait=True)
+    finally:
+        q.close()
+        q.cancel_join_thread()
 
 
 def _broken(job: Job, exc: BaseException) -> JobResult:
@@ -783,6 +822,13 @@ def summary_rows(pairs: list[tuple[Job, JobResult]]) -> list[dict[str, str]]:
     """One row per (kommune, notebook) with Danish status and seconds (decimal comma)."""
     rows = []
     for job, result in pairs:
+        if result.fejl or result.byraadstjek:
+            rows.append({
+                "kommune": job.kommune,
+                "notebook": "(hele kørslen)",
+                "status": FAILED if result.fejl else REJECTED,
+                "sekunder": f"{result.sekunder:.1f}".replace(".", ","),
+            })
         for nb in result.notebooks:
             status = nb.status
             if result.fejl and nb.status == NOT_RUN:
@@ -812,6 +858,8 @@ def format_summary(pairs: list[tuple[Job, JobResult]]) -> str:
     for job, result in pairs:
         if result.fejl:
             problems.append(f"{job.kommune}: kørslen fejlede: {result.fejl.splitlines()[0]}")
+        for problem in result.byraadstjek:
+            problems.append(f"{job.kommune}: byrådstjek: {problem}")
         for nb in result.notebooks:
             if nb.status != OK and nb.fejl:
                 problems.append(f"{job.kommune} / {nb.navn}: {nb.fejl}")

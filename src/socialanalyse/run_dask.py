@@ -10,7 +10,7 @@ single-threaded worker process per `--workers`. The parent process finishes each
 from __future__ import annotations
 
 import contextlib
-import queue as queue_mod
+import logging
 import threading
 from typing import Any
 
@@ -41,7 +41,7 @@ def cluster_client(workers: int, scheduler: str | None, **cluster_kwargs: Any):
     if scheduler:
         return contextlib.nullcontext(), Client(scheduler)
     options = {"n_workers": workers, "threads_per_worker": 1, "processes": True,
-               "dashboard_address": None}
+               "dashboard_address": None, "silence_logs": logging.ERROR}
     options.update(cluster_kwargs)
     cluster = LocalCluster(**options)
     return cluster, Client(cluster)
@@ -59,12 +59,15 @@ def run_dask(p: run.Plan, on_done, bars: run.Bars, **cluster_kwargs: Any) -> Non
         stop = threading.Event()
 
         def pump() -> None:
-            while not stop.is_set():
+            # get(batch=True) returns what is there without waiting (a blocking get with a
+            # timeout makes the scheduler log an error at every timeout).
+            while not stop.wait(0.3):
                 try:
-                    item = events.get(timeout=0.3)
-                except (TimeoutError, queue_mod.Empty, Exception):  # noqa: BLE001 - timeout
+                    items = events.get(batch=True)
+                except Exception:  # noqa: BLE001 - progress is cosmetic
                     continue
-                bars.put(tuple(item))
+                for item in items:
+                    bars.put(tuple(item))
 
         thread = threading.Thread(target=pump, daemon=True)
         thread.start()

@@ -1,0 +1,154 @@
+"""The runner with small hand-written notebooks: a failing notebook does not stop the others,
+an interrupted run never looks finished, and the Dask executor runs the same jobs.
+
+These need no sample data (the notebooks do not load any), so they run in parallel with the
+rest of the suite; they still start real kernels, hence `slow`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from run_support import cli, make_project, setup_cell, write_notebook
+from socialanalyse import run
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def project(tmp_path):
+    return make_project(tmp_path / "projekt", extra_kommuner=("furesoe",), sample=False)
+
+
+def _notebooks(folder: Path, *specs: tuple[str, str]) -> Path:
+    for name, code in specs:
+        write_notebook(folder / f"{name}.ipynb", f"Notebook {name}", setup_cell(name), code)
+    return folder
+
+
+def _entries(out: Path) -> list[str]:
+    return sorted(p.name for p in out.iterdir()) if out.is_dir() else []
+
+
+def test_a_failing_notebook_is_kept_named_and_the_rest_still_run(project):
+    nb = _notebooks(
+        project / "nb",
+        ("00_foer", 'report.record("antal_sager", 7, "Antal sager")'),
+        ("01_fejl", 'raise ValueError("planlagt fejl i testen")'),
+        ("02_efter", 'report.record("efter_fejlen", True)'),
+    )
+    out = project / "output"
+    done = cli("run", "--kommune", "eksempelkommune", "--kommune", "furesoe", "--workers", "2",
+               "--root", str(project), "--notebooks-dir", str(nb), "--out", str(out))
+    assert done.returncode == 1, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    for slug in ("eksempelkommune", "furesoe"):
+        rows = {tuple(line.split()[:3]) for line in lines if line.startswith(slug + " ")}
+        assert {(slug, "00_foer", "ok"), (slug, "01_fejl", "fejlet"),
+                (slug, "02_efter", "ok")} <= rows
+        assert f"{slug} / 01_fejl: ValueError i celle" in done.stdout
+        (final,) = [out / slug / e for e in _entries(out / slug)]  # no .tmp, no seneste
+        assert not final.name.startswith(".") and final.name.endswith("-intern")
+        manifest = json.loads((final / "manifest.json").read_text("utf-8"))
+        assert manifest["status"] == "fejlet"
+        assert [n["status"] for n in manifest["notebooks"]] == ["ok", "fejlet", "ok"]
+        assert all(n["kerne_sekunder"] > 0 for n in manifest["notebooks"])
+        # The failed notebook is kept with its error cell.
+        failed = json.loads((final / "01_fejl.ipynb").read_text("utf-8"))
+        errors = [o for c in failed["cells"] for o in c.get("outputs", [])
+                  if o.get("output_type") == "error"]
+        assert errors and errors[0]["ename"] == "ValueError"
+        results = json.loads((final / "results.json").read_text("utf-8"))
+        assert results["00_foer"] == {"antal_sager": 7}
+        assert results["02_efter"] == {"efter_fejlen": True}
+        index = (final / "html" / "index.html").read_text("utf-8")
+        assert "Fejlede" in index and "01_fejl.html" in index
+        assert run.latest_run(out / slug) is None  # a failed run does not become `seneste`
+    assert "rapporten ligger i" in done.stdout and "html/index.html" in done.stdout
+
+
+def _wait_for(predicate, seconds: float) -> bool:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.parametrize("how", ["sigkill", "sigterm", "ctrl-c"])
+def test_an_interrupted_run_never_looks_finished(project, how):
+    out = project / "output"
+    slug_out = out / "eksempelkommune"
+    quick = _notebooks(project / "hurtig", ("00_foer", 'report.record("x", 1)'))
+    first = cli("run", "--kommune", "eksempelkommune", "--root", str(project),
+                "--notebooks-dir", str(quick), "--out", str(out), "--quiet")
+    assert first.returncode == 0, first.stdout + first.stderr
+    seneste = run.latest_run(slug_out)
+    assert seneste is not None
+
+    marker = project / "naaet_til_enden.txt"
+    slow_nb = _notebooks(
+        project / "langsom",
+        ("00_foer", 'report.record("x", 1)'),
+        ("01_sover", f"import time, pathlib\ntime.sleep(4)\npathlib.Path({str(marker)!r})"
+                     ".write_text('x')"),
+    )
+    time.sleep(1.1)  # a new second: a new run id
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "socialanalyse.cli", "run", "--kommune", "eksempelkommune",
+         "--root", str(project), "--notebooks-dir", str(slow_nb), "--out", str(out), "--quiet"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    try:
+        # The sleeping notebook runs once its kernel has been handed the notebook: the
+        # first notebook's result is in results.json by then.
+        def sleeping() -> bool:
+            return any((t / "results.json").is_file() for t in slug_out.glob(".*.tmp"))
+
+        assert _wait_for(sleeping, 60), "the run never got to the second notebook"
+        time.sleep(1.5)
+        if how == "sigkill":
+            proc.kill()
+        elif how == "sigterm":
+            proc.terminate()
+        else:
+            os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        stdout, stderr = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    if how != "sigkill":
+        assert proc.returncode == 130, stdout + stderr
+        assert "afbrudt" in stderr
+    time.sleep(5)  # longer than the notebook had left: nothing may finish behind our back
+    assert not marker.exists(), "a worker or kernel went on after the run was stopped"
+    names = _entries(slug_out)
+    finished = [n for n in names if not n.startswith(".") and n != "seneste"]
+    assert finished == [seneste.name]
+    assert any(n.endswith(".tmp") for n in names)
+    assert run.latest_run(slug_out) == seneste
+
+
+def test_dask_executor_runs_the_same_jobs_on_a_local_cluster(project):
+    nb = _notebooks(project / "nb", ("00_a", 'report.record("kommune", kommune)'))
+    p = run.plan(["eksempelkommune", "furesoe"], root=project, notebooks_dir=nb,
+                 out=project / "output", workers=2, executor="dask")
+    p.dask_options = {"processes": False}
+    pairs = run.execute_plan(p, show_progress=False)
+    assert [(job.kommune, result.ok) for job, result in pairs] == [
+        ("eksempelkommune", True), ("furesoe", True)]
+    for job, _ in pairs:
+        results = json.loads((job.final_dir / "results.json").read_text("utf-8"))
+        assert results["00_a"] == {"kommune": job.kommune}
+        manifest = json.loads((job.final_dir / "manifest.json").read_text("utf-8"))
+        assert manifest["koersel"]["executor"] == "dask"
+        assert run.latest_run(job.final_dir.parent) == job.final_dir.resolve()
