@@ -64,8 +64,10 @@ def lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
 
 
 def need_band(level: pd.Series) -> pd.Series:
-    """Mean VUM level banded to 0-4 by rounding half up (2.5 -> 3); NaN stays NaN."""
-    return np.floor(level + 0.5).clip(0, 4)
+    """Mean VUM level banded to 0-4 by rounding to the nearest whole level (numpy's rint, so
+    an exact half goes to the even level: 2.5 -> 2, 3.5 -> 4, as the synthetic generator
+    does); NaN stays NaN."""
+    return np.rint(level).clip(0, 4)
 
 
 def regulated(values: pd.Series, start: pd.Series, year: int | pd.Series, prisindeks: float
@@ -138,6 +140,7 @@ def screening_base(data: Data, params: Parametre, as_of=None) -> pd.DataFrame:
     lev = data.leverandoerer.set_index("leverandoer_id")
     out["leverandoertype"] = lookup(bev["leverandoer_id"], lev["leverandoertype"])
     out["standardkontrakt"] = lookup(bev["leverandoer_id"], lev["standardkontrakt"])
+    out["leverandoer_navn"] = lookup(bev["leverandoer_id"], lev["navn"])
 
     # Average current annual cost per paragraph over active grants (the municipality's own).
     active = out[out["aktiv"]]

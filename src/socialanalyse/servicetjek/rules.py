@@ -31,6 +31,8 @@ from .peers import peer_median
 
 FLAG_COLUMNS = ["i", "regel", "begrundelse", "maalt", "graense", "bruttogab"]
 KATEGORIER = ("lav", "middel", "høj", "ekstraordinær")
+#: prisstigning: the fewest active months the earlier year of a comparison needs.
+MIN_MONTHS_BASE_YEAR = 3
 
 
 def _flags(regel: str, i, begrundelse, maalt, graense, bruttogab) -> pd.DataFrame:
@@ -54,9 +56,13 @@ def _niveau_text(level: pd.Series) -> pd.Series:
 # --- price ---------------------------------------------------------------------------------
 
 def peer_prices(base: pd.DataFrame) -> pd.DataFrame:
-    """Peer median price and number of peers for active grants with a known need level
-    (groups: paragraf, enhed, niveau; peers are other providers' active grants)."""
-    a = base[base["aktiv"] & base["niveau"].notna()]
+    """Peer median price and number of peers for grants with a known need level.
+
+    Groups: paragraf, enhed, niveau (need level at the start). Peers are the other providers'
+    grants in the extract, active or ended, at prices regulated to the reference year: five
+    years of grants give more comparable prices than today's grants alone.
+    """
+    a = base[base["niveau"].notna()]
     group = a["paragraf"] + "|" + a["enhed"] + "|" + a["niveau"].astype(int).astype(str)
     return peer_median(group, a["leverandoer_id"], a["pris"]).reindex(base.index)
 
@@ -155,8 +161,9 @@ def priskategori(base: pd.DataFrame, data: Data, ctx: Kontekst,
 # --- the indsatstrappe ---------------------------------------------------------------------
 
 def _step_text(b: pd.DataFrame) -> pd.Series:
-    return (" Næste trin: " + b["naeste_trin"] + " (gns. " + fmt_kr(b["naeste_trin_udgift"])
-            + " om året).")
+    cost = (" (gns. " + fmt_kr(b["naeste_trin_udgift"]) + " om året).").where(
+        b["naeste_trin_udgift"].notna(), " (ingen aktive bevillinger at regne gennemsnit på).")
+    return " Næste trin: " + b["naeste_trin"] + cost
 
 
 def midlertidig_overskredet(base: pd.DataFrame, data: Data, ctx: Kontekst) -> pd.DataFrame:
@@ -191,29 +198,36 @@ def current_level(data: Data, base: pd.DataFrame, as_of: pd.Timestamp) -> pd.Dat
 
 
 def forbedret_funktion(base: pd.DataFrame, data: Data, ctx: Kontekst) -> pd.DataFrame:
-    """Mean VUM level improved by at least `forbedring_min` from the assessment at the start to
-    the latest one, on an active grant not adjusted since (no follow-up with resultat
-    'justeret' on or after the latest assessment). Needs an assessment before the start."""
+    """Active grant whose citizen's mean VUM level improved by at least `forbedring_min` from
+    the assessment used at the start to the latest one on or before the reference date.
+
+    The grant is still running at its granted price and volume, so the support has not
+    followed the improvement (a changed support is a new or ended grant). Needs an assessment
+    on or before the start and a later one. The latest follow-up is named in the reason.
+    """
     cur = current_level(data, base, ctx.as_of)
     fald = base["niveau_start"] - cur["niveau_nu"]
-    o = data.opfoelgninger
-    adj = o[o["resultat"] == "justeret"].groupby("bevilling_id")["dato"].max()
-    last_adjusted = lookup(base["bevilling_id"], adj)
-    not_adjusted = last_adjusted.isna() | (last_adjusted < cur["dato_nu"])
     hit = (
         base["aktiv"]
         & base["niveau_start"].notna()
         & (cur["dato_nu"] > cur["dato_start"])
         & (fald >= ctx.p.forbedring_min * (1 - TOL))
-        & not_adjusted
-        & (base["startdato"] <= cur["dato_nu"])
     )
     b, c, f = base[hit], cur[hit], fald[hit]
+    o = data.opfoelgninger
+    latest = o[o["dato"] <= ctx.as_of].sort_values("dato").drop_duplicates("bevilling_id",
+                                                                          keep="last")
+    latest = latest.set_index("bevilling_id")
+    fu_date = lookup(b["bevilling_id"], latest["dato"])
+    fu_result = lookup(b["bevilling_id"], latest["resultat"])
+    fu_text = pd.Series(" Ingen opfølgning registreret.", index=b.index).where(
+        fu_date.isna(), " Seneste opfølgning " + fmt_dato(fu_date) + ": " + fu_result.astype(str)
+        + ".")
     text = (
         "Gennemsnitligt funktionsniveau faldt fra " + fmt_tal(b["niveau_start"], 1) + " ("
         + fmt_dato(c["dato_start"]) + ") til " + fmt_tal(c["niveau_nu"], 1) + " ("
-        + fmt_dato(c["dato_nu"]) + "), men støtten (" + b["paragraf"] + ") er ikke justeret."
-        + _step_text(b)
+        + fmt_dato(c["dato_nu"]) + "), men bevillingen (" + b["paragraf"]
+        + ") løber uændret." + fu_text + _step_text(b)
     )
     return _flags("forbedret_funktion", b.index, text, f, ctx.p.forbedring_min, step_down_gap(b))
 
@@ -403,8 +417,9 @@ def betaling_afviger(base: pd.DataFrame, data: Data, ctx: Kontekst, pm: Payments
 
 def prisstigning(base: pd.DataFrame, data: Data, ctx: Kontekst, pm: Payments) -> pd.DataFrame:
     """Payment per unit rising at least prisindeks + `prisstigning_margin` from one calendar
-    year to the next (months the grant is active; level = paid / should cost, so volume and
-    part months cancel out), without an opfoelgning of type 'genforhandling' on the grant dated
+    year to the next (a year's level is the median over its active months of paid / should
+    cost, so volume, part months and single odd months cancel out; the earlier year needs at
+    least MIN_MONTHS_BASE_YEAR active months), without an opfoelgning of type 'genforhandling' on the grant dated
     on or after 1 January of the earlier year."""
     year0 = (pm.first_m // 12)
     e_year = (pm.e_m + pm.first_m) // 12 - year0
@@ -413,11 +428,36 @@ def prisstigning(base: pd.DataFrame, data: Data, ctx: Kontekst, pm: Payments) ->
     n = pm.n
     s_a = np.bincount(key, weights=pm.e_act, minlength=n * ny).reshape(n, ny)
     s_e = np.bincount(key, weights=pm.e_val, minlength=n * ny).reshape(n, ny)
+    # The earlier year of a comparison needs at least MIN_MONTHS_BASE_YEAR active months: a
+    # baseline read from one or two months is too weak (an efterregulering would look like a
+    # change). The later year may be short (a grant ending in January still shows the rise).
+    months = np.bincount(key, weights=pm.e_val > 0, minlength=n * ny).reshape(n, ny)
+    threshold = ctx.prisindeks + ctx.p.prisstigning_margin
+    limit = (1 + threshold) / (1 + ctx.prisindeks) * (1 - TOL)
     with np.errstate(divide="ignore", invalid="ignore"):
         level = np.where((s_e > 0) & (s_a > 0), s_a / s_e, np.nan)
+        ratio = level[:, 1:] / level[:, :-1]
+    ratio[months[:, :-1] < MIN_MONTHS_BASE_YEAR] = np.nan
+    # The yearly sums point out candidates cheaply; the level is then the median of the
+    # months' paid/should-cost ratios, so one or two odd months (efterregulering) do not
+    # look like a price rise.
+    cand = (~np.isnan(ratio) & (ratio >= limit)).any(axis=1)
+    rows = cand[pm.e_i] & (pm.e_val > 0)
+    level = np.full((n, ny), np.nan)
+    if rows.any():
+        k = key[rows]
+        r = pm.e_act[rows] / pm.e_val[rows]
+        o = np.lexsort((r, k))
+        ks, rs = k[o], r[o]
+        starts = np.r_[0, np.flatnonzero(np.diff(ks)) + 1]
+        sizes = np.diff(np.r_[starts, len(ks)])
+        med = (rs[starts + (sizes - 1) // 2] + rs[starts + sizes // 2]) / 2
+        flat = level.reshape(-1)
+        flat[ks[starts]] = np.where(med > 0, med, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
         # Rise of the (regulated) payment per unit: level ratio × (1 + index) - 1.
         rise = level[:, 1:] / level[:, :-1] * (1 + ctx.prisindeks) - 1
-    threshold = ctx.prisindeks + ctx.p.prisstigning_margin
+    rise[months[:, :-1] < MIN_MONTHS_BASE_YEAR] = np.nan
     o = data.opfoelgninger
     g = o[o["type"] == "genforhandling"]
     # Latest renegotiation year per grant (years counted from the first payment year).
@@ -467,6 +507,6 @@ def uden_standardkontrakt(base: pd.DataFrame, data: Data, ctx: Kontekst,
         " Prisen " + fmt_kr(b["pris"]) + " pr. " + b["enhed"].map(ENHED_NAVN)
         + " mod medianen " + fmt_kr(pe["median"]) + " hos andre leverandører.",
     )
-    text = ("Købes hos " + b["leverandoer_id"] + " (" + b["leverandoertype"].astype(str)
+    text = ("Købes hos " + b["leverandoer_navn"].astype(str) + " (" + b["leverandoertype"].astype(str)
             + ") uden standardkontrakt." + peer_txt)
     return _flags("uden_standardkontrakt", b.index, text, b["aarlig_udgift"], np.nan, gap)
