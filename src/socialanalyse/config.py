@@ -238,7 +238,7 @@ class ProgressionParametre(Model):
     reliabilitet: float = Field(ge=0, lt=1)
     standardafvigelse: float | None = Field(gt=0)
     mindste_aendring: float = Field(gt=0)
-    vurderingsmetode: Literal["VUM2", "ICS"]
+    vurderingsmetode: Literal["VUM2", "ICS"] | None
     indsats: ProgressionIndsats
     udfald: str
     sammenligning: Literal["paragraf", "maalgruppe"]

@@ -155,16 +155,26 @@ def individual_progression(
     sd: float | None = None,
     minimum_change: float | None = None,
     between: Literal["first_latest", "consecutive"] = "first_latest",
-    metode: str | None = "VUM2",
+    metode: str | None = None,
 ) -> pd.DataFrame:
-    """Changes (`changes`) classified (`classify`) in one call. With method="rci" and
-    sd=None, the SD is the per-theme SD of first assessments in the data (`baseline_sd`)."""
-    ch = changes(vurderinger, between, metode=metode)
-    if method == "rci" and sd is None:
-        sd_used: float | pd.Series = baseline_sd(vurderinger, metode)
-    else:
-        sd_used = sd
-    return classify(ch, method, reliability=reliability, sd=sd_used, minimum_change=minimum_change)
+    """Changes (`changes`) classified (`classify`) in one call, with a `metode` column.
+
+    metode=None handles each assessment method (VUM2 for adults, ICS for children) on its own,
+    so `samlet` never mixes the two. With method="rci" and sd=None, the SD is the per-theme
+    SD of first assessments within the method (`baseline_sd`).
+    """
+    methods = [metode] if metode else sorted(vurderinger["metode"].dropna().unique())
+    parts = []
+    for m in methods:
+        ch = changes(vurderinger, between, metode=m)
+        sd_used = baseline_sd(vurderinger, m) if method == "rci" and sd is None else sd
+        out = classify(ch, method, reliability=reliability, sd=sd_used,
+                       minimum_change=minimum_change)
+        parts.append(out.assign(metode=m))
+    if not parts:  # no assessments at all: an empty frame with the usual columns
+        empty = changes(vurderinger, between, metode=metode)
+        return empty.assign(udvikling=pd.Series(dtype=object), metode=pd.Series(dtype=object))
+    return pd.concat(parts, ignore_index=True)
 
 
 def _level_near(lv: pd.DataFrame, keys: pd.DataFrame, on: str) -> pd.DataFrame:
