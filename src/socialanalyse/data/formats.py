@@ -13,6 +13,8 @@ import unicodedata
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 # --- text -----------------------------------------------------------------------------------
 
@@ -36,21 +38,31 @@ def as_text(values: pd.Series) -> pd.Series:
     Whole numbers from Excel or Parquet (1234.0) become '1234', not '1234.0'; dates become ISO.
     """
     if pd.api.types.is_bool_dtype(values):
-        text = values.map({True: "true", False: "false"})
+        values = values.map({True: "true", False: "false"})
     elif pd.api.types.is_integer_dtype(values):
-        text = values.astype("Int64").astype("str")
+        values = values.astype("Int64").astype("str")
     elif pd.api.types.is_float_dtype(values):
         whole = values.notna() & (values % 1 == 0)
-        text = values.astype("str").where(~whole, values.where(whole).astype("Int64").astype("str"))
+        values = values.astype("str").where(
+            ~whole, values.where(whole).astype("Int64").astype("str"))
     elif pd.api.types.is_datetime64_any_dtype(values):
-        text = values.dt.strftime("%Y-%m-%d")
+        values = values.dt.strftime("%Y-%m-%d")
     elif values.dtype == object:
-        text = values.map(_cell_text, na_action="ignore")
-    else:
-        text = values
-    text = text.astype("str")
-    text = text.str.strip()
-    return text.where(text.notna() & (text != ""), None)
+        values = values.map(_cell_text, na_action="ignore")
+    arr = pc.utf8_trim_whitespace(_arrow(values))
+    return _series(pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr), values.index)
+
+
+def _arrow(values: pd.Series) -> pa.Array:
+    """A text column as a pyarrow string array (zero-copy for pandas' str dtype)."""
+    if not (pd.api.types.is_string_dtype(values) and values.dtype != object):
+        values = values.astype("str")
+    return pa.array(values)
+
+
+def _series(arr, index) -> pd.Series:
+    """A pyarrow string array back as a pandas str Series."""
+    return pd.Series(pd.array(arr, dtype="str"), index=index)
 
 
 def _cell_text(value: object) -> object:
@@ -100,39 +112,42 @@ def parse_numbers(values: pd.Series, integer: bool = False) -> tuple[pd.Series, 
     column has no commas and its dots are not thousand groups), spaces as thousand
     separators, 'kr.', a Unicode minus and a trailing minus (1.234,50-) as some finance
     systems write it. Empty cells are missing, not errors. With `integer`, decimals are errors.
+    Vectorised with pyarrow compute kernels (RE2), so tens of millions of rows are fine.
     """
+    index = values.index
     if pd.api.types.is_bool_dtype(values):
-        return pd.Series(np.nan, index=values.index), values.notna()
+        return pd.Series(np.nan, index=index), values.notna()
     if pd.api.types.is_numeric_dtype(values):
         out = values.astype("float64")
-        bad = pd.Series(False, index=values.index)
+        bad = pd.Series(False, index=index)
     else:
         numeric = None
         if values.dtype == object:  # Excel: numbers stay numbers, text is parsed below
             is_num = values.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
             numeric = pd.to_numeric(values.where(is_num), errors="coerce")
             values = values.where(~is_num, None)
-        text = as_text(values)
-        cleaned = (
-            text.str.replace(r"(?i)^kr\.?|kr\.?$", "", regex=True)
-            .str.replace(r"[\s\u00a0\u202f']", "", regex=True)
-            .str.replace("\u2212", "-", regex=False)
-            .str.replace(r"^([\d.,]+)-$", r"-\1", regex=True)
-        )
-        present = cleaned.notna() & (cleaned != "")
-        danish = bool(cleaned.str.contains(",", regex=False).any())
+        arr = pc.utf8_trim_whitespace(_arrow(values))
+        arr = pc.replace_substring_regex(arr, r"(?i)^kr\.?|kr\.?$", "")
+        arr = pc.replace_substring_regex(arr, "[\\s\u00a0\u202f']", "")
+        arr = pc.replace_substring(arr, "\u2212", "-")
+        arr = pc.replace_substring_regex(arr, r"^([\d.,]+)-$", r"-\1")
+        present = pc.fill_null(pc.not_equal(arr, ""), False)
+        danish = pc.any(pc.match_substring(arr, ",")).as_py() or False
         if not danish:
-            dotted = cleaned.str.contains(".", regex=False).fillna(False).astype(bool)
-            danish = bool(dotted.any()) and bool(
-                cleaned[dotted].str.fullmatch(_THOUSANDS_ONLY).all()
-            )
+            dotted = pc.fill_null(pc.match_substring(arr, "."), False)
+            if pc.any(dotted).as_py():
+                thousands = pc.match_substring_regex(arr, f"^{_THOUSANDS_ONLY}$")
+                danish = pc.all(pc.filter(thousands, dotted)).as_py() or False
         if danish:
-            ok = cleaned.str.fullmatch(_DANISH_NUMBER).fillna(False).astype(bool)
-            cleaned = cleaned.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+            ok = pc.match_substring_regex(arr, f"^{_DANISH_NUMBER}$")
+            arr = pc.replace_substring(pc.replace_substring(arr, ".", ""), ",", ".")
         else:
-            ok = cleaned.str.fullmatch(_POINT_NUMBER).fillna(False).astype(bool)
-        out = pd.to_numeric(cleaned.where(ok), errors="coerce").astype("float64")
-        bad = present & ~ok
+            ok = pc.match_substring_regex(arr, f"^{_POINT_NUMBER}$")
+        ok = pc.fill_null(ok, False)
+        number = pc.cast(pc.if_else(ok, arr, pa.scalar(None, arr.type)), pa.float64())
+        out = pd.Series(number.to_numpy(zero_copy_only=False), index=index, dtype="float64")
+        bad = pd.Series(pc.and_(present, pc.invert(ok)).to_numpy(zero_copy_only=False),
+                        index=index)
         if numeric is not None:
             out = out.fillna(numeric)
     if integer:
@@ -144,10 +159,12 @@ def parse_numbers(values: pd.Series, integer: bool = False) -> tuple[pd.Series, 
 
 # --- dates ----------------------------------------------------------------------------------
 
-_ISO = r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
-_DANISH_DATE = r"^(?P<d>\d{1,2})[-./](?P<m>\d{1,2})[-./](?P<y>\d{4})(?: \d{1,2}[:.]\d{2}(?:[:.]\d{2})?)?$"
-_MONTH_ISO = r"^(?P<y>\d{4})-(?P<m>\d{1,2})$"
-_MONTH_DANISH = r"^(?P<m>\d{1,2})[-./](?P<y>\d{4})$"
+_TIME = r"(?:[ T]\d{1,2}[:.]\d{2}(?:[:.]\d{2}(?:\.\d+)?)?)?"
+_DATE_PATTERNS = (
+    rf"^(?P<y>\d{{4}})-(?P<m>\d{{1,2}})-(?P<d>\d{{1,2}}){_TIME}$",
+    rf"^(?P<d>\d{{1,2}})[-./](?P<m>\d{{1,2}})[-./](?P<y>\d{{4}}){_TIME}$",
+)
+_MONTH_PATTERNS = (r"^(?P<y>\d{4})-(?P<m>\d{1,2})$", r"^(?P<m>\d{1,2})[-./](?P<y>\d{4})$")
 
 
 def _parse_date_text(uniques: pd.Series, fmt: str | None, month: bool) -> pd.DataFrame:
@@ -155,20 +172,27 @@ def _parse_date_text(uniques: pd.Series, fmt: str | None, month: bool) -> pd.Dat
     if fmt:
         parsed = pd.to_datetime(uniques, format=fmt, errors="coerce")
         return pd.DataFrame({"dato": parsed, "form": parsed.notna()})
-    patterns = [_ISO, _DANISH_DATE] + ([_MONTH_ISO, _MONTH_DANISH] if month else [])
-    parts = pd.DataFrame(index=uniques.index, columns=["y", "m", "d"], dtype="str")
-    for pattern in patterns:
-        found = uniques.str.extract(pattern)
-        if "d" not in found:
-            found["d"] = found["y"].where(found["y"].isna(), "1")
-        parts = parts.fillna(found[["y", "m", "d"]])
-    form = parts["y"].notna()
-    numbers = parts.astype("float64")
-    parsed = pd.to_datetime(
-        pd.DataFrame({"year": numbers["y"], "month": numbers["m"], "day": numbers["d"]}),
-        errors="coerce",
-    )
-    return pd.DataFrame({"dato": parsed, "form": form})
+    arr = pa.array(uniques, type=pa.string())
+    null = pa.scalar(None, pa.string())
+    parts = {"y": pa.nulls(len(arr), pa.string()), "m": pa.nulls(len(arr), pa.string()),
+             "d": pa.nulls(len(arr), pa.string())}
+    for pattern in _DATE_PATTERNS + (_MONTH_PATTERNS if month else ()):
+        found = pc.extract_regex(arr, pattern)
+        hit = pc.fill_null(pc.is_valid(found), False)
+        for name in parts:
+            field = found.field(name) if "?P<" + name in pattern else pa.array(
+                ["1"] * len(arr), pa.string())
+            parts[name] = pc.coalesce(parts[name], pc.if_else(hit, field, null))
+    form = pc.is_valid(parts["y"])
+    iso = pc.binary_join_element_wise(parts["y"], pc.utf8_lpad(parts["m"], 2, "0"),
+                                      pc.utf8_lpad(parts["d"], 2, "0"), "-")
+    stamp = pc.strptime(iso, format="%Y-%m-%d", unit="ns", error_is_null=True)
+    # strptime rolls 2025-02-31 over into March: keep only dates that read back the same.
+    same = pc.and_(pc.equal(pc.day(stamp), pc.cast(parts["d"], pa.int64())),
+                   pc.equal(pc.month(stamp), pc.cast(parts["m"], pa.int64())))
+    stamp = pc.if_else(pc.fill_null(same, False), stamp, pa.scalar(None, stamp.type))
+    return pd.DataFrame({"dato": stamp.to_numpy(zero_copy_only=False).astype("datetime64[ns]"),
+                         "form": form.to_numpy(zero_copy_only=False)})
 
 
 def parse_dates(

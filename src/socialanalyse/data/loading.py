@@ -249,8 +249,7 @@ def _drop_blank_rows(table: _Table, frame: pd.DataFrame) -> pd.DataFrame:
     for col in frame.columns:
         values = frame[col]
         if values.dtype == object or pd.api.types.is_string_dtype(values):
-            text = values if pd.api.types.is_string_dtype(values) else fmt.as_text(values)
-            filled = text.notna() & (text.str.strip() != "")
+            filled = fmt.as_text(values).notna()  # as_text strips and empties blanks
         else:
             filled = values.notna()
         blank &= ~filled.to_numpy(dtype=bool)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..privacy import pseudonymise
 
@@ -23,7 +25,9 @@ def has_cpr(text: pd.Series) -> pd.Series:
     """Mask of the cells of a text column that contain a CPR number anywhere."""
     if text.empty:
         return pd.Series(False, index=text.index)
-    return text.str.contains(_CPR_ANYWHERE, regex=True).fillna(False).astype(bool)
+    found = pc.fill_null(pc.match_substring_regex(pa.array(text.astype("str")), _CPR_ANYWHERE),
+                         False)
+    return pd.Series(found.to_numpy(zero_copy_only=False), index=text.index)
 
 
 def replace_cpr(text: pd.Series, key: bytes, mask: pd.Series | None = None) -> pd.Series:
