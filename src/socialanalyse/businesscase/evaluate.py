@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -46,13 +47,20 @@ Overrides = Mapping[str, "np.ndarray | float"]
 # --- discounting ------------------------------------------------------------------------------
 
 
-def _schedule_frame(schedule) -> pd.DataFrame:
+@cache
+def _default_schedule() -> tuple[tuple[int, int, float], ...]:
+    frame = reference.diskonteringsrente()
+    return tuple(zip(frame["fra_aar"], frame["til_aar"], frame["rente"]))
+
+
+def _steps(schedule) -> tuple[tuple[int, int, float], ...]:
+    """A schedule as (fra_aar, til_aar, rente) tuples."""
     if schedule is None:
-        return reference.diskonteringsrente()
+        return _default_schedule()
     if isinstance(schedule, pd.DataFrame):
-        return schedule
+        return tuple(zip(schedule["fra_aar"], schedule["til_aar"], schedule["rente"]))
     rows = [s.model_dump() if hasattr(s, "model_dump") else dict(s) for s in schedule]
-    return pd.DataFrame(rows, columns=["fra_aar", "til_aar", "rente"])
+    return tuple((r["fra_aar"], r["til_aar"], r["rente"]) for r in rows)
 
 
 def rates(years: int, schedule=None) -> np.ndarray:
@@ -61,11 +69,10 @@ def rates(years: int, schedule=None) -> np.ndarray:
     `schedule`: a DataFrame like `reference.diskonteringsrente()`, a list of `Rentetrin` or
     dicts, or None for the Danish default. Raises ValueError when a year has no rate.
     """
-    frame = _schedule_frame(schedule)
     out = np.full(years, np.nan)
     t = np.arange(years)
-    for row in frame.itertuples(index=False):
-        out[(t >= row.fra_aar) & (t <= row.til_aar)] = row.rente
+    for first, last, rate in _steps(schedule):
+        out[(t >= first) & (t <= last)] = rate
     if np.isnan(out).any():
         missing = int(t[np.isnan(out)][0])
         raise ValueError(f"Diskonteringsrenten mangler for år {missing}.")
@@ -173,7 +180,8 @@ def _line_pv(case: BusinessCase, overrides: Overrides | None = None) -> tuple[_C
         sign * amount * (profile @ df)
         for sign, amount, profile in zip(compiled.signs, compiled.amounts, compiled.profiles)
     ]
-    n = max((np.size(c) for c in columns), default=1)
+    n = max([np.size(c) for c in columns] + [np.size(v) for v in (overrides or {}).values()]
+            + [1])
     pv = np.column_stack([np.broadcast_to(c, (n,)) for c in columns]) if columns else np.zeros((n, 0))
     return compiled, pv
 
@@ -405,7 +413,7 @@ def assumptions_table(case: BusinessCase) -> pd.DataFrame:
         gain = isinstance(line, Gevinst)
         group = case.borgergrupper.get(line.borgere) if line.borgere else None
         payers = ", ".join(
-            case.betalere[p].navn + ("" if share == 1 else f" ({share:.0%})".replace(".", ","))
+            case.betalere[p].navn + ("" if share == 1 else f" ({share * 100:.0f} %)")
             for p, share in line.shares().items()
         )
         last = case.horisont - 1 if line.til_aar is None else min(line.til_aar, case.horisont - 1)
