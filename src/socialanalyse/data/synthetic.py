@@ -93,6 +93,7 @@ PRISINDEKS = 0.025  # as parameters/default.yaml
 INTERVENTION_START = pd.Timestamp("2024-01-01")
 INTERVENTION_EFFECT = -0.6
 INTERVENTION_TEMA = "Egenomsorg"
+INTERVENTION_SHARE = 0.13  # the intervention tilbud's share of the own-drift §85 grants
 FOLLOWUP_MONTHS = {"§107": 6}  # required follow-up interval; 12 months for all others
 FOLLOWUPS_FROM = np.datetime64("2018-01-01", "D")  # the case system's history starts here
 
@@ -255,6 +256,18 @@ def _ids(prefix: str, numbers: np.ndarray, width: int) -> np.ndarray:
 def _scaled(indbyggere: int, at_45000: float, minimum: int = 1) -> int:
     """A planted count proportional to the municipality's size (at_45000 at 45,000)."""
     return max(minimum, int(round(at_45000 * indbyggere / 45_000)))
+
+
+def _peer_ratio(provider: int, price: np.ndarray, prov: np.ndarray, cell: np.ndarray) -> float:
+    """Median over a provider's grants of price / median price of other providers' grants in
+    the same (paragraf, need level) cell, where there are at least 3 such grants."""
+    ratios = []
+    own = prov == provider
+    for c in np.unique(cell[own]):
+        peers = price[(cell == c) & ~own]
+        if len(peers) >= 3:
+            ratios.append(price[own & (cell == c)] / np.median(peers))
+    return float(np.median(np.concatenate(ratios))) if ratios else float("nan")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -435,8 +448,14 @@ class _Generator:
             if not ok.any():  # no provider of the drawn type offers it: anyone who does
                 ok = np.array([par in p for p in prov["paragraffer"]])
             cand = np.flatnonzero(ok)
-            w = weights[cand] / weights[cand].sum()
-            out[idx] = cand[rng.choice(len(cand), len(idx), p=w)]
+            w = weights[cand].copy()
+            iv = prov["navn"].to_numpy()[cand] == INTERVENTION_PROVIDER
+            if iv.any() and len(cand) > 1:
+                # The intervention's tilbud gets a fixed share of the own §85 grants, so the
+                # number of treated citizens is ~40-80 at 45,000 inhabitants.
+                w = np.where(iv, 0.0, w / w[~iv].sum() * (1 - INTERVENTION_SHARE))
+                w[iv] = INTERVENTION_SHARE
+            out[idx] = cand[rng.choice(len(cand), len(idx), p=w / w.sum())]
         return out
 
     def add_overlaps(self) -> None:
@@ -511,14 +530,29 @@ class _Generator:
         span = (last_d - first_d).astype(np.int64)
         self.first_ass, self.last_ass = first_d, last_d
 
-        # Intervention: §85 citizens active from before mid-2023 to after mid-2025.
+        # Intervention groups, by the rule socialanalyse.progression uses: treated = citizens
+        # with a §85 grant at the tilbud active on or after the start; comparison = citizens
+        # with §85 elsewhere active on or after it. Anchor = later of start and grant start.
         prov_name = self.prov["navn"].to_numpy()[g["prov"].to_numpy()]
-        elig = ((g["paragraf"] == "§85") & (g["startdato"] <= pd.Timestamp("2023-06-30"))
-                & (g["slutdato"].isna() | (g["slutdato"] >= pd.Timestamp("2025-07-01"))))
-        single = g.groupby("cit")["cit"].transform("size") == 1  # not an overlap citizen
-        treated = g.loc[elig & single & (prov_name == INTERVENTION_PROVIDER), "cit"].to_numpy()
-        comparison = g.loc[elig & single & (prov_name != INTERVENTION_PROVIDER), "cit"].to_numpy()
-        self.treated, self.comparison = np.sort(treated), np.sort(comparison)
+        iv_start = INTERVENTION_START
+        on = (g["paragraf"] == "§85") & (g["slutdato"].isna() | (g["slutdato"] >= iv_start))
+        at = on & (prov_name == INTERVENTION_PROVIDER)
+        anchor = np.full(len(c), _NAT)
+        t_first = g[at].groupby("cit")["startdato"].min().clip(lower=iv_start)
+        rest = g[on & ~at & ~g["cit"].isin(t_first.index)]
+        c_first = rest.groupby("cit")["startdato"].min().clip(lower=iv_start)
+        for first in (t_first, c_first):
+            anchor[first.index.to_numpy()] = first.to_numpy().astype("datetime64[D]")
+        self.anchor = anchor
+        self.treated_all = t_first.index.to_numpy()
+        has_before = np.zeros(len(c), bool)
+        has_after = np.zeros(len(c), bool)
+        grouped = ~np.isnat(anchor[ci])
+        has_before[ci[grouped & (dates <= anchor[ci])]] = True
+        has_after[ci[grouped & (dates > anchor[ci])]] = True
+        both = has_before & has_after
+        self.treated = np.sort(t_first.index.to_numpy()[both[t_first.index.to_numpy()]])
+        self.comparison = np.sort(c_first.index.to_numpy()[both[c_first.index.to_numpy()]])
 
         # §107 citizens active past forventet_slutdato: about a third improved (Helsingør).
         past = ((g["paragraf"] == "§107") & g["slutdato"].isna()
@@ -531,7 +565,8 @@ class _Generator:
 
         # Other progressing citizens: ~6 % of those with ≥3 assessments over ≥1.5 years.
         blocked = np.zeros(len(c), bool)
-        blocked[np.concatenate([self.treated, self.comparison, past_cit])] = True
+        blocked[~np.isnat(anchor)] = True  # keep the intervention's groups clean
+        blocked[past_cit] = True
         cand = np.flatnonzero(~blocked & (n_ass >= 3) & (span >= 548) & (c["mu"] >= 2.0))
         k = max(5, int(round(0.06 * len(c))))
         self.progress_cit = np.sort(np.concatenate([
@@ -558,8 +593,8 @@ class _Generator:
         latent = (c["mu"].to_numpy()[ci, None] + theme_off[ci] + trend[:, None]
                   + rng.normal(0, 0.3, (rows, n_t)))
         treated = np.zeros(n_c, bool)
-        treated[self.treated] = True
-        after = dates >= np.datetime64(INTERVENTION_START.date(), "D")
+        treated[self.treated_all] = True
+        after = dates > self.anchor[ci]  # NaT anchors compare False
         eg = VUM_TEMAER.index(INTERVENTION_TEMA)
         latent[:, eg] += np.where(treated[ci] & after, INTERVENTION_EFFECT, 0.0)
         level = np.clip(np.rint(latent), 0, 4).astype(np.int64)
@@ -606,18 +641,29 @@ class _Generator:
         mult = np.array([SPEC[p].level_mult for p in par])[np.arange(n), band]
         factor = self.prov["faktor"].to_numpy()[g["prov"].to_numpy()]
 
-        # Planted: 2-3 private providers ≥25 % above their peers (a factor of 1.45-1.6).
+        price2026 = base * mult * factor * np.exp(rng.normal(0, 0.05, n))
+
+        # Planted: 2-3 private providers ≥25 % above their peers (a factor of 1.45-1.6). Each
+        # candidate is kept only if the definition then finds it without hiding one already
+        # chosen (in a small municipality one provider can dominate the peers of another).
         prov = self.prov
-        counts = np.bincount(g["prov"], minlength=len(prov))
+        pv = g["prov"].to_numpy()
+        counts = np.bincount(pv, minlength=len(prov))
         big = np.array([t == "privat" and any(p in ("§107", "§108", "BL §46") for p in pars)
                         for t, pars in zip(prov["leverandoertype"], prov["paragraffer"])])
-        cand = np.flatnonzero(big & (counts >= 4))
+        cand = rng.permutation(np.flatnonzero(big & (counts >= 4)))
         k = _scaled(self.n, 2.5, minimum=2)
-        over = np.sort(rng.choice(cand, size=min(k, len(cand)), replace=False))
-        self.overpriced = over
-        factor = factor * np.where(np.isin(g["prov"], over), rng.uniform(1.45, 1.6, n), 1.0)
+        cell = pd.factorize(pd.Series(par) + "|" + pd.Series(band).astype(str))[0]
+        over: list[int] = []
+        for c in cand:
+            trial = price2026 * np.where(pv == c, rng.uniform(1.45, 1.6, n), 1.0)
+            if all(_peer_ratio(q, trial, pv, cell) >= 1.25 for q in (*over, c)):
+                over.append(int(c))
+                price2026 = trial
+            if len(over) == k:
+                break
+        self.overpriced = np.sort(np.array(over, dtype=np.int64))
 
-        price2026 = base * mult * factor * np.exp(rng.normal(0, 0.05, n))
         start_year = g["startdato"].dt.year.to_numpy()
         g["enhedspris"] = np.round(price2026 / (1 + PRISINDEKS) ** (2026 - start_year), 2)
         g["enhed"] = [ref_enhed for ref_enhed in self._enheder(par)]
@@ -1088,10 +1134,11 @@ class _Generator:
             "expensive_grants": "Alle bevillinger i udtrækket med årlig udgift over 1 mio. kr. "
             "(derived.annual_cost).",
             "no_standard_contract": "Eksterne leverandører uden kommunens standardkontrakt.",
-            "intervention": f"Recovery-forløb i {INTERVENTION_PROVIDER} fra 1. januar 2024: "
-            "niveauet for Egenomsorg falder 0,6 for behandlede borgere mod sammenligningsgruppen "
-            "(§85-borgere hos andre leverandører, aktive fra før 1. juli 2023 til efter 1. juli "
-            "2025).",
+            "intervention": f"Recovery-forløb i {INTERVENTION_PROVIDER} (§85) fra 1. januar "
+            "2024: niveauet for Egenomsorg falder 0,6 efter ankerdatoen (den seneste af 1. "
+            "januar 2024 og borgerens start i tilbuddet) for borgere i tilbuddet, mod "
+            "sammenligningsgruppen (§85 i andre tilbud, aktive fra 1. januar 2024). Begge "
+            "grupper har vurderinger før og efter ankerdatoen.",
             "budget_overrun_quantity": "2026: §85 har ca. 15 % flere helårspersoner end forudsat.",
             "budget_overrun_price": "2026: §108 har ca. 13 % højere udgift pr. helårsperson end "
             "forudsat.",
