@@ -6,20 +6,18 @@ import html
 import json
 import re
 
-import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from openpyxl import load_workbook
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from openpyxl import load_workbook  # noqa: E402
-
-from socialanalyse import report  # noqa: E402
-from socialanalyse.config import load_parameters  # noqa: E402
-from socialanalyse.data import Data  # noqa: E402
-from socialanalyse.report import display, session as session_mod  # noqa: E402
+from socialanalyse import report
+from socialanalyse.config import load_parameters
+from socialanalyse.data import Data
+from socialanalyse.report import display
+from socialanalyse.report import session as session_mod
 
 
 @pytest.fixture(scope="module")
@@ -238,7 +236,7 @@ def test_byraad_refuses_ids_from_the_data():
 
 def test_show_table_uses_the_session(params, shown):
     report.setup("eksempelkommune", "byraad", parametre=params, data=small_data())
-    report.current().data  # loaded: its ids are refused by value
+    assert report.current().data.borgere.shape[0] == 2  # loaded: its ids are refused by value
     df = pd.DataFrame({"paragraf": ["§85"], "antal_borgere": [2]})
     report.show_table(df, counts=["antal_borgere"])
     assert cells(shown[-1])[1] == "<5"
@@ -340,3 +338,69 @@ def test_excel_interactive_goes_to_output_interaktiv(params, tmp_path, shown, mo
     report.setup("eksempelkommune", "intern", None, parametre=params)
     path = report.excel({"a": pd.DataFrame({"x": [1]})}, "liste")
     assert path == tmp_path / "output" / "eksempelkommune" / "interaktiv" / "excel" / "liste.xlsx"
+
+
+# --- prose, several results, years, figures of notebook 00 ----------------------------------
+
+
+def test_antal_borgere_in_prose(params):
+    report.setup("eksempelkommune", "byraad", parametre=params)
+    assert report.antal_borgere(3) == '<span class="antal-borgere">&lt;5</span>'
+    assert report.antal_borgere(0) == '<span class="antal-borgere">0</span>'
+    assert report.antal_borgere(1234) == '<span class="antal-borgere">1.234</span>'
+    report.setup("eksempelkommune", "intern", parametre=params)
+    page = f"<p>{report.antal_borgere(3)} borgere</p>"
+    assert page == '<p><span class="antal-borgere">3</span> borgere</p>'
+    assert report.check_byraad_html(page, set(), 5)  # the check sees counts in prose
+
+
+def test_show_table_empty_text(params, monkeypatch, shown):
+    texts: list[str] = []
+    monkeypatch.setattr(display, "markdown", texts.append)
+    report.setup("eksempelkommune", "intern", parametre=params)
+    report.show_table(pd.DataFrame({"advarsel": []}), "Advarsler", tom="Ingen advarsler.")
+    assert texts == ["Ingen advarsler."] and shown == []
+
+
+def test_record_all_from_a_dataclass(params, tmp_path):
+    from socialanalyse.datagrundlag import Periode
+
+    report.setup("eksempelkommune", "byraad", tmp_path, notebook="00_x", parametre=params)
+    stored = report.record_all(
+        Periode(pd.Timestamp("2021-11-01"), pd.Timestamp("2026-10-31"), 60),
+        labels={"antal_maaneder": "Måneder"},
+    )
+    assert stored == {"foerste_maaned": "2021-11-01", "opgoerelsesdato": "2026-10-31",
+                      "antal_maaneder": 60}
+    content = report.load_results(tmp_path)
+    assert content["00_x"] == stored
+    assert content["_meta"]["00_x"] == {"antal_maaneder": {"label": "Måneder"}}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.json"]  # no lock file left
+
+
+def test_years_are_not_thousand_separated(params, tmp_path, shown):
+    df = pd.DataFrame({"aar": [2024, 2025], "udgift": [1e6, 2e6], "budgetaar": [2025.0, 2026.0]})
+    text = report.table_html(df, money=["udgift"])
+    assert cells(text) == ["2024", "1.000.000 kr.", "2025", "2025", "2.000.000 kr.", "2026"]
+    report.setup("eksempelkommune", "intern", tmp_path, notebook="01_a", parametre=params)
+    ws = load_workbook(report.excel({"a": df}, "aar"))["a"]
+    assert ws["A2"].number_format == "0" and ws["B2"].number_format == '#,##0 "kr."'
+
+
+def test_datagrundlag_figures():
+    from socialanalyse.report import plots_datagrundlag as plots
+
+    per_year = pd.DataFrame({"aar": [2021, 2022], "udgift": [4e7, 3e8], "maaneder": [2, 12],
+                             "helt_aar": [False, True]})
+    fig = plots.spending_per_year_figure(per_year)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2021\n(2 mdr.)", "2022"]
+    assert ax.yaxis.get_major_formatter()(3e8, 0) == "300 mio. kr."
+    plt.close(fig)
+    shares = pd.DataFrame({"leverandoertype": ["egen drift", "privat"], "udgift": [3.0, 1.0],
+                           "andel": [0.75, 0.25]})
+    fig = plots.provider_type_figure(shares, 2025)
+    ax = fig.axes[0]
+    assert ax.get_title("left") == "Andel af udgiften pr. leverandørtype (2025)"
+    assert sorted(t.get_text() for t in ax.texts) == [" 25 %", " 75 %"]
+    plt.close(fig)

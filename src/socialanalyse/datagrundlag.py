@@ -204,10 +204,10 @@ def overview(data: Data) -> Overblik:
                                              "beloeb"].sum())
     return Overblik(
         antal_borgere=int(bev["borger_id"].nunique()),
-        antal_bevillinger=int(len(bev)),
+        antal_bevillinger=len(bev),
         aktive_bevillinger=int(active.sum()),
         antal_borgere_aktive=int(bev.loc[active.to_numpy(), "borger_id"].nunique()),
-        antal_leverandoerer=int(len(data.leverandoerer)),
+        antal_leverandoerer=len(data.leverandoerer),
         foerste_maaned=periode.foerste_maaned,
         opgoerelsesdato=periode.opgoerelsesdato,
         seneste_hele_aar=year,

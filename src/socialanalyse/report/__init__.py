@@ -8,8 +8,8 @@ Notebooks use this package; analysis modules never import it. A notebook starts 
 from .checks import PrivatlivsFejl, check_byraad_html, check_byraad_results, forbidden_ids
 from .display import antal_borgere, figure, markdown, show_table, table_html
 from .excel import excel, write_workbook
-from .html import build_index, export_html, format_value, make_self_contained, static_widgets
 from .format import dato, dato_lang, kr, maaned, mio_kr, pct, tal
+from .html import build_index, export_html, format_value, make_self_contained, static_widgets
 from .labels import overskrift
 from .session import Session, current, load_results, record, record_all, setup
 from .theme import axis_kr, axis_pct, axis_tal, theme
@@ -19,24 +19,23 @@ __all__ = [
     "Session",
     "antal_borgere",
     "axis_kr",
-    "build_index",
-    "export_html",
-    "format_value",
-    "make_self_contained",
-    "static_widgets",
     "axis_pct",
     "axis_tal",
+    "build_index",
     "check_byraad_html",
     "check_byraad_results",
     "current",
     "dato",
     "dato_lang",
     "excel",
+    "export_html",
     "figure",
     "forbidden_ids",
+    "format_value",
     "kr",
     "load_results",
     "maaned",
+    "make_self_contained",
     "markdown",
     "mio_kr",
     "overskrift",
@@ -45,6 +44,7 @@ __all__ = [
     "record_all",
     "setup",
     "show_table",
+    "static_widgets",
     "table_html",
     "tal",
     "theme",

@@ -11,8 +11,9 @@ Conventions the checks rely on (kept by `report.show_table`, `report.record` and
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from html.parser import HTMLParser
-from typing import Any, Iterable
+from typing import Any
 
 import pandas as pd
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import html
 import io
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -267,7 +267,7 @@ def markdown(text: str) -> None:
     display(Markdown(text))
 
 
-def antal_borgere(n: int | float | None) -> str:
+def antal_borgere(n: float | None) -> str:
     """A count of citizens for prose: '1.234', or '<5' in byraad mode when 0 < n < diskretion.
 
     Returned as `<span class="antal-borgere">…</span>` so the byråd check on the HTML sees it;

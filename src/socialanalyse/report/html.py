@@ -8,15 +8,16 @@ widgets become a short Danish note.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import html
 import os
 import re
 import tempfile
-import contextlib
+from collections.abc import Iterable, Mapping
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import nbformat
 

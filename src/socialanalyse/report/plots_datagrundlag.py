@@ -19,7 +19,7 @@ def spending_per_year_figure(per_year: pd.DataFrame):
         for year, full, months in zip(per_year["aar"], per_year["helt_aar"], per_year["maaneder"])
     ]
     ax.bar(labels, per_year["udgift"], color=colours)
-    ax.set_title("Udgift pr. år")
+    ax.set_title("Udgift pr. år", loc="left")
     ax.set_xlabel("")
     ax.set_ylabel("Udbetalt")
     ax.grid(axis="x", visible=False)
@@ -35,7 +35,7 @@ def provider_type_figure(by_type: pd.DataFrame, aar: int | None = None):
     ax.barh(data["leverandoertype"], data["andel"], color="#1f4e79")
     for y, share in enumerate(data["andel"]):
         ax.text(share, y, f" {pct(share, 0)}", va="center")
-    ax.set_title("Andel af udgiften pr. leverandørtype" + (f" ({aar})" if aar else ""))
+    ax.set_title("Andel af udgiften pr. leverandørtype" + (f" ({aar})" if aar else ""), loc="left")
     ax.set_xlim(0, max(float(data["andel"].max() or 0) * 1.15, 0.1))
     ax.grid(axis="y", visible=False)
     axis_pct(ax, "x")

@@ -260,18 +260,20 @@ def record_all(
 
 @contextlib.contextmanager
 def _locked(path: Path):
-    """An advisory lock beside results.json (POSIX), for runners executing notebooks in parallel."""
+    """An advisory lock on the run folder (POSIX), for runners executing notebooks in parallel."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows: notebooks of one run execute sequentially
         yield
         return
-    with open(path.with_name(path.name + ".lock"), "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    # Lock the run folder itself (flock works on a directory's descriptor), so no lock file
+    # is left behind in the output.
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def load_results(run_dir: str | os.PathLike) -> dict[str, Any]:
