@@ -105,8 +105,8 @@ def data_values(
 ) -> pd.DataFrame:
     """What the data say for each mapped input, beside the case's template value.
 
-    Columns: input, navn, maal (Danish), paragraf, aar, helaarspersoner (what the value rests
-    on), skabelon (the case's value), fra_data (NaN when the data have none), anvendes (True
+    Columns: input, navn, maal (Danish), paragraf, aar, grundlag (the full-year persons, or
+    for aktive_bevillinger the grants, the value rests on), skabelon (the case's value), fra_data (NaN when the data have none), anvendes (True
     when the data value replaces the template).
     """
     rows = []
@@ -119,12 +119,12 @@ def data_values(
             "maal": MAAL_TEKST[kobling.maal],
             "paragraf": ", ".join(kobling.paragraf),
             "aar": got["aar"],
-            "helaarspersoner": got["grundlag"],
+            "grundlag": got["grundlag"],
             "skabelon": get_value(case, path),
             "fra_data": value,
             "anvendes": bool(np.isfinite(value) and got["grundlag"] > 0),
         })
-    columns = ["input", "navn", "maal", "paragraf", "aar", "helaarspersoner", "skabelon",
+    columns = ["input", "navn", "maal", "paragraf", "aar", "grundlag", "skabelon",
                "fra_data", "anvendes"]
     return pd.DataFrame(rows, columns=columns)
 
@@ -140,6 +140,6 @@ def from_data(
     distribution of a filled input is scaled with it (same relative spread).
     """
     table = data_values(case, data, mapping)
-    used = table[table["anvendes"]]
+    used = table.loc[table["anvendes"].astype(bool)]
     values = dict(zip(used["input"], used["fra_data"].astype(float)))
     return with_values(case, values, rescale=True)
