@@ -435,3 +435,68 @@ def cross_table_problems(tables: dict[str, pd.DataFrame]) -> list[Problem]:
             problems.append(Problem("budget", "paragraf", int(row), budget.at[row, "paragraf"],
                                     "en budgetlinje skal have enten paragraf eller målgruppe"))
     return problems
+
+
+# --- documentation ---------------------------------------------------------------------------
+
+_KIND_NAMES = {"str": "tekst", "int": "heltal", "float": "tal", "date": "dato", "bool": "ja/nej"}
+_REGEX_NAMES = {FUNKTION_REGEX: "formen 5.38.50", ALDERSGRUPPE_REGEX: "formen 18-24 eller 65+"}
+_CATALOGUE_NAMES = {"paragraf": "en paragraf fra paragrafkataloget",
+                    "tema": "et tema fra VUM-temaerne"}
+
+
+# The rules of cross_table_problems, as the documentation states them.
+_CROSS_RULES = {
+    ("bevillinger", "slutdato"): "ikke før startdato",
+    ("bevillinger", "forventet_slutdato"): "ikke før startdato",
+    ("maal", "frist"): "ikke før startdato",
+    ("budget", "paragraf"): "hver linje har enten paragraf eller maalgruppe",
+}
+
+
+def _rule(table: str, c: Col) -> str:
+    parts = []
+    if (table, c.name) in _PARAGRAF_COLUMNS | _TEMA_COLUMNS:
+        parts.append(_CATALOGUE_NAMES[c.name])
+    elif c.allowed is not None:
+        parts.append("en af: " + ", ".join(f"`{v}`" for v in c.allowed))
+    if c.ge is not None and c.le is not None:
+        parts.append(f"fra {c.ge:g} til {c.le:g}")
+    elif c.ge is not None:
+        parts.append(f"mindst {c.ge:g}")
+    elif c.le is not None:
+        parts.append(f"højst {c.le:g}")
+    if c.regex is not None:
+        parts.append(_REGEX_NAMES.get(c.regex, f"formen `{c.regex}`"))
+    if (table, c.name) in _CROSS_RULES:
+        parts.append(_CROSS_RULES[(table, c.name)])
+    fk = TABLES[table].foreign_keys.get(c.name)
+    if fk:
+        parts.append(f"skal findes i {fk[0]}.{fk[1]}")
+    return "; ".join(parts)
+
+
+def markdown() -> str:
+    """The canonical tables as Danish Markdown (one section per table), for data/README.md.
+
+    tests/test_contract.py checks that data/README.md contains exactly this text, so the
+    documentation follows the contract.
+    """
+    out = []
+    for t in TABLES.values():
+        out.append(f"### `{t.name}`\n")
+        out.append(f"{t.beskrivelse}")
+        if t.key:
+            out.append(f"Nøgle (unik pr. række): {', '.join(f'`{k}`' for k in t.key)}.")
+        out.append("")
+        out.append("| kolonne | type | skal med | må være tom | betydning | regler |")
+        out.append("|---|---|---|---|---|---|")
+        for c in t.columns:
+            default = _OPTIONAL_DEFAULTS.get((t.name, c.name))
+            required = "ja" if c.required else (
+                f"nej (standard {default:g})" if default is not None else "nej")
+            empty = "ja" if c.nullable else ("ja (= 0)" if default is not None else "nej")
+            out.append(f"| `{c.name}` | {_KIND_NAMES[c.kind]} | {required} | {empty} | "
+                       f"{c.beskrivelse} | {_rule(t.name, c)} |")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
