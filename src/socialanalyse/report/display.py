@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .. import privacy
-from .checks import COUNT_CLASS, PrivatlivsFejl, forbidden_ids, id_columns
+from .checks import COUNT_CLASS, PrivatlivsFejl, id_columns
 from .format import dato, kr, pct, tal
 from .labels import overskrift
 from .session import current_or_none
@@ -217,7 +217,7 @@ def show_table(
         markdown(tom)
         return
     byraad = bool(session and session.byraad)
-    forbidden = forbidden_ids(session.data) if byraad and session.data_loaded else frozenset()
+    forbidden = session.forbidden_ids if byraad else frozenset()
     _display_html(
         table_html(
             df, title, counts, money, pct,

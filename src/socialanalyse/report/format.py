@@ -13,7 +13,7 @@ MAANEDER = (
 )
 
 
-def tal(x: float | int | None, decimaler: int = 0) -> str:
+def tal(x: float | None, decimaler: int = 0) -> str:
     """1234567.891 -> '1.234.568' (decimaler=0) or '1.234.567,89' (decimaler=2); None -> '–'."""
     if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA:
         return "–"

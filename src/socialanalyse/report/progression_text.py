@@ -122,7 +122,8 @@ def design_warnings(
     diskretion: int | None = None,
 ) -> list[str]:
     """Danish warnings about a weak design: no comparison group, few citizens in a group,
-    groups that differ before the intervention (standardised difference above the limit)."""
+    groups that differ before the intervention (standardised difference above the limit).
+    Each is a phrase written to follow "Bemærk: " (lower-case start)."""
     out = []
     if estimate.design in ("foer_efter", "rate"):
         out.append("svagt design: før/efter-måling uden sammenligningsgruppe.")

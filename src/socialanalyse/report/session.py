@@ -60,6 +60,7 @@ class Session:
     results: dict[str, Any] = field(default_factory=dict)
     labels: dict[str, dict[str, Any]] = field(default_factory=dict)
     _data: Any = None
+    _forbidden: frozenset[str] | None = None
 
     @property
     def intern(self) -> bool:
@@ -84,6 +85,18 @@ class Session:
 
             self._data = data_pkg.load(self.parametre)
         return self._data
+
+    @property
+    def forbidden_ids(self) -> frozenset[str]:
+        """Ids in the data that must never reach byråd output (`checks.forbidden_ids`), computed
+        once; empty while the data are not loaded."""
+        if self._data is None:
+            return frozenset()
+        if self._forbidden is None:
+            from .checks import forbidden_ids
+
+            self._forbidden = frozenset(forbidden_ids(self._data))
+        return self._forbidden
 
     @property
     def data_loaded(self) -> bool:

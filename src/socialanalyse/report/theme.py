@@ -32,7 +32,8 @@ def theme() -> None:
             "axes.spines.right": False,
             "legend.frameon": False,
             "font.family": "sans-serif",
-            # Danish decimal comma for any axis without an explicit formatter.
+            # Axes show Danish numbers only through axis_tal/axis_kr/axis_pct: the system's
+            # locale is not relied on (a da_DK locale is often missing on servers).
             "axes.formatter.use_locale": False,
             "axes.unicode_minus": False,
         }
