@@ -1,21 +1,27 @@
 # socialanalyse: the README's two commands are `make run` and `make test`.
-PYTHON ?= python3
-VENV   := .venv
-BIN    := $(VENV)/bin
+# Needs only Python 3.11+ and make; everything else is installed into .venv/ here.
+PYTHON  ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
 KOMMUNE ?= eksempelkommune
-SAMPLE := data/eksempelkommune/.komplet
+PUBLIKUM ?= intern
+SAMPLE  := data/eksempelkommune/.komplet
+# Pytest's own options can be added: make test PYTEST_ARGS="-k run -x"
+PYTEST_ARGS ?=
 
-.PHONY: run test install sample lint bench lab clean
+.PHONY: run test install sample browser lint bench lab clean help
 
-## run: set everything up and run all notebooks for $(KOMMUNE)
+## run: set everything up (venv, install, sample data if missing) and run every notebook for
+##      $(KOMMUNE); prints where index.html is
 run: install $(SAMPLE)
-	$(BIN)/socialanalyse run --kommune $(KOMMUNE)
+	$(BIN)/socialanalyse run --kommune $(KOMMUNE) --publikum $(PUBLIKUM)
 
-## test: set everything up and run the whole test suite
-test: install
-	$(BIN)/python -m pytest -n 2
+## test: set everything up (also headless Chromium for the browser test) and run the whole
+##       test suite on 2 processes
+test: install browser
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
-## install: virtual environment with the package and its dev tools
+## install: virtual environment with the package, its dev tools and the python3 kernel
 install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
@@ -31,16 +37,37 @@ sample: install $(SAMPLE)
 $(SAMPLE):
 	$(BIN)/socialanalyse sample --kommune eksempelkommune --indbyggere 45000 --seed 1 \
 		--out data/eksempelkommune
+	touch $@
+
+## browser: Debian's chromium and chromedriver for the browser test (installed when running as
+##          root and missing; otherwise the browser test skips and says why)
+browser:
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then \
+		:; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installerer chromium og chromium-driver til browsertesten ..."; \
+		apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver \
+			>/dev/null; \
+	else \
+		echo "Bemærk: chromium/chromedriver mangler, så browsertesten springes over" \
+			"(installér med: sudo apt-get install chromium chromium-driver)."; \
+	fi
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks
 
-bench: install
+## bench: print the speed figures (benchmarks/bench_*.py)
+bench: install $(SAMPLE)
 	for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done
 
-lab: install
+## lab: open the notebooks in JupyterLab
+lab: install $(SAMPLE)
 	$(BIN)/python -m pip install --quiet -e ".[lab]"
 	$(BIN)/jupyter lab notebooks/
 
 clean:
 	rm -rf $(VENV) output
+
+help:
+	@grep -E '^##' Makefile | sed 's/^## \{0,1\}//'

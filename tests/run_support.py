@@ -94,7 +94,7 @@ def e2e_run(tmp_path_factory, publikum: str):
     root = _E2E["root"]
     out = root / "output"
     done = cli("run", "--kommune", "eksempelkommune", "--publikum", publikum, "--root", str(root),
-               "--out", str(out), "--workers", "1", "--quiet")
+               "--notebooks-dir", str(NOTEBOOKS), "--out", str(out), "--workers", "1", "--quiet")
     runs = sorted(p for p in (out / "eksempelkommune").glob(f"*-{publikum}") if p.is_dir())
     result = (root, runs[-1] if runs else None, done.returncode, done.stdout + done.stderr)
     _E2E[publikum] = result

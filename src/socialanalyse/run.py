@@ -166,15 +166,15 @@ def sha256_file(path: Path) -> str:
 
 
 def input_hashes(params: config.Parametre) -> dict[str, str]:
-    """SHA-256 of every file under the municipality's data folder, keyed by path relative to
-    the project folder (or absolute when outside it), sorted."""
+    """SHA-256 of every file under the municipality's data folder (hidden files excepted),
+    keyed by path relative to the project folder (or absolute when outside it), sorted."""
     root = params.root
     folder = params.data_dir
     out: dict[str, str] = {}
     if folder.is_dir():
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            if any(part.startswith(".") for part in path.relative_to(folder).parts[:-1]):
-                continue
+            if any(part.startswith(".") for part in path.relative_to(folder).parts):
+                continue  # markers such as .komplet and hidden folders are not inputs
             out[_shown(path, root)] = sha256_file(path)
     return out
 
@@ -506,6 +506,8 @@ def finalize(job: Job, result: JobResult, params: config.Parametre, meta: dict[s
     `seneste` at it when everything succeeded. Returns the finished folder."""
     tmp = job.tmp_dir
     tmp.mkdir(parents=True, exist_ok=True)
+    for lock in tmp.glob("*.lock"):  # lock files of report.record; the run is over
+        lock.unlink(missing_ok=True)
     manifest = build_manifest(job, result, params, meta)
     _write_json(tmp / MANIFEST_FILE, manifest)
     final = job.final_dir

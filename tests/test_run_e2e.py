@@ -1,0 +1,150 @@
+"""End to end: `socialanalyse run` on every notebook in notebooks/ for a small generated
+eksempelkommune (15.000 inhabitants, in a temporary project folder), for both audiences.
+
+Checks the folder layout, manifest.json, results.json, the HTML (self-contained, Danish, alt
+texts) and, for the byråd, that no id of the data appears anywhere. The runs are shared with
+test_browser.py through run_support (same xdist group, so they are made once).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from run_support import E2E_GROUP, NOTEBOOKS, cli, e2e_run, setup_cell, write_notebook
+from socialanalyse import config, run
+from socialanalyse.data import load
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(E2E_GROUP)]
+
+NOTEBOOK_NAMES = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
+
+
+@pytest.fixture(scope="module")
+def intern(tmp_path_factory):
+    return e2e_run(tmp_path_factory, "intern")
+
+
+@pytest.fixture(scope="module")
+def byraad(tmp_path_factory):
+    return e2e_run(tmp_path_factory, "byraad")
+
+
+class _Images(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.images: list[dict] = []
+        self.html_lang: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "img":
+            self.images.append(attrs)
+        if tag == "html":
+            self.html_lang = attrs.get("lang")
+
+
+def _check_page(path: Path) -> _Images:
+    text = path.read_text("utf-8")
+    assert not re.search(r"https?://", text), f"{path.name} refers to the network"
+    parser = _Images()
+    parser.feed(text)
+    assert parser.html_lang == "da", path.name
+    for img in parser.images:
+        assert (img.get("alt") or "").strip(), f"{path.name}: an image without alt text"
+        assert (img.get("src") or "").startswith("data:"), f"{path.name}: image not embedded"
+    return parser
+
+
+def test_intern_run_layout_manifest_results_and_html(intern):
+    root, final, code, output = intern
+    assert code == 0, output
+    assert final is not None and final.name.endswith("-intern")
+    slug_out = final.parent
+    # Finished, renamed, `seneste` points at it, nothing temporary left.
+    assert [p.name for p in slug_out.iterdir() if p.name.startswith(".")] == []
+    assert run.latest_run(slug_out) == final.resolve()
+    assert f"rapporten ligger i {final / 'html' / 'index.html'}" in output
+
+    for name in NOTEBOOK_NAMES:
+        executed = json.loads((final / f"{name}.ipynb").read_text("utf-8"))
+        injected = [c for c in executed["cells"]
+                    if "injected-parameters" in c["metadata"].get("tags", [])]
+        assert injected and "run_dir" in "".join(injected[0]["source"])
+        _check_page(final / "html" / f"{name}.html")
+    index = _check_page(final / "html" / "index.html")
+    assert index is not None
+    index_text = (final / "html" / "index.html").read_text("utf-8")
+    for name in NOTEBOOK_NAMES:
+        assert f'href="{name}.html"' in index_text
+    assert (final / "excel").is_dir()
+
+    results = json.loads((final / "results.json").read_text("utf-8"))
+    assert set(NOTEBOOK_NAMES) <= set(results)
+
+    manifest = json.loads((final / "manifest.json").read_text("utf-8"))
+    assert manifest["status"] == "ok" and manifest["kommune"] == "eksempelkommune"
+    assert [n["navn"] for n in manifest["notebooks"]] == NOTEBOOK_NAMES
+    assert all(n["status"] == "ok" and n["sekunder"] > 0 for n in manifest["notebooks"])
+    params = config.load_parameters("eksempelkommune", root=root)
+    assert manifest["parametre"] == params.model_dump(mode="json")
+    data_files = sorted(p for p in params.data_dir.iterdir() if not p.name.startswith("."))
+    assert sorted(manifest["inputfiler"]) == [
+        f"data/eksempelkommune/{p.name}" for p in data_files]
+    for path in data_files:
+        assert manifest["inputfiler"][f"data/eksempelkommune/{path.name}"] == run.sha256_file(
+            path)
+    assert {"python", "socialanalyse", "pandas", "papermill"} <= set(manifest["versioner"])
+
+
+def test_byraad_run_has_no_ids_and_no_excel(byraad):
+    root, final, code, output = byraad
+    assert code == 0, output
+    assert final.name.endswith("-byraad")
+    assert not (final / "excel").exists()
+    params = config.load_parameters("eksempelkommune", root=root)
+    data = load(params)
+    ids = (set(data.borgere.borger_id) | set(data.bevillinger.bevilling_id)
+           | set(data.bevillinger.borger_id))
+    assert len(ids) > 100
+    pages = sorted((final / "html").glob("*.html"))
+    assert len(pages) == len(NOTEBOOK_NAMES) + 1
+    for path in pages + [final / "results.json"]:
+        text = path.read_text("utf-8")
+        tokens = set(re.findall(r"[\w-]+", text))
+        assert not tokens & ids, f"{path.name} shows ids: {sorted(tokens & ids)[:3]}"
+        _ = path.name.endswith(".html") and _check_page(path)
+    manifest = json.loads((final / "manifest.json").read_text("utf-8"))
+    assert manifest["publikum"] == "byraad" and manifest["byraadstjek"] == []
+    assert all(n["byraadstjek"] == [] for n in manifest["notebooks"])
+
+
+def test_same_inputs_give_the_same_results_json(intern):
+    root, final, code, _ = intern
+    assert code == 0
+    again = cli("run", "--kommune", "eksempelkommune", "--root", str(root), "--notebooks-dir",
+                str(NOTEBOOKS), "--out", str(root / "output_igen"), "--quiet")
+    assert again.returncode == 0, again.stdout + again.stderr
+    (second,) = [p for p in (root / "output_igen" / "eksempelkommune").iterdir()
+                 if p.name != "seneste"]
+    assert (second / "results.json").read_bytes() == (final / "results.json").read_bytes()
+
+
+def test_byraad_check_rejects_a_page_showing_an_id(intern):
+    root, _, code, _ = intern
+    assert code == 0
+    nb = write_notebook(
+        root / "lækage" / "00_laekage.ipynb", "Lækage",
+        setup_cell("00_laekage"), "print(s.data.bevillinger.bevilling_id.iloc[0])",
+    )
+    out = root / "output_laekage"
+    done = cli("run", "--kommune", "eksempelkommune", "--publikum", "byraad", "--root",
+               str(root), "--notebooks-dir", str(nb.parent), "--out", str(out), "--quiet")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert re.search(r"eksempelkommune\s+00_laekage\s+afvist", done.stdout)
+    assert "byrådstjek" in done.stdout and "id'er fra data" in done.stdout
+    assert run.latest_run(out / "eksempelkommune") is None
