@@ -209,3 +209,22 @@ def test_build_index(tmp_path):
 )
 def test_format_value(name, value, enhed, expected):
     assert report.format_value(name, value, enhed) == expected
+
+
+def test_failed_run_is_reported_in_danish(tmp_path):
+    import papermill
+
+    nb = build_notebook("intern")
+    nb.cells = nb.cells[:3] + [new_code_cell("raise ValueError('forkert opsat')"),
+                               new_code_cell("print('aldrig')")]
+    source = tmp_path / "fejl.ipynb"
+    nbformat.write(nb, source)
+    executed = tmp_path / "fejl_udført.ipynb"
+    with pytest.raises(papermill.PapermillExecutionError):
+        papermill.execute_notebook(str(source), str(executed), kernel_name="python3",
+                                   cwd=str(PROJECT), progress_bar=False)
+    text = report.export_html(executed, tmp_path / "fejl.html", "Fejl").read_text("utf-8")
+    assert "Kørslen stoppede med en fejl" in text and 'id="papermill-error-cell"' in text
+    assert "An Exception was encountered" not in text
+    assert "forkert opsat" in text and "aldrig" not in text
+    assert re.search(r"https?://", text) is None

@@ -156,6 +156,27 @@ def static_widgets(nb) -> Any:
     return nb
 
 
+# --- papermill's error markers -----------------------------------------------------------------
+
+PAPERMILL_ERROR_TAG = "papermill-error-cell-tag"
+
+
+def danish_error_markers(nb) -> Any:
+    """Papermill marks a failed run with two English cells (a note at the top, an anchor above
+    the failing cell); say the same in Danish, keeping the anchor. Works on a copy."""
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if PAPERMILL_ERROR_TAG not in cell.get("metadata", {}).get("tags", []):
+            continue
+        if 'id="papermill-error-cell"' in cell.source:
+            cell.source = ('<span id="papermill-error-cell" class="sa-fejl">'
+                           "Her stoppede kørslen med en fejl:</span>")
+        else:
+            cell.source = ('<span class="sa-fejl">Kørslen stoppede med en fejl, og rapporten er '
+                           'ufuldstændig; se <a href="#papermill-error-cell">fejlen</a>.</span>')
+    return nb
+
+
 # --- making the page self-contained ----------------------------------------------------------
 
 
@@ -222,7 +243,9 @@ def notebook_html(
                "css": css()},
         "metadata": {"name": title},
     }
-    body, _ = exporter.from_notebook_node(static_widgets(nb), resources=resources)
+    body, _ = exporter.from_notebook_node(
+        static_widgets(danish_error_markers(nb)), resources=resources
+    )
     # nbconvert fills missing alt texts in English; say it in Danish.
     body = body.replace(f'alt="{_NBCONVERT_ALT}"', f'alt="{MISSING_ALT}"')
     return make_self_contained(body)
@@ -241,7 +264,7 @@ def export_html(
 
     Code cells and prompts are hidden (outputs and markdown shown); cells tagged 'skjul',
     'remove_cell', 'parameters' or 'injected-parameters' are left out; stderr (warnings) is
-    left out; widgets degrade to static output (`static_widgets`); `<html lang=...>`; the
+    left out; papermill's error notes are in Danish (`danish_error_markers`); widgets degrade to static output (`static_widgets`); `<html lang=...>`; the
     stylesheet is inlined and no http(s) address remains (`make_self_contained`). Written to
     a temp file and renamed.
     """

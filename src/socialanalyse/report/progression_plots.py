@@ -22,10 +22,13 @@ LEVEL_AXIS = "Gennemsnitligt VUM-niveau (lavere = bedre)"
 
 def shares_figure(shares: pd.DataFrame, by: str, title: str, min_antal: int = 1):
     """Stacked horizontal bars of the shares progression / stabil / regression per group
-    (`progression.progression_by`). Groups with fewer than `min_antal` citizens are left out
-    (byråd: the discretion threshold) and named in a note under the figure."""
-    data = shares[shares["antal_borgere"] >= min_antal].sort_values("andel_progression")
-    dropped = int((shares["antal_borgere"] < min_antal).sum())
+    (`progression.progression_by`). Groups with fewer than `min_antal` citizens, or with a
+    blanked share (`progression.hide_small_shares`), are left out and counted in a note."""
+    keep = (shares["antal_borgere"] >= min_antal) & shares[
+        ["andel_progression", "andel_stabil", "andel_regression"]
+    ].notna().all(axis=1)
+    data = shares[keep].sort_values("andel_progression")
+    dropped = int((~keep).sum())
     fig, ax = plt.subplots(figsize=(8, 0.45 * max(len(data), 3) + 1.2))
     labels = data[by].astype(str).tolist()
     left = np.zeros(len(data))
@@ -39,8 +42,11 @@ def shares_figure(shares: pd.DataFrame, by: str, title: str, min_antal: int = 1)
     axis_pct(ax, "x")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, frameon=False)
     if dropped:
-        ax.set_xlabel(f"{dropped} grupper med færre end {min_antal} borgere er udeladt.",
-                      fontsize="small", labelpad=28)
+        ax.set_xlabel(
+            f"{dropped} {'gruppe' if dropped == 1 else 'grupper'} med små tal (under "
+            f"{min_antal} borgere) er udeladt.",
+            fontsize="small", labelpad=28,
+        )
     return fig
 
 
