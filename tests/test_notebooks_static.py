@@ -1,0 +1,49 @@
+"""Every committed notebook (notebooks/*.ipynb) is stored clean and runnable by the runner:
+no outputs or execution counts, the python3 kernelspec, and a first code cell tagged
+`parameters` that assigns kommune, publikum and run_dir with working defaults."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+import nbformat
+import pytest
+
+from run_support import NOTEBOOKS
+
+PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
+
+
+def test_there_are_notebooks_and_they_are_numbered():
+    assert PATHS, "notebooks/ holds no notebooks"
+    for path in PATHS:
+        assert re.fullmatch(r"\d\d_[a-z0-9_]+", path.stem), path.name
+    numbers = [p.stem[:2] for p in PATHS]
+    assert len(set(numbers)) == len(numbers), "two notebooks share a number"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
+def test_notebook_is_stored_without_outputs_with_kernelspec_and_parameters(path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    for cell in code:
+        assert cell.get("outputs") == [], f"{path.name}: a cell has stored outputs"
+        assert cell.get("execution_count") is None, f"{path.name}: stored execution count"
+    assert code, f"{path.name} has no code"
+    first = code[0]
+    assert "parameters" in first.metadata.get("tags", []), (
+        f"{path.name}: the first code cell must be tagged 'parameters'")
+    assigned = {
+        target.id: node.value
+        for node in ast.parse(first.source).body if isinstance(node, ast.Assign)
+        for target in node.targets if isinstance(target, ast.Name)
+    }
+    assert {"kommune", "publikum", "run_dir"} <= set(assigned), path.name
+    assert ast.literal_eval(assigned["kommune"]) == "eksempelkommune"
+    assert ast.literal_eval(assigned["publikum"]) == "intern"
+    assert ast.literal_eval(assigned["run_dir"]) is None
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1, f"{path.name}: exactly one cell may be tagged 'parameters'"
