@@ -112,6 +112,9 @@ class Pejlemaerke(Model):
     retning: Literal["over", "under"] = Field(
         description="'over': målet er nået, når nøgletallet er mindst målet; 'under': højst."
     )
+    gruppe: str | None = Field(
+        None, description="Gruppen for nøgletal pr. paragraf, fx '§107' (tom = samlet)."
+    )
 
 
 class Priskategorier(Model):
@@ -288,11 +291,59 @@ class BusinesscaseParametre(Model):
 
 
 class BudgetParametre(Model):
-    """Settings for the budget forecast and deviations (issue: budget)."""
+    """Settings for the budget forecast and deviations (issue: budget); see socialanalyse.budget.
+
+    Every key is explained in default.yaml.
+    """
+
+    budgetniveau: Literal["paragraf", "maalgruppe"]
+    historik_maaneder: int = Field(ge=3, le=60)
+    backtest_aar: int = Field(ge=0, le=10)
+    usikkerhed_z: float = Field(gt=0)
+    prognose_aar: int = Field(ge=1, le=10)
+    scenarie_sandsynlighed: float = Field(gt=0, lt=1)
+    dyr_bevilling: float = Field(gt=0)
+    prisstigning_graense: float = Field(ge=0)
+    antal_aarsager: int = Field(ge=1)
 
 
 class NoegletalParametre(Model):
-    """Settings for key figures and benchmark (issue: nøgletal)."""
+    """Settings for key figures and benchmark (issue: nøgletal); see socialanalyse.noegletal.
+
+    Every key is explained in default.yaml.
+    """
+
+    botilbud_paragraffer: list[str]
+    dyr_sag_graense: float = Field(gt=0)
+    selvforsyning_maal: float = Field(ge=0, le=1)
+    opfoelgning_maaneder: dict[str, int]
+    alder_fra: int = Field(ge=0, le=120)
+    alder_til: int = Field(ge=0, le=120)
+    trend_aar: int = Field(ge=2, le=20)
+    trafiklys_margin: float = Field(ge=0, lt=1)
+    benchmark_noegletal: list[str]
+
+    @field_validator("botilbud_paragraffer")
+    @classmethod
+    def _known_botilbud(cls, value: list[str]) -> list[str]:
+        known = set(ref.paragraffer()["paragraf"])
+        for name in value:
+            if name not in known:
+                raise ValueError(f"ukendt paragraf {name!r}; se paragrafkataloget")
+        return value
+
+    @field_validator("opfoelgning_maaneder")
+    @classmethod
+    def _followup_intervals(cls, value: dict[str, int]) -> dict[str, int]:
+        known = set(ref.paragraffer()["paragraf"]) | {"standard"}
+        for key, months in value.items():
+            if key not in known:
+                raise ValueError(f"ukendt paragraf {key!r} (brug en paragraf eller 'standard')")
+            if months < 1:
+                raise ValueError(f"intervallet for {key} skal være mindst 1 måned")
+        if "standard" not in value:
+            raise ValueError("angiv også 'standard' (interval for de øvrige paragraffer)")
+        return value
 
 
 class Parametre(Model):
