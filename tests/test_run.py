@@ -216,3 +216,21 @@ def test_summary_is_danish_with_decimal_comma_and_names_the_failure(project):
     assert header.split() == ["kommune", "notebook", "status", "sekunder"]
     assert row.split() == ["eksempelkommune", "00_a", "fejlet", "1,2"]  # 1.25 -> 1,2 (half-even)
     assert "eksempelkommune / 00_a: ZeroDivisionError i celle [3]" in text
+
+
+# -- the README's two commands ---------------------------------------------------------------
+
+
+def test_readme_commands_are_make_targets_and_ci_runs_make_test():
+    from run_support import REPO
+
+    readme = (REPO / "README.md").read_text("utf-8")
+    makefile = (REPO / "Makefile").read_text("utf-8")
+    assert "make run" in readme and "make test" in readme
+    for target in ("run", "test", "lab", "sample"):
+        assert f"\n{target}:" in makefile
+    test_recipe = makefile.split("\ntest:", 1)[1].split("\n\n", 1)[0]
+    assert "pytest -n 2" in test_recipe
+    ci = [line for line in (REPO / ".ci/run").read_text("utf-8").splitlines()
+          if line.strip() and not line.startswith("#")]
+    assert ci[-1].strip() == "make test"
