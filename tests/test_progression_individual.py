@@ -193,3 +193,66 @@ def test_trajectories_mean_per_bin(v):
     assert got.loc[6, "gennemsnit"] == pytest.approx(2.0)
     assert got.loc[12, "gennemsnit"] == pytest.approx(2.0) and got.loc[12, "antal_borgere"] == 2
     assert np.array_equal(out["maaneder"], [0, 6, 12])
+
+
+def test_progression_by_startniveau_maalgruppe_and_offer():
+    from socialanalyse.progression import progression_by
+
+    u = pd.DataFrame(
+        {
+            "borger_id": ["a", "b", "c"],
+            "niveau_foer": [3.4, 3.6, 1.0],
+            "dato_foer": [D1] * 3,
+            "dato_efter": [D3] * 3,
+            "udvikling": ["progression", "stabil", "stabil"],
+        }
+    )
+    # Start levels round to 3, 4, 1.
+    by_level = progression_by(u, "startniveau").set_index("startniveau")
+    assert by_level["antal_borgere"].to_dict() == {1: 1, 3: 1, 4: 1}
+    borgere = pd.DataFrame({"borger_id": ["a", "b", "c"], "maalgruppe": ["X", "X", "Y"]})
+    by_group = progression_by(u, "maalgruppe", borgere=borgere).set_index("maalgruppe")
+    assert by_group.loc["X", "andel_progression"] == pytest.approx(0.5)
+    bev = pd.DataFrame(
+        {"borger_id": ["a", "b"], "tilbud_id": ["T1", "T1"], "startdato": [D1, D1],
+         "slutdato": pd.to_datetime([None, None])}
+    )
+    tilbud = pd.DataFrame({"tilbud_id": ["T1"], "navn": ["Engen"]})
+    by_offer = progression_by(u, "tilbud", bevillinger=bev, tilbud=tilbud)
+    assert by_offer["tilbud"].tolist() == ["Engen"] and by_offer["antal_borgere"].tolist() == [2]
+    with pytest.raises(ValueError, match="ukendt gruppering"):
+        progression_by(u, "farve")
+
+
+def test_goal_success_shares():
+    from socialanalyse.progression import goal_success
+
+    judged = pd.DataFrame(
+        {"maaltype": ["Udvikle", "Udvikle", "Udvikle", "Fastholde"],
+         "succes": pd.Series([True, False, None, True], dtype=object)}
+    )
+    out = goal_success(judged).set_index("maaltype")
+    # Udvikle: 3 goals, 2 measurable, 1 met -> 0.5. Fastholde: 1 of 1.
+    assert out.loc["Udvikle", ["antal_maal", "antal_maalbare", "antal_succes"]].tolist() == [3, 2, 1]
+    assert out.loc["Udvikle", "andel_succes"] == pytest.approx(0.5)
+    assert out.loc["Fastholde", "andel_succes"] == pytest.approx(1.0)
+
+
+def test_hide_small_shares_blanks_shares_of_suppressed_counts():
+    from socialanalyse.progression import hide_small_shares
+
+    shares = progression_shares(
+        pd.DataFrame({"borger_id": [f"b{i}" for i in range(23)],
+                      "udvikling": ["progression"] * 2 + ["stabil"] * 10
+                      + ["progression"] * 6 + ["stabil"] * 5}),
+        pd.DataFrame({"borger_id": [f"b{i}" for i in range(23)], "g": ["A"] * 12 + ["B"] * 11}),
+        "g",
+    )
+    out = hide_small_shares(shares, 5).set_index("g")
+    # A: 2 progression (< 5) is hidden; its row then has one hidden cell, so the smallest
+    # other non-zero count (stabil 10; regression is 0) is hidden too. Column progression
+    # then has one hidden cell, so B's 6 is hidden, and in B's row then stabil 5 as well.
+    assert out[["andel_progression", "andel_stabil"]].isna().all().all()
+    assert out["andel_regression"].tolist() == [0, 0]
+    # The counts are untouched (report.show_table suppresses them the same way).
+    assert out.loc["A", "antal_progression"] == 2

@@ -168,3 +168,18 @@ def test_success_criterion():
 def test_indsats_needs_a_filter():
     with pytest.raises(ValueError, match="mindst én"):
         Indsats(START)
+
+
+def test_intervention_options_lists_offers_with_counts(data):
+    from socialanalyse.progression import intervention_options
+
+    out = intervention_options(data, START)
+    top = out.iloc[0]
+    # §107 at L1/T1: t1-t4 and late = 5 citizens; §107 at L2 without tilbud: c1-c4 = 4.
+    assert (top["paragraf"], top["tilbud_id"], top["tilbud"], top["antal_borgere"]) == (
+        "§107", "T1", "Tilbud 1", 5)
+    second = out.iloc[1]
+    assert second["leverandoer"] == "Andre" and pd.isna(second["tilbud_id"])
+    assert second["antal_borgere"] == 4
+    # x2 (ended 2023) and c1's §110 (ended 2023) are not active from the start.
+    assert "§110" not in set(out["paragraf"])

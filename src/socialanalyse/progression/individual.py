@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.derived import is_active
+from ..privacy import suppression_mask
 from .estimates import RCI_CRITERION
 
 #: The pseudo-theme holding the mean level over all themes of one assessment.
@@ -358,3 +359,70 @@ def trajectories(
         per_citizen.groupby(keys, as_index=False)
         .agg(gennemsnit=("niveau", "mean"), antal_borgere=("borger_id", "nunique"))
     )
+
+
+GROUPINGS = ("maalgruppe", "paragraf", "tilbud", "leverandoer", "startniveau")
+
+
+def progression_by(
+    udvikling: pd.DataFrame,
+    by: str,
+    *,
+    borgere: pd.DataFrame | None = None,
+    bevillinger: pd.DataFrame | None = None,
+    tilbud: pd.DataFrame | None = None,
+    leverandoerer: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Progression shares (`progression_shares`) per målgruppe, paragraph, offer, provider or
+    level at the first assessment ("startniveau", rounded 0-4: for whom is progression
+    realistic?). Offers, paragraphs and providers are those the citizen had while followed
+    (`offers_in_period`), named by their `navn`. `udvikling`: one row per citizen."""
+    if by == "maalgruppe":
+        groups = borgere[["borger_id", "maalgruppe"]]
+    elif by == "startniveau":
+        groups = udvikling[["borger_id"]].assign(
+            startniveau=np.clip(np.floor(udvikling["niveau_foer"] + 0.5), 0, 4).astype(int)
+        )
+    elif by in ("paragraf", "tilbud", "leverandoer"):
+        column = {"paragraf": "paragraf", "tilbud": "tilbud_id", "leverandoer": "leverandoer_id"}[by]
+        groups = offers_in_period(bevillinger, udvikling, column)
+        names = {"tilbud": tilbud, "leverandoer": leverandoerer}.get(by)
+        if names is not None:
+            groups[by] = groups[column].map(names.set_index(column)["navn"]).fillna(groups[column])
+        else:
+            groups = groups.rename(columns={column: by})
+    else:
+        raise ValueError(f"ukendt gruppering {by!r}: brug en af {', '.join(GROUPINGS)}")
+    return progression_shares(udvikling, groups, by)
+
+
+def goal_success(judged: pd.DataFrame, by: str | list[str] = "maaltype") -> pd.DataFrame:
+    """Share of goals met judged by the VUM development on the goal's theme (`judge_goals`),
+    next to the caseworkers' own status. Per group: antal_maal, antal_maalbare (goals with two
+    assessments), antal_succes, andel_succes (of the measurable ones)."""
+    by = [by] if isinstance(by, str) else list(by)
+    measurable = judged["succes"].notna()
+    d = judged[by].assign(
+        antal_maal=1,
+        antal_maalbare=measurable.astype(int),
+        antal_succes=(measurable & judged["succes"].eq(True)).astype(int),
+    )
+    out = d.groupby(by, as_index=False).sum()
+    out["andel_succes"] = out["antal_succes"] / out["antal_maalbare"].where(
+        out["antal_maalbare"] > 0
+    )
+    return out
+
+
+def hide_small_shares(shares: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """For the byråd: blank (NaN) every share whose count is hidden by small-cell suppression
+    (`privacy.suppression_mask` over antal_borgere and the three counts, the same cells
+    `report.show_table(counts=...)` hides), so a share times a shown total cannot reveal a
+    small count. Rows whose total is hidden lose all shares."""
+    count_cols = ["antal_borgere", *(f"antal_{c}" for c in UDVIKLINGER)]
+    mask = suppression_mask(shares[count_cols], threshold)
+    out = shares.copy()
+    for c in UDVIKLINGER:
+        hidden = mask[f"antal_{c}"] | mask["antal_borgere"]
+        out[f"andel_{c}"] = out[f"andel_{c}"].mask(hidden)
+    return out

@@ -305,3 +305,27 @@ def success(
     if not np.isfinite(improvement) or improvement < minimum_effect:
         return "ikke opfyldt"
     return "opfyldt" if worst > 0 else "usikkert"
+
+
+def intervention_options(data: Data, start: pd.Timestamp | str) -> pd.DataFrame:
+    """Offers that could be evaluated: every tilbud (and provider, for grants without a
+    tilbud) with grants active on or after `start`, with the number of citizens.
+
+    Columns: paragraf, leverandoer_id, leverandoer, tilbud_id, tilbud, antal_borgere; most
+    citizens first. Used to fill the notebook's drop-down of interventions.
+    """
+    b = data.bevillinger[_active_from(data.bevillinger, pd.Timestamp(start))]
+    keys = ["paragraf", "leverandoer_id", "tilbud_id"]
+    out = (
+        b.assign(tilbud_id=b["tilbud_id"].fillna(""))
+        .groupby(keys, as_index=False)["borger_id"].nunique()
+        .rename(columns={"borger_id": "antal_borgere"})
+    )
+    out["tilbud_id"] = out["tilbud_id"].replace("", np.nan)
+    lev = data.leverandoerer.set_index("leverandoer_id")["navn"]
+    til = data.tilbud.set_index("tilbud_id")["navn"]
+    out.insert(2, "leverandoer", out["leverandoer_id"].map(lev))
+    out["tilbud"] = out["tilbud_id"].map(til)
+    out = out[["paragraf", "leverandoer_id", "leverandoer", "tilbud_id", "tilbud", "antal_borgere"]]
+    return out.sort_values(["antal_borgere", "paragraf"], ascending=[False, True],
+                           ignore_index=True)
