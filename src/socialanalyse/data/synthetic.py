@@ -826,30 +826,37 @@ class _Generator:
         m = len(amount)
         factor = np.ones(m)
         protected = np.isin(gi, self.protected)
-        # Noise: small deviations (2-8 %) on ~3 % of lines, and a one- or two-month
-        # efterregulering (20-50 %) on ~3 % of grants -- never the ≥3 months of the definition.
-        small = (rng.random(m) < 0.03) & ~protected
-        factor[small] *= 1 + rng.choice([-1, 1], small.sum()) * rng.uniform(0.02, 0.08, small.sum())
+        # Noise: small deviations (2-6 %) on ~3 % of lines, and a one- or two-month
+        # efterregulering (×0.6-1.5) on ~3 % of grants -- never the ≥3 months of the definition,
+        # and only in years where the grant is paid ≥10 months, so a yearly mean moves <5 % and
+        # noise never looks like a price rise above the index.
+        year = per.astype("datetime64[Y]").astype(np.int64) + 1970
+        _, inv, cnt = np.unique(gi * 64 + (year - 2000), return_inverse=True, return_counts=True)
+        long_year = cnt[inv] >= 10
+        small = (rng.random(m) < 0.03) & ~protected & long_year
+        factor[small] *= 1 + rng.choice([-1, 1], small.sum()) * rng.uniform(0.02, 0.06, small.sum())
         n = len(g)
-        adj = np.flatnonzero((rng.random(n) < 0.03) & ~np.isin(np.arange(n), self.protected))
         starts = np.r_[0, np.flatnonzero(np.diff(gi)) + 1]  # exp rows are grouped by grant
         counts = np.diff(np.r_[starts, m])
         row_of = np.full(n, -1)
         row_of[gi[starts]] = starts
         cnt_of = np.zeros(n, np.int64)
         cnt_of[gi[starts]] = counts
-        adj = adj[cnt_of[adj] >= 4]
-        for j in range(2):
-            pick = adj[(rng.random(len(adj)) < (1.0 if j == 0 else 0.4))]
-            pos = row_of[pick] + 1 + (rng.random(len(pick)) * (cnt_of[pick] - 2)).astype(np.int64)
-            factor[pos] = rng.choice([0.6, 1.3, 1.4, 1.5], len(pick))
+        adj = np.isin(gi, np.flatnonzero(rng.random(n) < 0.03)) & ~protected & long_year
+        for share in (1.0, 0.4):
+            rows = np.flatnonzero(adj)
+            rows = rows[np.argsort(rng.random(len(rows)), kind="stable")]
+            _, first = np.unique(gi[rows], return_index=True)  # one random month per grant
+            pick = rows[first]
+            pick = pick[rng.random(len(pick)) < share]
+            factor[pick] = rng.choice([0.6, 1.3, 1.4, 1.5], len(pick))
+            adj[pick] = False
         # Planted: payments that differ from the grant for 4-8 consecutive months.
         for i in self.differ:
             length = int(rng.integers(4, 9))
             first = row_of[i] + int(rng.integers(0, max(1, cnt_of[i] - length)))
             factor[first:first + min(length, cnt_of[i])] = rng.uniform(1.2, 1.35)
         # Planted price rise from 1 January 2026 (+11 % on top of the index); decoy from 2025.
-        year = per.astype("datetime64[Y]").astype(np.int64) + 1970
         factor[np.isin(g["prov"].to_numpy()[gi], self.price_rise) & (year >= 2026)] *= 1.11
         factor[np.isin(g["prov"].to_numpy()[gi], self.renegotiated) & (year >= 2025)] *= 1.12
         amount = np.round(amount * factor, 2)
@@ -1092,8 +1099,10 @@ class _Generator:
 
         past = g[(g["paragraf"] == "§107") & g["slutdato"].isna()
                  & (g["forventet_slutdato"] < REFERENCE_DATE) & g["cit"].isin(self.improved_cit)]
+        # The provider's grants paid in both 2025 and 2026 (the years of the rise).
         rise_grants = g[np.isin(g["prov"], self.price_rise)
-                        & derived.is_active(g, "2025-01-01") & derived.is_active(g, "2026-01-01")]
+                        & (g["startdato"] <= pd.Timestamp("2025-12-31"))
+                        & (g["slutdato"].isna() | (g["slutdato"] >= pd.Timestamp("2026-01-01")))]
         expensive = bevillinger.loc[derived.annual_cost(bevillinger) > 1_000_000, "bevilling_id"]
         overlapping = tuple(sorted(
             (cid[g.at[o, "cit"]],) + tuple(sorted((bid[o], bid[nw])))
@@ -1125,7 +1134,7 @@ class _Generator:
             "payments_after_end": "Bevillinger, der er betalt for 1-2 måneder efter slutdatoens "
             "måned.",
             "payments_differ": "Bevillinger med 4-8 måneder i træk betalt 20-35 % over det "
-            "forventede. Støj: enkelte linjer 2-8 % forkert og efterreguleringer i 1-2 måneder.",
+            "forventede. Støj: enkelte linjer 2-6 % forkert og efterreguleringer i 1-2 måneder.",
             "overlapping": "Borgere med to aktive §85-bevillinger fra to forskellige afdelinger.",
             "price_rise_providers": "Leverandører, der fra 1. januar 2026 opkræver 11 % mere end "
             "den pristalsregulerede takst uden genforhandling.",
