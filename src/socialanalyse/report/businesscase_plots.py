@@ -10,11 +10,13 @@ audit it line by line; `excel_export` puts it in the run's excel/ folder (intern
 from __future__ import annotations
 
 import math
+import textwrap
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from ..businesscase import (
     BusinessCase,
@@ -25,7 +27,7 @@ from ..businesscase import (
 )
 from ..businesscase.model import Gevinst
 from .format import kr, mio_kr, pct, tal
-from .theme import axis_kr
+from .theme import axis_kr, axis_pct
 
 COST_ALPHA = 0.55
 _RATE_FIELDS = ("succesrate", "doedvaegt", "aftagning", "optimisme_tillaeg")
@@ -43,8 +45,34 @@ def input_value_text(path: str, value: float | None) -> str:
     if field in _RATE_FIELDS:
         return pct(value, 1)
     if field in _MONEY_FIELDS:
-        return kr(value)
+        return _amount(value)
     return tal(value, 0 if float(value).is_integer() else 1)
+
+
+_DEFINITE = {
+    "beloeb": "beløbet", "pris": "prisen", "antal": "antallet af enheder", "deles_af": "antallet, der deler",
+    "succesrate": "succesraten", "doedvaegt": "dødvægten", "varighed": "varigheden",
+    "aftagning": "aftagningen", "fra_aar": "startåret", "til_aar": "slutåret",
+}
+
+
+def input_phrase(case: BusinessCase, path: str) -> str:
+    """An input in a Danish sentence: 'succesraten for »Undgået anbringelse af 3 børn«'."""
+    parts = path.split(".")
+    if parts == ["optimisme_tillaeg"]:
+        return "optimismetillægget på udgifterne"
+    if parts == ["horisont"]:
+        return "horisonten"
+    if parts[0] == "borgergrupper":
+        group = case.borgergrupper[parts[1]]
+        return f"antallet af {group.beskrivelse or parts[1]}"
+    line = getattr(case, parts[0])[parts[1]]
+    return f"{_DEFINITE.get(parts[2], parts[2])} for »{line.navn}«"
+
+
+def _join(parts: list[str]) -> str:
+    """Sentences joined with spaces, without the double full stop after 'kr.'."""
+    return " ".join(parts).replace("kr..", "kr.")
 
 
 def _amount(x: float) -> str:
@@ -109,11 +137,11 @@ def flows_figure(res: Resultat):
 def flows_alt(res: Resultat) -> str:
     """Alt text for `flows_figure`."""
     first, last = res.aarlig.iloc[0], res.aarlig.iloc[-1]
-    return (
-        f"Stablede søjler med udgifter (nedad) og gevinster (opad) pr. år og betaler over "
+    return _join([
+        (f"Stablede søjler med udgifter (nedad) og gevinster (opad) pr. år og betaler over "
         f"{len(res.aarlig)} år. Netto i første år {_amount(first['netto'])}, i sidste år "
-        f"{_amount(last['netto'])}."
-    )
+        f"{_amount(last['netto'])}.")
+    ])
 
 
 def cumulative_figure(res: Resultat):
@@ -174,9 +202,10 @@ def tornado_figure(sens: pd.DataFrame):
                         textcoords="offset points", xytext=(4 if npv >= base else -4, 0))
     ax.axvline(base, color="black", linewidth=1)
     ax.axvline(0, color="grey", linewidth=0.8, linestyle=":")
-    ax.set_yticks(y, data["navn"])
+    ax.set_yticks(y, [textwrap.fill(name, 38) for name in data["navn"]])
     ax.set_title("Hvad betyder mest for nutidsværdien?", loc="left")
     ax.grid(axis="y", visible=False)
+    ax.xaxis.set_major_locator(MaxNLocator(5))
     axis_kr(ax, "x")
     ax.margins(x=0.15)
     ax.legend(loc="lower right", fontsize="small")
@@ -188,11 +217,11 @@ def tornado_alt(sens: pd.DataFrame) -> str:
     if sens.empty:
         return "Tom figur: casen har ingen usikre input."
     top = sens.iloc[0]
-    return (
-        f"Tornadodiagram over nutidsværdien, når hvert usikkert input sættes til sin lave og høje "
-        f"værdi. Størst betydning har {top['navn'].lower()}: fra "
-        f"{_amount(top['nutidsvaerdi_lav'])} til {_amount(top['nutidsvaerdi_hoej'])}."
-    )
+    return _join([
+        (f"Tornadodiagram over nutidsværdien, når hvert usikkert input sættes til sin lave og høje "
+        f"værdi. Størst betydning har {top['navn']}: fra "
+        f"{_amount(top['nutidsvaerdi_lav'])} til {_amount(top['nutidsvaerdi_hoej'])}.")
+    ])
 
 
 def monte_carlo_figure(mc: MonteCarloResultat):
@@ -210,25 +239,28 @@ def monte_carlo_figure(mc: MonteCarloResultat):
                edgecolor="white", linewidth=0.3)
     for p, style in ((5, ":"), (95, ":")):
         ax.axvline(mc.percentil(p), color="grey", linestyle=style, linewidth=1)
-        ax.annotate(f"{p} %", (mc.percentil(p), 1), xycoords=("data", "axes fraction"),
-                    ha="center", va="bottom", fontsize="small")
+        ax.annotate(f"{p} %", (mc.percentil(p), 0.98), xycoords=("data", "axes fraction"),
+                    ha="center", va="top", fontsize="small",
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
     ax.axvline(0, color="black", linewidth=1)
     ax.set_title(
         f"Sandsynlighed for gevinst: {pct(mc.sandsynlighed_for_gevinst, 0)} "
         f"({tal(mc.n)} simuleringer)", loc="left")
     ax.set_ylabel("Andel af simuleringerne")
     ax.grid(axis="x", visible=False)
+    ax.xaxis.set_major_locator(MaxNLocator(5))
     axis_kr(ax, "x")
+    axis_pct(ax, "y", 1)
     return fig
 
 
 def monte_carlo_alt(mc: MonteCarloResultat) -> str:
     """Alt text for `monte_carlo_figure`."""
-    return (
-        f"Histogram over nutidsværdien i {tal(mc.n)} simuleringer. Nutidsværdien er positiv i "
+    return _join([
+        (f"Histogram over nutidsværdien i {tal(mc.n)} simuleringer. Nutidsværdien er positiv i "
         f"{pct(mc.sandsynlighed_for_gevinst, 0)} af dem; 90 % ligger mellem "
-        f"{_amount(mc.percentil(5))} og {_amount(mc.percentil(95))}."
-    )
+        f"{_amount(mc.percentil(5))} og {_amount(mc.percentil(95))}.")
+    ])
 
 
 # --- text -------------------------------------------------------------------------------------
@@ -240,7 +272,7 @@ def break_even_text(res: Resultat) -> pd.DataFrame:
     for row in res.break_even.itertuples():
         base = input_value_text(row.input, row.grundvaerdi)
         group = row.input.startswith("borgergrupper.")
-        what = row.navn.split(": ", 1)[-1] if group else row.navn
+        what = res.case.borgergrupper[row.input.split(".")[1]].beskrivelse if group else ""
         if row.retning == "uafhængig":
             text = "Nutidsværdien afhænger ikke af dette input."
         elif row.retning == "proportional":
@@ -252,10 +284,10 @@ def break_even_text(res: Resultat) -> pd.DataFrame:
             text = ("Casen betaler sig uanset værdien." if pays_anyway
                     else "Casen kan ikke betale sig for nogen mulig værdi.")
         elif group:
-            n = int(row.afrundet)
-            text = f"Betaler sig ved {row.retning} {tal(n)} {what}."
+            text = f"Casen betaler sig ved {row.retning} {tal(int(row.afrundet))} {what}."
         else:
-            text = f"Betaler sig, når {what.lower()} er {row.retning} {input_value_text(row.input, row.nulpunkt)}."
+            text = (f"Casen betaler sig, når {input_phrase(res.case, row.input)} er "
+                    f"{row.retning} {input_value_text(row.input, row.nulpunkt)}.")
         rows.append({"input": row.navn, "casens_vaerdi": base,
                      "nulpunkt": input_value_text(row.input, row.nulpunkt), "betydning": text})
     return pd.DataFrame(rows, columns=["input", "casens_vaerdi", "nulpunkt", "betydning"])
@@ -269,9 +301,9 @@ def konklusion(
     years = len(res.aarlig)
     verdict = "betaler sig" if res.nutidsvaerdi >= 0 else "betaler sig ikke"
     parts = [
-        f"**{case.navn}** {verdict} over {years} år: nutidsværdien er "
-        f"{_amount(res.nutidsvaerdi)} (gevinster {_amount(res.nutidsvaerdi_gevinster)} mod "
-        f"udgifter {_amount(res.nutidsvaerdi_udgifter)}, i nutidsværdi)."
+        (f"**{case.navn}** {verdict} over {years} år: nutidsværdien er "
+         f"{_amount(res.nutidsvaerdi)} (gevinster {_amount(res.nutidsvaerdi_gevinster)} mod "
+         f"udgifter {_amount(res.nutidsvaerdi_udgifter)}, i nutidsværdi).")
     ]
     if res.tilbagebetalingsaar is None:
         parts.append("Investeringen er ikke tjent hjem inden for horisonten.")
@@ -304,8 +336,8 @@ def konklusion(
     if sens is not None and len(sens):
         top = sens.iloc[0]
         parts.append(
-            f"Resultatet er mest følsomt for {top['navn'].lower()}: i det lave og det høje "
-            f"skøn bliver nutidsværdien {_amount(top['nutidsvaerdi_lav'])} og "
+            f"Resultatet er mest følsomt for {input_phrase(case, top['input'])}: i det lave og "
+            f"det høje skøn bliver nutidsværdien {_amount(top['nutidsvaerdi_lav'])} og "
             f"{_amount(top['nutidsvaerdi_hoej'])}."
         )
     if mc is not None:
@@ -316,7 +348,7 @@ def konklusion(
             f"{_amount(mc.percentil(95))}."
         )
     parts.append("Tallene bygger på casens kilde og antagelser, som er vist ovenfor.")
-    return " ".join(parts)
+    return _join(parts)
 
 
 # --- Excel ------------------------------------------------------------------------------------
@@ -473,8 +505,8 @@ def write_calculation_workbook(
     for row in res.pr_betaler.itertuples():
         r = ws.max_row + 1
         ws.append([row.betaler, row.udvalg, row.niveau,
-                   f'=SUMIF(Beregning!$C$2:$C${last_line},A{r},'
-                   f'Beregning!${pv_letter}$2:${pv_letter}${last_line})'])
+                   (f"=SUMIF(Beregning!$C$2:$C${last_line},A{r},"
+                    f"Beregning!${pv_letter}$2:${pv_letter}${last_line})")])
         ws[f"D{r}"].number_format = money
     for letter, width in zip("ABCD", (40, 36, 12, 18)):
         ws.column_dimensions[letter].width = width

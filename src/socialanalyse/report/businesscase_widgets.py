@@ -141,9 +141,9 @@ class Panel:
         self.sliders = {}
         for spec in slider_specs(case):
             cls = w.IntSlider if spec["kind"] == "int" else w.FloatSlider
-            kwargs = dict(min=spec["min"], max=spec["max"], step=spec["step"],
-                          value=spec["value"], description=spec["label"], style=style,
-                          layout=layout, continuous_update=False)
+            kwargs = {"min": spec["min"], "max": spec["max"], "step": spec["step"],
+                      "value": spec["value"], "description": spec["label"], "style": style,
+                      "layout": layout, "continuous_update": False}
             if spec["kind"] == "float":
                 kwargs["readout_format"] = ".3g"
             self.sliders[spec["path"]] = cls(**kwargs)
