@@ -171,10 +171,10 @@ def step_down_gap(base: pd.DataFrame) -> pd.Series:
 def fmt_tal(x: pd.Series, decimaler: int = 0) -> pd.Series:
     """1234567.8 -> '1.234.568'; NaN -> '–' (Danish thousand dots, decimal comma)."""
     x = pd.Series(x, dtype=float)
-    text = x.fillna(0).map(f"{{:,.{decimaler}f}}".format).astype("str")
-    text = text.str.replace(",", "\x00", regex=False).str.replace(".", ",", regex=False)
-    text = text.str.replace("\x00", ".", regex=False)
-    return text.where(x.notna(), "–")
+    spec = f",.{decimaler}f"
+    swap = str.maketrans(",.", ".,")
+    text = [("–" if v != v else format(v, spec).translate(swap)) for v in x.to_numpy()]
+    return pd.Series(text, index=x.index, dtype="str")
 
 
 def fmt_kr(x: pd.Series) -> pd.Series:

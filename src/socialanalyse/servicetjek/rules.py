@@ -31,6 +31,8 @@ from .peers import peer_median
 
 FLAG_COLUMNS = ["i", "regel", "begrundelse", "maalt", "graense", "bruttogab"]
 KATEGORIER = ("lav", "middel", "høj", "ekstraordinær")
+#: priskategori: quantile limits need at least this many active grants in the paragraph.
+MIN_GRANTS_FOR_QUANTILES = 10
 #: prisstigning: the fewest active months the earlier year of a comparison needs.
 MIN_MONTHS_BASE_YEAR = 3
 
@@ -92,8 +94,9 @@ def pris_over_sammenlignelige(base: pd.DataFrame, data: Data, ctx: Kontekst,
 
 def category_limits(base: pd.DataFrame, ctx: Kontekst) -> pd.DataFrame:
     """The price-category limits per paragraph: from the parameters, else the quantiles of the
-    active grants' current prices in the paragraph's usual unit. Columns: paragraf, enhed,
-    lav_til, middel_til, hoej_til, kilde ('parametre'/'kvantiler'), antal."""
+    active grants' current prices in the paragraph's usual unit (with at least
+    MIN_GRANTS_FOR_QUANTILES grants; otherwise no limits). Columns: paragraf, enhed, lav_til,
+    middel_til, hoej_til, kilde ('parametre', 'kvantiler', 'for få bevillinger'), antal."""
     from ..data import reference as ref
 
     usual = ref.paragraffer().set_index("paragraf")["enhed"]
@@ -105,10 +108,10 @@ def category_limits(base: pd.DataFrame, ctx: Kontekst) -> pd.DataFrame:
         fixed = ctx.p.priskategori_graenser.get(paragraf)
         if fixed is not None:
             limits, kilde = (fixed.lav_til, fixed.middel_til, fixed.hoej_til), "parametre"
-        elif len(prices):
+        elif len(prices) >= MIN_GRANTS_FOR_QUANTILES:
             limits, kilde = tuple(np.quantile(prices, ctx.p.priskategori_kvantiler)), "kvantiler"
         else:
-            limits, kilde = (np.nan, np.nan, np.nan), "ingen bevillinger"
+            limits, kilde = (np.nan, np.nan, np.nan), "for få bevillinger"
         rows.append((paragraf, enhed, *limits, kilde, len(prices)))
     return pd.DataFrame(
         rows, columns=["paragraf", "enhed", "lav_til", "middel_til", "hoej_til", "kilde", "antal"]
@@ -485,7 +488,7 @@ def prisstigning(base: pd.DataFrame, data: Data, ctx: Kontekst, pm: Payments) ->
     b = base.iloc[hit]
     y_from = pd.Series(1970 + year0 + worst, index=b.index)
     text = (
-        "Betalingen pr. enhed steg " + fmt_pct(pd.Series(r, index=b.index)) + " fra "
+        "Betalingen pr. enhed steg " + fmt_pct(pd.Series(r, index=b.index), 1) + " fra "
         + y_from.astype(str) + " til " + (y_from + 1).astype(str) + " (indeks "
         + fmt_pct(pd.Series(ctx.prisindeks, index=b.index), 1) + " + margin "
         + fmt_pct(pd.Series(ctx.p.prisstigning_margin, index=b.index)) + "), uden registreret "
