@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st_
-
 from servicetjek_cases import (
     AS_OF,
     assessment,
@@ -22,7 +21,7 @@ from servicetjek_cases import (
     payments,
     rule,
 )
-from socialanalyse.config import ParameterFejl, load_parameters  # noqa: F401
+
 from socialanalyse.report.format import tal
 from socialanalyse.servicetjek import (
     FLAG_COLUMNS,
@@ -381,7 +380,7 @@ def test_payments_after_end():
 
 def test_payments_differing_from_the_grant():
     base_months = monthly("2025-01", "2026-10", 10_000)
-    g = dict(enhed="maaned", pris=10_000, omfang=1, start="2025-01-01")
+    g = {"enhed": "maaned", "pris": 10_000, "omfang": 1, "start": "2025-01-01"}
     d1 = {**base_months, "2026-02": 11_500, "2026-03": 11_500, "2026-04": 11_500}  # +15 % ×3
     d2 = {**base_months, "2026-02": 12_000, "2026-03": 12_000, "2026-04": 11_499}  # 2 months
     d3 = {k: v for k, v in base_months.items() if k not in ("2025-05", "2025-06", "2025-07")}
@@ -403,7 +402,7 @@ def test_payments_differing_from_the_grant():
 
 def test_price_rise_above_index_without_renegotiation():
     # prisindeks 2.5 %: expected 10,000 a month in 2024, 10,250 in 2025, 10,506.25 in 2026.
-    g = dict(enhed="maaned", pris=10_000, omfang=1, start="2024-01-01")
+    g = {"enhed": "maaned", "pris": 10_000, "omfang": 1, "start": "2024-01-01"}
     edge = {**monthly("2024-01", "2024-12", 10_000), **monthly("2025-01", "2025-12", 11_050),
             **monthly("2026-01", "2026-10", 11_326.25)}
     below = {**monthly("2024-01", "2024-12", 10_000), **monthly("2025-01", "2025-12", 11_049),
@@ -427,7 +426,7 @@ def test_price_rise_above_index_without_renegotiation():
 
 
 def test_price_rise_ignores_a_short_base_year_and_single_odd_months():
-    g = dict(enhed="maaned", pris=10_000, omfang=1)
+    g = {"enhed": "maaned", "pris": 10_000, "omfang": 1}
     # s1 starts in December: one month in 2024 is too weak a baseline.
     s1 = {"2024-12": 10_000, **monthly("2025-01", "2025-12", 12_000)}
     # s2: one odd month (efterregulering) in 2025 does not move the median.

@@ -4,6 +4,7 @@ annual cost, the cost of the next step down the indsatstrappe), and small shared
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -173,7 +174,7 @@ def fmt_tal(x: pd.Series, decimaler: int = 0) -> pd.Series:
     x = pd.Series(x, dtype=float)
     spec = f",.{decimaler}f"
     swap = str.maketrans(",.", ".,")
-    text = [("–" if v != v else format(v, spec).translate(swap)) for v in x.to_numpy()]
+    text = [("–" if math.isnan(v) else format(v, spec).translate(swap)) for v in x.to_numpy()]
     return pd.Series(text, index=x.index, dtype="str")
 
 
