@@ -36,9 +36,10 @@ def read_decisions(path: str | os.PathLike, data: Data | None = None,
 
     Finds the sheet (`sheet`, else the first one with both a bevilling_id and a beslutning
     column) and its header row (within the first rows), accepts headings as written by
-    report.excel ('Bevilling-ID', 'Ny enhedspris') or in snake_case, and returns the decided
-    rows from `validate_decisions`. Raises BeslutningsFejl in Danish naming the row and
-    column (Excel letter and heading) of every problem.
+    report.excel ('Bevilling-ID', 'Ny enhedspris') or in snake_case, and returns the rows
+    checked by `validate_decisions`. Raises BeslutningsFejl in Danish naming the row and
+    column (Excel letter and heading) of every problem. Blank rows are skipped; rows without a
+    decision are kept with an empty beslutning (realized_savings counts them as pending).
     """
     from openpyxl import load_workbook
     from openpyxl.utils import get_column_letter

@@ -152,8 +152,8 @@ def validate_decisions(decisions: pd.DataFrame, data: Data | None = None,
     ny_aarlig_udgift; justeret and ophørt need a beslutningsdato; numbers are ≥ 0 (Danish
     '1.234,50' is read); a grant is decided once.
 
-    Returns the decided rows only, with beslutning normalised, numbers as floats, the date as
-    a Timestamp, and columns raekke, bevilling_id, regler (if present), beslutning,
+    Returns every row (undecided ones with an empty beslutning), with beslutning normalised,
+    numbers as floats, the date as a Timestamp, and columns raekke, bevilling_id, regler (if present), beslutning,
     beslutningsdato, ny_enhedspris, nyt_omfang, ny_aarlig_udgift, bemaerkning.
     """
     where = where or {}
@@ -181,7 +181,12 @@ def validate_decisions(decisions: pd.DataFrame, data: Data | None = None,
     for rec in d.to_dict("records"):  # one row per reviewed grant (hundreds), not per payment
         row = int(rec["raekke"])
         raw = rec["beslutning"]
-        if _empty(raw):
+        if _empty(raw):  # not decided yet: kept, so the undecided can be counted
+            rows.append({"raekke": row, "bevilling_id": None if _empty(rec["bevilling_id"])
+                         else str(rec["bevilling_id"]).strip(),
+                         **({"regler": rec["regler"]} if "regler" in d.columns else {}),
+                         "beslutning": None, "beslutningsdato": None, "ny_enhedspris": None,
+                         "nyt_omfang": None, "ny_aarlig_udgift": None, "bemaerkning": None})
             continue
         key = str(raw).strip().lower().replace("ae", "æ").replace("oe", "ø")
         beslutning = _ALIASES.get(str(raw).strip().lower()) or _ALIASES.get(key)
@@ -287,7 +292,8 @@ def realized_savings(decisions: pd.DataFrame, data: Data, params: Parametre, as_
     _, prisindeks = servicetjek_params(params)
     as_of = resolve_as_of(data, as_of)
     d = validate_decisions(decisions, data)
-    afventer = int(len(decisions) - len(d))
+    afventer = int(d["beslutning"].isna().sum())
+    d = d[d["beslutning"].notna()].reset_index(drop=True)
     bev = data.bevillinger.set_index("bevilling_id").loc[d["bevilling_id"]].reset_index()
     when = d["beslutningsdato"].fillna(as_of)
     # The grant's price regulated to the decision year.
@@ -339,13 +345,11 @@ def realized_savings(decisions: pd.DataFrame, data: Data, params: Parametre, as_
         rule_rows = pd.DataFrame({"bevilling_id": pd.Series(dtype=str), "regel": pd.Series(dtype=str)})
     hits = rule_rows.merge(per_grant[["bevilling_id", "beslutning", "aarlig_besparelse"]],
                            on="bevilling_id")
-    traef = hits.groupby("regel").agg(
-        antal_besluttet=("beslutning", "size"),
-        antal_justeret=("beslutning", lambda s: int((s == "justeret").sum())),
-        antal_ophoert=("beslutning", lambda s: int((s == "ophørt").sum())),
-        aarlig_besparelse=("aarlig_besparelse", "sum"),
-    ).reindex(list(REGLER))
-    traef = traef.fillna(0)
+    hits = hits.assign(antal_besluttet=1, antal_justeret=hits["beslutning"].eq("justeret"),
+                       antal_ophoert=hits["beslutning"].eq("ophørt"))
+    traef = hits.groupby("regel")[["antal_besluttet", "antal_justeret", "antal_ophoert",
+                                   "aarlig_besparelse"]].sum().reindex(list(REGLER))
+    traef = traef.astype(float).fillna(0.0)
     for c in ("antal_besluttet", "antal_justeret", "antal_ophoert"):
         traef[c] = traef[c].astype(int)
     traef["traefprocent"] = (traef["antal_justeret"] + traef["antal_ophoert"]) / traef[
