@@ -203,7 +203,9 @@ def test_build_index(tmp_path):
         ("andel_egen_drift", 0.4, None, "40,0 %"),
         ("x", 0.4, "pct", "40,0 %"),
         ("opgoerelsesdato", "2026-10-31", None, "31.10.2026"),
-        ("gennemsnit", 2.25, None, "2,2"),
+        ("gennemsnit", 2.254, None, "2,25"),
+        ("effekt", -0.0512, None, "-0,05"),
+        ("gennemsnit", 12.25, None, "12,2"),
         ("ok", True, None, "ja"),
     ],
 )

@@ -320,7 +320,8 @@ def format_value(name: str, value: Any, enhed: str | None = None) -> str:
     if kind in ("tekst", "aar"):
         return str(value)
     if kind == "tal" and isinstance(value, float) and not value.is_integer():
-        return tal(value, 1)
+        # Effects, levels and p-values are small numbers: two decimals; larger ones one.
+        return tal(value, 2 if abs(value) < 10 else 1)
     return tal(value) if isinstance(value, (int, float)) else str(value)
 
 
