@@ -94,6 +94,8 @@ INTERVENTION_START = pd.Timestamp("2024-01-01")
 INTERVENTION_EFFECT = -0.6
 INTERVENTION_TEMA = "Egenomsorg"
 INTERVENTION_SHARE = 0.13  # the intervention tilbud's share of the own-drift §85 grants
+DAY_OFFER_SHARE = 0.35  # share of §108/§105+§85 residents who also have a §104/§103 day offer
+STEP_DOWN_SHARE = 0.40  # share of ended §107 stays followed by §85 support in own home
 FOLLOWUP_MONTHS = {"§107": 6}  # required follow-up interval; 12 months for all others
 FOLLOWUPS_FROM = np.datetime64("2018-01-01", "D")  # the case system's history starts here
 
@@ -127,7 +129,7 @@ class _Spec:
     """How one paragraph is generated (rates are active grants at a point in time)."""
 
     paragraf: str
-    rate: float  # per 10,000 adults (children: per 10,000 aged 0-17)
+    rate: float  # per 10,000 adults (children: per 10,000 aged 0-17), besides linked grants
     boern: bool
     mean_years: float  # mean duration (for §107/§82b derived from the plan, see _durations)
     level: float  # mean latent VUM/ICS level of its citizens
@@ -155,7 +157,7 @@ SPECS: tuple[_Spec, ...] = (
           (("Udviklingshæmning", .45), ("Sindslidelse", .2), ("Autisme", .15),
            ("Fysisk funktionsnedsættelse", .1), ("Erhvervet hjerneskade", .1)), (18, 12),
           tail=0.06),
-    _Spec("§85", 98, False, 3.0, 1.9, 600, _HOURS, ("hours", 2, 15, 1.5, 3.2, 1.5),
+    _Spec("§85", 90, False, 3.0, 1.9, 600, _HOURS, ("hours", 2, 15, 1.5, 3.2, 1.5),
           (0.80, 0.15, 0.03, 0.0, 0.02),
           (("Sindslidelse", .45), ("Autisme", .2), ("Udviklingshæmning", .15), ("Misbrug", .1),
            ("Fysisk funktionsnedsættelse", .05), ("Erhvervet hjerneskade", .05)), (18, 10)),
@@ -163,11 +165,11 @@ SPECS: tuple[_Spec, ...] = (
           (0.80, 0.10, 0.10, 0.0, 0.0),
           (("Udviklingshæmning", .4), ("Sindslidelse", .3), ("Autisme", .2),
            ("Fysisk funktionsnedsættelse", .1)), (18, 12)),
-    _Spec("§104", 20, False, 5.0, 2.5, 700, _FLAT, ("days",),
+    _Spec("§104", 10, False, 5.0, 2.5, 700, _FLAT, ("days",),
           (0.55, 0.20, 0.15, 0.0, 0.10),
           (("Udviklingshæmning", .5), ("Sindslidelse", .3), ("Autisme", .1),
            ("Erhvervet hjerneskade", .1)), (18, 12)),
-    _Spec("§103", 8, False, 5.0, 2.1, 450, _FLAT, ("days",),
+    _Spec("§103", 4, False, 5.0, 2.1, 450, _FLAT, ("days",),
           (0.60, 0.10, 0.20, 0.0, 0.10),
           (("Udviklingshæmning", .6), ("Sindslidelse", .2), ("Autisme", .2)), (18, 10)),
     _Spec("§97", 12, False, 4.0, 2.4, 340, _FLAT, ("hours", 2, 6, 2, 0.8, 0.8),
@@ -433,9 +435,46 @@ class _Generator:
         for col in ("startdato", "slutdato", "forventet_slutdato"):
             g[col] = g[col].astype("datetime64[ns]")
         g["afdeling"] = g["maalgruppe"].map(AFDELINGER)
-        g["cit"] = np.arange(len(g))  # one citizen per grant (overlaps are added later)
+        g["cit"] = np.arange(len(g))  # a citizen per grant, plus the linked grants below
+        g = pd.concat([g, self._linked_grants(g, rng)], ignore_index=True)
         g["prov"] = self._assign_providers(g, rng)
         self.g = g
+
+    def _linked_grants(self, g: pd.DataFrame, rng) -> pd.DataFrame:
+        """Second grants of the same citizen: a day offer (§104/§103) for some botilbud
+        residents, and support in own home (§85) after some stays in a temporary botilbud."""
+        parts = []
+        # Day offers: ~35 % of §108 and §105+§85 residents, from within a year of moving in.
+        host = g[g["paragraf"].isin(["§108", "§105+§85"]).to_numpy()
+                 & (rng.random(len(g)) < DAY_OFFER_SHARE)]
+        start = host["startdato"] + pd.to_timedelta(rng.integers(0, 366, len(host)), "D")
+        dur = pd.to_timedelta((rng.gamma(1.5, 5.0 / 1.5, len(host)) * _YEAR).astype(np.int64),
+                              "D")
+        end = (start + dur).where(host["slutdato"].isna() | (start + dur < host["slutdato"]),
+                                  host["slutdato"])
+        par = np.where(rng.random(len(host)) < 0.7, "§104", "§103")
+        parts.append(host.assign(paragraf=par, startdato=start, slutdato=end))
+        # Step down the indsatstrappe: ~40 % of ended §107 stays continue with §85 at home.
+        ended = g[(g["paragraf"] == "§107").to_numpy() & g["slutdato"].notna().to_numpy()
+                  & (rng.random(len(g)) < STEP_DOWN_SHARE)]
+        ended = ended[ended["slutdato"] < REFERENCE_DATE - pd.Timedelta(days=14)]
+        start = ended["slutdato"] + pd.Timedelta(days=1)
+        dur = pd.to_timedelta((rng.gamma(1.5, 2.5 / 1.5, len(ended)) * _YEAR).astype(np.int64)
+                              + 30, "D")
+        parts.append(ended.assign(paragraf="§85", startdato=start, slutdato=start + dur))
+        linked = pd.concat(parts, ignore_index=True)
+        linked = linked[(linked["startdato"] < REFERENCE_DATE)
+                        & (linked["slutdato"].isna() | ((linked["slutdato"] >= FIRST_MONTH)
+                                                        & (linked["slutdato"] > linked["startdato"])))]
+        linked = linked.assign(
+            slutdato=linked["slutdato"].where(linked["slutdato"] <= REFERENCE_DATE),
+            forventet_slutdato=pd.NaT,
+        )
+        linked["type"] = [TYPES[rng.choice(5, p=np.array(SPEC[p].types) / sum(SPEC[p].types))]
+                          for p in linked["paragraf"]]
+        for col in ("startdato", "slutdato", "forventet_slutdato"):
+            linked[col] = linked[col].astype("datetime64[ns]")
+        return linked
 
     def _assign_providers(self, g: pd.DataFrame, rng) -> np.ndarray:
         """A provider per grant: the drawn type if some provider of it offers the paragraph."""
@@ -763,13 +802,24 @@ class _Generator:
                              & derived.is_active(g, "2024-12-20").to_numpy())
         dec_dates = (np.datetime64("2024-12-01", "D")
                      + rng.integers(0, 20, len(dec)).astype("timedelta64[D]"))
+        # Ordinary renegotiations with external providers (~3 % of their grants, price kept).
+        external = (self.prov["leverandoertype"] != "egen drift").to_numpy()[g["prov"].to_numpy()]
+        ren = np.flatnonzero(external & (rng.random(n) < 0.03)
+                             & ~np.isin(g["prov"], np.concatenate([self.price_rise,
+                                                                   self.renegotiated])))
+        lo = np.maximum(start[ren], FOLLOWUPS_FROM)
+        span_ren = (stop[ren] - lo).astype(np.int64)
+        ren, lo, span_ren = ren[span_ren > 0], lo[span_ren > 0], span_ren[span_ren > 0]
+        ren_dates = lo + (rng.random(len(ren)) * span_ren).astype(np.int64).astype(
+            "timedelta64[D]")
         f = pd.DataFrame({
-            "gi": np.concatenate([gi, ended, dec]),
-            "dato": np.concatenate([dates, stop[ended], dec_dates]),
+            "gi": np.concatenate([gi, ended, dec, ren]),
+            "dato": np.concatenate([dates, stop[ended], dec_dates, ren_dates]),
             "type": np.concatenate([typ, np.full(len(ended), "revisitation"),
-                                    np.full(len(dec), "genforhandling")]),
+                                    np.full(len(dec) + len(ren), "genforhandling")]),
             "resultat": np.concatenate([res, np.full(len(ended), "ophørt"),
-                                        np.full(len(dec), "justeret")]),
+                                        np.full(len(dec), "justeret"),
+                                        np.full(len(ren), "uændret")]),
         })
         f = f[f["dato"].to_numpy() >= FOLLOWUPS_FROM]
         f["bevilling_id"] = g["bevilling_id"].to_numpy()[f["gi"].to_numpy()]
@@ -1011,7 +1061,7 @@ class _Generator:
             elif cit not in improved and drop >= 1.0:
                 raise_.append(cit)
         for cit in self.progress_cit:
-            if cit not in improved and first[cit] - last[cit] < 1.2:
+            if first[cit] - last[cit] < 1.2 and cit not in lower:
                 lower.append(cit)
         niv = v["niveau"].to_numpy().copy()
         for cits, step in ((lower, -1), (raise_, +1)):
@@ -1024,8 +1074,9 @@ class _Generator:
         first = mean.groupby(level=0).first()
         self.improved_cit = np.array([c for c in self.improved_cit
                                       if at_start[c] - last[c] >= 1.0], np.int64)
+        kept = set(self.improved_cit.tolist())
         self.progress_cit = np.array([c for c in self.progress_cit
-                                      if first[c] - last[c] >= 1.2], np.int64)
+                                      if first[c] - last[c] >= 1.2 or c in kept], np.int64)
         return v
 
     # -- everything --------------------------------------------------------------------------
