@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from socialanalyse import businesscase as bc  # noqa: E402
+from socialanalyse import businesscase as bc
 
 TARGET_SECONDS = 2.0
 

@@ -9,15 +9,15 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from openpyxl import load_workbook  # noqa: E402
-from openpyxl.utils import column_index_from_string  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from openpyxl import load_workbook
+from openpyxl.utils import column_index_from_string
 
-from socialanalyse import businesscase as bc  # noqa: E402
-from socialanalyse.report import businesscase_plots as plots  # noqa: E402
-from socialanalyse.report import businesscase_widgets as widgets  # noqa: E402
+from socialanalyse import businesscase as bc
+from socialanalyse.report import businesscase_plots as plots
+from socialanalyse.report import businesscase_widgets as widgets
 
 # --- a tiny evaluator for the formulas the workbook uses ---------------------------------------
 # Supported: numbers, cell refs (optionally Sheet!, $), ranges, + − * / ( ), SUM, SUMPRODUCT, SUMIF.
@@ -60,7 +60,7 @@ class Evaluator:
             return f"_r[{len(refs) - 1}]"
 
         code = _REF.sub(repl, text)
-        return eval(code, {"_r": refs, **env})  # noqa: S307 - our own test formulas
+        return eval(code, {"_r": refs, **env})  # our own test formulas only
 
 
 @pytest.mark.parametrize("name", ["ikast_brande_profugo", "haderslev_akustisk_nattetilsyn"])

@@ -316,7 +316,7 @@ def evaluate(case: BusinessCase, scenario: str | None = None) -> Resultat:
 
     def summary(keys: list[str]) -> pd.DataFrame:
         table = linjer.assign(
-            udgifter_nutidsvaerdi=-linjer["nutidsvaerdi"].where(cost, 0.0),
+            udgifter_nutidsvaerdi=0.0 - linjer["nutidsvaerdi"].where(cost, 0.0),
             gevinster_nutidsvaerdi=linjer["nutidsvaerdi"].where(~cost, 0.0),
         ).groupby(keys, sort=False)[["udgifter_nutidsvaerdi", "gevinster_nutidsvaerdi",
                                      "nutidsvaerdi"]].sum()

@@ -571,3 +571,134 @@ def excel_export(
 def input_labels(case: BusinessCase) -> dict[str, str]:
     """Danish labels of the case's uncertain inputs (for widgets and tables)."""
     return {path: input_label(case, path) for path in case.usikkerhed}
+
+
+# --- notebook helpers: intro, display tables, headline results --------------------------------
+
+
+def case_intro(case: BusinessCase) -> str:
+    """The case's title, description, source and assumptions as Markdown."""
+    where = f" ({case.kommune} Kommune)" if case.kommune else ""
+    parts = [f"**{case.navn}**{where}."]
+    if case.beskrivelse:
+        parts.append(" ".join(case.beskrivelse.split()))
+    parts.append(f"\n\n*Kilde:* {' '.join(case.kilde.split())}")
+    parts.append(f"\n\n*Antagelser:* {' '.join(case.antagelser.split())}")
+    parts.append(
+        f"\n\n*Beregning:* {case.horisont} år (år 0 er første år og diskonteres ikke), faste "
+        "priser, diskonteringsrente "
+        + ("efter Finansministeriet (3,5 % i år 0–35, 2,5 % i år 36–70)" if case.diskontering
+           is None else "efter casens egne trin")
+        + (f", optimismetillæg på udgifterne {pct(case.optimisme_tillaeg, 0)}"
+           if case.optimisme_tillaeg else "") + "."
+    )
+    return " ".join(parts[:2]) + "".join(parts[2:])
+
+
+def _mask(value: float | None, diskretion: int | None) -> object:
+    if value is None or diskretion is None or isinstance(value, str):
+        return value
+    return f"<{diskretion}" if 0 < value < diskretion else value
+
+
+def data_values_table(table: pd.DataFrame, diskretion: int | None = None) -> pd.DataFrame:
+    """`businesscase.data_values` for reading: values formatted by kind, counts of citizens
+    below `diskretion` (byråd) shown as '<5'."""
+    rows = []
+    for row in table.itertuples():
+        group = row.input.startswith("borgergrupper.")
+        fmt = (lambda v, row=row, group=group: _mask(v, diskretion) if group and isinstance(
+            _mask(v, diskretion), str) else input_value_text(row.input, v))
+        rows.append({"input": row.navn, "maal": row.maal, "paragraf": row.paragraf,
+                     "aar": row.aar, "grundlag": row.grundlag, "casens_skabelon": fmt(row.skabelon),
+                     "kommunens_tal": fmt(row.fra_data) if row.anvendes else "ingen data",
+                     "anvendes": row.anvendes})
+    return pd.DataFrame(rows, columns=["input", "maal", "paragraf", "aar", "grundlag",
+                                       "casens_skabelon", "kommunens_tal", "anvendes"])
+
+
+def assumptions_display(case: BusinessCase, diskretion: int | None = None) -> pd.DataFrame:
+    """`businesscase.assumptions_table` for reading: amounts in kr., rates in %, empty cells
+    dropped; numbers of citizens below `diskretion` (byråd) shown as '<5'."""
+    table = assumptions_table(case)
+    out = pd.DataFrame({"type": table["type"], "linje": table["linje"], "art": table["art"]})
+    out["beloeb_eller_pris"] = [
+        kr(b) if b is not None and not pd.isna(b) else f"{kr(p)} × {tal(a, 2).rstrip('0').rstrip(',')}"
+        for b, p, a in zip(table["beloeb"], table["pris"], table["antal"])
+    ]
+    out["antal_borgere"] = [
+        "" if v is None or pd.isna(v) else (m if isinstance(m := _mask(v, diskretion), str)
+                                            else tal(v, 0 if float(v).is_integer() else 1))
+        for v in table["antal_borgere"]
+    ]
+    out["deles_af"] = ["" if v == 1 else tal(v, 1).removesuffix(",0") for v in table["deles_af"]]
+    out["succesrate"] = ["" if pd.isna(v) else pct(v) for v in table["succesrate"]]
+    out["doedvaegt"] = ["" if pd.isna(v) else pct(v) for v in table["doedvaegt"]]
+    out["effekt"] = [
+        "" if v is None or pd.isna(v) else f"{tal(v, 1).removesuffix(',0')} år, så −{pct(a, 0)}/år"
+        for v, a in zip(table["varighed_aar"], table["aftagning"])
+    ]
+    out["aar"] = table["aar"]
+    out["betaler"] = table["betaler"]
+    return out.loc[:, [c for c in out.columns if (out[c] != "").any()]]
+
+
+def headline_table(res: Resultat, mc: MonteCarloResultat | None = None) -> pd.DataFrame:
+    """The headline figures as a two-column table (nøgletal, værdi) for reading."""
+    rows = [
+        ("Nutidsværdi i alt", _amount(res.nutidsvaerdi)),
+        ("Heraf kommunen", _amount(res.nutidsvaerdi_kommune)),
+        ("Udgifter (nutidsværdi)", _amount(res.nutidsvaerdi_udgifter)),
+        ("Gevinster (nutidsværdi)", _amount(res.nutidsvaerdi_gevinster)),
+        ("Gevinst pr. krone", "–" if res.gevinst_pr_krone is None
+         else f"{tal(res.gevinst_pr_krone, 2)} kr."),
+        ("Tilbagebetalt", "ikke inden for horisonten" if res.tilbagebetalingsaar is None
+         else _year_text(res, res.tilbagebetalingsaar)),
+    ]
+    if mc is not None:
+        rows.append(("Sandsynlighed for gevinst", pct(mc.sandsynlighed_for_gevinst, 0)))
+        rows.append(("90 %-interval for nutidsværdien",
+                     f"{_amount(mc.percentil(5))} til {_amount(mc.percentil(95))}"))
+    return pd.DataFrame(rows, columns=["noegletal", "vaerdi"])
+
+
+def headline_results(
+    res: Resultat, mc: MonteCarloResultat | None = None
+) -> tuple[dict, dict[str, str], dict[str, str]]:
+    """Headline results for `report.record_all`: (values, labels, units)."""
+    values = {
+        "case": res.case.id,
+        "scenarie": res.scenarie or "casens værdier",
+        "horisont": res.case.horisont,
+        "nutidsvaerdi": res.nutidsvaerdi,
+        "nutidsvaerdi_kommune": res.nutidsvaerdi_kommune,
+        "nutidsvaerdi_udgifter": res.nutidsvaerdi_udgifter,
+        "nutidsvaerdi_gevinster": res.nutidsvaerdi_gevinster,
+        "tilbagebetalingsaar": res.tilbagebetalingsaar,
+        "nulpunkter": {
+            row.input: row.nulpunkt for row in res.break_even.itertuples()
+            if row.retning in ("mindst", "højst") and row.mulig
+        },
+    }
+    labels = {
+        "case": "Business case", "scenarie": "Scenarie", "horisont": "Horisont (år)",
+        "nutidsvaerdi": "Nutidsværdi", "nutidsvaerdi_kommune": "Nutidsværdi for kommunen",
+        "nutidsvaerdi_udgifter": "Udgifter (nutidsværdi)",
+        "nutidsvaerdi_gevinster": "Gevinster (nutidsværdi)",
+        "tilbagebetalingsaar": "Tilbagebetalt i år (år 0 = første år)",
+        "nulpunkter": "Nulpunkter (break-even)",
+    }
+    units = {"nutidsvaerdi": "mio_kr", "nutidsvaerdi_kommune": "mio_kr",
+             "nutidsvaerdi_udgifter": "mio_kr", "nutidsvaerdi_gevinster": "mio_kr",
+             "horisont": "tal", "case": "tekst", "scenarie": "tekst"}
+    if mc is not None:
+        values |= {"sandsynlighed_for_gevinst": mc.sandsynlighed_for_gevinst,
+                   "nutidsvaerdi_p5": mc.percentil(5), "nutidsvaerdi_p95": mc.percentil(95),
+                   "simuleringer": mc.n}
+        labels |= {"sandsynlighed_for_gevinst": "Sandsynlighed for gevinst",
+                   "nutidsvaerdi_p5": "Nutidsværdi, 5 %-percentil",
+                   "nutidsvaerdi_p95": "Nutidsværdi, 95 %-percentil",
+                   "simuleringer": "Antal simuleringer"}
+        units |= {"sandsynlighed_for_gevinst": "pct", "nutidsvaerdi_p5": "mio_kr",
+                  "nutidsvaerdi_p95": "mio_kr", "simuleringer": "tal"}
+    return values, labels, units
