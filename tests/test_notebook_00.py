@@ -1,71 +1,49 @@
-"""Notebook 00_datagrundlag executed with papermill on the small synthetic municipality,
-for both audiences: results.json, Excel (intern only) and the exported HTML."""
+"""Notebook 00_datagrundlag as executed by `socialanalyse run` on the small synthetic
+municipality, for both audiences: results.json, Excel (intern only) and the exported HTML."""
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
 from openpyxl import load_workbook
-from run_support import NOTEBOOKS, make_project
+from run_support import E2E_GROUP, e2e_run
 
 from socialanalyse import datagrundlag as dg
 from socialanalyse import report
 from socialanalyse.config import load_parameters
 from socialanalyse.data import load
 
-pytestmark = pytest.mark.slow
+# The runner's end-to-end run of every notebook (shared, made once per worker process).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(E2E_GROUP)]
 
 NAME = "00_datagrundlag"
 
 
-@pytest.fixture(scope="module")
-def project(tmp_path_factory):
-    return make_project(tmp_path_factory.mktemp("nb00") / "projekt")
+def _run(tmp_path_factory, publikum):
+    root, run_dir, _code, output = e2e_run(tmp_path_factory, publikum)
+    assert run_dir is not None, output
+    page = (run_dir / "html" / f"{NAME}.html").read_text(encoding="utf-8")
+    return root, run_dir, page
 
 
 @pytest.fixture(scope="module")
-def data(project):
-    return load(load_parameters("eksempelkommune", root=project))
-
-
-def _execute(project, publikum):
-    import papermill
-
-    run_dir = project / "output" / f"kørsel-{publikum}"
-    run_dir.mkdir(parents=True)
-    executed = run_dir / f"{NAME}.ipynb"
-    env = os.environ.get("SOCIALANALYSE_HOME")
-    os.environ["SOCIALANALYSE_HOME"] = str(project)  # the kernel inherits it
-    try:
-        papermill.execute_notebook(
-            str(NOTEBOOKS / f"{NAME}.ipynb"), str(executed), kernel_name="python3",
-            parameters={"kommune": "eksempelkommune", "publikum": publikum,
-                        "run_dir": str(run_dir)},
-            cwd=str(project), progress_bar=False,
-        )
-    finally:
-        if env is None:
-            os.environ.pop("SOCIALANALYSE_HOME", None)
-        else:
-            os.environ["SOCIALANALYSE_HOME"] = env
-    html = report.export_html(executed, run_dir / "html" / f"{NAME}.html", "Datagrundlag")
-    return run_dir, html.read_text(encoding="utf-8")
+def intern(tmp_path_factory):
+    return _run(tmp_path_factory, "intern")
 
 
 @pytest.fixture(scope="module")
-def intern(project):
-    return _execute(project, "intern")
+def byraad(tmp_path_factory):
+    return _run(tmp_path_factory, "byraad")
 
 
 @pytest.fixture(scope="module")
-def byraad(project):
-    return _execute(project, "byraad")
+def data(intern):
+    return load(load_parameters("eksempelkommune", root=intern[0]))
 
 
 def test_results_are_the_package_figures(intern, data):
-    run_dir, _ = intern
+    _, run_dir, _ = intern
     recorded = report.load_results(run_dir)[NAME]
     expected = report.session.jsonable(vars(dg.overview(data)))
     assert recorded == expected
@@ -77,7 +55,7 @@ def test_results_are_the_package_figures(intern, data):
 
 
 def test_intern_writes_excel(intern):
-    run_dir, page = intern
+    _, run_dir, page = intern
     workbook = load_workbook(run_dir / "excel" / "datagrundlag.xlsx")
     assert workbook.sheetnames == ["Tabeller", "Borgere pr. paragraf", "Borgere pr. målgruppe",
                                    "Udgift pr. år", "Leverandørtyper"]
@@ -87,7 +65,7 @@ def test_intern_writes_excel(intern):
 
 
 def test_html_is_a_finished_danish_report(intern):
-    _, page = intern
+    _, _, page = intern
     assert re.search(r"https?://", page) is None
     assert '<html lang="da">' in page
     assert "report.setup" not in page and "Traceback" not in page
@@ -97,7 +75,7 @@ def test_html_is_a_finished_danish_report(intern):
 
 
 def test_byraad_passes_the_check(byraad, data):
-    run_dir, page = byraad
+    _, run_dir, page = byraad
     assert report.check_byraad_html(page, report.forbidden_ids(data), 5) == []
     assert report.check_byraad_results(report.load_results(run_dir), 5) == []
     assert not (run_dir / "excel").exists()
