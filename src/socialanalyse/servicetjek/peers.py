@@ -13,23 +13,42 @@ import numpy as np
 import pandas as pd
 
 
-def peer_median(group: pd.Series, provider: pd.Series, price: pd.Series) -> pd.DataFrame:
+def peer_median(group: pd.Series, provider: pd.Series, price: pd.Series,
+                pool: pd.Series | None = None) -> pd.DataFrame:
     """For each row: the median of `price` over the rows of the same `group` whose `provider`
     differs, and how many such rows there are.
 
-    Returns a frame with the input's index and columns `median` (NaN when no peers) and
-    `antal` (number of peers). Rows whose group is missing get NaN and 0.
+    `pool` (bool, optional) limits the rows that serve as peers; every row still gets its
+    median over the pool. Returns a frame with the input's index and columns `median` (NaN
+    when no peers) and `antal` (number of peers). Rows whose group or price is missing get NaN
+    and 0.
     """
     index = group.index
     valid = group.notna().to_numpy() & price.notna().to_numpy()
-    g_codes, _ = pd.factorize(group[valid], sort=False)
-    p_codes, p_uniques = pd.factorize(provider[valid], sort=False)
-    values = price[valid].to_numpy(dtype=float)
-    median, antal = _peer_median_codes(g_codes, p_codes, len(p_uniques), values)
+    in_pool = valid if pool is None else valid & pool.reindex(index).fillna(False).to_numpy(bool)
     out_median = np.full(len(index), np.nan)
     out_antal = np.zeros(len(index), dtype=np.int64)
-    out_median[valid] = median
-    out_antal[valid] = antal
+    g_all, _ = pd.factorize(group.where(pd.Series(valid, index=index)), sort=False)
+    p_all, p_uniques = pd.factorize(provider, sort=False)
+    median, antal = _peer_median_codes(g_all[in_pool], p_all[in_pool], len(p_uniques),
+                                       price.to_numpy(dtype=float)[in_pool])
+    out_median[in_pool] = median
+    out_antal[in_pool] = antal
+    rest = valid & ~in_pool
+    if rest.any():
+        # A row outside the pool: its provider's leave-out median where that provider has
+        # pool rows in the group, else the median of the group's whole pool.
+        pairs = pd.DataFrame({"g": g_all[in_pool], "p": p_all[in_pool], "m": median,
+                              "n": antal}).drop_duplicates(["g", "p"]).set_index(["g", "p"])
+        whole = pd.DataFrame({"g": g_all[in_pool], "x": price.to_numpy(dtype=float)[in_pool]}
+                             ).groupby("g")["x"].agg(["median", "size"])
+        key = pd.MultiIndex.from_arrays([g_all[rest], p_all[rest]])
+        m = pairs.reindex(key)
+        mg = whole.reindex(g_all[rest])
+        has_pair = m["n"].notna().to_numpy()
+        out_median[rest] = np.where(has_pair, m["m"].to_numpy(), mg["median"].to_numpy())
+        out_antal[rest] = np.where(has_pair, m["n"].fillna(0).to_numpy(),
+                                   mg["size"].fillna(0).to_numpy()).astype(np.int64)
     return pd.DataFrame({"median": out_median, "antal": out_antal}, index=index)
 
 

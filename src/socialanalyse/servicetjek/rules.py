@@ -33,8 +33,10 @@ FLAG_COLUMNS = ["i", "regel", "begrundelse", "maalt", "graense", "bruttogab"]
 KATEGORIER = ("lav", "middel", "høj", "ekstraordinær")
 #: priskategori: quantile limits need at least this many active grants in the paragraph.
 MIN_GRANTS_FOR_QUANTILES = 10
-#: prisstigning: the fewest active months the earlier year of a comparison needs.
-MIN_MONTHS_BASE_YEAR = 3
+#: prisstigning: the fewest active months a year needs to be compared. One month is enough:
+#: a grant starting in December still shows a rise from January; odd single months are
+#: handled by taking the median month when there are more.
+MIN_MONTHS_PER_YEAR = 1
 
 
 def _flags(regel: str, i, begrundelse, maalt, graense, bruttogab) -> pd.DataFrame:
@@ -57,21 +59,36 @@ def _niveau_text(level: pd.Series) -> pd.Series:
 
 # --- price ---------------------------------------------------------------------------------
 
-def peer_prices(base: pd.DataFrame) -> pd.DataFrame:
+def peer_prices(base: pd.DataFrame, pct: float | None = None, min_peers: int = 1
+                ) -> pd.DataFrame:
     """Peer median price and number of peers for grants with a known need level.
 
     Groups: paragraf, enhed, niveau (need level at the start). Peers are the other providers'
     grants in the extract, active or ended, at prices regulated to the reference year: five
-    years of grants give more comparable prices than today's grants alone.
+    years of grants give more comparable prices than today's grants alone. With `pct`, a
+    second pass leaves out the grants at least `pct` above their peers (with `min_peers`), so
+    two overpriced providers in one group do not hide each other; a grant flagged in the
+    first pass keeps its first median when that is the lower one.
     """
     a = base[base["niveau"].notna()]
     group = a["paragraf"] + "|" + a["enhed"] + "|" + a["niveau"].astype(int).astype(str)
-    return peer_median(group, a["leverandoer_id"], a["pris"]).reindex(base.index)
+    first = peer_median(group, a["leverandoer_id"], a["pris"])
+    if pct is None:
+        return first.reindex(base.index)
+    high = (first["antal"] >= min_peers) & (a["pris"] >= first["median"] * (1 + pct) * (1 - TOL))
+    if not high.any():
+        return first.reindex(base.index)
+    second = peer_median(group, a["leverandoer_id"], a["pris"], pool=~high)
+    use_first = high & (first["median"] <= second["median"])
+    out = second.where(~use_first | second["median"].isna(), first)
+    out = out.where(second["antal"] >= min_peers, first)
+    return out.reindex(base.index)
 
 
 def pris_over_sammenlignelige(base: pd.DataFrame, data: Data, ctx: Kontekst,
                               peers: pd.DataFrame) -> pd.DataFrame:
-    """Price at least `pris_over_sammenlignelige` above the peer median (≥ min peers)."""
+    """Price at least `pris_over_sammenlignelige` above the peer median (≥ min peers), with
+    peers from `peer_prices(base, pct, min_peers)`."""
     p = ctx.p
     limit = peers["median"] * (1 + p.pris_over_sammenlignelige)
     hit = (
@@ -421,8 +438,8 @@ def betaling_afviger(base: pd.DataFrame, data: Data, ctx: Kontekst, pm: Payments
 def prisstigning(base: pd.DataFrame, data: Data, ctx: Kontekst, pm: Payments) -> pd.DataFrame:
     """Payment per unit rising at least prisindeks + `prisstigning_margin` from one calendar
     year to the next (a year's level is the median over its active months of paid / should
-    cost, so volume, part months and single odd months cancel out; the earlier year needs at
-    least MIN_MONTHS_BASE_YEAR active months), without an opfoelgning of type 'genforhandling' on the grant dated
+    cost, so volume, part months and single odd months cancel out; a year needs at least
+    MIN_MONTHS_PER_YEAR active months), without an opfoelgning of type 'genforhandling' on the grant dated
     on or after 1 January of the earlier year."""
     year0 = (pm.first_m // 12)
     e_year = (pm.e_m + pm.first_m) // 12 - year0
@@ -431,16 +448,16 @@ def prisstigning(base: pd.DataFrame, data: Data, ctx: Kontekst, pm: Payments) ->
     n = pm.n
     s_a = np.bincount(key, weights=pm.e_act, minlength=n * ny).reshape(n, ny)
     s_e = np.bincount(key, weights=pm.e_val, minlength=n * ny).reshape(n, ny)
-    # The earlier year of a comparison needs at least MIN_MONTHS_BASE_YEAR active months: a
-    # baseline read from one or two months is too weak (an efterregulering would look like a
-    # change). The later year may be short (a grant ending in January still shows the rise).
+    # Months with a positive expected payment per (grant, year): a year without any is
+    # not compared.
     months = np.bincount(key, weights=pm.e_val > 0, minlength=n * ny).reshape(n, ny)
     threshold = ctx.prisindeks + ctx.p.prisstigning_margin
     limit = (1 + threshold) / (1 + ctx.prisindeks) * (1 - TOL)
     with np.errstate(divide="ignore", invalid="ignore"):
         level = np.where((s_e > 0) & (s_a > 0), s_a / s_e, np.nan)
         ratio = level[:, 1:] / level[:, :-1]
-    ratio[months[:, :-1] < MIN_MONTHS_BASE_YEAR] = np.nan
+    short = (months[:, :-1] < MIN_MONTHS_PER_YEAR) | (months[:, 1:] < MIN_MONTHS_PER_YEAR)
+    ratio[short] = np.nan
     # The yearly sums point out candidates cheaply; the level is then the median of the
     # months' paid/should-cost ratios, so one or two odd months (efterregulering) do not
     # look like a price rise.
@@ -460,7 +477,7 @@ def prisstigning(base: pd.DataFrame, data: Data, ctx: Kontekst, pm: Payments) ->
     with np.errstate(divide="ignore", invalid="ignore"):
         # Rise of the (regulated) payment per unit: level ratio × (1 + index) - 1.
         rise = level[:, 1:] / level[:, :-1] * (1 + ctx.prisindeks) - 1
-    rise[months[:, :-1] < MIN_MONTHS_BASE_YEAR] = np.nan
+    rise[short] = np.nan
     o = data.opfoelgninger
     g = o[o["type"] == "genforhandling"]
     # Latest renegotiation year per grant (years counted from the first payment year).

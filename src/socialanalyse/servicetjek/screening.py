@@ -51,7 +51,7 @@ def screen(data: Data, params: Parametre, as_of=None, *, base: pd.DataFrame | No
     if base is None:
         base = screening_base(data, params, as_of)
     ctx = Kontekst(as_of=as_of, prisindeks=prisindeks, p=p)
-    peers = r.peer_prices(base)
+    peers = r.peer_prices(base, p.pris_over_sammenlignelige, p.min_sammenlignelige)
     limits = r.category_limits(base, ctx)
     categories = r.price_category(base, limits)
     payments = r.Payments(base, data, ctx)
