@@ -192,9 +192,10 @@ def _load_table(table: _Table, path: Path, source: TabelKilde, params: Parametre
     if table.problems:
         return
     table.headers = headers
-    frame = pd.DataFrame({c: raw.frame[h] for c, h in headers.items()}, index=raw.frame.index)
-    for extra in extras:
-        frame[extra] = raw.frame[extra]
+    # Text (CSV) is stripped once, with blank cells as missing; typed cells stay as they are.
+    columns = {**{c: raw.frame[h] for c, h in headers.items()}, **{e: raw.frame[e] for e in extras}}
+    frame = pd.DataFrame({c: fmt.as_text(v) if _is_text(v) else v for c, v in columns.items()},
+                         index=raw.frame.index)
     frame = _drop_blank_rows(table, frame)
     _pseudonymise(table, frame, key)
     table.frame = _parse(table, frame, source)
@@ -248,10 +249,8 @@ def _drop_blank_rows(table: _Table, frame: pd.DataFrame) -> pd.DataFrame:
     blank = np.ones(len(frame), dtype=bool)
     for col in frame.columns:
         values = frame[col]
-        if values.dtype == object or pd.api.types.is_string_dtype(values):
-            filled = fmt.as_text(values).notna()  # as_text strips and empties blanks
-        else:
-            filled = values.notna()
+        # Text is already stripped with blanks as missing; Excel cells may hold spaces.
+        filled = fmt.as_text(values).notna() if values.dtype == object else values.notna()
         blank &= ~filled.to_numpy(dtype=bool)
     if not blank.any():
         return frame
@@ -263,6 +262,10 @@ def _drop_blank_rows(table: _Table, frame: pd.DataFrame) -> pd.DataFrame:
     return frame[~blank]
 
 
+def _is_text(values: pd.Series) -> bool:
+    return values.dtype != object and pd.api.types.is_string_dtype(values)
+
+
 def _text_columns(table: _Table, frame: pd.DataFrame) -> list[str]:
     spec = TABLES[table.name]
     canon = {c.name: c.kind for c in spec.columns}
@@ -272,7 +275,7 @@ def _text_columns(table: _Table, frame: pd.DataFrame) -> list[str]:
 def _pseudonymise(table: _Table, frame: pd.DataFrame, key: _Key) -> None:
     """Replace CPR numbers in every text column (in place), before parsing or validation."""
     for col in _text_columns(table, frame):
-        text = fmt.as_text(frame[col])
+        text = frame[col] if _is_text(frame[col]) else fmt.as_text(frame[col])
         mask = has_cpr(text)
         if not mask.any():
             frame[col] = text
@@ -317,8 +320,9 @@ def _parse(table: _Table, frame: pd.DataFrame, source: TabelKilde) -> pd.DataFra
                         f"(datoformat {source.datoformat})" if source.datoformat
                         else fmt.EXPECTED["month" if month else "date"])
             _report(table, col, values, bad, f"forventede {expected}")
-            table.add(col, impossible, fmt.as_text(values),
-                      lambda v: f"datoen {fmt.shown(v)} findes ikke")
+            if impossible.any():
+                table.add(col, impossible, fmt.as_text(values),
+                          lambda v: f"datoen {fmt.shown(v)} findes ikke")
             bad = bad | impossible
             if month:
                 parsed = _month_start(table, parsed)
