@@ -27,6 +27,7 @@ from ..businesscase import (
 )
 from ..businesscase.model import Gevinst
 from .format import kr, mio_kr, pct, tal
+from .labels import overskrift
 from .theme import axis_kr, axis_pct
 
 COST_ALPHA = 0.55
@@ -422,7 +423,7 @@ def write_calculation_workbook(
     ws.append([])
     table = assumptions_table(case)
     header_row = ws.max_row + 1
-    ws.append([c.replace("_", " ").capitalize() for c in table.columns])
+    ws.append([overskrift(c) for c in table.columns])
     for cell in ws[header_row]:
         cell.font, cell.fill = bold, fill
     for row in table.itertuples(index=False):
