@@ -395,7 +395,8 @@ def test_intervention_effect(data, sample):
     v = data.vurderinger[data.vurderinger["tema"] == iv.tema]
     means = {}
     for name, anchor in (("t", anchor_t), ("c", anchor_c)):
-        x = v[v["borger_id"].isin(anchor.index)].assign(anker=lambda d: d["borger_id"].map(anchor))
+        x = v[v["borger_id"].isin(anchor.index)]
+        x = x.assign(anker=x["borger_id"].map(anchor))
         pre = x[x["dato"] <= x["anker"]].groupby("borger_id")["niveau"].last()
         post = x[x["dato"] > x["anker"]].groupby("borger_id")["niveau"].last()
         both = pre.index.intersection(post.index)

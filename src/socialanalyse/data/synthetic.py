@@ -257,7 +257,7 @@ def _ids(prefix: str, numbers: np.ndarray, width: int) -> np.ndarray:
 
 def _scaled(indbyggere: int, at_45000: float, minimum: int = 1) -> int:
     """A planted count proportional to the municipality's size (at_45000 at 45,000)."""
-    return max(minimum, int(round(at_45000 * indbyggere / 45_000)))
+    return max(minimum, int(np.rint(at_45000 * indbyggere / 45_000)))
 
 
 def _peer_ratio(provider: int, price: np.ndarray, prov: np.ndarray, cell: np.ndarray) -> float:
@@ -309,7 +309,7 @@ class _Generator:
             w = i / (len(years) - 1)
             shares = {k: a + (b - a) * w for k, (a, b) in AGE_SHARES.items()}
             total = sum(shares.values())
-            counts = {k: int(round(self.n * v / total)) for k, v in shares.items()}
+            counts = {k: int(np.rint(self.n * v / total)) for k, v in shares.items()}
             counts["25-64"] += self.n - sum(counts.values())  # sum exactly to indbyggere
             rows += [(aar, k, c) for k, c in counts.items()]
         pop = pd.DataFrame(rows, columns=["aar", "aldersgruppe", "antal"])
@@ -323,7 +323,7 @@ class _Generator:
         rng = self.rng["prov"]
         scale = self.n / 45_000
         names, types, paragraphs, factors = [], [], [], []
-        copies = max(1, int(round(0.7 * scale)))
+        copies = max(1, int(np.rint(0.7 * scale)))
         for k in range(copies):
             for base, pars in _OWN_TEMPLATES:
                 names.append(base if k == 0 else f"{base} – {_DISTRICTS[(k - 1) % 16]}"
@@ -331,7 +331,7 @@ class _Generator:
                 types.append("egen drift")
                 paragraphs.append(pars)
                 factors.append(rng.uniform(0.95, 1.0))
-        n_ext = {t: max(1, int(round(b * scale ** 0.6)))
+        n_ext = {t: max(1, int(np.rint(b * scale ** 0.6)))
                  for t, b in (("privat", 13), ("anden kommune", 4), ("region", 2),
                               ("selvejende", 4))}
         combos = [f"{p} {n}" for p in _PRIVATE_PREFIX for n in _PLACE_NAMES]
@@ -598,7 +598,7 @@ class _Generator:
                 & (g["forventet_slutdato"] < REFERENCE_DATE))
         past_cit = g.loc[past, "cit"].to_numpy()
         ok = past_cit[(c["mu"].to_numpy()[past_cit] >= 2.0) & (n_ass[past_cit] >= 2)]
-        k = max(1, int(round(len(past_cit) / 3)))
+        k = max(1, int(np.rint(len(past_cit) / 3)))
         self.improved_cit = np.sort(rng.choice(ok, size=min(k, len(ok)), replace=False))
         self.past107_cit = np.sort(past_cit)
 
@@ -607,7 +607,7 @@ class _Generator:
         blocked[~np.isnat(anchor)] = True  # keep the intervention's groups clean
         blocked[past_cit] = True
         cand = np.flatnonzero(~blocked & (n_ass >= 3) & (span >= 548) & (c["mu"] >= 2.0))
-        k = max(5, int(round(0.06 * len(c))))
+        k = max(5, int(np.rint(0.06 * len(c))))
         self.progress_cit = np.sort(np.concatenate([
             rng.choice(cand, size=min(k, len(cand)), replace=False), self.improved_cit]))
 
@@ -786,7 +786,7 @@ class _Generator:
         active = g["slutdato"].isna().to_numpy()
         due_ok = start <= _REF - (interval + 60).astype(np.int64).astype("timedelta64[D]")
         cand = np.flatnonzero(active & due_ok & ~np.isin(np.arange(n), self.protected))
-        k = max(3, int(round(0.03 * active.sum())))
+        k = max(3, int(np.rint(0.03 * active.sum())))
         overdue = np.sort(rng.choice(cand, size=min(k, len(cand)), replace=False))
         cut = np.full(n, np.datetime64("2100-01-01", "D"))
         cut[overdue] = _REF - (interval[overdue] + rng.uniform(30, 240, len(overdue))).astype(
@@ -831,7 +831,6 @@ class _Generator:
     def choose_payment_signals(self) -> None:
         rng = self.rng["plant"]
         g, prov = self.g, self.prov
-        n = len(g)
         ext = np.flatnonzero((prov["leverandoertype"] != "egen drift").to_numpy())
         # Price rise 2025 -> 2026 (and a decoy with a genforhandling from 2025).
         in25 = derived.is_active(g, "2025-01-01") & derived.is_active(g, "2026-10-31")
