@@ -234,3 +234,27 @@ def test_readme_commands_are_make_targets_and_ci_runs_make_test():
     ci = [line for line in (REPO / ".ci/run").read_text("utf-8").splitlines()
           if line.strip() and not line.startswith("#")]
     assert ci[-1].strip() == "make test"
+
+
+# -- kernels start with the notebook's imports done ------------------------------------------
+
+
+def test_notebook_imports_are_read_from_the_code_cells(tmp_path):
+    path = write_notebook(
+        tmp_path / "00_a.ipynb", "A",
+        "from socialanalyse import report\nimport numpy as np, json",
+        "%matplotlib inline",  # a magic: not Python, skipped
+        "def f():\n    import csv  # not top level: left to the notebook\nfrom . import x",
+    )
+    assert run.notebook_imports(path) == ["socialanalyse", "socialanalyse.report", "numpy",
+                                          "json"]
+
+
+def test_preimport_code_imports_modules_and_leaves_the_namespace_empty():
+    import sys
+
+    sys.modules.pop("colorsys", None)
+    namespace: dict = {}
+    exec(run.preimport_code(["colorsys", "ikke_et_modul", "json.dumps"]), namespace)
+    assert "colorsys" in sys.modules
+    assert [k for k in namespace if k != "__builtins__"] == []

@@ -16,7 +16,10 @@ from pathlib import Path
 import pytest
 
 from run_support import E2E_GROUP, NOTEBOOKS, cli, e2e_run, setup_cell, write_notebook
-from socialanalyse import config, run
+import pandas as pd
+
+from socialanalyse import config, run, run_snapshot
+from socialanalyse import data as data_pkg
 from socialanalyse.data import load
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(E2E_GROUP)]
@@ -82,6 +85,7 @@ def test_intern_run_layout_manifest_results_and_html(intern):
     for name in NOTEBOOK_NAMES:
         assert f'href="{name}.html"' in index_text
     assert (final / "excel").is_dir()
+    assert not list(final.rglob(".*")), "hidden files (data snapshot, locks) left in the run"
 
     results = json.loads((final / "results.json").read_text("utf-8"))
     assert set(NOTEBOOK_NAMES) <= set(results)
@@ -148,3 +152,26 @@ def test_byraad_check_rejects_a_page_showing_an_id(intern):
     assert re.search(r"eksempelkommune\s+00_laekage\s+afvist", done.stdout)
     assert "byrådstjek" in done.stdout and "id'er fra data" in done.stdout
     assert run.latest_run(out / "eksempelkommune") is None
+
+
+def test_the_data_snapshot_stands_in_for_the_loader_only_when_it_matches(
+    intern, tmp_path, monkeypatch
+):
+    root = intern[0]
+    params = config.load_parameters("eksempelkommune", root=root)
+    path = tmp_path / run_snapshot.FILE
+    loaded = run_snapshot.write(params, path)
+    monkeypatch.setattr(data_pkg, "load", data_pkg.load)  # restored after the test
+    monkeypatch.delenv(run_snapshot.ENV, raising=False)
+    assert run_snapshot.install() is False  # outside a run: nothing changes
+    assert run_snapshot.install(path) is True
+    first, second = data_pkg.load(params), data_pkg.load("eksempelkommune", root=root)
+    assert first is not loaded and first is not second  # fresh copies, like the loader
+    for name, frame in loaded.tables().items():
+        pd.testing.assert_frame_equal(getattr(first, name), frame)
+        pd.testing.assert_frame_equal(getattr(second, name), frame)
+    # Other data parameters: the real loader runs (and here fails on the missing folder).
+    other = params.model_copy(update={"data": params.data.model_copy(
+        update={"mappe": str(tmp_path / "andre_data")})})
+    with pytest.raises(Exception, match="andre_data"):
+        data_pkg.load(other)

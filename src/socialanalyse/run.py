@@ -36,7 +36,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Protocol
 
-from . import config
+from . import config, run_snapshot
 
 KERNEL_NAME = "python3"
 DEFAULT_TIMEOUT = 600  # seconds per cell
@@ -74,7 +74,8 @@ class Job:
     root: str  # project folder (parameters/, data/); the kernels get SOCIALANALYSE_HOME=root
     out_dir: str  # output/<slug>
     timeout: int = DEFAULT_TIMEOUT
-    prewarm: bool = True  # start the next notebook's kernel while the current one runs
+    prewarm: bool = True  # start the next notebook's kernel (and its imports) ahead of time
+    snapshot: bool = True  # load the data once per job; kernels read it (run_snapshot)
 
     @property
     def tmp_dir(self) -> Path:
@@ -262,7 +263,10 @@ class _Kernel:
     goes to `log`.
     """
 
-    def __init__(self, cwd: Path, env: dict[str, str], log: Path | None = None):
+    def __init__(
+        self, cwd: Path, env: dict[str, str], log: Path | None = None,
+        preimport: Iterable[str] | None = None,
+    ):
         import tempfile
 
         from jupyter_client import KernelManager
@@ -275,7 +279,13 @@ class _Kernel:
             options.update(transport="ipc", ip=os.path.join(self._sockets, "k"))
         self.km = KernelManager(**options)
         self._log = open(log, "ab") if log is not None else None  # noqa: SIM115 - kept open
-        self.km.start_kernel(cwd=str(cwd), env=env, stderr=self._log, stdout=self._log)
+        extra = []
+        if preimport is not None:
+            lines = [preimport_code(preimport, snapshot=run_snapshot.ENV in env)]
+            extra.append(f"--IPKernelApp.exec_lines={lines!r}")
+        self.km.start_kernel(
+            cwd=str(cwd), env=env, stderr=self._log, stdout=self._log, extra_arguments=extra
+        )
         self.ready_after: float | None = None
 
     def wait_ready(self, timeout: float = KERNEL_START_TIMEOUT) -> float:
@@ -304,6 +314,65 @@ class _Kernel:
             self._log.close()
         if self._sockets:
             shutil.rmtree(self._sockets, ignore_errors=True)
+
+
+def notebook_imports(path: Path) -> list[str]:
+    """The modules a notebook imports at the top level of its code cells, in order: the
+    kernel can import them while it starts (see `preimport_code`). Cells that are not plain
+    Python (magics) are skipped; relative imports are ignored."""
+    import ast
+
+    import nbformat
+
+    names: list[str] = []
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception:  # an unreadable notebook fails later, with a proper message
+        return names
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.Import):
+                names += [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.append(node.module)
+                names += [f"{node.module}.{alias.name}" for alias in node.names
+                          if alias.name != "*"]
+    return list(dict.fromkeys(names))
+
+
+def preimport_code(modules: Iterable[str], snapshot: bool = False) -> str:
+    """Code run when a kernel starts (IPKernelApp.exec_lines, not stored in the history):
+    import the given modules into sys.modules only, leaving the user's namespace empty, and
+    with `snapshot` let socialanalyse.data.load answer from the run's data snapshot
+    (`run_snapshot.install`).
+
+    Importing is what a notebook's first cells spend most time on; a kernel started ahead
+    of its notebook (prewarm) has then done it off the critical path. Names that are not
+    modules (`from x import function`) or fail to import are skipped silently: the
+    notebook's own import reports any real problem."""
+    mods = list(modules)
+    install = (
+        "    from socialanalyse import run_snapshot\n"
+        "    run_snapshot.install()\n"
+    ) if snapshot else ""
+    return (
+        "def _sa_preimport(names):\n"
+        "    import importlib\n"
+        "    for name in names:\n"
+        "        try:\n"
+        "            importlib.import_module(name)\n"
+        "        except Exception:\n"
+        "            pass\n"
+        f"{install}"
+        f"_sa_preimport({mods!r})\n"
+        "del _sa_preimport\n"
+    )
 
 
 def kernel_env(root: Path) -> dict[str, str]:
@@ -359,24 +428,37 @@ def _execute_job(job: Job, out: JobResult, progress: Progress | None) -> None:
     env = kernel_env(root)
     logs = tmp / "log"
     logs.mkdir(exist_ok=True)
+    snapshot = tmp / run_snapshot.FILE
+    if job.snapshot:
+        env[run_snapshot.ENV] = str(snapshot)
+
+    def start_kernel(path: Path) -> _Kernel:
+        imports = notebook_imports(path) if job.prewarm else []
+        return _Kernel(path.parent, env, logs / f"{path.stem}.log", imports)
 
     paths = [Path(p) for p in job.notebooks]
-    kernel: _Kernel | None = None
+    kernel: _Kernel | None = start_kernel(paths[0]) if paths else None
+    loaded = None
     try:
+        if job.snapshot:
+            # While the first kernel boots: load the data once for every notebook.
+            try:
+                loaded = run_snapshot.write(params, snapshot)
+            except Exception:  # noqa: BLE001 - the notebooks show the loader's message
+                loaded = None
         for i, (path, res) in enumerate(zip(paths, out.notebooks)):
             _put(progress, "start", job.kommune, res.navn, None)
             res.start = now_iso()
             t_nb = time.perf_counter()
             if kernel is None:
-                kernel = _Kernel(path.parent, env, logs / f"{path.stem}.log")
+                kernel = start_kernel(path)
             current, kernel = kernel, None
             try:
                 res.kerne_ventetid = round(current.wait_ready(), 3)
                 res.kerne_sekunder = round(current.ready_after or 0.0, 3)
                 if job.prewarm and i + 1 < len(paths):
                     # The next kernel boots in its own process while this notebook runs.
-                    nxt = paths[i + 1]
-                    kernel = _Kernel(nxt.parent, env, logs / f"{nxt.stem}.log")
+                    kernel = start_kernel(paths[i + 1])
                 pm.execute_notebook(
                     str(path),
                     str(tmp / path.name),
@@ -400,13 +482,14 @@ def _execute_job(job: Job, out: JobResult, progress: Progress | None) -> None:
     finally:
         if kernel is not None:
             kernel.shutdown()
+        snapshot.unlink(missing_ok=True)  # case data: never left in the output
 
     for log in logs.glob("*.log"):  # keep only logs that say something
         if log.stat().st_size == 0:
             log.unlink()
     if not any(logs.iterdir()):
         logs.rmdir()
-    _export(job, params, out)
+    _export(job, params, out, loaded)
 
 
 def _describe_error(exc: BaseException) -> str:
@@ -423,7 +506,7 @@ def _describe_error(exc: BaseException) -> str:
 AUDIENCE_TEXT = {"intern": "intern udgave", "byraad": "byrådsudgave"}
 
 
-def _export(job: Job, params: config.Parametre, out: JobResult) -> None:
+def _export(job: Job, params: config.Parametre, out: JobResult, loaded=None) -> None:
     """HTML per executed notebook, the index, and (for the byråd) the privacy checks of every
     HTML page and of results.json."""
     from . import report
@@ -448,7 +531,7 @@ def _export(job: Job, params: config.Parametre, out: JobResult) -> None:
 
     forbidden: set[str] = set()
     if job.publikum == "byraad":
-        forbidden = forbidden_ids(params)
+        forbidden = forbidden_ids(params, loaded)
         for res in out.notebooks:
             if res.html is None:
                 continue
@@ -489,12 +572,12 @@ def _join(first: str | None, second: str) -> str:
     return f"{first}; {second}" if first else second
 
 
-def forbidden_ids(params: config.Parametre) -> set[str]:
+def forbidden_ids(params: config.Parametre, loaded=None) -> set[str]:
     """Every id in the municipality's data that must never reach the byråd (borger_id,
-    bevilling_id, maal_id: `report.forbidden_ids`)."""
+    bevilling_id, maal_id: `report.forbidden_ids`), from `loaded` or a fresh load."""
     from . import data, report
 
-    return set(report.forbidden_ids(data.load(params)))
+    return set(report.forbidden_ids(loaded if loaded is not None else data.load(params)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -508,6 +591,7 @@ def finalize(job: Job, result: JobResult, params: config.Parametre, meta: dict[s
     tmp.mkdir(parents=True, exist_ok=True)
     for lock in tmp.glob("*.lock"):  # lock files of report.record; the run is over
         lock.unlink(missing_ok=True)
+    (tmp / run_snapshot.FILE).unlink(missing_ok=True)
     manifest = build_manifest(job, result, params, meta)
     _write_json(tmp / MANIFEST_FILE, manifest)
     final = job.final_dir
