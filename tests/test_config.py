@@ -188,3 +188,17 @@ def test_project_root_found_upwards(tmp_path, monkeypatch):
     (tmp_path / "notebooks").mkdir()
     monkeypatch.chdir(tmp_path / "notebooks")
     assert project_root() == tmp_path.resolve()
+
+
+@pytest.mark.parametrize(
+    "source, fragment",
+    [
+        ({"separator": ";;"}, "nøglen 'data.tabeller.borgere.separator' skal være ét tegn"),
+        ({"encoding": "latin-99"}, "nøglen 'data.tabeller.borgere.encoding' ukendt tegnsæt"),
+        ({"datoformat": "dd-mm-yyyy"}, "nøglen 'data.tabeller.borgere.datoformat' skal være et "
+                                       "datoformat med %-koder"),
+    ],
+)
+def test_reading_options_are_checked(tmp_path, source, fragment):
+    message = error(tmp_path, {"data": {"tabeller": {"borgere": {"fil": "b.csv", **source}}}})
+    assert "furesoe.yaml" in message and fragment in message

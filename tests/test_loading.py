@@ -263,3 +263,38 @@ def test_excel_problem_rows_are_excel_rows(tmp_path):
     # The sheet 'Fejl' has the text 'ca. 500' in cell K5 (data row 2 -> Excel row 5).
     assert "bevillinger.xlsx (ark 'Fejl'), række 5, kolonne 'Takst' (enhedspris)" in str(err.value)
     assert "fik 'ca. 500'" in str(err.value)
+
+
+def test_codes_for_flags_and_numbers(tmp_path):
+    lev = minimal_tables()["leverandoerer"].assign(standardkontrakt=["J", "N"])
+    vur = minimal_tables()["vurderinger"].assign(niveau=["Svært", "Moderat", "Let"])
+    params = {"data": {"tabeller": {
+        "leverandoerer": {"fil": "leverandoerer.csv",
+                          "koder": {"standardkontrakt": {"J": "ja", "N": "nej"}}},
+        "vurderinger": {"fil": "vurderinger.csv",
+                        "koder": {"niveau": {"Let": 1, "Moderat": 2, "Svært": 3}}},
+    }}}
+    data = load_with(tmp_path, leverandoerer=lev, vurderinger=vur, params=params)
+    assert data.leverandoerer["standardkontrakt"].tolist() == [True, False]
+    assert data.vurderinger["niveau"].tolist() == [3, 2, 1]
+
+
+def test_title_lines_above_the_csv_header_are_skipped(tmp_path):
+    from socialanalyse.data import DataFejl
+
+    text = ("Udtræk fra fagsystemet pr. 31.12.2025\n\n"
+            "borger_id;foedselsaar;koen;maalgruppe\nB1;1980;K;Sindslidelse\n"
+            "B2;1995;M;Misbrug\nB3;2010;Q;Børn med handicap\n")
+    with pytest.raises(DataFejl) as err:
+        load_with(tmp_path, borgere=text)
+    # Header on line 3, so B3 is række 6 as Excel shows it.
+    assert "borgere.csv, række 6, kolonne 'koen': ukendt værdi 'Q'" in str(err.value)
+    data = load_with(tmp_path / "ok", borgere=text.replace(";Q;", ";K;"))
+    assert data.borgere["borger_id"].tolist() == ["B1", "B2", "B3"]
+
+
+def test_columns_not_in_the_contract_are_named_in_a_warning(tmp_path):
+    borgere = minimal_tables()["borgere"].assign(Navn=["Anna", "Bo", "Cia"])
+    data = load_with(tmp_path, borgere=borgere)
+    assert any("kolonnerne 'Navn' er ikke læst" in a for a in data.advarsler)
+    assert not any("Anna" in a for a in data.advarsler)

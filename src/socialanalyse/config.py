@@ -88,6 +88,37 @@ class TabelKilde(Model):
         }
 
 
+    @field_validator("separator")
+    @classmethod
+    def _one_character(cls, value: str | None) -> str | None:
+        if value is not None and len(value) != 1:
+            raise ValueError(f"skal være ét tegn, fx ';' eller ',' (fik {value!r})")
+        return value
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str | None) -> str | None:
+        import codecs
+
+        if value is not None:
+            try:
+                codecs.lookup(value)
+            except LookupError:
+                raise ValueError(
+                    f"ukendt tegnsæt {value!r}: brug fx utf-8, utf-8-sig eller cp1252"
+                ) from None
+        return value
+
+    @field_validator("datoformat")
+    @classmethod
+    def _date_format(cls, value: str | None) -> str | None:
+        if value is not None and "%" not in value:
+            raise ValueError(
+                f"skal være et datoformat med %-koder, fx '%d-%m-%Y' for 31-12-2025 (fik {value!r})"
+            )
+        return value
+
+
 def _yaml_text(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"

@@ -63,6 +63,13 @@ class _Table:
             self.problems.append(Problem(self.name, column, row, value, text))
 
 
+    def extend(self, problems: list[Problem]) -> None:
+        """Record ready-made problems (schema or cross-table), keeping at most the limit."""
+        self.total += len(problems)
+        room = max(MAX_PROBLEMS + 1 - len(self.problems), 0)
+        self.problems.extend(problems[:room])
+
+
 class _Key:
     """The pseudonymisation key, fetched once and only when a CPR number is found."""
 
@@ -183,6 +190,10 @@ def _load_table(table: _Table, path: Path, source: TabelKilde, params: Parametre
         return
     table.first_row = raw.first_row
     table.notes.extend(raw.notes)
+    if raw.ignored:
+        shown = ", ".join(repr(h) for h in raw.ignored[:8]) + (" …" if len(raw.ignored) > 8 else "")
+        table.notes.append(f"kolonnerne {shown} er ikke læst (de er ikke i datakontrakten; "
+                           f"brug {_param_key(table.name, 'ekstra_kolonner')} for at få dem med).")
     headers = _resolve_columns(table, raw.frame, wanted, source, params)
     missing_extras = [e for e in extras if e not in raw.frame.columns]
     for extra in missing_extras:
@@ -306,6 +317,8 @@ def _parse(table: _Table, frame: pd.DataFrame, source: TabelKilde) -> pd.DataFra
         values = frame[col]
         kind = c.kind if c else "str"
         bad = pd.Series(False, index=frame.index)
+        if kind != "str" and source.koder.get(col):
+            values = _translate(values, source.koder[col])
         if kind == "str":
             parsed = values if pd.api.types.is_string_dtype(values) else fmt.as_text(values)
             if c is not None:
@@ -352,6 +365,17 @@ def _month_start(table: _Table, dates: pd.Series) -> pd.Series:
     return start.astype("datetime64[ns]")
 
 
+def _translate(values: pd.Series, codes: dict[str, str]) -> pd.Series:
+    """Codes of a number, date or flag column replaced by their values (text in, text out);
+    translated once per distinct value."""
+    text = fmt.as_text(values)
+    codes_u, uniques = pd.factorize(text, use_na_sentinel=True)
+    mapped = np.array([codes.get(u, u) for u in uniques] or [None], dtype=object)
+    out = pd.Series(mapped[np.where(codes_u < 0, 0, codes_u)], index=text.index, dtype=object)
+    out[codes_u < 0] = None
+    return out.astype("str")
+
+
 def _codes(table: _Table, col: str, text: pd.Series, source: TabelKilde) -> pd.Series:
     """Translate codes (koder) and spell-variants of allowed values onto canonical values."""
     codes = source.koder.get(col)
@@ -396,14 +420,13 @@ def _validate(tables: dict[str, _Table]) -> None:
         try:
             t.frame = schema(t.name).validate(t.frame, lazy=True)
         except pe.SchemaErrors:
-            for p in schema_problems(t.name, t.frame):
-                t.add(p.column, [p.row], {p.row: p.value}, p.message)
+            t.extend(schema_problems(t.name, t.frame))
 
 
 def _cross_check(tables: dict[str, _Table], frames: dict[str, pd.DataFrame]) -> None:
-    full = {n: frames[n] for n in frames}
-    for p in cross_table_problems(full):
-        tables[p.table].add(p.column, [p.row], {p.row: p.value}, p.message)
+    problems = cross_table_problems(frames)
+    for name, table in tables.items():
+        table.extend([p for p in problems if p.table == name])
 
 
 def _raise_if_problems(tables: dict[str, _Table]) -> None:

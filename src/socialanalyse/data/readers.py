@@ -44,6 +44,7 @@ class Raw:
     frame: pd.DataFrame
     first_row: int = 2  # spreadsheet row of the first data row (header = the row above)
     notes: list[str] = field(default_factory=list)  # Danish, non-fatal
+    ignored: list[str] = field(default_factory=list)  # headers not read (not asked for)
     encoding: str | None = None
     separator: str | None = None
 
@@ -177,12 +178,14 @@ def read_csv(path: Path, expected: list[str], separator: str | None, encoding: s
             f"{SEPARATOR_NAMES.get(sep, repr(sep))}: tjek separatoren (';' er dansk standard)",
             row=header_index + 1)
     names = [h.strip() for h in header]
-    dupes = sorted({n for n in names if n and names.count(n) > 1})
+    wanted = {header_key(e) for e in expected}
+    # A repeated header matters only when it is one we need (which one would be meant?).
+    dupes = sorted({n for n in names if n and names.count(n) > 1 and header_key(n) in wanted})
     if dupes:
         raise LaeseFejl(f"kolonneoverskriften {', '.join(map(repr, dupes))} findes flere gange",
                         row=header_index + 1)
-    wanted = {header_key(e) for e in expected}
     include = [h for h in header if header_key(h) in wanted] if usecols else None
+    ignored = [n for n in dict.fromkeys(names) if n and header_key(n) not in wanted]
     bad_rows: list[tuple[int | None, int, int]] = []
 
     def invalid(row) -> str:
@@ -229,7 +232,8 @@ def read_csv(path: Path, expected: list[str], separator: str | None, encoding: s
     frame = table.to_pandas()
     frame.columns = [str(c).strip() for c in frame.columns]
     frame.index = pd.RangeIndex(len(frame))
-    return Raw(frame, first_row=header_index + 2, encoding=enc, separator=sep)
+    return Raw(frame, first_row=header_index + 2, encoding=enc, separator=sep,
+               ignored=ignored if usecols else [])
 
 
 def _csv_rows(line: str, sep: str):
@@ -374,10 +378,16 @@ def read_excel(path: Path, expected: list[str], sheet: str | None) -> Raw:
              else full
              for full, low in zip(names, bottom)]
     names = [n if n else f"Unnamed: {i}" for i, n in enumerate(names)]
+    dupes = sorted({n for n in names if names.count(n) > 1 and header_key(n) in keys})
+    if dupes:
+        raise LaeseFejl(f"kolonneoverskriften {', '.join(map(repr, dupes))} findes flere gange",
+                        row=best + 1)
     data = [r + (None,) * (width - len(r)) for r in rows[best + 1:]]
     frame = pd.DataFrame(data, columns=names, dtype=object)
     frame = frame.loc[:, ~pd.Index(names).duplicated()]
-    return Raw(frame, first_row=best + 2, notes=(
+    ignored = [n for n in dict.fromkeys(names)
+               if header_key(n) not in keys and not n.startswith("Unnamed: ")]
+    return Raw(frame, first_row=best + 2, ignored=ignored, notes=(
         [f"overskriften står i række {best + 1}; rækkerne over den er sprunget over"]
         if best > 0 else []))
 
