@@ -81,10 +81,29 @@ def test_tables_validate_and_are_sorted(sample, data):
     for name, df in sample.tables.items():
         assert len(df) > 0, name
         assert df.index.equals(pd.RangeIndex(len(df))), name
+        # Already canonical: validation changes nothing (columns, order, dtypes, values).
+        pd.testing.assert_frame_equal(df, getattr(data, name), obj=name)
     assert data.bevillinger["bevilling_id"].is_monotonic_increasing
     assert data.borgere["borger_id"].is_unique
     assert data.betalinger["periode"].min() == pd.Timestamp("2021-11-01")
     assert data.betalinger["periode"].max() + pd.offsets.MonthEnd(0) == REF
+
+
+def test_files_do_not_depend_on_the_hash_seed(tmp_path):
+    # Set iteration order and hash() vary with PYTHONHASHSEED; the files must not.
+    import os
+    import subprocess
+    import sys
+
+    digests = []
+    for hash_seed in ("0", "4711"):
+        out = tmp_path / hash_seed
+        code = ("import sys; from socialanalyse.data import synthetic; "
+                "synthetic.write_sample('eksempelkommune', 4000, 3, sys.argv[1])")
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        subprocess.run([sys.executable, "-c", code, str(out)], check=True, env=env)
+        digests.append({p.name: p.read_bytes() for p in sorted(out.iterdir())})
+    assert digests[0] == digests[1]
 
 
 def test_size_is_checked():

@@ -1029,8 +1029,10 @@ class _Generator:
                     pris = unit * rng.uniform(0.86, 0.89)  # planted: higher prices
                 antal, pris = round(antal, 1), round(pris, -2)
                 rows.append((aar, p, None, round(antal * pris, -3), antal, pris))
-        return pd.DataFrame(rows, columns=["aar", "paragraf", "maalgruppe", "beloeb",
-                                           "forudsat_antal", "forudsat_enhedspris"])
+        out = pd.DataFrame(rows, columns=["aar", "paragraf", "maalgruppe", "beloeb",
+                                          "forudsat_antal", "forudsat_enhedspris"])
+        out["maalgruppe"] = out["maalgruppe"].astype("str")  # lines are per paragraph
+        return out
 
     # -- fix-ups: make the planted VUM signals exact ------------------------------------------
     def exact_vum_signals(self, v: pd.DataFrame) -> pd.DataFrame:
