@@ -38,7 +38,7 @@ BATCH_SLUGS = (
 def _cli(*args: str) -> tuple[float, subprocess.CompletedProcess]:
     t0 = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "socialanalyse.cli", *args],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, check=False)
     return time.perf_counter() - t0, done
 
 

@@ -77,7 +77,7 @@ def cli(*args: str, **kwargs) -> subprocess.CompletedProcess:
     """Run `socialanalyse …` in a subprocess with this interpreter."""
     return subprocess.run(
         [sys.executable, "-m", "socialanalyse.cli", *args],
-        capture_output=True, text=True, **kwargs,
+        capture_output=True, text=True, check=False, **kwargs,
     )
 
 

@@ -14,7 +14,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from run_support import E2E_GROUP, e2e_run
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group(E2E_GROUP)]

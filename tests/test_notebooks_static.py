@@ -9,7 +9,6 @@ import re
 
 import nbformat
 import pytest
-
 from run_support import NOTEBOOKS
 
 PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))

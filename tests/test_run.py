@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from run_support import make_project, write_notebook
+
 from socialanalyse import cli, config, run
 
 
@@ -212,7 +212,7 @@ def test_a_failed_run_is_kept_but_does_not_become_seneste(project):
 def test_summary_is_danish_with_decimal_comma_and_names_the_failure(project):
     _, job, result = _finished(project, ok=False)
     text = run.format_summary([(job, result)])
-    header, rule, row = text.splitlines()[:3]
+    header, _rule, row = text.splitlines()[:3]
     assert header.split() == ["kommune", "notebook", "status", "sekunder"]
     assert row.split() == ["eksempelkommune", "00_a", "fejlet", "1,2"]  # 1.25 -> 1,2 (half-even)
     assert "eksempelkommune / 00_a: ZeroDivisionError i celle [3]" in text
@@ -255,6 +255,6 @@ def test_preimport_code_imports_modules_and_leaves_the_namespace_empty():
 
     sys.modules.pop("colorsys", None)
     namespace: dict = {}
-    exec(run.preimport_code(["colorsys", "ikke_et_modul", "json.dumps"]), namespace)
+    exec(run.preimport_code(["colorsys", "ikke_et_modul", "json.dumps"]), namespace)  # noqa: S102
     assert "colorsys" in sys.modules
     assert [k for k in namespace if k != "__builtins__"] == []

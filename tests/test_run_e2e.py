@@ -13,10 +13,9 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-import pytest
-
-from run_support import E2E_GROUP, NOTEBOOKS, cli, e2e_run, setup_cell, write_notebook
 import pandas as pd
+import pytest
+from run_support import E2E_GROUP, NOTEBOOKS, cli, e2e_run, setup_cell, write_notebook
 
 from socialanalyse import config, run, run_snapshot
 from socialanalyse import data as data_pkg

@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from run_support import cli, make_project, setup_cell, write_notebook
+
 from socialanalyse import run
 
 pytestmark = pytest.mark.slow
@@ -99,8 +99,8 @@ def test_an_interrupted_run_never_looks_finished(project, how):
     slow_nb = _notebooks(
         project / "langsom",
         ("00_foer", 'report.record("x", 1)'),
-        ("01_sover", f"import time, pathlib\ntime.sleep(4)\npathlib.Path({str(marker)!r})"
-                     ".write_text('x')"),
+        ("01_sover", (f"import time, pathlib\ntime.sleep(4)\npathlib.Path({str(marker)!r})"
+                      ".write_text('x')")),
     )
     time.sleep(1.1)  # a new second: a new run id
     proc = subprocess.Popen(

@@ -22,6 +22,7 @@ Messages to the analyst are Danish.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -32,9 +33,10 @@ import signal
 import sys
 import time
 import traceback
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Protocol
+from typing import Any, Protocol
 
 from . import config, run_snapshot
 
@@ -208,7 +210,7 @@ def notebook_title(path: Path) -> str:
 
     try:
         nb = nbformat.read(path, as_version=4)
-    except Exception:  # a broken notebook gets a plain title; its failure is reported elsewhere
+    except (OSError, ValueError):  # a broken notebook gets a plain title; it fails elsewhere
         nb = None
     for cell in (nb.cells if nb is not None else []):
         if cell.cell_type == "markdown":
@@ -305,11 +307,10 @@ class _Kernel:
         """Stop the kernel (quietly if it is already gone) and remove its sockets."""
         import shutil
 
-        try:
+        # A kernel that died on its own needs no shutdown; whatever the error, go on.
+        with contextlib.suppress(Exception):
             if self.km.has_kernel:
                 self.km.shutdown_kernel(now=True)
-        except Exception:  # a kernel that died on its own needs no shutdown
-            pass
         if self._log is not None:
             self._log.close()
         if self._sockets:
@@ -327,7 +328,7 @@ def notebook_imports(path: Path) -> list[str]:
     names: list[str] = []
     try:
         nb = nbformat.read(path, as_version=4)
-    except Exception:  # an unreadable notebook fails later, with a proper message
+    except (OSError, ValueError):  # an unreadable notebook fails later, with a proper message
         return names
     for cell in nb.cells:
         if cell.cell_type != "code":
@@ -399,7 +400,7 @@ def execute_job(job: Job, progress: Progress | None = None) -> JobResult:
     out = JobResult(job.kommune, job.run_id, start, 0.0, results)
     try:
         _execute_job(job, out, progress)
-    except BaseException as exc:  # noqa: BLE001 - reported, not swallowed
+    except BaseException as exc:
         if isinstance(exc, KeyboardInterrupt):
             raise
         out.fejl = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"
@@ -409,10 +410,8 @@ def execute_job(job: Job, progress: Progress | None = None) -> JobResult:
 
 def _put(progress: Progress | None, *event) -> None:
     if progress is not None:
-        try:
+        with contextlib.suppress(Exception):  # progress is cosmetic; never fail a run over it
             progress.put(tuple(event))
-        except Exception:  # progress is cosmetic; never fail a run over it
-            pass
 
 
 def _execute_job(job: Job, out: JobResult, progress: Progress | None) -> None:
@@ -439,6 +438,10 @@ def _execute_job(job: Job, out: JobResult, progress: Progress | None) -> None:
     paths = [Path(p) for p in job.notebooks]
     kernel: _Kernel | None = start_kernel(paths[0]) if paths else None
     loaded = None
+    # Each notebook's HTML is exported in a thread while the next notebook runs (the runner
+    # mostly waits for the kernel meanwhile).
+    exporter = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="html")
+    exports: list[cf.Future] = []
     try:
         if job.snapshot:
             # While the first kernel boots: load the data once for every notebook.
@@ -478,11 +481,15 @@ def _execute_job(job: Job, out: JobResult, progress: Progress | None) -> None:
             finally:
                 current.shutdown()
             res.sekunder = round(time.perf_counter() - t_nb, 3)
+            exports.append(exporter.submit(_export_html, job, params, path, res))
             _put(progress, "slut", job.kommune, res.navn, res.status)
     finally:
         if kernel is not None:
             kernel.shutdown()
         snapshot.unlink(missing_ok=True)  # case data: never left in the output
+        exporter.shutdown(wait=True)
+    for fut in exports:
+        fut.result()
 
     for log in logs.glob("*.log"):  # keep only logs that say something
         if log.stat().st_size == 0:
@@ -506,29 +513,41 @@ def _describe_error(exc: BaseException) -> str:
 AUDIENCE_TEXT = {"intern": "intern udgave", "byraad": "byrådsudgave"}
 
 
-def _export(job: Job, params: config.Parametre, out: JobResult, loaded=None) -> None:
-    """HTML per executed notebook, the index, and (for the byråd) the privacy checks of every
-    HTML page and of results.json."""
+def _title(path: Path, params: config.Parametre) -> str:
+    return f"{notebook_title(path)} – {params.navn}"
+
+
+def _subtitle(job: Job, params: config.Parametre) -> str:
+    return f"{params.navn} · {AUDIENCE_TEXT[job.publikum]}"
+
+
+def _export_html(job: Job, params: config.Parametre, path: Path, res: NotebookResult) -> None:
+    """The HTML report of one executed notebook (also of a failed one: it shows the error)."""
     from . import report
 
     tmp = job.tmp_dir
-    html_dir = tmp / "html"
-    subtitle = f"{params.navn} · {AUDIENCE_TEXT[job.publikum]}"
-    titles = {}
-    for path, res in zip((Path(p) for p in job.notebooks), out.notebooks):
-        titles[res.navn] = f"{notebook_title(path)} – {params.navn}"
-        executed = tmp / path.name
-        if not executed.is_file():
-            continue
-        html = html_dir / f"{path.stem}.html"
-        try:
-            report.export_html(executed, html, titles[res.navn], lang="da", subtitle=subtitle)
-        except Exception as exc:  # noqa: BLE001 - an export failure fails this notebook
-            res.status = FAILED if res.status == OK else res.status
-            res.fejl = _join(res.fejl, "HTML-eksport: " + _describe_error(exc))
-            continue
-        res.html = html.relative_to(tmp).as_posix()
+    executed = tmp / path.name
+    if not executed.is_file():
+        return
+    html = tmp / "html" / f"{path.stem}.html"
+    try:
+        report.export_html(executed, html, _title(path, params), lang="da",
+                           subtitle=_subtitle(job, params))
+    except Exception as exc:  # noqa: BLE001 - an export failure fails this notebook
+        res.status = FAILED if res.status == OK else res.status
+        res.fejl = _join(res.fejl, "HTML-eksport: " + _describe_error(exc))
+        return
+    res.html = html.relative_to(tmp).as_posix()
 
+
+def _export(job: Job, params: config.Parametre, out: JobResult, loaded=None) -> None:
+    """After the notebooks (whose HTML is exported as they finish): for the byråd the privacy
+    checks of every HTML page and of results.json, then the index, checked as well."""
+    from . import report
+
+    tmp = job.tmp_dir
+    subtitle = _subtitle(job, params)
+    titles = {Path(p).stem: _title(Path(p), params) for p in job.notebooks}
     forbidden: set[str] = set()
     if job.publikum == "byraad":
         forbidden = forbidden_ids(params, loaded)
@@ -860,10 +879,8 @@ def _broken(job: Job, exc: BaseException) -> JobResult:
 def _kill_pool(pool: cf.ProcessPoolExecutor) -> None:
     """Stop the workers now (their kernels notice their parent is gone and exit)."""
     for proc in list(getattr(pool, "_processes", {}).values()):
-        try:
+        with contextlib.suppress(OSError, ValueError):  # already gone
             proc.kill()
-        except Exception:  # already gone
-            pass
     pool.shutdown(wait=False, cancel_futures=True)
 
 

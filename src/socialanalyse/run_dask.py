@@ -62,10 +62,9 @@ def run_dask(p: run.Plan, on_done, bars: run.Bars, **cluster_kwargs: Any) -> Non
             # get(batch=True) returns what is there without waiting (a blocking get with a
             # timeout makes the scheduler log an error at every timeout).
             while not stop.wait(0.3):
-                try:
+                items = []
+                with contextlib.suppress(Exception):  # progress is cosmetic
                     items = events.get(batch=True)
-                except Exception:  # noqa: BLE001 - progress is cosmetic
-                    continue
                 for item in items:
                     bars.put(tuple(item))
 
