@@ -48,6 +48,16 @@ from .individual import (
     progression_shares,
     trajectories,
 )
+from .summary import (
+    cutoff,
+    estimates_table,
+    headline_results,
+    indsats,
+    monthly_for,
+    opgoerelsesdato,
+    sensitivity,
+    settings,
+)
 from .intervention import (
     Indsats,
     InterventionResult,
@@ -68,7 +78,8 @@ __all__ = [
     "DurationComparison", "Estimate", "Indsats", "InterventionResult", "ReliableChange",
     "analyse_intervention", "baseline_sd", "before_after", "bootstrap_estimate", "changes",
     "choose_groups", "citizen_offer_at", "classify", "compare_durations", "compare_groups",
-    "count_change", "did_means", "difference_in_differences", "goal_attainment", "goal_success",
+    "count_change", "cutoff", "estimates_table", "headline_results", "indsats", "monthly_for",
+    "opgoerelsesdato", "sensitivity", "settings", "did_means", "difference_in_differences", "goal_attainment", "goal_success",
     "hide_small_shares",
     "individual_progression", "intervention_frame", "intervention_grants",
     "intervention_options", "judge_goals",

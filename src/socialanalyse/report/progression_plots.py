@@ -120,13 +120,17 @@ def estimates_figure(estimates: Mapping[str, Estimate], kriterie: float | None =
     return fig
 
 
-def survival_figure(kurver: pd.DataFrame, medianer: pd.DataFrame, paragraf: str):
+def survival_figure(kurver: pd.DataFrame, medianer: pd.DataFrame, paragraf: str,
+                    min_antal: int = 1):
     """Kaplan–Meier curves (`progression.survival_curves`): the share still in the offer by
-    months since the start, with pointwise intervals, per group; medians in the legend."""
+    months since the start, with pointwise intervals, per group; medians in the legend.
+    Groups with fewer than `min_antal` stays are left out (byråd)."""
     fig, ax = plt.subplots(figsize=(8, 4.5))
     med = medianer.set_index("gruppe")["median_maaneder"]
-    order = [g for g in ("før", "efter", "alle") if g in set(kurver["gruppe"])]
-    order += sorted(set(kurver["gruppe"]) - set(order))
+    enough = set(medianer.loc[medianer["antal_forloeb"] >= min_antal, "gruppe"])
+    present = set(kurver["gruppe"]) & enough
+    order = [g for g in ("før", "efter", "alle") if g in present]
+    order += sorted(present - set(order))
     for gruppe in order:
         d = kurver[kurver["gruppe"] == gruppe]
         months = d["dage"] / DAYS_PER_MONTH
@@ -148,12 +152,15 @@ def survival_figure(kurver: pd.DataFrame, medianer: pd.DataFrame, paragraf: str)
 
 
 def monthly_count_figure(monthly: pd.DataFrame, column: str, start: pd.Timestamp,
-                         title: str, ylabel: str):
+                         title: str, ylabel: str, bars: bool = True):
     """A monthly count (`progression.monthly_counts`) as bars, with the start marked and the
-    average per month before and after drawn as lines."""
+    average per month before and after drawn as lines. bars=False (byråd, where a month's
+    count may be small) draws the averages only."""
     s = pd.Timestamp(start)
     fig, ax = plt.subplots(figsize=(9, 4))
-    ax.bar(monthly["periode"], monthly[column], width=25, color="#9db4cc")
+    if bars:
+        ax.bar(monthly["periode"], monthly[column], width=25, color="#9db4cc")
+    ax.set_ylim(bottom=0)
     for part, colour in ((monthly[monthly["periode"] < s], "#e08a2c"),
                          (monthly[monthly["periode"] >= s], "#1f4e79")):
         if len(part):
@@ -166,3 +173,23 @@ def monthly_count_figure(monthly: pd.DataFrame, column: str, start: pd.Timestamp
     axis_tal(ax, "y")
     ax.legend(fontsize="small")
     return fig
+
+
+def show_shares(shares: pd.DataFrame, by: str | None, title: str, alt: str | None = None) -> None:
+    """Show progression shares (per group `by`, or overall with by=None) as a table and, with
+    an `alt` text, a figure. In byråd mode the counts are suppressed (`show_table`), the
+    shares of suppressed counts blanked (`progression.hide_small_shares`) and small groups
+    left out of the figure."""
+    from ..progression import hide_small_shares
+    from .display import figure, show_table
+    from .session import current_or_none
+
+    session = current_or_none()
+    byraad = bool(session and session.byraad)
+    threshold = session.diskretion if session else 5
+    table = hide_small_shares(shares, threshold) if byraad else shares
+    counts = [c for c in table.columns if c.startswith("antal_")]
+    shares_cols = [c for c in table.columns if c.startswith("andel_")]
+    show_table(table, title, counts=counts, pct=shares_cols)
+    if by is not None and alt:
+        figure(shares_figure(table, by, title, min_antal=threshold if byraad else 1), alt=alt)

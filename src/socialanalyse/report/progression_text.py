@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from ..progression.estimates import Estimate
-from .format import pct, tal
+from .format import dato_lang, pct, tal
 
 
 def _n(x: float, decimaler: int) -> str:
@@ -207,3 +207,131 @@ def success_text(status: str, minimum_effect: float, *, rate: bool = False,
     else:
         kriterie = f"en forbedring på mindst {tal(minimum_effect, 2)} {enhed}"
     return _SUCCESS[status].format(kriterie=kriterie)
+
+
+def outcome_phrase(tema: str) -> str:
+    """'niveauet for Egenomsorg', or 'det samlede niveau' for the mean over themes."""
+    return "det samlede niveau" if tema == "samlet" else f"niveauet for {tema}"
+
+
+_COMPARISON = {
+    "paragraf": "borgere med samme paragraf hos andre leverandører",
+    "maalgruppe": "borgere i samme målgruppe med andre indsatser",
+}
+
+
+def describe_setup(p, leverandoerer=None, tilbud=None) -> str:
+    """The analysis set-up in Danish: which intervention from when, the outcome, the
+    comparison group and the success criterion (`p`: the progression parameters)."""
+    i = p.indsats
+    what = []
+    if i.paragraf:
+        what.append(i.paragraf)
+    if i.tilbud_id:
+        name = _name(tilbud, "tilbud_id", i.tilbud_id)
+        what.append(f"i tilbuddet {name}")
+    if i.leverandoer_id:
+        name = _name(leverandoerer, "leverandoer_id", i.leverandoer_id)
+        what.append(f"hos {name}")
+    match = " (matchet på niveauet før indsatsen)" if p.match_paa_niveau else ""
+    return (
+        f"**Indsats:** {' '.join(what)} fra {dato_lang(i.start)}. "
+        f"**Udfald:** {outcome_phrase(p.udfald)} i VUM. "
+        f"**Sammenligningsgruppe:** {_COMPARISON[p.sammenligning]}{match}. "
+        f"**Succeskriterie:** indsatsen forbedrer {outcome_phrase(p.udfald)} med mindst "
+        f"{tal(p.succeskriterie, 2)} niveau mere end i sammenligningsgruppen, og "
+        f"{tal(p.konfidensniveau * 100, 0)} %-konfidensintervallet udelukker ingen effekt."
+    )
+
+
+def _name(table, key: str, value: str) -> str:
+    if table is None or table.empty:
+        return value
+    hit = table.loc[table[key] == value, "navn"]
+    return f"{hit.iloc[0]} ({value})" if len(hit) else value
+
+
+def classification_text(p, samlet) -> str:
+    """How a citizen's development is classified, with the smallest change that counts on
+    the overall level (`samlet`: `individual_progression` rows of theme 'samlet')."""
+    if p.klassifikation == "rci":
+        smallest = samlet["mindste_aendring"].dropna()
+        limit = (f" For det samlede niveau svarer det til et fald på mindst "
+                 f"{tal(smallest.median(), 2)} niveau." if len(smallest) else "")
+        sd = ("standardafvigelsen ved første udredning i data" if p.standardafvigelse is None
+              else f"standardafvigelsen {tal(p.standardafvigelse, 2)}")
+        return (
+            "En borger tæller som i **progression**, når niveauet er faldet mere, end "
+            "måleusikkerheden kan forklare (Reliable Change Index, Jacobson & Truax 1991, med "
+            f"reliabiliteten {tal(p.reliabilitet, 2)} og {sd}); **regression** er det "
+            f"modsatte, og resten er **stabile**.{limit}"
+        )
+    return (
+        f"En borger tæller som i **progression**, når niveauet er faldet mindst "
+        f"{tal(p.mindste_aendring, 1)} niveau; **regression** når det er steget mindst så meget; "
+        "resten er **stabile**."
+    )
+
+
+def conclusion(effekt, p, status: str, diskretion: int | None = None) -> str:
+    """The committee-paper paragraph: the interpretation of the DiD estimate with its
+    warnings, then the success criterion's verdict."""
+    text = interpret(
+        effekt.did, udfald=outcome_phrase(p.udfald), min_borgere=p.min_borgere,
+        antal_indsats=effekt.antal_indsats, antal_sammenligning=effekt.antal_sammenligning,
+        std_forskel_foer=effekt.std_forskel_foer, max_std_forskel=p.max_std_forskel,
+        diskretion=diskretion,
+    )
+    return f"{text} {success_text(status, p.succeskriterie)}"
+
+
+def duration_text(varighed, alle, paragraf: str) -> str:
+    """Median time in the paragraph, before vs after the cut-off, and the log-rank verdict."""
+    med = varighed.medianer.set_index("gruppe")["median_maaneder"]
+
+    def m(x) -> str:
+        return "ikke nået endnu" if x is None or x != x else f"{tal(x, 1)} måneder"
+
+    overall = alle["median_maaneder"].iloc[0] if len(alle) else None
+    verdict = (
+        "Forskellen er statistisk sikker" if varighed.p_value < 0.05
+        else "Forskellen kan skyldes tilfældigheder"
+    )
+    return (
+        f"Halvdelen af forløbene i {paragraf} varer højst {m(overall)} (median, Kaplan–Meier, "
+        f"hvor igangværende forløb tæller med, så langt de er nået). For forløb startet før "
+        f"{dato_lang(varighed.skaeringsdato)} er medianen {m(med.get('før'))}, for forløb "
+        f"startet derefter {m(med.get('efter'))}. {verdict} (log-rank-test, p = "
+        f"{tal(varighed.p_value, 3)}). Nye forløb har haft kortere tid til at slutte; det tager "
+        "Kaplan–Meier højde for, men en median, der ikke er nået, kan stadig ende højere."
+    )
+
+
+def headline_labels(paragraf: str) -> dict[str, str]:
+    """Danish labels for `progression.headline_results`."""
+    suffix = paragraf.replace("§", "").replace(" ", "_").replace("+", "_").lower()
+    return {
+        "effekt": "Effekt (forskel-i-forskelle, niveau; negativ = forbedring)",
+        "ci_lav": "Effekt, nedre grænse (95 %)",
+        "ci_hoej": "Effekt, øvre grænse (95 %)",
+        "p_vaerdi": "p-værdi for effekten",
+        "succes": "Succeskriterie",
+        "effekt_foer_efter": "Ændring i indsatsgruppen før/efter",
+        "antal_borgere_indsats": "Borgere i indsatsen",
+        "antal_borgere_sammenligning": "Borgere i sammenligningsgruppen",
+        "andel_progression": "Andel i progression",
+        "andel_stabil": "Andel stabile",
+        "andel_regression": "Andel i regression",
+        f"median_varighed_{suffix}": f"Median varighed i {paragraf} (dage)",
+        f"logrank_p_{suffix}": f"Log-rank p, varighed i {paragraf} før/efter",
+        "rateratio_antal": "Rateratio, antal pr. måned efter/før",
+        "rateratio_ci_lav": "Rateratio, nedre grænse",
+        "rateratio_ci_hoej": "Rateratio, øvre grænse",
+        "andel_maal_opnaaet": "Andel afsluttede mål opnået",
+    }
+
+
+def headline_units(paragraf: str) -> dict[str, str]:
+    """Display units for `report.record_all(enheder=...)`."""
+    return {"andel_progression": "pct", "andel_stabil": "pct", "andel_regression": "pct",
+            "andel_maal_opnaaet": "pct", "succes": "tekst"}

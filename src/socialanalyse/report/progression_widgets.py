@@ -18,6 +18,10 @@ from .progression_plots import did_figure
 from .progression_text import interpret
 
 
+EXPLORER_ALT = ("Linjediagram med det gennemsnitlige niveau før og efter for den valgte indsats og "
+                "sammenligningsgruppen.")
+
+
 def option_label(row: pd.Series) -> str:
     """'§85 – Bostøtten Nord – Tilbud (34 borgere)' for a row of `intervention_options`."""
     parts = [row["paragraf"], row["leverandoer"] or row["leverandoer_id"]]
@@ -88,7 +92,9 @@ def intervention_explorer(data, parametre, *, min_antal: int = 5):
     `parametre` is the progression section (start, defaults, thresholds)."""
     import ipywidgets as w
     import matplotlib.pyplot as plt
-    from IPython.display import Markdown, display
+    from IPython.display import HTML, Markdown, display
+
+    from .display import figure_html
 
     p = parametre
     options = intervention_options(data, p.indsats.start)
@@ -121,7 +127,7 @@ def intervention_explorer(data, parametre, *, min_antal: int = 5):
                 max_std_forskel=p.max_std_forskel,
             )
             if view.figur is not None:
-                display(view.figur)
+                display(HTML(figure_html(view.figur, alt=EXPLORER_ALT)))
                 plt.close(view.figur)
             display(Markdown(view.tekst))
 

@@ -1,0 +1,152 @@
+"""Notebook glue that is still logic: parameter overrides from the notebook's parameters
+cell, and the headline results recorded in results.json."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+
+from ..config import ProgressionParametre
+from .duration import DurationComparison
+from .estimates import Estimate
+from .intervention import Indsats, InterventionResult
+
+
+def settings(
+    p: ProgressionParametre,
+    *,
+    paragraf: str | None = None,
+    leverandoer_id: str | None = None,
+    tilbud_id: str | None = None,
+    startdato: str | dt.date | None = None,
+    sammenligning: str | None = None,
+    udfald: str | None = None,
+    succeskriterie: float | None = None,
+) -> ProgressionParametre:
+    """The progression parameters with the notebook's overrides (None = keep the parameter
+    file's value). Naming any of paragraf/leverandoer_id/tilbud_id replaces the whole
+    intervention choice (the others become None). Validated like the parameter files."""
+    values = p.model_dump()
+    if paragraf or leverandoer_id or tilbud_id:
+        values["indsats"].update(paragraf=paragraf, leverandoer_id=leverandoer_id,
+                                 tilbud_id=tilbud_id)
+    if startdato is not None:
+        values["indsats"]["start"] = pd.Timestamp(startdato).date()
+    for key, value in (("sammenligning", sammenligning), ("udfald", udfald),
+                       ("succeskriterie", succeskriterie)):
+        if value is not None:
+            values[key] = value
+    return ProgressionParametre.model_validate(values)
+
+
+def indsats(p: ProgressionParametre) -> Indsats:
+    """The `Indsats` described by the parameters."""
+    i = p.indsats
+    return Indsats(pd.Timestamp(i.start), i.paragraf, i.leverandoer_id, i.tilbud_id)
+
+
+def cutoff(p: ProgressionParametre) -> pd.Timestamp:
+    """The date durations are compared around: varighed_skaeringsdato, else the start."""
+    return pd.Timestamp(p.varighed_skaeringsdato or p.indsats.start)
+
+
+def headline_results(
+    effekt: InterventionResult,
+    status: str,
+    andele: pd.DataFrame,
+    varighed: DurationComparison,
+    paragraf: str,
+    medianer_alle: pd.DataFrame,
+    antal: Estimate | None = None,
+    maal: pd.DataFrame | None = None,
+) -> dict[str, Any]:
+    """The notebook's headline figures by name (for `report.record_all`).
+
+    effekt, ci_lav, ci_hoej, p_vaerdi: the DiD estimate (VUM levels; negative = better);
+    succes: the verdict of the success criterion; antal_borgere_indsats / _sammenligning;
+    andel_progression / _stabil / _regression (overall level, first -> latest assessment);
+    median_varighed_<paragraf> (days, all stays) and log-rank p before/after the cut-off;
+    rateratio_antal with its interval; andel_maal_opnaaet (caseworkers' status, concluded
+    goals).
+    """
+    row = andele.iloc[0]
+    suffix = paragraf.replace("§", "").replace(" ", "_").replace("+", "_").lower()
+    out: dict[str, Any] = {
+        "effekt": effekt.did.estimate,
+        "ci_lav": effekt.did.ci_low,
+        "ci_hoej": effekt.did.ci_high,
+        "p_vaerdi": effekt.did.p_value,
+        "succes": status,
+        "effekt_foer_efter": effekt.foer_efter.estimate,
+        "antal_borgere_indsats": effekt.antal_indsats,
+        "antal_borgere_sammenligning": effekt.antal_sammenligning,
+        "andel_progression": row["andel_progression"],
+        "andel_stabil": row["andel_stabil"],
+        "andel_regression": row["andel_regression"],
+        f"median_varighed_{suffix}": medianer_alle["median_dage"].iloc[0],
+        f"logrank_p_{suffix}": varighed.p_value,
+    }
+    if antal is not None:
+        out.update(rateratio_antal=antal.estimate, rateratio_ci_lav=antal.ci_low,
+                   rateratio_ci_hoej=antal.ci_high)
+    if maal is not None:
+        done = maal["afsluttede"].sum()
+        out["andel_maal_opnaaet"] = maal["opnaaet"].sum() / done if done else None
+    return out
+
+
+def opgoerelsesdato(data) -> pd.Timestamp:
+    """The extract's reference date: the last day of the latest paid month."""
+    return pd.Timestamp(data.betalinger["periode"].max()) + pd.offsets.MonthEnd(0)
+
+
+def monthly_for(data, paragraf: str) -> pd.DataFrame:
+    """`monthly_counts` of a paragraph over the months the payments cover."""
+    from .intervention import monthly_counts
+
+    periode = data.betalinger["periode"]
+    return monthly_counts(data.bevillinger, paragraf, periode.min(), periode.max())
+
+
+def sensitivity(data, p: ProgressionParametre) -> tuple[InterventionResult, dict[str, Estimate]]:
+    """The chosen analysis and the same effect estimated other ways, to see whether the
+    conclusion depends on the choices: matched on the level before, the other comparison
+    rule, and the intervention group alone (before/after, no comparison group).
+
+    Returns (the chosen result, {Danish label: Estimate}); a variant that cannot be computed
+    (e.g. too few citizens) is left out."""
+    from .intervention import analyse_intervention
+
+    common = dict(k=p.match_antal, confidence=p.konfidensniveau, metode=p.vurderingsmetode)
+    chosen = analyse_intervention(data, indsats(p), p.udfald, sammenligning=p.sammenligning,
+                                  match=p.match_paa_niveau, **common)
+    other = "maalgruppe" if p.sammenligning == "paragraf" else "paragraf"
+    labels = {"paragraf": "samme paragraf, andre leverandører", "maalgruppe": "samme målgruppe"}
+    out = {f"Forskel-i-forskelle ({labels[p.sammenligning]}"
+           + (", matchet" if p.match_paa_niveau else "") + ")": chosen.did}
+    variants = {
+        f"Forskel-i-forskelle ({labels[p.sammenligning]}, "
+        + ("uden matchning" if p.match_paa_niveau else "matchet på niveau før") + ")":
+            dict(sammenligning=p.sammenligning, match=not p.match_paa_niveau),
+        f"Forskel-i-forskelle ({labels[other]})": dict(sammenligning=other, match=False),
+    }
+    for label, choice in variants.items():
+        try:
+            out[label] = analyse_intervention(data, indsats(p), p.udfald, **choice, **common).did
+        except ValueError:
+            continue
+    out["Kun indsatsgruppen før/efter (ingen sammenligning)"] = chosen.foer_efter
+    return chosen, out
+
+
+def estimates_table(estimates: dict[str, Estimate]) -> pd.DataFrame:
+    """Estimates side by side: metode, effekt, ci_lav, ci_hoej, p_vaerdi, antal_borgere."""
+    return pd.DataFrame(
+        [
+            {"metode": name, "effekt": e.estimate, "ci_lav": e.ci_low, "ci_hoej": e.ci_high,
+             "p_vaerdi": e.p_value, "antal_borgere": e.n}
+            for name, e in estimates.items()
+        ]
+    )
