@@ -3,17 +3,21 @@
 Per budget line, from the complete years (and, if given, the current year's expected
 result):
 - rate = full-year persons per 10,000 inhabitants of the line's age group (18+ for adults,
-  0-17 for children; all ages for other lines), trend fitted as log(rate) = a + b·year;
-- real unit price = spending per full-year person deflated by prisindeks, log-linear trend.
-Population for future years is taken from the befolkning table when present, otherwise
-extrapolated linearly from its last five years.
+  0-17 for children; all ages for other lines), with a straight-line trend over the years;
+- real unit price = spending per full-year person deflated by prisindeks to the last year's
+  price level, with a straight-line trend.
+Straight lines (not growth rates) are used on purpose: with four or five years, compound
+growth extrapolates a ramp-up or a single jump explosively. Population for future years is
+taken from the befolkning table when present, otherwise extrapolated linearly from its last
+five years.
 
-The base scenario multiplies the two trends' point forecasts (and the population and the
-price index); low and high are the `scenarie_sandsynlighed` prediction interval of log
-spending (t distribution with n-2 degrees of freedom; the two log-trends' prediction
-variances add, assuming independence). A line with fewer than three years or a zero rate
-keeps its last level with no band. For the total, the line deviations are combined as
-independent risks (root sum of squares); the buffer (risikopulje) is high minus base.
+The base scenario multiplies the two trends' point forecasts, the population and the price
+index. Low and high are the `scenarie_sandsynlighed` prediction interval: each trend's
+prediction standard error (t distribution with n-2 degrees of freedom) combined by the delta
+method, sd(rate × price) ≈ sqrt((price · se_rate)² + (rate · se_price)²), assuming the two are
+independent; low is floored at 0. A line with fewer than three years keeps its last level with
+no band. For the total, the line deviations are combined as independent risks (root sum of
+squares); the buffer (risikopulje) is high minus base.
 """
 
 from __future__ import annotations
@@ -132,29 +136,31 @@ def forecast(data: Data, ind: Indstillinger | None = None,
         rate = helaar / pop.reindex(years).to_numpy() * 10_000
         real_price = np.divide(udgift, helaar, out=np.zeros_like(udgift), where=helaar > 0) / (
             1 + ind.prisindeks) ** (years - last)
-        for y, hp, u, r, p in zip(years, helaar, udgift, rate, real_price):
+        for y, hp, u, r in zip(years, helaar, udgift, rate):
             rows.append((linje, int(y), "faktisk", u, hp, r, u / hp if hp > 0 else np.nan))
         fut = np.array(future, dtype=float)
-        usable = len(years) >= 3 and (rate > 0).all() and (real_price > 0).all()
-        if usable:
-            lr, se_r, df = trend_prediction(years, np.log(rate), fut)
-            lp, se_p, _ = trend_prediction(years, np.log(real_price), fut)
-            sd = np.sqrt(se_r ** 2 + se_p ** 2)
+        priced = helaar > 0
+        q = 0.0
+        if len(years) >= 3:
+            r_hat, se_r, df = trend_prediction(years, rate, fut)
             q = stats.t.ppf((1 + ind.scenarie_sandsynlighed) / 2, df=df)
         else:
-            lr = np.full(len(fut), np.log(rate[-1]) if rate[-1] > 0 else -np.inf)
-            lp = np.full(len(fut), np.log(real_price[-1]) if real_price[-1] > 0 else -np.inf)
-            sd = np.zeros(len(fut))
-            q = 0.0
-        index = (1 + ind.prisindeks) ** (fut - last)
-        pop_f = pop.reindex(future).to_numpy()
+            r_hat, se_r = np.full(len(fut), rate[-1]), np.zeros(len(fut))
+        if priced.sum() >= 3:
+            p_hat, se_p, _ = trend_prediction(years[priced], real_price[priced], fut)
+        else:
+            last_price = real_price[priced][-1] if priced.any() else 0.0
+            p_hat, se_p = np.full(len(fut), last_price), np.zeros(len(fut))
+        r_hat, p_hat = np.clip(r_hat, 0, None), np.clip(p_hat, 0, None)
+        scale = pop.reindex(future).to_numpy() / 10_000 * (1 + ind.prisindeks) ** (fut - last)
+        sd = scale * np.sqrt((p_hat * se_r) ** 2 + (r_hat * se_p) ** 2)
         for j, y in enumerate(future):
-            hp = np.exp(lr[j]) * pop_f[j] / 10_000
-            price = np.exp(lp[j]) * index[j]
+            hp = r_hat[j] * pop.loc[y] / 10_000
+            price = p_hat[j] * (1 + ind.prisindeks) ** (y - last)
             base = hp * price
-            for scen, f in (("lav", np.exp(-q * sd[j])), ("basis", 1.0),
-                            ("hoej", np.exp(q * sd[j]))):
-                rows.append((linje, y, scen, base * f, hp, np.exp(lr[j]), price))
+            for scen, value in (("lav", max(base - q * sd[j], 0.0)), ("basis", base),
+                                ("hoej", base + q * sd[j])):
+                rows.append((linje, y, scen, value, hp, r_hat[j], price))
     linjer = pd.DataFrame(rows, columns=["linje", "aar", "scenarie", "udgift",
                                          "helaarspersoner", "pr_10000", "enhedspris"])
     wide = linjer.pivot_table(index=["aar", "linje"], columns="scenarie", values="udgift",
