@@ -30,6 +30,11 @@ COMPARISON = {"c1": (3, 3), "c2": (2, 2), "c3": (3, 2), "c4": (1, 1)}  # changes
 
 @pytest.fixture
 def data() -> Data:
+    return small_municipality()
+
+
+def small_municipality() -> Data:
+    """Four treated citizens at T1 (L1, §107), four compared at L2, a late joiner and others."""
     ids = [*TREATED, *COMPARISON, "x1", "x2", "late", "m1"]
     borgere = pd.DataFrame(
         {
@@ -183,3 +188,60 @@ def test_intervention_options_lists_offers_with_counts(data):
     assert second["antal_borgere"] == 4
     # x2 (ended 2023) and c1's §110 (ended 2023) are not active from the start.
     assert "§110" not in set(out["paragraf"])
+
+
+def test_settings_overrides_and_validation():
+    from socialanalyse.config import ParameterFejl, load_parameters  # noqa: F401
+    from socialanalyse.progression import cutoff, indsats, settings
+
+    p = load_parameters("eksempelkommune").progression
+    same = settings(p)
+    assert same == p
+    q = settings(p, tilbud_id="T1", startdato="2024-03-01", udfald="samlet", succeskriterie=0.5)
+    # Naming an offer replaces the whole choice: paragraf and provider are cleared.
+    assert (q.indsats.paragraf, q.indsats.leverandoer_id, q.indsats.tilbud_id) == (None, None, "T1")
+    assert indsats(q) == Indsats(pd.Timestamp("2024-03-01"), None, None, "T1")
+    assert (q.udfald, q.succeskriterie) == ("samlet", 0.5)
+    assert cutoff(q) == pd.Timestamp("2024-03-01")  # varighed_skaeringsdato null -> the start
+    with pytest.raises(ValueError, match="ukendt udfald"):
+        settings(p, udfald="Humør")
+
+
+def test_sensitivity_table_and_headlines(data):
+    from socialanalyse.config import load_parameters
+    from socialanalyse.progression import (
+        compare_durations,
+        estimates_table,
+        goal_attainment,
+        headline_results,
+        median_durations,
+        progression_shares,
+        sensitivity,
+        settings,
+        stays,
+    )
+
+    p = settings(load_parameters("eksempelkommune").progression, tilbud_id="T1",
+                 startdato="2024-01-01", sammenligning="paragraf")
+    chosen, estimates = sensitivity(data, p)
+    assert chosen.did.estimate == pytest.approx(-0.95)  # as test_analyse_intervention...
+    names = list(estimates)
+    assert names[0] == "Forskel-i-forskelle (samme paragraf, andre leverandører)"
+    assert names[-1] == "Kun indsatsgruppen før/efter (ingen sammenligning)"
+    assert estimates[names[-1]].estimate == pytest.approx(-1.2)
+    table = estimates_table(estimates)
+    assert table.columns.tolist() == ["metode", "effekt", "ci_lav", "ci_hoej", "p_vaerdi",
+                                      "antal_borgere"]
+    assert table["effekt"].iloc[0] == pytest.approx(-0.95)
+    st = stays(data.bevillinger, "§107", "2025-12-31")
+    varighed = compare_durations(st, "2024-01-01")
+    shares = progression_shares(pd.DataFrame({"borger_id": ["a", "b"],
+                                              "udvikling": ["progression", "stabil"]}))
+    maal = pd.DataFrame({"maaltype": ["Udvikle"] * 3, "status": ["opnået", "ikke opnået",
+                                                                 "igangværende"]})
+    out = headline_results(chosen, "opfyldt", shares, varighed, "§107", median_durations(st),
+                           maal=goal_attainment(maal))
+    assert out["effekt"] == pytest.approx(-0.95) and out["succes"] == "opfyldt"
+    assert out["andel_progression"] == 0.5 and out["andel_maal_opnaaet"] == 0.5
+    assert out["antal_borgere_indsats"] == 5 and "median_varighed_107" in out
+    assert "rateratio_antal" not in out  # no count given

@@ -6,23 +6,28 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from test_progression_intervention import START, data  # noqa: E402,F401  (fixture)
+import pandas as pd
+import pytest
+from test_progression_intervention import START, small_municipality
 
-from socialanalyse.progression import Estimate, Indsats, did_means  # noqa: E402
-from socialanalyse.report import progression_plots as plots  # noqa: E402
-from socialanalyse.report.progression_text import (  # noqa: E402
+from socialanalyse.progression import Estimate, Indsats, did_means
+from socialanalyse.report import progression_plots as plots
+from socialanalyse.report.progression_text import (
     design_warnings,
     interpret,
     success_text,
 )
-from socialanalyse.report.progression_widgets import (  # noqa: E402
+from socialanalyse.report.progression_widgets import (
     intervention_explorer,
     intervention_view,
     option_label,
     outcome_options,
 )
+
+
+@pytest.fixture
+def data():
+    return small_municipality()
 
 
 def est(e, lo, hi, design, n=100) -> Estimate:
@@ -122,3 +127,34 @@ def test_explorer_builds_and_options(data):
     box = intervention_explorer(data, params, min_antal=1)
     assert len(box.children) == 3
     matplotlib.pyplot.close("all")
+
+
+def test_setup_classification_and_duration_texts(data):
+    from socialanalyse.config import load_parameters
+    from socialanalyse.progression import compare_durations, median_durations, settings, stays
+    from socialanalyse.report.progression_text import (
+        classification_text,
+        describe_setup,
+        duration_text,
+        headline_labels,
+        outcome_phrase,
+    )
+
+    p = settings(load_parameters("eksempelkommune").progression, tilbud_id="T1",
+                 startdato="2024-01-01")
+    text = describe_setup(p, data.leverandoerer, data.tilbud)
+    assert text.startswith("**Indsats:** i tilbuddet Tilbud 1 (T1) fra 1. januar 2024.")
+    assert "mindst 0,30 niveau mere end i sammenligningsgruppen" in text
+    assert outcome_phrase("samlet") == "det samlede niveau"
+    samlet = pd.DataFrame({"mindste_aendring": [0.77, 0.77]})
+    assert "et fald på mindst 0,77 niveau" in classification_text(p, samlet)
+    minimum = settings(p).model_copy(update={"klassifikation": "minimum"})
+    assert "faldet mindst 1,0 niveau" in classification_text(minimum, samlet)
+    st = stays(data.bevillinger, "§107", "2025-12-31")
+    varighed = compare_durations(st, "2024-01-01")
+    words = duration_text(varighed, median_durations(st), "§107")
+    # Only x2's stay has ended (1 of 10): no median is reached, before or after.
+    assert words.startswith("Mere end halvdelen af forløbene i §107 er stadig i gang")
+    assert "medianen ikke nået endnu" in words
+    assert "log-rank-test, p = " in words and "1. januar 2024" in words
+    assert headline_labels("§107")["median_varighed_107"] == "Median varighed i §107 (dage)"

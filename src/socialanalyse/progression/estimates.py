@@ -236,7 +236,7 @@ def difference_in_differences(
     if cluster:
         groups = pd.factorize(d[cluster])[0]
         fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
-        n = int(len(np.unique(groups)))
+        n = len(np.unique(groups))
         method = "forskel-i-forskelle (OLS, klyngerobuste standardfejl)"
     else:
         fit = model.fit()

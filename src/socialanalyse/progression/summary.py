@@ -119,7 +119,7 @@ def sensitivity(data, p: ProgressionParametre) -> tuple[InterventionResult, dict
     (e.g. too few citizens) is left out."""
     from .intervention import analyse_intervention
 
-    common = dict(k=p.match_antal, confidence=p.konfidensniveau, metode=p.vurderingsmetode)
+    common = {"k": p.match_antal, "confidence": p.konfidensniveau, "metode": p.vurderingsmetode}
     chosen = analyse_intervention(data, indsats(p), p.udfald, sammenligning=p.sammenligning,
                                   match=p.match_paa_niveau, **common)
     other = "maalgruppe" if p.sammenligning == "paragraf" else "paragraf"
@@ -129,8 +129,8 @@ def sensitivity(data, p: ProgressionParametre) -> tuple[InterventionResult, dict
     variants = {
         f"Forskel-i-forskelle ({labels[p.sammenligning]}, "
         + ("uden matchning" if p.match_paa_niveau else "matchet på niveau før") + ")":
-            dict(sammenligning=p.sammenligning, match=not p.match_paa_niveau),
-        f"Forskel-i-forskelle ({labels[other]})": dict(sammenligning=other, match=False),
+            {"sammenligning": p.sammenligning, "match": not p.match_paa_niveau},
+        f"Forskel-i-forskelle ({labels[other]})": {"sammenligning": other, "match": False},
     }
     for label, choice in variants.items():
         try:

@@ -290,16 +290,21 @@ def duration_text(varighed, alle, paragraf: str) -> str:
     med = varighed.medianer.set_index("gruppe")["median_maaneder"]
 
     def m(x) -> str:
-        return "ikke nået endnu" if x is None or x != x else f"{tal(x, 1)} måneder"
+        return "ikke nået endnu" if x is None or math.isnan(x) else f"{tal(x, 1)} måneder"
 
     overall = alle["median_maaneder"].iloc[0] if len(alle) else None
     verdict = (
         "Forskellen er statistisk sikker" if varighed.p_value < 0.05
         else "Forskellen kan skyldes tilfældigheder"
     )
+    how = "Kaplan–Meier, hvor igangværende forløb tæller med, så langt de er nået"
+    if overall is None or math.isnan(overall):
+        first = (f"Mere end halvdelen af forløbene i {paragraf} er stadig i gang, så medianen "
+                 f"kan ikke opgøres endnu ({how}).")
+    else:
+        first = f"Halvdelen af forløbene i {paragraf} varer højst {m(overall)} (median, {how})."
     return (
-        f"Halvdelen af forløbene i {paragraf} varer højst {m(overall)} (median, Kaplan–Meier, "
-        f"hvor igangværende forløb tæller med, så langt de er nået). For forløb startet før "
+        f"{first} For forløb startet før "
         f"{dato_lang(varighed.skaeringsdato)} er medianen {m(med.get('før'))}, for forløb "
         f"startet derefter {m(med.get('efter'))}. {verdict} (log-rank-test, p = "
         f"{tal(varighed.p_value, 3)}). Nye forløb har haft kortere tid til at slutte; det tager "

@@ -17,7 +17,6 @@ from ..progression.intervention import intervention_options
 from .progression_plots import did_figure
 from .progression_text import interpret
 
-
 EXPLORER_ALT = ("Linjediagram med det gennemsnitlige niveau før og efter for den valgte indsats og "
                 "sammenligningsgruppen.")
 
