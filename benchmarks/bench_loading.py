@@ -25,10 +25,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "src"))
 
-from helpers import minimal_tables, write_minimal_kommune  # noqa: E402
+from helpers import minimal_tables, write_minimal_kommune
 
-from socialanalyse.data import load  # noqa: E402
-from socialanalyse.data.loading import _load_table  # noqa: E402,F401  (profiling hook)
+from socialanalyse.data import load
+from socialanalyse.data.loading import _load_table  # noqa: F401  (profiling hook)
 
 
 def danish_amounts(values: np.ndarray) -> pa.Array:

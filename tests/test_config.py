@@ -195,8 +195,8 @@ def test_project_root_found_upwards(tmp_path, monkeypatch):
     [
         ({"separator": ";;"}, "nøglen 'data.tabeller.borgere.separator' skal være ét tegn"),
         ({"encoding": "latin-99"}, "nøglen 'data.tabeller.borgere.encoding' ukendt tegnsæt"),
-        ({"datoformat": "dd-mm-yyyy"}, "nøglen 'data.tabeller.borgere.datoformat' skal være et "
-                                       "datoformat med %-koder"),
+        ({"datoformat": "dd-mm-yyyy"},
+         "nøglen 'data.tabeller.borgere.datoformat' skal være et datoformat med %-koder"),
     ],
 )
 def test_reading_options_are_checked(tmp_path, source, fragment):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 from socialanalyse.config import TabelKilde
 from socialanalyse.data import reference as ref
 from socialanalyse.data.contract import TABLES, markdown

@@ -111,6 +111,7 @@ def test_fixed_date_format():
 def test_excel_date_cells_and_typed_columns():
     cells = pd.Series([dt.datetime(2025, 1, 1), "15-03-2025", None], dtype=object)
     values, bad, _ = fmt.parse_dates(cells)
+    assert not bad.any()
     assert values.tolist()[:2] == [pd.Timestamp(2025, 1, 1), pd.Timestamp(2025, 3, 15)]
     typed = pd.Series(pd.to_datetime(["2025-01-01 13:45"]))
     assert fmt.parse_dates(typed)[0].iloc[0] == pd.Timestamp(2025, 1, 1)

@@ -223,10 +223,8 @@ def test_all_problems_of_a_file_at_once_up_to_the_limit(tmp_path):
 def test_rows_are_counted_as_in_excel_for_in_memory_tables():
     from socialanalyse.data import Data
 
-    frames = {name: df for name, df in minimal_tables().items()}
     borgere = pd.DataFrame({"borger_id": ["B1", "B2"], "foedselsaar": [1980, 1990],
                             "koen": ["K", "Q"], "maalgruppe": ["Sindslidelse", "Misbrug"]})
-    del frames
     with pytest.raises(DataFejl) as err:
         Data.from_tables({"borgere": borgere})
     # Position 1 is the second data row: række 3 when the header is række 1.

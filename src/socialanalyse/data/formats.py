@@ -197,10 +197,10 @@ def _parse_date_text(uniques: pd.Series, fmt: str | None, month: bool) -> pd.Dat
     for pattern in _DATE_PATTERNS + (_MONTH_PATTERNS if month else ()):
         found = pc.extract_regex(arr, pattern)
         hit = pc.fill_null(pc.is_valid(found), False)
-        for name in parts:
+        for name, current in list(parts.items()):
             field = found.field(name) if "?P<" + name in pattern else pa.array(
-                ["1"] * len(arr), pa.string())
-            parts[name] = pc.coalesce(parts[name], pc.if_else(hit, field, null))
+                ["1"] * len(arr), pa.string())  # a month alone: its first day
+            parts[name] = pc.coalesce(current, pc.if_else(hit, field, null))
     form = pc.is_valid(parts["y"])
     iso = pc.binary_join_element_wise(parts["y"], pc.utf8_lpad(parts["m"], 2, "0"),
                                       pc.utf8_lpad(parts["d"], 2, "0"), "-")

@@ -24,11 +24,18 @@ import pandera.errors as pe
 from ..config import Parametre, TabelKilde, load_parameters
 from ..privacy import PseudonymFejl, pseudonym_key
 from . import formats as fmt
-from .contract import _OPTIONAL_DEFAULTS, TABLES, Problem, allowed_values, conform, cross_table_problems, schema
+from .contract import (
+    _OPTIONAL_DEFAULTS,
+    TABLES,
+    Problem,
+    allowed_values,
+    conform,
+    cross_table_problems,
+    schema,
+)
 from .pseudonym import has_cpr, replace_cpr
 from .readers import LaeseFejl, read
-from .tables import (MAX_PROBLEMS, Data, DataFejl, empty_table, format_problems,
-                     schema_problems)
+from .tables import MAX_PROBLEMS, Data, DataFejl, empty_table, format_problems, schema_problems
 
 REQUIRED_TABLES = ("borgere", "bevillinger", "betalinger")
 MONTH_COLUMNS = {("betalinger", "periode")}
@@ -40,6 +47,7 @@ class _Table:
 
     name: str
     label: str
+    path: Path | None = None  # the resolved file, when it exists
     frame: pd.DataFrame | None = None
     first_row: int = 2
     headers: dict[str, str] = field(default_factory=dict)  # canonical -> extract header
@@ -104,40 +112,8 @@ def load(kommune: str | Parametre, *, root: Path | None = None) -> Data:
         )
     key = _Key()
     advarsler: list[str] = []
-    kilder: dict[str, Path] = {}
-    tables: dict[str, _Table] = {}
-    for name in TABLES:
-        source = params.data.tabeller.get(name)
-        if source is None:
-            if name in REQUIRED_TABLES:
-                tables[name] = _Table(name, f"tabellen {name}")
-                tables[name].add(None, [None], None,
-                                 f"tabellen {name} er påkrævet, men står ikke under "
-                                 f"data.tabeller i parametrene")
-            else:
-                advarsler.append(f"Tabellen {name} er ikke angivet i parametrene og er tom.")
-            continue
-        path = folder / source.fil
-        table = _Table(name, _label(path, params.root, source))
-        tables[name] = table
-        if not path.is_file():
-            if name in REQUIRED_TABLES:
-                table.add(None, [None], None, f"filen findes ikke (tabellen {name} er påkrævet; "
-                                              f"se data.tabeller.{name}.fil i parametrene)")
-            else:
-                advarsler.append(f"Tabellen {name} mangler: filen {table.label} findes ikke. "
-                                 f"Tabellen er tom, og analyser, der bruger den, udelades.")
-                del tables[name]
-            continue
-        kilder[name] = path.resolve()
-        _load_table(table, path, source, params, key)
-        advarsler.extend(f"{table.label}: {n}" for n in table.notes)
-        if table.frame is not None and table.frame.empty and not table.problems:
-            if name in REQUIRED_TABLES:
-                table.add(None, [None], None, "filen har ingen datarækker")
-            else:
-                advarsler.append(f"{table.label}: filen har ingen datarækker; tabellen er tom.")
-
+    opened = {name: _open(name, params, key, advarsler) for name in TABLES}
+    tables = {name: t for name, t in opened.items() if t is not None}
     if key.missing:
         raise PseudonymFejl(
             "Disse kolonner indeholder CPR-numre: " + "; ".join(key.missing) + ".\n"
@@ -150,7 +126,40 @@ def load(kommune: str | Parametre, *, root: Path | None = None) -> Data:
     _raise_if_problems(tables)
     out = {n: f.reset_index(drop=True) for n, f in frames.items()}
     full = {n: out.get(n, empty_table(n)) for n in TABLES}
+    kilder = {n: t.path for n, t in tables.items() if t.path is not None}
     return Data(kommune=params.kommune, advarsler=tuple(advarsler), kilder=kilder, **full)
+
+
+def _open(name: str, params: Parametre, key: _Key, advarsler: list[str]) -> _Table | None:
+    """Read one table; None when an optional table is missing (with a warning)."""
+    source = params.data.tabeller.get(name)
+    if source is None:
+        if name not in REQUIRED_TABLES:
+            advarsler.append(f"Tabellen {name} er ikke angivet i parametrene og er tom.")
+            return None
+        table = _Table(name, f"tabellen {name}")
+        table.add(None, [None], None, f"tabellen {name} er påkrævet, men står ikke under "
+                                      f"data.tabeller i parametrene")
+        return table
+    path = params.data_dir / source.fil
+    table = _Table(name, _label(path, params.root, source))
+    if not path.is_file():
+        if name not in REQUIRED_TABLES:
+            advarsler.append(f"Tabellen {name} mangler: filen {table.label} findes ikke. "
+                             f"Tabellen er tom, og analyser, der bruger den, udelades.")
+            return None
+        table.add(None, [None], None, f"filen findes ikke (tabellen {name} er påkrævet; "
+                                      f"se data.tabeller.{name}.fil i parametrene)")
+        return table
+    table.path = path.resolve()
+    _load_table(table, path, source, params, key)
+    advarsler.extend(f"{table.label}: {n}" for n in table.notes)
+    if table.frame is not None and table.frame.empty and not table.problems:
+        if name in REQUIRED_TABLES:
+            table.add(None, [None], None, "filen har ingen datarækker")
+        else:
+            advarsler.append(f"{table.label}: filen har ingen datarækker; tabellen er tom.")
+    return table
 
 
 def _key_help() -> str:
