@@ -125,7 +125,7 @@ def load(kommune: str | Parametre, *, root: Path | None = None) -> Data:
     _cross_check(tables, frames)
     _raise_if_problems(tables)
     out = {n: f.reset_index(drop=True) for n, f in frames.items()}
-    full = {n: out.get(n, empty_table(n)) for n in TABLES}
+    full = {n: out[n] if n in out else empty_table(n) for n in TABLES}
     kilder = {n: t.path for n, t in tables.items() if t.path is not None}
     return Data(kommune=params.kommune, advarsler=tuple(advarsler), kilder=kilder, **full)
 
@@ -216,6 +216,7 @@ def _load_table(table: _Table, path: Path, source: TabelKilde, params: Parametre
     columns = {**{c: raw.frame[h] for c, h in headers.items()}, **{e: raw.frame[e] for e in extras}}
     frame = pd.DataFrame({c: fmt.as_text(v) if _is_text(v) else v for c, v in columns.items()},
                          index=raw.frame.index)
+    del raw, columns  # the raw text is not needed any more (big files: halve the peak)
     frame = _drop_blank_rows(table, frame)
     _pseudonymise(table, frame, key)
     table.frame = _parse(table, frame, source)
@@ -321,11 +322,12 @@ def _parse(table: _Table, frame: pd.DataFrame, source: TabelKilde) -> pd.DataFra
     """Parse every column by its canonical kind; unparseable and empty cells are problems."""
     spec = TABLES[table.name]
     out = {}
-    for col in frame.columns:
+    index = frame.index
+    for col in list(frame.columns):
         c = spec.col(col) if col in spec.names else None
-        values = frame[col]
+        values = frame.pop(col)  # free each text column once parsed (peak memory)
         kind = c.kind if c else "str"
-        bad = pd.Series(False, index=frame.index)
+        bad = pd.Series(False, index=index)
         if kind != "str" and source.koder.get(col):
             values = _translate(values, source.koder[col])
         if kind == "str":
@@ -357,7 +359,7 @@ def _parse(table: _Table, frame: pd.DataFrame, source: TabelKilde) -> pd.DataFra
         if c is not None and not c.nullable:
             table.add(col, parsed.isna() & ~bad, None, "feltet er tomt, men skal udfyldes")
         out[col] = parsed
-    return conform(table.name, pd.DataFrame(out, index=frame.index))
+    return conform(table.name, pd.DataFrame(out, index=index))
 
 
 def _report(table: _Table, col: str, values: pd.Series, bad: pd.Series, expected: str) -> None:
@@ -427,7 +429,7 @@ def _validate(tables: dict[str, _Table]) -> None:
         if t.frame is None or t.problems:
             continue
         try:
-            t.frame = schema(t.name).validate(t.frame, lazy=True)
+            t.frame = schema(t.name).validate(t.frame, lazy=True, inplace=True)
         except pe.SchemaErrors:
             t.extend(schema_problems(t.name, t.frame))
 
