@@ -3,8 +3,12 @@ the success criterion, on a hand-made municipality."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from socialanalyse.data.tables import Data
 from socialanalyse.progression import (
@@ -245,3 +249,24 @@ def test_sensitivity_table_and_headlines(data):
     assert out["andel_progression"] == 0.5 and out["andel_maal_opnaaet"] == 0.5
     assert out["antal_borgere_indsats"] == 5 and "median_varighed_107" in out
     assert "rateratio_antal" not in out  # no count given
+
+
+@hsettings(max_examples=30, deadline=None)
+@given(st.integers(1, 6), st.integers(0, 8), st.integers(1, 3), st.integers(0, 10_000))
+def test_matching_keeps_every_treated_and_min_k_times_treated_comparisons(n_t, n_c, k, seed):
+    rng = np.random.default_rng(seed)
+    ids = [f"t{i}" for i in range(n_t)] + [f"c{i}" for i in range(n_c)]
+    before = rng.integers(0, 5, n_t + n_c).astype(float)
+    tidy = pd.DataFrame(
+        {
+            "borger_id": ids * 2,
+            "gruppe": (["indsats"] * n_t + ["sammenligning"] * n_c) * 2,
+            "periode": ["før"] * (n_t + n_c) + ["efter"] * (n_t + n_c),
+            "udfald": np.concatenate([before, before]),
+        }
+    )
+    out = match_on_baseline(tidy, k)
+    kept = out.drop_duplicates("borger_id")["gruppe"].value_counts()
+    assert kept.get("indsats", 0) == n_t
+    assert kept.get("sammenligning", 0) == min(k * n_t, n_c)
+    assert out.groupby("borger_id").size().eq(2).all()

@@ -163,16 +163,18 @@ def match_on_baseline(tidy: pd.DataFrame, k: int = 1) -> pd.DataFrame:
     groups = tidy.drop_duplicates("borger_id").set_index("borger_id")["gruppe"]
     treated = sorted(groups.index[groups == INDSATS])
     pool = base[groups.reindex(base.index) == SAMMENLIGNING].sort_index()
-    free = pool.copy()
-    chosen: list[str] = []
+    values = pool.to_numpy(dtype=float)
+    free = np.ones(len(pool), dtype=bool)
+    picked: list[int] = []
     for borger in treated:
-        if free.empty:
+        if not free.any():
             break
-        # Stable sort on distance keeps borger_id order among ties.
-        dist = (free - base[borger]).abs().sort_values(kind="stable")
-        pick = list(dist.index[:k])
-        chosen.extend(pick)
-        free = free.drop(pick)
+        dist = np.where(free, np.abs(values - base[borger]), np.inf)
+        # Stable sort keeps borger_id order among equally close citizens.
+        take = np.argsort(dist, kind="stable")[: min(k, int(free.sum()))]
+        free[take] = False
+        picked.extend(take.tolist())
+    chosen = pool.index[picked].tolist()
     keep = set(treated) | set(chosen)
     return tidy[tidy["borger_id"].isin(keep)].reset_index(drop=True)
 
