@@ -444,14 +444,16 @@ def _raise_if_problems(tables: dict[str, _Table]) -> None:
     bad = [t for t in tables.values() if t.total]
     if not bad:
         return
-    problems = [p for t in bad for p in t.problems]
-    raise DataFejl(
-        format_problems(
-            problems,
-            files={t.name: t.label for t in bad},
-            columns={t.name: t.headers for t in bad},
-            first_rows={t.name: t.first_row for t in bad},
-            totals={t.name: t.total for t in bad},
-        ),
+    # Per file: problems without a row (the whole file, a column) first, then by row.
+    problems = [p for t in bad for p in sorted(t.problems, key=lambda p: (
+        p.row is not None, -1 if p.row is None else p.row))]
+    text = format_problems(
         problems,
+        files={t.name: t.label for t in bad},
+        columns={t.name: t.headers for t in bad},
+        first_rows={t.name: t.first_row for t in bad},
+        totals={t.name: t.total for t in bad},
     )
+    hint = ("Rækkerne tælles som i Excel (overskriften er række 1). Se data/README.md om, "
+            "hvordan udtrækkene kobles på datakontrakten i parameterfilen.")
+    raise DataFejl(f"{text}\n{hint}", problems)
