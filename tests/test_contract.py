@@ -65,3 +65,21 @@ def test_readme_names_the_key_variable_and_required_tables():
     text = README.read_text(encoding="utf-8")
     assert KEY_ENV in text
     assert "**Påkrævet:** " + ", ".join(f"`{t}`" for t in REQUIRED_TABLES[:-1]) in text
+
+
+def test_readme_parameter_example_is_valid(tmp_path):
+    import re
+    import shutil
+
+    from socialanalyse.config import load_parameters
+
+    text = README.read_text(encoding="utf-8")
+    example = re.search(r"```yaml\n(.*?)```", text, re.S).group(1)
+    (tmp_path / "parameters" / "kommuner").mkdir(parents=True)
+    shutil.copy(README.parents[1] / "parameters" / "default.yaml",
+                tmp_path / "parameters" / "default.yaml")
+    (tmp_path / "parameters" / "kommuner" / "furesoe.yaml").write_text(example, encoding="utf-8")
+    params = load_parameters("furesoe", root=tmp_path)
+    bev = params.data.tabeller["bevillinger"]
+    assert bev.ark == "Aktive bevillinger" and bev.kolonner["startdato"] == "Periode Start"
+    assert params.data.tabeller["borgere"].koder["koen"] == {"1": "M", "2": "K"}
