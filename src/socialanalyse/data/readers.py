@@ -110,7 +110,9 @@ def detect_encoding(head: bytes) -> str:
 
 
 def _lines(text: str) -> list[str]:
-    return [line for line in text.splitlines()][:HEADER_SEARCH_ROWS + 5]
+    # Split on line feeds only, as the CSV reader does (splitlines also splits on \f etc.).
+    n = HEADER_SEARCH_ROWS + 5
+    return [line.rstrip("\r") for line in text.split("\n", n)[:n]]
 
 
 def detect_separator(lines: list[str]) -> str | None:
@@ -164,7 +166,7 @@ def read_csv(path: Path, expected: list[str], separator: str | None, encoding: s
     if sep is None or (separator is None and detected is None):
         raise LaeseFejl("kan ikke finde separatoren: filen har kun én kolonne. Brug semikolon "
                         "(;) mellem kolonnerne, eller angiv 'separator' i parametrene")
-    rows = [next(_csv_rows(line, sep)) for line in lines if line is not None]
+    rows = [_split(line, sep) for line in lines]
     header_index = find_header(rows, expected)
     header = rows[header_index] if rows else []
     if separator and len(header) <= 1 and detected and detected != separator:
@@ -236,10 +238,11 @@ def read_csv(path: Path, expected: list[str], separator: str | None, encoding: s
                ignored=ignored if usecols else [])
 
 
-def _csv_rows(line: str, sep: str):
+def _split(line: str, sep: str) -> list[str]:
+    """The cells of one CSV line (quotes respected)."""
     import csv
 
-    yield next(csv.reader([line], delimiter=sep), [])
+    return next(csv.reader([line], delimiter=sep), [])
 
 
 def _encoding_error(path: Path, enc: str, exc: Exception) -> LaeseFejl:
