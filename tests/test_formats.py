@@ -159,3 +159,11 @@ def test_as_text_whole_numbers_and_blanks():
     assert out.tolist()[:2] == ["1234", "12.5"] and out.tolist()[3] == "a"
     assert out.isna().tolist() == [False, False, True, False, True]
     assert fmt.as_text(pd.Series([3.0, np.nan])).tolist()[0] == "3"
+
+
+@given(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31)),
+       st.sampled_from(["%d-%m-%Y", "%d.%m.%Y", "%d/%m/%Y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S"]))
+def test_every_date_form_round_trips(day, form):
+    values, bad, impossible = fmt.parse_dates(text(day.strftime(form)))
+    assert values.iloc[0] == pd.Timestamp(day)
+    assert not bad.any() and not impossible.any()
