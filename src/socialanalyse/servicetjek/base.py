@@ -13,7 +13,8 @@ import pandas as pd
 from ..config import Parametre, ServicetjekParametre
 from ..data import Data
 from ..data import reference as ref
-from ..data.derived import annual_cost, level_at
+from ..data.derived import annual_cost
+from . import arrays
 
 # Relative tolerance for "at or above a threshold": prices regulated by an index carry float
 # noise, and a value exactly at a threshold must count as reaching it.
@@ -118,7 +119,10 @@ def screening_base(data: Data, params: Parametre, as_of=None) -> pd.DataFrame:
     aktiv (running on the reference date), pris (enhedspris regulated to the reference year),
     enheder_aar (units per year), aarlig_udgift (current annual cost in kr, price regulated,
     tillaeg as granted), niveau_start (mean VUM level at the latest assessment on or before
-    the start; NaN without one), niveau (niveau_start banded 0-4), kategori, trin, lov,
+    the start, as derived.level_at; NaN without one) and dato_start (its date), niveau_nu and
+    dato_nu (the latest assessment on or before the reference date), niveau (niveau_start
+    banded 0-4), seneste_opfoelgning and seneste_resultat (latest follow-up of any type on or
+    before the reference date), seneste_genforhandling (latest renegotiation), kategori, trin, lov,
     leverandoertype, standardkontrakt, naeste_trin (paragraph(s) one step down, text) and
     naeste_trin_udgift (the municipality's average current annual cost of active grants on
     that step; 0 below the lowest step; NaN when the municipality has no such grants).
@@ -133,8 +137,20 @@ def screening_base(data: Data, params: Parametre, as_of=None) -> pd.DataFrame:
     units = annual_cost(bev.assign(enhedspris=1.0, tillaeg=0.0))
     out["enheder_aar"] = units.to_numpy()
     out["aarlig_udgift"] = out["pris"].to_numpy() * units.to_numpy() + bev["tillaeg"].fillna(0).to_numpy() * 12
-    out["niveau_start"] = level_at(data.vurderinger, bev["borger_id"], bev["startdato"]).to_numpy()
+    # Need level at the start and now (as derived.level_at; fast path, see arrays.py).
+    ass = arrays.Assessments.of(data.vurderinger)
+    code = ass.codes(bev["borger_id"])
+    level, when = ass.at(code, arrays.days(bev["startdato"]))
+    out["niveau_start"] = level
+    out["dato_start"] = _dates(when)
+    as_of_day = arrays.days(np.array([as_of.to_datetime64()]))[0]
+    level, when = ass.at(code, np.full(len(bev), as_of_day))
+    out["niveau_nu"] = level
+    out["dato_nu"] = _dates(when)
     out["niveau"] = need_band(out["niveau_start"])
+    fu = arrays.latest_followups(data.opfoelgninger, bev["bevilling_id"], as_of)
+    for c in fu.columns:
+        out[c] = fu[c].to_numpy()
     out["kategori"] = bev["paragraf"].map(cat["kategori"])
     out["trin"] = bev["paragraf"].map(cat["trin"])
     out["lov"] = bev["paragraf"].map(cat["lov"])
@@ -159,6 +175,12 @@ def screening_base(data: Data, params: Parametre, as_of=None) -> pd.DataFrame:
                                               for k, v in steps.items()})
     out["naeste_trin_udgift"] = bev["paragraf"].map(step_cost).astype(float)
     return out
+
+
+def _dates(day: np.ndarray) -> pd.Series:
+    """Whole days (arrays.days) back to datetime64[ns]; the sentinel becomes NaT."""
+    d = np.where(day >= arrays.NAT_DAY, np.datetime64("NaT"), day.astype("datetime64[D]"))
+    return pd.Series(d.astype("datetime64[ns]"))
 
 
 def step_down_gap(base: pd.DataFrame) -> pd.Series:

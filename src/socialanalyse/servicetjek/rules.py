@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import Data
-from ..data.derived import expected_payments
+from . import arrays
 from .base import (
     ENHED_NAVN,
     ENHED_PRIS,
@@ -24,7 +24,6 @@ from .base import (
     fmt_kr,
     fmt_pct,
     fmt_tal,
-    lookup,
     step_down_gap,
 )
 from .peers import peer_median
@@ -199,24 +198,6 @@ def midlertidig_overskredet(base: pd.DataFrame, data: Data, ctx: Kontekst) -> pd
     return _flags("midlertidig_overskredet", b.index, text, days, 0.0, step_down_gap(b))
 
 
-def current_level(data: Data, base: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Each grant's citizen's latest assessment on or before `as_of`: its date and mean level
-    (niveau_nu), and the date of the assessment used at the start (dato_start)."""
-    v = data.vurderinger[data.vurderinger["dato"] <= as_of]
-    per = v.groupby(["borger_id", "dato"], as_index=False)["niveau"].mean()
-    latest = per.sort_values("dato").drop_duplicates("borger_id", keep="last").set_index("borger_id")
-    out = pd.DataFrame(index=base.index)
-    out["dato_nu"] = lookup(base["borger_id"], latest["dato"])
-    out["niveau_nu"] = lookup(base["borger_id"], latest["niveau"]).astype(float)
-    left = pd.DataFrame({"borger_id": base["borger_id"].to_numpy(), "dato": base["startdato"].to_numpy(),
-                         "i": base.index.to_numpy()}).sort_values("dato")
-    right = per[["borger_id", "dato"]].assign(dato_start=per["dato"]).sort_values("dato")
-    right["dato"] = right["dato"].astype(left["dato"].dtype)
-    m = pd.merge_asof(left, right, on="dato", by="borger_id", direction="backward")
-    out["dato_start"] = m.set_index("i")["dato_start"].reindex(base.index)
-    return out
-
-
 def forbedret_funktion(base: pd.DataFrame, data: Data, ctx: Kontekst) -> pd.DataFrame:
     """Active grant whose citizen's mean VUM level improved by at least `forbedring_min` from
     the assessment used at the start to the latest one on or before the reference date.
@@ -225,28 +206,22 @@ def forbedret_funktion(base: pd.DataFrame, data: Data, ctx: Kontekst) -> pd.Data
     followed the improvement (a changed support is a new or ended grant). Needs an assessment
     on or before the start and a later one. The latest follow-up is named in the reason.
     """
-    cur = current_level(data, base, ctx.as_of)
-    fald = base["niveau_start"] - cur["niveau_nu"]
+    fald = base["niveau_start"] - base["niveau_nu"]
     hit = (
         base["aktiv"]
         & base["niveau_start"].notna()
-        & (cur["dato_nu"] > cur["dato_start"])
+        & (base["dato_nu"] > base["dato_start"])
         & (fald >= ctx.p.forbedring_min * (1 - TOL))
     )
-    b, c, f = base[hit], cur[hit], fald[hit]
-    o = data.opfoelgninger
-    latest = o[o["dato"] <= ctx.as_of].sort_values("dato").drop_duplicates("bevilling_id",
-                                                                          keep="last")
-    latest = latest.set_index("bevilling_id")
-    fu_date = lookup(b["bevilling_id"], latest["dato"])
-    fu_result = lookup(b["bevilling_id"], latest["resultat"])
+    b, f = base[hit], fald[hit]
     fu_text = pd.Series(" Ingen opfølgning registreret.", index=b.index).where(
-        fu_date.isna(), " Seneste opfølgning " + fmt_dato(fu_date) + ": " + fu_result.astype(str)
-        + ".")
+        b["seneste_opfoelgning"].isna(),
+        " Seneste opfølgning " + fmt_dato(b["seneste_opfoelgning"]) + ": "
+        + b["seneste_resultat"].astype(str) + ".")
     text = (
         "Gennemsnitligt funktionsniveau faldt fra " + fmt_tal(b["niveau_start"], 1) + " ("
-        + fmt_dato(c["dato_start"]) + ") til " + fmt_tal(c["niveau_nu"], 1) + " ("
-        + fmt_dato(c["dato_nu"]) + "), men bevillingen (" + b["paragraf"]
+        + fmt_dato(b["dato_start"]) + ") til " + fmt_tal(b["niveau_nu"], 1) + " ("
+        + fmt_dato(b["dato_nu"]) + "), men bevillingen (" + b["paragraf"]
         + ") løber uændret." + fu_text + _step_text(b)
     )
     return _flags("forbedret_funktion", b.index, text, f, ctx.p.forbedring_min, step_down_gap(b))
@@ -256,10 +231,8 @@ def opfoelgning_overskredet(base: pd.DataFrame, data: Data, ctx: Kontekst) -> pd
     """No follow-up (any type) within the required interval, counted from the latest follow-up
     on or before the reference date, or from the start; overdue when the deadline is before
     the reference date."""
-    o = data.opfoelgninger
-    last_fu = o[o["dato"] <= ctx.as_of].groupby("bevilling_id")["dato"].max()
     a = base[base["aktiv"]]
-    fu = lookup(a["bevilling_id"], last_fu)
+    fu = a["seneste_opfoelgning"]
     last = fu.where(fu.notna() & (fu > a["startdato"]), a["startdato"])
     intervals = ctx.p.opfoelgning_interval_maaneder
     months = a["paragraf"].map(intervals).fillna(intervals["standard"]).astype(int)
@@ -328,81 +301,116 @@ def dobbelt_kompensation(base: pd.DataFrame, data: Data, ctx: Kontekst) -> pd.Da
 
 # --- payments ------------------------------------------------------------------------------
 
-def _month_ord(values: np.ndarray) -> np.ndarray:
-    """Months since 1970-01 of datetime64 values."""
-    return values.astype("datetime64[M]").astype(np.int64)
-
-
 class Payments:
-    """Payments against what the grants should cost, month by month, as integer-keyed arrays.
+    """Payments against what the grants should cost, month by month, summed per grant.
 
-    Computed once and shared by the payment rules. Months run from the first payment month to
-    the reference month; `m` indexes them from 0.
+    Net payments are put on a dense grid (month × grant); a loop over the months (about 60,
+    never over grants) compares each month's payments with what the grants should cost that
+    month (`arrays.expected_month`, equal to derived.expected_payments) and keeps per-grant
+    sums for the payment rules. Months run from the first payment month to the reference
+    month; the window is the last `betaling_vindue_maaneder` of them.
     """
 
     def __init__(self, base: pd.DataFrame, data: Data, ctx: Kontekst):
+        p = ctx.p
         pay = data.betalinger
         n = len(base)
         self.n = n
-        as_of_m = int(_month_ord(np.array([ctx.as_of.to_datetime64()]))[0])
-        if len(pay):
-            first_m = int(_month_ord(pay["periode"].min().to_datetime64().reshape(1))[0])
-        else:
-            first_m = as_of_m
-        self.first_m, self.last_m = first_m, as_of_m
+        as_of_m = int(np.datetime64(ctx.as_of.to_datetime64(), "M").astype(np.int64))
+        first_m = (int(pay["periode"].min().to_datetime64().astype("datetime64[M]").astype(np.int64))
+                   if len(pay) else as_of_m)
+        first_m = min(first_m, as_of_m)
         nm = as_of_m - first_m + 1
-        self.nm = nm
-        code = pd.Index(base["bevilling_id"]).get_indexer(pay["bevilling_id"])
-        pm = _month_ord(pay["periode"].to_numpy())
-        keep = (code >= 0) & (pm >= first_m) & (pm <= as_of_m)
-        code, pm = code[keep], pm[keep] - first_m
-        amount = pay["beloeb"].to_numpy(dtype=float)[keep]
-        # Net paid per (grant, month): dense grid of n × nm months.
-        self.actual = np.bincount(code * nm + pm, weights=amount, minlength=n * nm).reshape(n, nm)
-        # What the grants should cost (positions instead of ids keep it light).
-        exp = expected_payments(
-            base.assign(bevilling_id=np.arange(n)),
-            pd.Timestamp(np.datetime64(first_m, "M")),
-            pd.Timestamp(np.datetime64(as_of_m, "M")),
-            ctx.prisindeks,
-        )
-        self.e_i = exp["bevilling_id"].to_numpy(dtype=np.int64)
-        self.e_m = _month_ord(exp["periode"].to_numpy()) - first_m
-        self.e_val = exp["forventet"].to_numpy()
-        self.e_act = self.actual[self.e_i, self.e_m]
-        # Months after the end month of ended grants.
-        end = base["slutdato"].to_numpy()
-        end_m = np.where(np.isnat(end), np.iinfo(np.int64).max // 2,
-                         _month_ord(np.where(np.isnat(end), np.datetime64("1970-01-01"), end)))
-        self.end_m = end_m - first_m
-        self.window_from = max(nm - ctx.p.betaling_vindue_maaneder, 0)
+        self.first_m, self.nm = first_m, nm
+        self.window_from = max(nm - p.betaling_vindue_maaneder, 0)
+        self.window = nm - self.window_from
+
+        # Net paid per (month, grant); lines of unknown grants or outside the months go to a
+        # spare last cell.
+        key = np.empty(len(pay), dtype=np.int64)
+        periods = pay["periode"].to_numpy()
+        for lo in range(0, len(pay), arrays.CHUNK * arrays.THREADS):
+            hi = min(lo + arrays.CHUNK * arrays.THREADS, len(pay))
+            code = arrays.positions(pay["bevilling_id"].iloc[lo:hi], base["bevilling_id"])
+            month = periods[lo:hi].astype("datetime64[M]").astype(np.int64) - first_m
+            ok = (code >= 0) & (month >= 0) & (month < nm)
+            key[lo:hi] = np.where(ok, month * n + code, nm * n)
+        grid = np.bincount(key, weights=pay["beloeb"].to_numpy(dtype=float), minlength=nm * n + 1)
+        del key
+        grid = grid[: nm * n].reshape(nm, n)
+
+        g = arrays.GrantCost.of(base)
+        end_m = arrays.month_of_day(g.end) - first_m
+        year0 = int(np.datetime64(first_m, "M").astype("datetime64[Y]").astype(np.int64)) + 1970
+        ny = (first_m + nm - 1) // 12 + 1970 - year0 + 1
+        self.year0, self.ny = year0, ny
+        z = np.zeros
+        self.after_total, self.after_months = z(n), z(n, np.int64)
+        self.after_recent, self.after_last = z(n), np.full(n, -1, np.int64)
+        self.n_dev, self.dev_e, self.dev_a = z(n, np.int64), z(n), z(n)
+        self.over_recent, self.paid_recent = z(n), z(n)
+        self.year_a, self.year_e, self.year_months = z((ny, n)), z((ny, n)), z((ny, n), np.int64)
+        pct = p.betaling_afvigelse_pct * (1 - TOL)
+        for m in range(nm):  # months, not grants
+            a = grid[m]
+            e = arrays.expected_month(g, first_m + m, ctx.prisindeks)
+            act = e > 0
+            recent = m >= self.window_from
+            after = np.where(m > end_m, a, 0.0)
+            paid_after = after > PAID
+            self.after_total += after
+            self.after_months += paid_after
+            self.after_last[paid_after] = m
+            dev = act & (np.abs(a - e) >= pct * e)
+            self.n_dev += dev
+            self.dev_e += np.where(dev, e, 0.0)
+            self.dev_a += np.where(dev, a, 0.0)
+            paid_active = np.where(act, a, 0.0)
+            if recent:
+                self.after_recent += after
+                self.over_recent += paid_active - e
+                self.paid_recent += paid_active
+            y = (first_m + m) // 12 + 1970 - year0
+            self.year_a[y] += paid_active
+            self.year_e[y] += e
+            self.year_months[y] += act
+        self._grid, self._cost = grid, g
+
+    def monthly_ratios(self, rows: np.ndarray, prisindeks: float) -> np.ndarray:
+        """Paid / should cost per month (NaN when not active) for some grants: rows × months."""
+        sub = arrays.GrantCost(*(getattr(self._cost, f)[rows] for f in (
+            "start", "end", "start_year", "weekly", "monthly", "tillaeg")))
+        out = np.full((len(rows), self.nm), np.nan)
+        for m in range(self.nm):
+            e = arrays.expected_month(sub, self.first_m + m, prisindeks)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out[:, m] = np.where(e > 0, self._grid[m, rows] / e, np.nan)
+        return out
 
     def month_label(self, m: np.ndarray) -> pd.Series:
-        return pd.Series((np.asarray(m) + self.first_m).astype("datetime64[M]").astype("datetime64[ns]"))
+        return pd.Series((np.asarray(m) + self.first_m).astype("datetime64[M]").astype(
+            "datetime64[ns]"))
+
+
+#: A month counts as paid when more than this (kr) is paid (credit notes net out to ~0).
+PAID = 0.005
 
 
 def betaling_efter_slut(base: pd.DataFrame, data: Data, ctx: Kontekst, pm: Payments) -> pd.DataFrame:
-    """Net payments for months after the month of slutdato."""
-    months = np.arange(pm.nm)
-    after = months[None, :] > pm.end_m[:, None]
-    paid = np.where(after, pm.actual, 0.0)
-    total = paid.sum(axis=1)
-    n_months = (paid > 0.005).sum(axis=1)
-    hit = np.flatnonzero(n_months > 0)
-    recent = paid[:, pm.window_from:].sum(axis=1)
-    # Annual rate of what is still being paid (the window's sum scaled to 12 months).
-    window = pm.nm - pm.window_from
-    gap = np.clip(recent, 0, None) * 12 / window
-    last_m = pm.nm - 1 - np.argmax((paid > 0.005)[:, ::-1], axis=1)
+    """Net payments for months after the month of slutdato. Potential: what is still paid in
+    the window, as an annual rate."""
+    hit = np.flatnonzero(pm.after_months > 0)
+    gap = np.clip(pm.after_recent, 0, None) * 12 / pm.window
     b = base.iloc[hit]
     text = (
         "Slutdato " + fmt_dato(b["slutdato"]) + ", men der er betalt "
-        + fmt_kr(pd.Series(total[hit], index=b.index)) + " for "
-        + fmt_tal(pd.Series(n_months[hit], index=b.index)) + " måned(er) efter (senest "
-        + pd.Series(pm.month_label(last_m[hit]).dt.strftime("%m-%Y").to_numpy(), index=b.index)
+        + fmt_kr(pd.Series(pm.after_total[hit], index=b.index)) + " for "
+        + fmt_tal(pd.Series(pm.after_months[hit], index=b.index)) + " måned(er) efter (senest "
+        + pd.Series(pm.month_label(pm.after_last[hit]).dt.strftime("%m-%Y").to_numpy(),
+                    index=b.index)
         + ")."
     )
-    return _flags("betaling_efter_slut", hit, text, total[hit], 0.0, gap[hit])
+    return _flags("betaling_efter_slut", hit, text, pm.after_total[hit], 0.0, gap[hit])
 
 
 def betaling_afviger(base: pd.DataFrame, data: Data, ctx: Kontekst, pm: Payments) -> pd.DataFrame:
@@ -410,28 +418,18 @@ def betaling_afviger(base: pd.DataFrame, data: Data, ctx: Kontekst, pm: Payments
     least `betaling_afvigelse_pct` from what the grant should cost (a month without any payment
     differs by 100 %). Potential: the net overpayment in the window, as an annual rate."""
     p = ctx.p
-    e, a = pm.e_val, pm.e_act
-    pos = e > 0
-    dev = pos & (np.abs(a - e) >= p.betaling_afvigelse_pct * e * (1 - TOL))
-    n = pm.n
-    n_dev = np.bincount(pm.e_i, weights=dev, minlength=n)
-    sum_e = np.bincount(pm.e_i, weights=np.where(dev, e, 0.0), minlength=n)
-    sum_a = np.bincount(pm.e_i, weights=np.where(dev, a, 0.0), minlength=n)
-    in_window = pm.e_m >= pm.window_from
-    over = np.bincount(pm.e_i, weights=np.where(in_window, a - e, 0.0), minlength=n)
-    window = pm.nm - pm.window_from
-    gap = np.clip(over, 0, None) * 12 / window
-    hit = np.flatnonzero(n_dev >= p.betaling_afvigelse_min_maaneder)
+    gap = np.clip(pm.over_recent, 0, None) * 12 / pm.window
+    hit = np.flatnonzero(pm.n_dev >= p.betaling_afvigelse_min_maaneder)
     b = base.iloc[hit]
-    s_e = pd.Series(sum_e[hit], index=b.index)
-    s_a = pd.Series(sum_a[hit], index=b.index)
+    s_e = pd.Series(pm.dev_e[hit], index=b.index)
+    s_a = pd.Series(pm.dev_a[hit], index=b.index)
     text = (
-        "I " + fmt_tal(pd.Series(n_dev[hit], index=b.index)) + " måneder afveg betalingen mindst "
+        "I " + fmt_tal(pd.Series(pm.n_dev[hit], index=b.index)) + " måneder afveg betalingen mindst "
         + fmt_pct(pd.Series(p.betaling_afvigelse_pct, index=b.index)) + " fra bevillingen: betalt "
         + fmt_kr(s_a) + " mod forventet " + fmt_kr(s_e) + " i de måneder ("
         + fmt_pct((s_a - s_e) / s_e.where(s_e > 0)) + ")."
     )
-    return _flags("betaling_afviger", hit, text, n_dev[hit], p.betaling_afvigelse_min_maaneder,
+    return _flags("betaling_afviger", hit, text, pm.n_dev[hit], p.betaling_afvigelse_min_maaneder,
                   gap[hit])
 
 
@@ -439,71 +437,39 @@ def prisstigning(base: pd.DataFrame, data: Data, ctx: Kontekst, pm: Payments) ->
     """Payment per unit rising at least prisindeks + `prisstigning_margin` from one calendar
     year to the next (a year's level is the median over its active months of paid / should
     cost, so volume, part months and single odd months cancel out; a year needs at least
-    MIN_MONTHS_PER_YEAR active months), without an opfoelgning of type 'genforhandling' on the grant dated
-    on or after 1 January of the earlier year."""
-    year0 = (pm.first_m // 12)
-    e_year = (pm.e_m + pm.first_m) // 12 - year0
-    ny = int(e_year.max()) + 1 if len(e_year) else 1
-    key = pm.e_i * ny + e_year
-    n = pm.n
-    s_a = np.bincount(key, weights=pm.e_act, minlength=n * ny).reshape(n, ny)
-    s_e = np.bincount(key, weights=pm.e_val, minlength=n * ny).reshape(n, ny)
-    # Months with a positive expected payment per (grant, year): a year without any is
-    # not compared.
-    months = np.bincount(key, weights=pm.e_val > 0, minlength=n * ny).reshape(n, ny)
+    MIN_MONTHS_PER_YEAR active months), without an opfoelgning of type 'genforhandling' on the
+    grant dated in the earlier year or later."""
     threshold = ctx.prisindeks + ctx.p.prisstigning_margin
     limit = (1 + threshold) / (1 + ctx.prisindeks) * (1 - TOL)
+    ok = pm.year_months >= MIN_MONTHS_PER_YEAR
     with np.errstate(divide="ignore", invalid="ignore"):
-        level = np.where((s_e > 0) & (s_a > 0), s_a / s_e, np.nan)
-        ratio = level[:, 1:] / level[:, :-1]
-    short = (months[:, :-1] < MIN_MONTHS_PER_YEAR) | (months[:, 1:] < MIN_MONTHS_PER_YEAR)
-    ratio[short] = np.nan
-    # The yearly sums point out candidates cheaply; the level is then the median of the
-    # months' paid/should-cost ratios, so one or two odd months (efterregulering) do not
-    # look like a price rise.
-    cand = (~np.isnan(ratio) & (ratio >= limit)).any(axis=1)
-    rows = cand[pm.e_i] & (pm.e_val > 0)
-    level = np.full((n, ny), np.nan)
-    if rows.any():
-        k = key[rows]
-        r = pm.e_act[rows] / pm.e_val[rows]
-        o = np.lexsort((r, k))
-        ks, rs = k[o], r[o]
-        starts = np.r_[0, np.flatnonzero(np.diff(ks)) + 1]
-        sizes = np.diff(np.r_[starts, len(ks)])
-        med = (rs[starts + (sizes - 1) // 2] + rs[starts + sizes // 2]) / 2
-        flat = level.reshape(-1)
-        flat[ks[starts]] = np.where(med > 0, med, np.nan)
+        level = np.where(ok & (pm.year_e > 0) & (pm.year_a > 0), pm.year_a / pm.year_e, np.nan)
+        ratio = level[1:] / level[:-1]
+    # The yearly sums point out candidates cheaply; their level is then the median month.
+    cand = np.flatnonzero((ratio >= limit).any(axis=0)) if pm.ny > 1 else np.empty(0, np.int64)
+    ratios = pm.monthly_ratios(cand, ctx.prisindeks)
+    month_year = (pm.first_m + np.arange(pm.nm)) // 12 + 1970 - pm.year0
+    med = np.full((pm.ny, len(cand)), np.nan)
+    for y in range(pm.ny):  # a handful of years
+        cols = ratios[:, month_year == y]
+        has = (~np.isnan(cols)).sum(axis=1) >= MIN_MONTHS_PER_YEAR
+        if has.any():
+            med[y, has] = np.nanmedian(cols[has], axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        # Rise of the (regulated) payment per unit: level ratio × (1 + index) - 1.
-        rise = level[:, 1:] / level[:, :-1] * (1 + ctx.prisindeks) - 1
-    rise[short] = np.nan
-    o = data.opfoelgninger
-    g = o[o["type"] == "genforhandling"]
-    # Latest renegotiation year per grant (years counted from the first payment year).
-    reneg_year = np.full(n, -(10**9), dtype=np.int64)
-    if len(g):
-        gi = pd.Index(base["bevilling_id"]).get_indexer(g["bevilling_id"])
-        gy = g["dato"].dt.year.to_numpy().astype(np.int64) - 1970 - year0
-        ok = gi >= 0
-        np.maximum.at(reneg_year, gi[ok], gy[ok])
-    # A rise from year y to y+1 is excused by a renegotiation dated in year y or later.
-    years = np.arange(ny - 1)
-    excused = reneg_year[:, None] >= years[None, :]
-    big = np.where(~np.isnan(rise) & (rise >= threshold * (1 - TOL)) & ~excused, rise, np.nan)
-    any_big = (~np.isnan(big)).any(axis=1)
-    hit = np.flatnonzero(any_big)
-    if big.shape[1] == 0:  # a single payment year: nothing to compare
-        big = np.full((n, 1), np.nan)
-    worst = np.argmax(np.where(np.isnan(big[hit]), -np.inf, big[hit]), axis=1)
-    r = big[hit, worst]
+        med = np.where(med > 0, med, np.nan)
+        rise = med[1:] / med[:-1] * (1 + ctx.prisindeks) - 1
+    reneg = base["seneste_genforhandling"].dt.year.to_numpy()[cand]
+    years = pm.year0 + np.arange(pm.ny - 1)
+    excused = ~np.isnan(reneg)[None, :] & (reneg[None, :] >= years[:, None])
+    big = np.where(~np.isnan(rise) & (rise >= threshold * (1 - TOL)) & ~excused, rise, -np.inf)
+    has_big = (big > -np.inf).any(axis=0) if pm.ny > 1 else np.zeros(len(cand), bool)
+    hit = cand[has_big]
+    worst = np.argmax(big[:, has_big], axis=0) if pm.ny > 1 else np.empty(0, np.int64)
+    r = big[worst, np.flatnonzero(has_big)]
     lvl_ratio = (1 + r) / (1 + ctx.prisindeks)
-    in_window = pm.e_m >= pm.window_from
-    recent = np.bincount(pm.e_i, weights=np.where(in_window, pm.e_act, 0.0), minlength=n)
-    window = pm.nm - pm.window_from
-    gap = np.clip(recent[hit], 0, None) * 12 / window * (1 - 1 / lvl_ratio)
+    gap = np.clip(pm.paid_recent[hit], 0, None) * 12 / pm.window * (1 - 1 / lvl_ratio)
     b = base.iloc[hit]
-    y_from = pd.Series(1970 + year0 + worst, index=b.index)
+    y_from = pd.Series(pm.year0 + worst, index=b.index)
     text = (
         "Betalingen pr. enhed steg " + fmt_pct(pd.Series(r, index=b.index), 1) + " fra "
         + y_from.astype(str) + " til " + (y_from + 1).astype(str) + " (indeks "

@@ -1,0 +1,162 @@
+"""Speed and memory of `servicetjek.screen` on a million grants with five years of payments.
+
+Target: under 10 seconds and under 4 GB of memory on 2 cores.
+
+The data set is the synthetic municipality (45,000 inhabitants, seed 1) replicated until it
+holds the requested number of grants: each copy gets its own citizens and grants (ids with a
+suffix), with their assessments, follow-ups and payments; providers are shared, so price
+comparisons run over large groups. The tables are written to Parquet, and a child process
+limited to 2 cores loads them and runs `screen` twice: once timed, once under tracemalloc.
+Memory is reported as the child's peak resident size (data included) and the peak of the
+Python/numpy allocations during `screen`.
+
+    .venv/bin/python benchmarks/bench_servicetjek.py [--bevillinger 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+TARGET_SECONDS = 10.0
+TARGET_GB = 4.0
+TABLES = ("borgere", "bevillinger", "betalinger", "opfoelgninger", "vurderinger",
+          "leverandoerer")
+
+
+def replicate(bevillinger: int, indbyggere: int, seed: int, out: Path) -> None:
+    """Write the replicated municipality's tables as Parquet files into `out`."""
+    import numpy as np
+    import pandas as pd
+
+    from socialanalyse.data.synthetic import generate
+
+    t = time.perf_counter()
+    s = generate(indbyggere=indbyggere, seed=seed)
+    tab = s.tables
+    n = len(tab["bevillinger"])
+    copies = -(-bevillinger // n)
+    print(f"grundprøve: {n:,} bevillinger, {len(tab['betalinger']):,} betalingslinjer; "
+          f"{copies} kopier")
+
+    def suffixed(values: pd.Series, k: int) -> np.ndarray:
+        # ids of copy c are "<id>-<c>": index by (position, copy) instead of formatting per row.
+        uniq, inv = np.unique(values.to_numpy(dtype=object), return_inverse=True)
+        table = np.array([f"{u}-{c}" for c in range(k) for u in uniq], dtype=object)
+        return table, inv, len(uniq)
+
+    def expand(df: pd.DataFrame, id_cols: tuple[str, ...], k: int) -> pd.DataFrame:
+        rows = len(df)
+        out_df = {c: np.tile(df[c].to_numpy(), k) for c in df.columns if c not in id_cols}
+        copy = np.repeat(np.arange(k), rows)
+        for c in id_cols:
+            table, inv, m = suffixed(df[c], k)
+            out_df[c] = pd.array(table[np.tile(inv, k) + copy * m], dtype="str")
+        return pd.DataFrame(out_df)[list(df.columns)]
+
+    bev = expand(tab["bevillinger"], ("bevilling_id", "borger_id"), copies).iloc[:bevillinger]
+    keep_bev = set(bev["bevilling_id"]) if copies * n > bevillinger else None
+    parts = {
+        "bevillinger": bev,
+        "borgere": expand(tab["borgere"], ("borger_id",), copies),
+        "vurderinger": expand(tab["vurderinger"], ("borger_id",), copies),
+        "opfoelgninger": expand(tab["opfoelgninger"], ("bevilling_id",), copies),
+        "betalinger": expand(tab["betalinger"], ("bevilling_id",), copies),
+        "leverandoerer": tab["leverandoerer"],
+    }
+    if keep_bev is not None:
+        for name in ("opfoelgninger", "betalinger"):
+            parts[name] = parts[name][parts[name]["bevilling_id"].isin(keep_bev)]
+    for name, df in parts.items():
+        df.reset_index(drop=True).to_parquet(out / f"{name}.parquet")
+    print(f"replikeret og skrevet på {time.perf_counter() - t:.1f} s")
+
+
+def child(folder: Path) -> int:
+    """Load the Parquet tables (2 cores) and time `screen`."""
+    import numpy as np  # noqa: F401  (thread settings are read at import)
+    import pandas as pd
+
+    from socialanalyse import servicetjek
+    from socialanalyse.config import load_parameters
+    from socialanalyse.data import Data
+    from socialanalyse.data.contract import TABLES as CONTRACT
+    from socialanalyse.data.contract import conform
+    from socialanalyse.data.tables import empty_table
+
+    dtypes = {"str": "str", "int": "int64", "float": "float64", "date": "datetime64[ns]",
+              "bool": bool}
+    full = {}
+    for name in CONTRACT:
+        path = folder / f"{name}.parquet"
+        if path.is_file():
+            df = conform(name, pd.read_parquet(path))
+            full[name] = df.astype({c.name: dtypes[c.kind] for c in CONTRACT[name].columns})
+        else:
+            full[name] = empty_table(name)
+    data = Data(kommune="eksempelkommune", **full)
+    params = load_parameters("eksempelkommune")
+    rss_data = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    b = data.betalinger
+    print(f"data: {len(data.bevillinger):,} bevillinger, {len(b):,} betalingslinjer "
+          f"({b['periode'].min():%m.%Y}-{b['periode'].max():%m.%Y}), "
+          f"{len(data.vurderinger):,} vurderinger, {len(data.opfoelgninger):,} opfølgninger; "
+          f"kerner: {len(os.sched_getaffinity(0))}")
+    print(f"hukommelse efter indlæsning (maks. RSS): {rss_data:.2f} GB")
+
+    start, cpu = time.perf_counter(), time.process_time()
+    flags = servicetjek.screen(data, params)
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    counts = flags.groupby("regel").size()
+    print(f"screen: {seconds:.2f} s (CPU-tid {cpu:.2f} s; maskinens belastning: "
+          f"{os.getloadavg()[0]:.1f}), {len(flags):,} markeringer på "
+          f"{flags['bevilling_id'].nunique():,} bevillinger")
+    print("  " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    print(f"maks. RSS (data + screen): {rss_peak:.2f} GB")
+    del flags
+    tracemalloc.start()
+    servicetjek.screen(data, params)
+    _, traced = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"maks. allokeret af screen (tracemalloc, Python og numpy): {traced / 1024**3:.2f} GB")
+    ok = seconds < TARGET_SECONDS and rss_peak < TARGET_GB
+    print(("mål nået" if ok else "MÅL IKKE NÅET") +
+          f": under {TARGET_SECONDS:.0f} s og {TARGET_GB:.0f} GB")
+    return 0 if ok else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bevillinger", type=int, default=1_000_000)
+    parser.add_argument("--indbyggere", type=int, default=45_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--mappe", type=Path,
+                        help="gem (eller genbrug) de replikerede tabeller her i stedet for en "
+                             "midlertidig mappe")
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return child(args.child)
+    with tempfile.TemporaryDirectory(prefix="bench_servicetjek-") as tmp:
+        folder = args.mappe or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        if not (folder / "betalinger.parquet").is_file():
+            replicate(args.bevillinger, args.indbyggere, args.seed, folder)
+        env = dict(os.environ, OMP_NUM_THREADS="2", OPENBLAS_NUM_THREADS="2",
+                   MKL_NUM_THREADS="2", ARROW_NUM_THREADS="2")
+        cores = sorted(os.sched_getaffinity(0))[:2]
+        cmd = ["taskset", "-c", ",".join(map(str, cores)), sys.executable, __file__,
+               "--child", str(folder)]
+        return subprocess.run(cmd, env=env, check=False).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""The fast array paths of servicetjek give the same numbers as the shared definitions in
+data.derived (level_at, expected_payments) and as pandas' own indexing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st_
+
+from socialanalyse.data.derived import expected_payments, level_at
+from socialanalyse.data.synthetic import generate
+from socialanalyse.servicetjek import arrays
+
+
+@pytest.fixture(scope="module")
+def tables():
+    return generate(indbyggere=15000, seed=3).tables
+
+
+def test_expected_month_equals_expected_payments(tables):
+    b = tables["bevillinger"].reset_index(drop=True)
+    ref = expected_payments(b.assign(bevilling_id=np.arange(len(b))), "2021-11-01", "2026-10-01",
+                            0.025)
+    g = arrays.GrantCost.of(b)
+    first = int(np.datetime64("2021-11", "M").astype(np.int64))
+    grid = np.stack([arrays.expected_month(g, first + m, 0.025) for m in range(60)])
+    m = ref["periode"].to_numpy().astype("datetime64[M]").astype(np.int64) - first
+    assert np.allclose(grid[m, ref["bevilling_id"].to_numpy()], ref["forventet"], rtol=1e-12)
+    # Every other cell is a month the grant is not active: nothing expected.
+    other = np.ones_like(grid, dtype=bool)
+    other[m, ref["bevilling_id"].to_numpy()] = False
+    assert (grid[other] == 0).all()
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_assessments_equal_level_at(tables, shuffle):
+    v = tables["vurderinger"]
+    if shuffle:  # not grouped by citizen: the slow path sorts first
+        v = v.sample(frac=1.0, random_state=1).reset_index(drop=True)
+    b = tables["bevillinger"]
+    ass = arrays.Assessments.of(v)
+    for on in (b["startdato"], pd.Series(pd.Timestamp("2026-10-31"), index=b.index)):
+        got, when = ass.at(ass.codes(b["borger_id"]), arrays.days(on))
+        want = level_at(v, b["borger_id"], on)
+        assert np.allclose(got, want.to_numpy(), equal_nan=True)
+        assert (np.isnan(got) == (when == arrays.NAT_DAY)).all()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st_.lists(st_.tuples(st_.sampled_from(["a", "b", "c", "d"]), st_.integers(0, 6),
+                            st_.integers(0, 4)), max_size=25),
+       st_.lists(st_.tuples(st_.sampled_from(["a", "b", "c", "e"]), st_.integers(-1, 8)),
+                 min_size=1, max_size=10))
+def test_assessments_equal_level_at_on_any_order(rows, queries):
+    v = pd.DataFrame({"borger_id": pd.Series([r[0] for r in rows], dtype="str"),
+                      "dato": pd.to_datetime([f"2024-01-{r[1] + 1:02d}" for r in rows]),
+                      "tema": [f"T{i}" for i in range(len(rows))],
+                      "niveau": [r[2] for r in rows]})
+    ids = pd.Series([q[0] for q in queries], dtype="str")
+    on = pd.Series(pd.to_datetime("2024-01-01") + pd.to_timedelta([q[1] for q in queries], "D"))
+    ass = arrays.Assessments.of(v)
+    got, _ = ass.at(ass.codes(ids), arrays.days(on))
+    want = level_at(v, ids, on) if len(v) else pd.Series(np.nan, index=ids.index)
+    assert np.allclose(got, want.to_numpy(dtype=float), equal_nan=True)
+
+
+def test_positions_equal_get_indexer():
+    vocab = pd.Series(["x", "y", "z"], dtype="str")
+    values = pd.Series(["z", "q", None, "x", "x"], dtype="str")
+    assert arrays.positions(values, vocab).tolist() == [2, -1, -1, 0, 0]
+    obj = pd.Series(["y", "nope"], dtype=object)
+    assert arrays.positions(obj, vocab).tolist() == [1, -1]
+    assert arrays.positions(pd.Series([], dtype="str"), vocab).tolist() == []
+
+
+def test_positions_in_chunks(monkeypatch):
+    monkeypatch.setattr(arrays, "CHUNK", 3)
+    vocab = pd.Series([f"v{i}" for i in range(10)], dtype="str")
+    values = pd.Series([f"v{i % 12}" for i in range(40)], dtype="str")
+    want = pd.Index(vocab).get_indexer(values)
+    assert arrays.positions(values, vocab).tolist() == want.tolist()
