@@ -298,3 +298,12 @@ def test_columns_not_in_the_contract_are_named_in_a_warning(tmp_path):
     data = load_with(tmp_path, borgere=borgere)
     assert any("kolonnerne 'Navn' er ikke læst" in a for a in data.advarsler)
     assert not any("Anna" in a for a in data.advarsler)
+
+
+def test_load_accepts_a_parametre_object(tmp_path):
+    from socialanalyse.config import load_parameters
+
+    kommune = write_minimal_kommune(tmp_path)
+    params = load_parameters(kommune.slug, root=kommune.root)
+    data = load(params)
+    assert data.kommune == kommune.slug and len(data.borgere) == 3
