@@ -74,7 +74,7 @@ def test_readme_parameter_example_is_valid(tmp_path):
     from socialanalyse.config import load_parameters
 
     text = README.read_text(encoding="utf-8")
-    example = re.search(r"```yaml\n(.*?)```", text, re.S).group(1)
+    example = re.search(r"```yaml\n(.*?)```", text, re.DOTALL).group(1)
     (tmp_path / "parameters" / "kommuner").mkdir(parents=True)
     shutil.copy(README.parents[1] / "parameters" / "default.yaml",
                 tmp_path / "parameters" / "default.yaml")

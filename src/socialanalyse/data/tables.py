@@ -66,7 +66,7 @@ def _describe(table: str, case) -> str:
     if "unique" in check or "duplicates" in check:
         key = ", ".join(TABLES[table].key)
         return f"dubleret nøgle ({key}): {case.failure_case!r} forekommer mere end én gang"
-    if check.startswith("dtype") or check.startswith("coerce"):
+    if check.startswith(("dtype", "coerce")):
         return f"værdien {case.failure_case!r} har forkert type ({check})"
     return f"{check}: {case.failure_case!r}"
 
