@@ -307,3 +307,15 @@ def test_load_accepts_a_parametre_object(tmp_path):
     params = load_parameters(kommune.slug, root=kommune.root)
     data = load(params)
     assert data.kommune == kommune.slug and len(data.borgere) == 3
+
+
+def test_excel_cells_merged_in_the_data_are_filled(tmp_path):
+    kommune = write_minimal_kommune(tmp_path, params={"data": {"tabeller": {"bevillinger": {
+        "fil": "bevillinger.xlsx", "ark": "Flettet data",
+        "kolonner": {"bevilling_id": "Bevilling", "startdato": "Periode Start",
+                     "slutdato": "Periode Slut", "enhedspris": "Takst"},
+    }}}})
+    shutil.copy(FIXTURES / "bevillinger_flettet.xlsx", kommune.data_dir / "bevillinger.xlsx")
+    data = load(kommune.slug, root=kommune.root)
+    assert data.bevillinger["afdeling"].tolist() == ["Voksen", "Voksen", "Børn"]
+    assert any("1 flettede celler i data er udfyldt" in a for a in data.advarsler)

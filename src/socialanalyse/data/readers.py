@@ -385,14 +385,35 @@ def read_excel(path: Path, expected: list[str], sheet: str | None) -> Raw:
     if dupes:
         raise LaeseFejl(f"kolonneoverskriften {', '.join(map(repr, dupes))} findes flere gange",
                         row=best + 1)
-    data = [r + (None,) * (width - len(r)) for r in rows[best + 1:]]
+    data = [list(r) + [None] * (width - len(r)) for r in rows[best + 1:]]
+    filled = _fill_merged_data(data, merges, first=best + 1)
     frame = pd.DataFrame(data, columns=names, dtype=object)
     frame = frame.loc[:, ~pd.Index(names).duplicated()]
     ignored = [n for n in dict.fromkeys(names)
                if header_key(n) not in keys and not n.startswith("Unnamed: ")]
-    return Raw(frame, first_row=best + 2, ignored=ignored, notes=(
-        [f"overskriften står i række {best + 1}; rækkerne over den er sprunget over"]
-        if best > 0 else []))
+    notes = []
+    if best > 0:
+        notes.append(f"overskriften står i række {best + 1}; rækkerne over den er sprunget over")
+    if filled:
+        notes.append(f"{filled} flettede celler i data er udfyldt med den flettede celles værdi")
+    return Raw(frame, first_row=best + 2, ignored=ignored, notes=notes)
+
+
+def _fill_merged_data(data: list[list], merges, first: int) -> int:
+    """Give every cell of a merged range below the header the range's value (Excel shows the
+    value in all of them; openpyxl only in the top-left cell). Returns the cells filled."""
+    filled = 0
+    for r1, c1, r2, c2 in merges:
+        top, left = r1 - 1 - first, c1 - 1  # 0-based in `data`
+        if top < 0 or top >= len(data):
+            continue
+        value = data[top][left]
+        for row in range(top, min(r2 - first, len(data))):
+            for col in range(left, c2):
+                if (row, col) != (top, left) and data[row][col] is None:
+                    data[row][col] = value
+                    filled += 1
+    return filled
 
 
 # --- Parquet --------------------------------------------------------------------------------
