@@ -88,7 +88,7 @@ def test_explanations_name_causes(results):
     pq = "§85"
     first = texts[0]
     assert first.startswith((f"**{pq}**", "**§108**"))
-    assert any("Største årsager" in t and "hos" in t for t in texts[:2])
+    assert any("Største bevægelser" in t and "hos" in t for t in texts[:2])
     aggregated = P.forklaringer(r["v"], r["causes"], ids=False)
     ids = set(r["data"].bevillinger["bevilling_id"])
     assert not any(i in t for t in aggregated for i in ids)

@@ -300,10 +300,15 @@ def evaluate(nt: Noegletal, marks: list[tuple[str, str, str, float, str]],
                                       "vaerdi", "forrige", "status", "udvikling"])
 
 
+def benchmark_year(nt: Noegletal) -> int:
+    """The latest complete year: the one benchmarked (comparable across runs)."""
+    return nt.aar - (0 if nt.opgjort.month == 12 else 1)
+
+
 def benchmark_values(nt: Noegletal, names: list[str], aar: int | None = None) -> dict[str, float]:
     """The benchmark figures of one municipality (samlet), by name, for recording in
-    results.json. Default year: the latest complete year (comparable across runs)."""
-    year = aar if aar is not None else nt.aar - (0 if nt.opgjort.month == 12 else 1)
+    results.json. Default year: the latest complete year (`benchmark_year`)."""
+    year = aar if aar is not None else benchmark_year(nt)
     return {name: nt.vaerdi(name, SAMLET, year) for name in names}
 
 

@@ -179,12 +179,20 @@ def afvigelse_tabel(v: pd.DataFrame) -> pd.DataFrame:
 
 
 def forklaringer(v: pd.DataFrame, causes: pd.DataFrame | None = None, n: int = 3,
-                 min_beloeb: float = 0.0, ids: bool = True) -> list[str]:
+                 min_beloeb: float = 0.0, ids: bool = True,
+                 diskretion: int | None = None) -> list[str]:
     """Danish sentences explaining each line's deviation by its effects and, when causes are
-    given, the largest concrete causes (with grant and provider, or counts when ids=False).
+    given, the largest concrete causes (with grant and provider, or summed by cause when
+    ids=False). With diskretion (byråd), full-year persons below it are shown as '<N'.
 
     Lines with |afvigelse| below min_beloeb are left out; largest deviations first.
     """
+
+    def persons(x: float) -> str:
+        if diskretion is not None and 0 < x < diskretion:
+            return f"<{diskretion}"
+        return tal(x, 1)
+
     out = []
     for linje, r in v.reindex(v["afvigelse"].abs().sort_values(ascending=False).index).iterrows():
         if abs(r["afvigelse"]) < min_beloeb:
@@ -194,8 +202,8 @@ def forklaringer(v: pd.DataFrame, causes: pd.DataFrame | None = None, n: int = 3
         if abs(r["mix"]) > 0.5:
             parts.append(f"mix {mio_kr(r['mix'])}")
         text = (f"**{linje}**: {word} på {mio_kr(abs(r['afvigelse']))} ({', '.join(parts)}). "
-                f"{tal(r['forventet_antal'], 1)} helårspersoner mod forudsat "
-                f"{tal(r['budget_antal'], 1)}; {kr(r['forventet_enhedspris'])} pr. helårsperson "
+                f"{persons(r['forventet_antal'])} helårspersoner mod forudsat "
+                f"{persons(r['budget_antal'])}; {kr(r['forventet_enhedspris'])} pr. helårsperson "
                 f"(forudsat {kr(r['budget_enhedspris'])}).")
         if causes is not None and len(causes):
             c = causes[causes["linje"] == linje]
@@ -208,13 +216,13 @@ def forklaringer(v: pd.DataFrame, causes: pd.DataFrame | None = None, n: int = 3
                     named = "; ".join(
                         f"{a.aarsag.lower()} {a.bevilling_id} hos {a.leverandoer} "
                         f"({mio_kr(a.effekt, 2)})" for a in top.itertuples())
-                    text += f" Største årsager: {named}."
+                    text += f" Største bevægelser i samme retning: {named}."
                 else:
                     agg = c.groupby("aarsag")["effekt"].agg(["size", "sum"]).sort_values(
                         "sum", key=abs, ascending=False)
                     named = "; ".join(f"{a.lower()} ({mio_kr(s['sum'])})"
                                       for a, s in agg.head(n).iterrows())
-                    text += f" Årsager: {named}."
+                    text += f" Bevægelser i samme retning (brutto): {named}."
         out.append(text)
     return out
 
@@ -398,10 +406,16 @@ def pejlemaerke_tabel(nt: Noegletal) -> pd.DataFrame:
     })
 
 
-def noegletal_tabel(nt: Noegletal, gruppe: str | None = "") -> pd.DataFrame:
-    """Key figures over the years, formatted by unit (rows: figures, columns: years)."""
+def noegletal_tabel(nt: Noegletal, gruppe: str | None = "", diskretion: int | None = None,
+                    noegletal: str | None = None) -> pd.DataFrame:
+    """Key figures over the years, formatted by unit (rows: figures, columns: years).
+
+    gruppe '' = the whole area, None = everything; noegletal limits to one figure (e.g. per
+    paragraph); diskretion (byråd) hides counts below it."""
     t = nt.tal if gruppe is None else nt.tal[nt.tal["gruppe"] == gruppe]
-    t = t.assign(tekst=[fmt_value(v, e) for v, e in zip(t["vaerdi"], t["enhed"])],
+    if noegletal is not None:
+        t = t[t["noegletal"] == noegletal]
+    t = t.assign(tekst=[fmt_value(v, e, diskretion) for v, e in zip(t["vaerdi"], t["enhed"])],
                  label=np.where(t["gruppe"] != "", t["navn"] + " " + t["gruppe"], t["navn"]))
     wide = t.pivot_table(index="label", columns="aar", values="tekst", aggfunc="first",
                          sort=False)
