@@ -144,8 +144,9 @@ def test_dask_executor_runs_the_same_jobs_on_a_local_cluster(project):
                  out=project / "output", workers=2, executor="dask")
     p.dask_options = {"processes": False}
     pairs = run.execute_plan(p, show_progress=False)
+    why = [(r.fejl, [n.fejl for n in r.notebooks]) for _, r in pairs]
     assert [(job.kommune, result.ok) for job, result in pairs] == [
-        ("eksempelkommune", True), ("furesoe", True)]
+        ("eksempelkommune", True), ("furesoe", True)], why
     for job, _ in pairs:
         results = json.loads((job.final_dir / "results.json").read_text("utf-8"))
         assert results["00_a"] == {"kommune": job.kommune}

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import contextvars
 import datetime as dt
 import hashlib
 import json
@@ -399,7 +400,10 @@ def execute_job(job: Job, progress: Progress | None = None) -> JobResult:
     results = [NotebookResult(navn=Path(p).stem) for p in job.notebooks]
     out = JobResult(job.kommune, job.run_id, start, 0.0, results)
     try:
-        _execute_job(job, out, progress)
+        # A fresh context: jupyter_core keeps its event loop in a context variable, and a
+        # thread-pool worker (Dask) may hand a job a context copied from another thread,
+        # whose loop this thread must not use.
+        contextvars.Context().run(_execute_job, job, out, progress)
     except BaseException as exc:
         if isinstance(exc, KeyboardInterrupt):
             raise

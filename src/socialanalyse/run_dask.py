@@ -41,7 +41,7 @@ def cluster_client(workers: int, scheduler: str | None, **cluster_kwargs: Any):
     if scheduler:
         return contextlib.nullcontext(), Client(scheduler)
     options = {"n_workers": workers, "threads_per_worker": 1, "processes": True,
-               "dashboard_address": None, "silence_logs": logging.ERROR}
+               "dashboard_address": ":0", "silence_logs": logging.ERROR}
     options.update(cluster_kwargs)
     cluster = LocalCluster(**options)
     return cluster, Client(cluster)
