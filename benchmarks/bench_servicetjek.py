@@ -7,8 +7,9 @@ holds the requested number of grants: each copy gets its own citizens and grants
 suffix), with their assessments, follow-ups and payments; providers are shared, so price
 comparisons run over large groups. The tables are written to Parquet, and a child process
 limited to 2 cores loads them and runs `screen` twice: once timed, once under tracemalloc.
-Memory is reported as the child's peak resident size (data included) and the peak of the
-Python/numpy allocations during `screen`.
+Memory is reported as the child's resident size with the data loaded, its peak resident size
+during `screen` (data included; the peak is reset after loading) and the peak of the
+Python/numpy allocations during `screen` (tracemalloc).
 
     .venv/bin/python benchmarks/bench_servicetjek.py [--bevillinger 1000000]
 """
@@ -16,6 +17,7 @@ Python/numpy allocations during `screen`.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import resource
 import subprocess
@@ -79,6 +81,14 @@ def replicate(bevillinger: int, indbyggere: int, seed: int, out: Path) -> None:
     print(f"replikeret og skrevet på {time.perf_counter() - t:.1f} s")
 
 
+def status(field: str) -> float:
+    """A memory figure of this process from /proc/self/status, in GB (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024**2
+    return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024**2
+
+
 def child(folder: Path) -> int:
     """Load the Parquet tables (2 cores) and time `screen`."""
     import numpy as np  # noqa: F401  (thread settings are read at import)
@@ -103,24 +113,31 @@ def child(folder: Path) -> int:
             full[name] = empty_table(name)
     data = Data(kommune="eksempelkommune", **full)
     params = load_parameters("eksempelkommune")
-    rss_data = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    del full, df
+    gc.collect()
+    rss_data = status("VmRSS")
     b = data.betalinger
     print(f"data: {len(data.bevillinger):,} bevillinger, {len(b):,} betalingslinjer "
           f"({b['periode'].min():%m.%Y}-{b['periode'].max():%m.%Y}), "
           f"{len(data.vurderinger):,} vurderinger, {len(data.opfoelgninger):,} opfølgninger; "
           f"kerner: {len(os.sched_getaffinity(0))}")
-    print(f"hukommelse efter indlæsning (maks. RSS): {rss_data:.2f} GB")
+    print(f"hukommelse med data indlæst (RSS): {rss_data:.2f} GB")
+    # Reset the peak resident size (Linux), so the peak below is the screening's alone.
+    Path("/proc/self/clear_refs").write_text("5")
 
     start, cpu = time.perf_counter(), time.process_time()
     flags = servicetjek.screen(data, params)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    rss_peak = status("VmHWM")
     counts = flags.groupby("regel").size()
     print(f"screen: {seconds:.2f} s (CPU-tid {cpu:.2f} s; maskinens belastning: "
           f"{os.getloadavg()[0]:.1f}), {len(flags):,} markeringer på "
           f"{flags['bevilling_id'].nunique():,} bevillinger")
     print("  " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
-    print(f"maks. RSS (data + screen): {rss_peak:.2f} GB")
+    print(f"maks. RSS under screen (data + screen): {rss_peak:.2f} GB")
+    from socialanalyse.servicetjek.base import TIMINGS
+    print("trin (væg / CPU s): " + ", ".join(f"{k} {w:.2f}/{c:.2f}" for k, (w, c) in
+                                             TIMINGS.items()))
     del flags
     tracemalloc.start()
     servicetjek.screen(data, params)

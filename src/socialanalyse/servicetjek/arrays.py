@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-#: Rows per chunk when hashing ids (bounds the temporaries; chunks run on THREADS threads).
+#: Tables with at least CHUNK rows are hashed in THREADS parts on as many threads.
 CHUNK = 2_000_000
 THREADS = 2
 
@@ -33,26 +33,29 @@ def arrow(values: pd.Series) -> pa.ChunkedArray:
 
 
 def positions(values: pd.Series, vocabulary: pd.Series) -> np.ndarray:
-    """For each value, its position in `vocabulary` (unique values); -1 when absent or empty.
+    """For each value, its position in `vocabulary` (unique values); -1 when absent or empty
+    (int32).
 
-    Like pd.Index(vocabulary).get_indexer(values), hashed by Arrow in chunks on two threads.
+    Like pd.Index(vocabulary).get_indexer(values), hashed by Arrow (in THREADS parts run on
+    threads; each part hashes the vocabulary once, so the parts are few and large).
     """
     vocab = arrow(vocabulary).combine_chunks().cast(pa.large_string())
     arr = arrow(values).cast(pa.large_string())
     n = len(arr)
     if n == 0:
-        return np.empty(0, dtype=np.int64)
-    bounds = list(range(0, n, CHUNK)) + [n]
+        return np.empty(0, dtype=np.int32)
+    parts = THREADS if n >= CHUNK else 1
+    bounds = [n * i // parts for i in range(parts + 1)]
 
     def part(i: int) -> np.ndarray:
         chunk = arr.slice(bounds[i], bounds[i + 1] - bounds[i])
-        found = pc.index_in(chunk, value_set=vocab)
-        return found.to_numpy(zero_copy_only=False).astype(np.float64)
+        found = pc.fill_null(pc.index_in(chunk, value_set=vocab), -1)
+        return found.to_numpy()  # int32
 
-    with ThreadPoolExecutor(THREADS) as pool:
-        parts = list(pool.map(part, range(len(bounds) - 1)))
-    out = np.concatenate(parts)
-    return np.where(np.isnan(out), -1, out).astype(np.int64)
+    if parts == 1:
+        return part(0)
+    with ThreadPoolExecutor(parts) as pool:
+        return np.concatenate(list(pool.map(part, range(parts))))
 
 
 def days(values: pd.Series | np.ndarray) -> np.ndarray:
@@ -95,26 +98,31 @@ class Assessments:
             return cls(pd.Series([], dtype="str"), np.empty(0, np.int64), np.empty(0, np.int64),
                        np.empty(0))
         ids = arrow(v["borger_id"])
-        dag = days(v["dato"])
+        # Dates as int64 nanoseconds (a view, no copy): equal days compare equal. Only boolean
+        # temporaries over all rows: large fresh arrays are what costs time here.
+        stamp = np.asarray(v["dato"].to_numpy(), dtype="datetime64[ns]").view(np.int64)
         new_citizen = np.ones(len(v), dtype=bool)
         new_citizen[1:] = pc.not_equal(ids.slice(1), ids.slice(0, len(v) - 1)).to_numpy(
             zero_copy_only=False)
-        heads = pc.take(ids, pa.array(np.flatnonzero(new_citizen)))
-        grouped = pc.count_distinct(heads).as_py() == len(heads)
-        ordered = bool(np.all((np.diff(dag) >= 0) | new_citizen[1:]))
+        first_rows = np.flatnonzero(new_citizen)
+        heads = pc.take(ids, pa.array(first_rows)).combine_chunks()
+        grouped = len(pc.unique(heads)) == len(heads)
+        later = stamp[1:] >= stamp[:-1]
+        ordered = bool(np.all(later | new_citizen[1:]))
         if not (grouped and ordered):
-            order = v.assign(_d=dag).sort_values(["borger_id", "_d"], kind="stable").index
+            order = v.assign(_d=stamp).sort_values(["borger_id", "_d"], kind="stable").index
             return cls.of(v.loc[order].reset_index(drop=True))
-        citizen = np.cumsum(new_citizen) - 1
-        new_assessment = new_citizen.copy()
-        new_assessment[1:] |= dag[1:] != dag[:-1]
+        new_assessment = new_citizen
+        new_assessment[1:] |= stamp[1:] != stamp[:-1]
         starts = np.flatnonzero(new_assessment)
-        level = v["niveau"].to_numpy(dtype=float)
-        sums = np.add.reduceat(level, starts)
+        sums = np.add.reduceat(v["niveau"].to_numpy(), starts)
         counts = np.diff(np.r_[starts, len(v)])
+        # Every citizen's first row starts an assessment: number the citizens over the starts.
+        citizen = np.cumsum(np.isin(starts, first_rows, assume_unique=True)) - 1
+        dag = stamp[starts].astype("datetime64[ns]").astype("datetime64[D]").astype(np.int64)
         citizens = pd.Series(heads.to_pandas(types_mapper=pd.ArrowDtype).astype("str").to_numpy(),
                              dtype="str")
-        return cls(citizens, citizen[starts], dag[starts], sums / counts)
+        return cls(citizens, citizen, dag, sums / counts)
 
     def codes(self, borger_ids: pd.Series) -> np.ndarray:
         """Positions of citizen ids in `citizens` (-1 for citizens never assessed)."""
@@ -147,32 +155,40 @@ def latest_followups(opfoelgninger: pd.DataFrame, grant_ids: pd.Series, as_of: p
     n = len(grant_ids)
     code = positions(o["bevilling_id"], grant_ids)
     dag = days(o["dato"])
+    is_reneg = pc.equal(arrow(o["type"]), "genforhandling").to_numpy(zero_copy_only=False)
+    is_reneg = np.asarray(is_reneg, dtype=bool) if len(o) else np.zeros(0, bool)
+
+    def latest(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per grant: the latest day among the rows in mask, and that row (-1 when none)."""
+        last_day, last_row = np.full(n, NAT_DAY), np.full(n, -1, np.int64)
+        rows = np.flatnonzero(mask & (code >= 0))
+        if len(rows):
+            d = dag[rows]
+            key = code[rows] * np.int64(2**24) + (d - d.min())  # one int key sorts faster
+            order = rows[np.argsort(key, kind="stable")]
+            c = code[order]
+            end = np.r_[c[1:] != c[:-1], True]
+            last_day[c[end]] = dag[order[end]]
+            last_row[c[end]] = order[end]
+        return last_day, last_row
+
+    as_of_day = days(np.array([as_of.to_datetime64()]))[0]
+    last_day, last_row = latest(dag <= as_of_day)
+    reneg_day, _ = latest(is_reneg)
+    resultat = pd.Series(pd.NA, index=grant_ids.index, dtype="str")
+    has = last_row >= 0
+    if has.any():
+        resultat[has] = o["resultat"].iloc[last_row[has]].to_numpy()
     out = pd.DataFrame(index=grant_ids.index)
-    last_day = np.full(n, NAT_DAY)
-    last_res = np.full(n, None, dtype=object)
-    ok = (code >= 0) & (dag <= days(np.array([as_of.to_datetime64()]))[0])
-    if ok.any():
-        c, d = code[ok], dag[ok]
-        order = np.lexsort((d, c))
-        c_sorted = c[order]
-        last = np.r_[c_sorted[1:] != c_sorted[:-1], True]
-        rows = np.flatnonzero(ok)[order[last]]
-        last_day[c_sorted[last]] = d[order[last]]
-        last_res[c_sorted[last]] = o["resultat"].to_numpy(dtype=object)[rows]
-    reneg = np.full(n, -NAT_DAY)
-    g = (code >= 0) & (o["type"].to_numpy(dtype=object) == "genforhandling")
-    if g.any():
-        c, d = code[g], dag[g]
-        order = np.lexsort((d, c))
-        c_sorted = c[order]
-        last = np.r_[c_sorted[1:] != c_sorted[:-1], True]
-        reneg[c_sorted[last]] = d[order[last]]
-    out["seneste_opfoelgning"] = pd.to_datetime(np.where(last_day >= NAT_DAY, np.datetime64("NaT"),
-                                                         last_day.astype("datetime64[D]")))
-    out["seneste_resultat"] = pd.Series(last_res, index=out.index, dtype="str")
-    out["seneste_genforhandling"] = pd.to_datetime(
-        np.where(reneg <= -NAT_DAY, np.datetime64("NaT"), reneg.astype("datetime64[D]")))
+    out["seneste_opfoelgning"] = _to_dates(last_day)
+    out["seneste_resultat"] = resultat.astype("category")
+    out["seneste_genforhandling"] = _to_dates(reneg_day)
     return out
+
+
+def _to_dates(day: np.ndarray) -> np.ndarray:
+    d = np.where(day >= NAT_DAY, np.datetime64("NaT"), day.astype("datetime64[D]"))
+    return d.astype("datetime64[ns]")
 
 
 # --- what a grant should cost in one month -------------------------------------------------
@@ -204,16 +220,26 @@ class GrantCost:
         )
 
 
-def expected_month(g: GrantCost, month: int, prisindeks: float) -> np.ndarray:
-    """What each grant should cost in one month (months since 1970-01), in kr: the price
-    regulated each 1 January since the start year × the units in the active days, plus the
-    tillaeg for the active share of the month. Equals derived.expected_payments."""
+def month_days(month: int) -> tuple[int, int]:
+    """First day of a month (months since 1970-01) and of the next, as days since 1970."""
     first = np.datetime64(month, "M").astype("datetime64[D]").astype(np.int64)
     nxt = np.datetime64(month + 1, "M").astype("datetime64[D]").astype(np.int64)
+    return int(first), int(nxt)
+
+
+def expected_month(g: GrantCost, month: int, prisindeks: float,
+                   idx: np.ndarray | None = None) -> np.ndarray:
+    """What each grant (or the grants at positions `idx`) should cost in one month (months
+    since 1970-01), in kr: the price regulated each 1 January since the start year × the
+    units in the active days, plus the tillaeg for the active share of the month. Equals
+    derived.expected_payments."""
+    first, nxt = month_days(month)
     dim = float(nxt - first)
-    lo = np.maximum(g.start, first)
-    hi = np.minimum(g.end + 1, nxt)
+    take = (lambda x: x) if idx is None else (lambda x: x[idx])
+    lo = np.maximum(take(g.start), first)
+    hi = np.minimum(take(g.end) + 1, nxt)
     active = np.clip(hi - lo, 0, None).astype(float)
     year = int(np.datetime64(month, "M").astype("datetime64[Y]").astype(np.int64)) + 1970
-    factor = (1.0 + prisindeks) ** np.clip(year - g.start_year, 0, None)
-    return factor * (g.weekly * active + g.monthly * (active / dim)) + g.tillaeg * (active / dim)
+    factor = (1.0 + prisindeks) ** np.clip(year - take(g.start_year), 0, None)
+    share = active / dim
+    return factor * (take(g.weekly) * active + take(g.monthly) * share) + take(g.tillaeg) * share

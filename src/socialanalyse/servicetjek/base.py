@@ -5,6 +5,8 @@ annual cost, the cost of the next step down the indsatstrappe), and small shared
 from __future__ import annotations
 
 import math
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +24,20 @@ TOL = 1e-9
 
 ENHED_PRIS = {"doegn": "Døgnpris", "time": "Timepris", "maaned": "Månedspris"}
 ENHED_NAVN = {"doegn": "døgn", "time": "time", "maaned": "måned"}
+
+
+#: Wall and CPU seconds of the steps of the latest screening (read by the benchmark).
+TIMINGS: dict[str, tuple[float, float]] = {}
+
+
+@contextmanager
+def timed(step: str):
+    """Record a step's wall and CPU time in TIMINGS."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    try:
+        yield
+    finally:
+        TIMINGS[step] = (time.perf_counter() - wall, time.process_time() - cpu)
 
 
 class ServicetjekFejl(ValueError):
@@ -130,51 +146,70 @@ def screening_base(data: Data, params: Parametre, as_of=None) -> pd.DataFrame:
     p, prisindeks = servicetjek_params(params)
     as_of = resolve_as_of(data, as_of)
     bev = data.bevillinger.reset_index(drop=True)
-    cat = ref.paragraffer().set_index("paragraf")
-    out = bev.copy()
+    n = len(bev)
+    cat = ref.paragraffer()
+    out = bev.copy(deep=False)
     out["aktiv"] = (bev["startdato"] <= as_of) & (bev["slutdato"].isna() | (bev["slutdato"] >= as_of))
     out["pris"] = regulated(bev["enhedspris"].astype(float), bev["startdato"], as_of.year, prisindeks)
-    units = annual_cost(bev.assign(enhedspris=1.0, tillaeg=0.0))
-    out["enheder_aar"] = units.to_numpy()
-    out["aarlig_udgift"] = out["pris"].to_numpy() * units.to_numpy() + bev["tillaeg"].fillna(0).to_numpy() * 12
+    units = annual_cost(bev.assign(enhedspris=1.0, tillaeg=0.0)).to_numpy()
+    out["enheder_aar"] = units
+    out["aarlig_udgift"] = out["pris"].to_numpy() * units + bev["tillaeg"].fillna(0).to_numpy() * 12
     # Need level at the start and now (as derived.level_at; fast path, see arrays.py).
-    ass = arrays.Assessments.of(data.vurderinger)
+    with timed("vurderinger"):
+        ass = arrays.Assessments.of(data.vurderinger)
     code = ass.codes(bev["borger_id"])
     level, when = ass.at(code, arrays.days(bev["startdato"]))
     out["niveau_start"] = level
     out["dato_start"] = _dates(when)
     as_of_day = arrays.days(np.array([as_of.to_datetime64()]))[0]
-    level, when = ass.at(code, np.full(len(bev), as_of_day))
+    level, when = ass.at(code, np.full(n, as_of_day))
     out["niveau_nu"] = level
     out["dato_nu"] = _dates(when)
     out["niveau"] = need_band(out["niveau_start"])
-    fu = arrays.latest_followups(data.opfoelgninger, bev["bevilling_id"], as_of)
+    with timed("opfoelgninger"):
+        fu = arrays.latest_followups(data.opfoelgninger, bev["bevilling_id"], as_of)
     for c in fu.columns:
-        out[c] = fu[c].to_numpy()
-    out["kategori"] = bev["paragraf"].map(cat["kategori"])
-    out["trin"] = bev["paragraf"].map(cat["trin"])
-    out["lov"] = bev["paragraf"].map(cat["lov"])
-    lev = data.leverandoerer.set_index("leverandoer_id")
-    out["leverandoertype"] = lookup(bev["leverandoer_id"], lev["leverandoertype"])
-    out["standardkontrakt"] = lookup(bev["leverandoer_id"], lev["standardkontrakt"])
-    out["leverandoer_navn"] = lookup(bev["leverandoer_id"], lev["navn"])
+        out[c] = fu[c].array
+
+    # Catalogue and provider facts by position (the grants' text columns are hashed once).
+    pcode = arrays.positions(bev["paragraf"], cat["paragraf"])
+    out["kategori"] = _categorical(pcode, cat["kategori"])
+    out["lov"] = _categorical(pcode, cat["lov"])
+    out["trin"] = np.where(pcode >= 0, cat["trin"].to_numpy(float)[pcode], np.nan)
+    lev = data.leverandoerer
+    lcode = arrays.positions(bev["leverandoer_id"], lev["leverandoer_id"])
+    out["leverandoertype"] = _categorical(lcode, lev["leverandoertype"])
+    out["leverandoer_navn"] = _categorical(lcode, lev["navn"])
+    out["standardkontrakt"] = np.where(lcode >= 0, lev["standardkontrakt"].to_numpy(bool)[lcode],
+                                       False)
 
     # Average current annual cost per paragraph over active grants (the municipality's own).
-    active = out[out["aktiv"]]
-    sums = active.groupby("paragraf")["aarlig_udgift"].agg(["sum", "count"])
-    steps = next_step(cat.reset_index(), dict(p.naeste_trin))
-    step_cost: dict[str, float] = {}
-    for paragraf, lower in steps.items():  # catalogue paragraphs, not grants
+    active = out["aktiv"].to_numpy() & (pcode >= 0)
+    k = len(cat)
+    sums = np.bincount(pcode[active], weights=out["aarlig_udgift"].to_numpy()[active], minlength=k)
+    counts = np.bincount(pcode[active], minlength=k)
+    steps = next_step(cat, dict(p.naeste_trin))
+    where = {name: i for i, name in enumerate(cat["paragraf"])}
+    step_cost = np.full(k, np.nan)
+    step_text = []
+    for i, name in enumerate(cat["paragraf"]):  # catalogue paragraphs, not grants
+        lower = [where[x] for x in steps[name]]
+        step_text.append(" / ".join(steps[name]) if lower else "ingen støtte")
         if not lower:
-            step_cost[paragraf] = 0.0
-            continue
-        s = sums.reindex(list(lower))
-        n = s["count"].sum()
-        step_cost[paragraf] = float(s["sum"].sum() / n) if n > 0 else float("nan")
-    out["naeste_trin"] = bev["paragraf"].map({k: " / ".join(v) if v else "ingen støtte"
-                                              for k, v in steps.items()})
-    out["naeste_trin_udgift"] = bev["paragraf"].map(step_cost).astype(float)
+            step_cost[i] = 0.0
+        elif counts[lower].sum() > 0:
+            step_cost[i] = sums[lower].sum() / counts[lower].sum()
+    out["naeste_trin"] = _categorical(pcode, pd.Series(step_text))
+    out["naeste_trin_udgift"] = np.where(pcode >= 0, step_cost[np.clip(pcode, 0, None)], np.nan)
     return out
+
+
+def _categorical(code: np.ndarray, values: pd.Series) -> pd.Categorical:
+    """values[code] per row (code = position, -1 = missing) as a Categorical: cheap to filter."""
+    uniq = pd.unique(pd.Series(values).astype(str))
+    to_cat = pd.Index(uniq).get_indexer(pd.Series(values).astype(str))
+    codes = np.where(code >= 0, to_cat[np.clip(code, 0, None)], -1)
+    return pd.Categorical.from_codes(codes, categories=uniq)
 
 
 def _dates(day: np.ndarray) -> pd.Series:

@@ -25,6 +25,7 @@ from .base import (
     fmt_pct,
     fmt_tal,
     step_down_gap,
+    timed,
 )
 from .peers import peer_median
 
@@ -69,8 +70,12 @@ def peer_prices(base: pd.DataFrame, pct: float | None = None, min_peers: int = 1
     two overpriced providers in one group do not hide each other; a grant flagged in the
     first pass keeps its first median when that is the lower one.
     """
-    a = base[base["niveau"].notna()]
-    group = a["paragraf"] + "|" + a["enhed"] + "|" + a["niveau"].astype(int).astype(str)
+    a = base.loc[base["niveau"].notna(), ["paragraf", "enhed", "niveau", "leverandoer_id", "pris"]]
+    # Integer group codes (paragraf × enhed × niveau): no strings built per grant.
+    par, _ = pd.factorize(a["paragraf"])
+    enh, _ = pd.factorize(a["enhed"])
+    group = pd.Series((par.astype(np.int64) * 8 + enh) * 8 + a["niveau"].to_numpy(np.int64),
+                      index=a.index)
     first = peer_median(group, a["leverandoer_id"], a["pris"])
     if pct is None:
         return first.reindex(base.index)
@@ -182,7 +187,7 @@ def priskategori(base: pd.DataFrame, data: Data, ctx: Kontekst,
 def _step_text(b: pd.DataFrame) -> pd.Series:
     cost = (" (gns. " + fmt_kr(b["naeste_trin_udgift"]) + " om året).").where(
         b["naeste_trin_udgift"].notna(), " (ingen aktive bevillinger at regne gennemsnit på).")
-    return " Næste trin: " + b["naeste_trin"] + cost
+    return " Næste trin: " + b["naeste_trin"].astype(str) + cost
 
 
 def midlertidig_overskredet(base: pd.DataFrame, data: Data, ctx: Kontekst) -> pd.DataFrame:
@@ -293,7 +298,7 @@ def dobbelt_kompensation(base: pd.DataFrame, data: Data, ctx: Kontekst) -> pd.Da
         pairs["paragraf"] + " fra " + pairs["afdeling"] + " overlapper med bevilling "
         + pairs["bevilling_id_anden"] + " (" + pairs["paragraf_anden"] + " fra "
         + pairs["afdeling_anden"] + ", " + fmt_kr(pairs["aarlig_udgift_anden"])
-        + " om året) i kategorien " + pairs["kategori"] + "."
+        + " om året) i kategorien " + pairs["kategori"].astype(str) + "."
     )
     text = text + np.where(pairs["gab"] > 0, " Den billigste af de to bærer potentialet.", "")
     return _flags("dobbelt_kompensation", pairs["i"], text, overlap, 0.0, pairs["gab"])
@@ -305,13 +310,16 @@ class Payments:
     """Payments against what the grants should cost, month by month, summed per grant.
 
     Net payments are put on a dense grid (month × grant); a loop over the months (about 60,
-    never over grants) compares each month's payments with what the grants should cost that
-    month (`arrays.expected_month`, equal to derived.expected_payments) and keeps per-grant
-    sums for the payment rules. Months run from the first payment month to the reference
-    month; the window is the last `betaling_vindue_maaneder` of them.
+    never over grants) compares, for the grants active that month, the payments with what
+    they should cost (`arrays.expected_month`, equal to derived.expected_payments) and keeps
+    per-grant sums for the payment rules. Payments after a grant's end are summed from the
+    payment lines. Months run from the first payment month to the reference month; the window
+    is the last `betaling_vindue_maaneder` of them.
     """
 
     def __init__(self, base: pd.DataFrame, data: Data, ctx: Kontekst):
+        """`base`: the grants in the screening base's order (the base itself, or
+        data.bevillinger with a fresh index); only the grants' own columns are used."""
         p = ctx.p
         pay = data.betalinger
         n = len(base)
@@ -324,68 +332,87 @@ class Payments:
         self.first_m, self.nm = first_m, nm
         self.window_from = max(nm - p.betaling_vindue_maaneder, 0)
         self.window = nm - self.window_from
-
-        # Net paid per (month, grant); lines of unknown grants or outside the months go to a
-        # spare last cell.
-        key = np.empty(len(pay), dtype=np.int64)
-        periods = pay["periode"].to_numpy()
-        for lo in range(0, len(pay), arrays.CHUNK * arrays.THREADS):
-            hi = min(lo + arrays.CHUNK * arrays.THREADS, len(pay))
-            code = arrays.positions(pay["bevilling_id"].iloc[lo:hi], base["bevilling_id"])
-            month = periods[lo:hi].astype("datetime64[M]").astype(np.int64) - first_m
-            ok = (code >= 0) & (month >= 0) & (month < nm)
-            key[lo:hi] = np.where(ok, month * n + code, nm * n)
-        grid = np.bincount(key, weights=pay["beloeb"].to_numpy(dtype=float), minlength=nm * n + 1)
-        del key
-        grid = grid[: nm * n].reshape(nm, n)
-
         g = arrays.GrantCost.of(base)
         end_m = arrays.month_of_day(g.end) - first_m
-        year0 = int(np.datetime64(first_m, "M").astype("datetime64[Y]").astype(np.int64)) + 1970
-        ny = (first_m + nm - 1) // 12 + 1970 - year0 + 1
-        self.year0, self.ny = year0, ny
-        z = np.zeros
-        self.after_total, self.after_months = z(n), z(n, np.int64)
-        self.after_recent, self.after_last = z(n), np.full(n, -1, np.int64)
-        self.n_dev, self.dev_e, self.dev_a = z(n, np.int64), z(n), z(n)
-        self.over_recent, self.paid_recent = z(n), z(n)
-        self.year_a, self.year_e, self.year_months = z((ny, n)), z((ny, n)), z((ny, n), np.int64)
-        pct = p.betaling_afvigelse_pct * (1 - TOL)
-        for m in range(nm):  # months, not grants
-            a = grid[m]
-            e = arrays.expected_month(g, first_m + m, ctx.prisindeks)
-            act = e > 0
-            recent = m >= self.window_from
-            after = np.where(m > end_m, a, 0.0)
-            paid_after = after > PAID
-            self.after_total += after
-            self.after_months += paid_after
-            self.after_last[paid_after] = m
-            dev = act & (np.abs(a - e) >= pct * e)
-            self.n_dev += dev
-            self.dev_e += np.where(dev, e, 0.0)
-            self.dev_a += np.where(dev, a, 0.0)
-            paid_active = np.where(act, a, 0.0)
-            if recent:
-                self.after_recent += after
-                self.over_recent += paid_active - e
-                self.paid_recent += paid_active
-            y = (first_m + m) // 12 + 1970 - year0
-            self.year_a[y] += paid_active
-            self.year_e[y] += e
-            self.year_months[y] += act
+        with timed("betalinger: linjer"):
+            code, month, ok = self._lines(pay, base)
+        amount = pay["beloeb"].to_numpy(dtype=float)
+        with timed("betalinger: efter slut"):
+            self._after_end(code, month, ok, amount, end_m)
+        with timed("betalinger: gitter"):
+            # Net paid per (month, grant); other lines go to a spare last cell. In place: large
+            # fresh arrays are what costs time.
+            key = month
+            key *= n
+            key += code
+            key[~ok] = nm * n
+            del code, month, ok
+            grid = np.bincount(key, weights=amount, minlength=nm * n + 1)
+            del key
+            grid = grid[: nm * n].reshape(nm, n)
+        with timed("betalinger: måneder"):
+            self._compare(grid, g, ctx)
         self._grid, self._cost = grid, g
 
-    def monthly_ratios(self, rows: np.ndarray, prisindeks: float) -> np.ndarray:
-        """Paid / should cost per month (NaN when not active) for some grants: rows × months."""
+    def _lines(self, pay: pd.DataFrame, base: pd.DataFrame):
+        """Each payment line's grant (position) and month (from 0), and whether both are known.
+        Searching the month starts is much faster than converting 20 million dates."""
+        code = arrays.positions(pay["bevilling_id"], base["bevilling_id"])
+        starts = np.arange(self.first_m, self.first_m + self.nm + 1).astype(
+            "datetime64[M]").astype("datetime64[ns]").astype(np.int64)
+        month = np.searchsorted(starts, pay["periode"].to_numpy().astype(np.int64),
+                                side="right") - 1
+        ok = (code >= 0) & (month >= 0) & (month < self.nm)
+        return code, month, ok
+
+    def _after_end(self, code, month, ok, amount, end_m) -> None:
+        """Paid for months after the end month: few lines, netted per (grant, month)."""
+        n, nm = self.n, self.nm
+        after = ok & (month > end_m[np.where(ok, code, 0)])
+        self.after_total, self.after_recent = np.zeros(n), np.zeros(n)
+        self.after_months, self.after_last = np.zeros(n, np.int64), np.full(n, -1, np.int64)
+        if after.any():
+            cell, inv = np.unique(code[after] * nm + month[after], return_inverse=True)
+            net = np.bincount(inv, weights=amount[after])
+            c, m = cell // nm, cell % nm
+            paid = net > PAID
+            np.add.at(self.after_total, c, net)
+            np.add.at(self.after_months, c, paid)
+            np.add.at(self.after_recent, c, np.where(m >= self.window_from, net, 0.0))
+            np.maximum.at(self.after_last, c[paid], m[paid])
+
+    def _compare(self, grid: np.ndarray, g: arrays.GrantCost, ctx: Kontekst) -> None:
+        """Month by month, for the grants active that month: paid against should cost."""
+        n, first_m = self.n, self.first_m
+        year0 = int(np.datetime64(first_m, "M").astype("datetime64[Y]").astype(np.int64)) + 1970
+        ny = (first_m + self.nm - 1) // 12 + 1970 - year0 + 1
+        self.year0, self.ny = year0, ny
+        self.n_dev = np.zeros(n, np.int64)
+        self.over_recent, self.paid_recent = np.zeros(n), np.zeros(n)
+        self.year_a, self.year_e = np.zeros((ny, n)), np.zeros((ny, n))
+        pct = ctx.p.betaling_afvigelse_pct * (1 - TOL)
+        self._pct = pct
+        for m in range(self.nm):  # months, not grants
+            first_day, next_day = arrays.month_days(first_m + m)
+            idx = np.flatnonzero((g.start < next_day) & (g.end >= first_day))
+            e = arrays.expected_month(g, first_m + m, ctx.prisindeks, idx)
+            a = grid[m, idx]
+            self.n_dev[idx] += (np.abs(a - e) >= pct * e) & (e > 0)
+            y = (first_m + m) // 12 + 1970 - year0
+            self.year_a[y, idx] += a
+            self.year_e[y, idx] += e
+            if m >= self.window_from:
+                self.over_recent[idx] += a - e
+                self.paid_recent[idx] += a
+
+    def month_values(self, rows: np.ndarray, prisindeks: float) -> tuple[np.ndarray, np.ndarray]:
+        """Paid and should cost per month for some grants (rows × months; 0 when inactive)."""
         sub = arrays.GrantCost(*(getattr(self._cost, f)[rows] for f in (
             "start", "end", "start_year", "weekly", "monthly", "tillaeg")))
-        out = np.full((len(rows), self.nm), np.nan)
-        for m in range(self.nm):
-            e = arrays.expected_month(sub, self.first_m + m, prisindeks)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                out[:, m] = np.where(e > 0, self._grid[m, rows] / e, np.nan)
-        return out
+        paid = self._grid[:, rows].T.copy()
+        should = np.stack([arrays.expected_month(sub, self.first_m + m, prisindeks)
+                           for m in range(self.nm)], axis=1) if self.nm else np.zeros_like(paid)
+        return paid, should
 
     def month_label(self, m: np.ndarray) -> pd.Series:
         return pd.Series((np.asarray(m) + self.first_m).astype("datetime64[M]").astype(
@@ -421,8 +448,10 @@ def betaling_afviger(base: pd.DataFrame, data: Data, ctx: Kontekst, pm: Payments
     gap = np.clip(pm.over_recent, 0, None) * 12 / pm.window
     hit = np.flatnonzero(pm.n_dev >= p.betaling_afvigelse_min_maaneder)
     b = base.iloc[hit]
-    s_e = pd.Series(pm.dev_e[hit], index=b.index)
-    s_a = pd.Series(pm.dev_a[hit], index=b.index)
+    paid, should = pm.month_values(hit, ctx.prisindeks)
+    dev = (should > 0) & (np.abs(paid - should) >= pm._pct * should)
+    s_e = pd.Series(np.where(dev, should, 0.0).sum(axis=1), index=b.index)
+    s_a = pd.Series(np.where(dev, paid, 0.0).sum(axis=1), index=b.index)
     text = (
         "I " + fmt_tal(pd.Series(pm.n_dev[hit], index=b.index)) + " måneder afveg betalingen mindst "
         + fmt_pct(pd.Series(p.betaling_afvigelse_pct, index=b.index)) + " fra bevillingen: betalt "
@@ -441,13 +470,14 @@ def prisstigning(base: pd.DataFrame, data: Data, ctx: Kontekst, pm: Payments) ->
     grant dated in the earlier year or later."""
     threshold = ctx.prisindeks + ctx.p.prisstigning_margin
     limit = (1 + threshold) / (1 + ctx.prisindeks) * (1 - TOL)
-    ok = pm.year_months >= MIN_MONTHS_PER_YEAR
     with np.errstate(divide="ignore", invalid="ignore"):
-        level = np.where(ok & (pm.year_e > 0) & (pm.year_a > 0), pm.year_a / pm.year_e, np.nan)
+        level = np.where((pm.year_e > 0) & (pm.year_a > 0), pm.year_a / pm.year_e, np.nan)
         ratio = level[1:] / level[:-1]
     # The yearly sums point out candidates cheaply; their level is then the median month.
     cand = np.flatnonzero((ratio >= limit).any(axis=0)) if pm.ny > 1 else np.empty(0, np.int64)
-    ratios = pm.monthly_ratios(cand, ctx.prisindeks)
+    paid, should = pm.month_values(cand, ctx.prisindeks)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = np.where(should > 0, paid / should, np.nan)
     month_year = (pm.first_m + np.arange(pm.nm)) // 12 + 1970 - pm.year0
     med = np.full((pm.ny, len(cand)), np.nan)
     for y in range(pm.ny):  # a handful of years

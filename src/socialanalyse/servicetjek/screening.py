@@ -3,6 +3,7 @@ savings potential as a range; summaries for the byråd and the widget callback `
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pandas as pd
@@ -10,7 +11,7 @@ import pandas as pd
 from ..config import Parametre
 from ..data import Data
 from . import rules as r
-from .base import Kontekst, resolve_as_of, screening_base, servicetjek_params
+from .base import TIMINGS, Kontekst, resolve_as_of, screening_base, servicetjek_params, timed
 from .catalog import REGLER
 
 #: The columns of `screen`'s result, in order.
@@ -48,26 +49,50 @@ def screen(data: Data, params: Parametre, as_of=None, *, base: pd.DataFrame | No
     """
     p, prisindeks = servicetjek_params(params)
     as_of = resolve_as_of(data, as_of)
-    if base is None:
-        base = screening_base(data, params, as_of)
+    TIMINGS.clear()
     ctx = Kontekst(as_of=as_of, prisindeks=prisindeks, p=p)
-    peers = r.peer_prices(base, p.pris_over_sammenlignelige, p.min_sammenlignelige)
-    limits = r.category_limits(base, ctx)
-    categories = r.price_category(base, limits)
-    payments = r.Payments(base, data, ctx)
-    parts = [
-        r.pris_over_sammenlignelige(base, data, ctx, peers),
-        r.priskategori(base, data, ctx, limits, categories),
-        r.midlertidig_overskredet(base, data, ctx),
-        r.forbedret_funktion(base, data, ctx),
-        r.opfoelgning_overskredet(base, data, ctx),
-        r.dyr_sag(base, data, ctx),
-        r.dobbelt_kompensation(base, data, ctx),
-        r.betaling_efter_slut(base, data, ctx, payments),
-        r.betaling_afviger(base, data, ctx, payments),
-        r.prisstigning(base, data, ctx, payments),
-        r.uden_standardkontrakt(base, data, ctx, peers),
+    # The payments (the largest table) are summed on a second thread while the grants are
+    # prepared: both are mostly Arrow and numpy work, which runs outside the GIL.
+    with ThreadPoolExecutor(1) as pool:
+        grants = data.bevillinger.reset_index(drop=True)
+        pending = pool.submit(_timed_payments, grants, data, ctx)
+        if base is None:
+            with timed("grundlag"):
+                base = screening_base(data, params, as_of)
+        with timed("sammenlignelige"):
+            peers = r.peer_prices(base, p.pris_over_sammenlignelige, p.min_sammenlignelige)
+            limits = r.category_limits(base, ctx)
+            categories = r.price_category(base, limits)
+        with timed("venter på betalinger"):
+            payments = pending.result()
+    rules = [
+        (r.pris_over_sammenlignelige, (peers,)),
+        (r.priskategori, (limits, categories)),
+        (r.midlertidig_overskredet, ()),
+        (r.forbedret_funktion, ()),
+        (r.opfoelgning_overskredet, ()),
+        (r.dyr_sag, ()),
+        (r.dobbelt_kompensation, ()),
+        (r.betaling_efter_slut, (payments,)),
+        (r.betaling_afviger, (payments,)),
+        (r.prisstigning, (payments,)),
+        (r.uden_standardkontrakt, (peers,)),
     ]
+    parts = []
+    for rule, extra in rules:  # eleven rules
+        with timed(rule.__name__):
+            parts.append(rule(base, data, ctx, *extra))
+    del payments
+    with timed("samling"):
+        return _assemble(parts, base, params)
+
+
+def _timed_payments(grants: pd.DataFrame, data: Data, ctx: Kontekst) -> r.Payments:
+    with timed("betalinger"):
+        return r.Payments(grants, data, ctx)
+
+
+def _assemble(parts: list[pd.DataFrame], base: pd.DataFrame, params: Parametre) -> pd.DataFrame:
     flags = pd.concat(parts, ignore_index=True)
     info = base[["bevilling_id", "borger_id", "leverandoer_id", "paragraf", "afdeling", "niveau",
                  "aarlig_udgift"]]
