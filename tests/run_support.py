@@ -86,7 +86,10 @@ _E2E: dict[str, object] = {}
 
 def e2e_run(tmp_path_factory, publikum: str):
     """Run every notebook in notebooks/ for the small eksempelkommune (once per process and
-    audience) and return (project root, finished run folder, exit code, stdout)."""
+    audience) and return (project root, finished run folder, exit code, stdout).
+
+    The intern run uses 2 workers (so the municipality runs independent notebooks two at a
+    time), the byråd run 1 (strictly one notebook after the other)."""
     if publikum in _E2E:
         return _E2E[publikum]
     if "root" not in _E2E:
@@ -94,7 +97,8 @@ def e2e_run(tmp_path_factory, publikum: str):
     root = _E2E["root"]
     out = root / "output"
     done = cli("run", "--kommune", "eksempelkommune", "--publikum", publikum, "--root", str(root),
-               "--notebooks-dir", str(NOTEBOOKS), "--out", str(out), "--workers", "1", "--quiet")
+               "--notebooks-dir", str(NOTEBOOKS), "--out", str(out),
+               "--workers", "2" if publikum == "intern" else "1", "--quiet")
     runs = sorted(p for p in (out / "eksempelkommune").glob(f"*-{publikum}") if p.is_dir())
     result = (root, runs[-1] if runs else None, done.returncode, done.stdout + done.stderr)
     _E2E[publikum] = result

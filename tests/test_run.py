@@ -258,3 +258,24 @@ def test_preimport_code_imports_modules_and_leaves_the_namespace_empty():
     exec(run.preimport_code(["colorsys", "ikke_et_modul", "json.dumps"]), namespace)  # noqa: S102
     assert "colorsys" in sys.modules
     assert [k for k in namespace if k != "__builtins__"] == []
+
+
+# -- notebooks of one municipality at once, when there are cores to spare -------------------
+
+
+def test_spare_workers_let_one_municipality_run_notebooks_side_by_side(project):
+    write_notebook(project / "nb" / "00_a.ipynb", "A")
+    common = {"root": project, "notebooks_dir": project / "nb"}
+    assert run.plan(["eksempelkommune"], workers=2, **common).jobs[0].parallel == 2
+    assert run.plan(["eksempelkommune"], workers=5, **common).jobs[0].parallel == 5
+    both = run.plan(["eksempelkommune", "furesoe"], workers=2, **common)
+    assert [j.parallel for j in both.jobs] == [1, 1]  # 2 workers // 2 municipalities
+    assert run.plan(["eksempelkommune", "furesoe"], workers=5, **common).jobs[0].parallel == 2
+
+
+def test_a_notebook_reading_earlier_results_is_recognised(tmp_path):
+    reads = write_notebook(tmp_path / "05_x.ipynb", "X", "r = report.load_results(run_dir)")
+    named = write_notebook(tmp_path / "06_y.ipynb", "Y", "open(run_dir + '/results.json')")
+    alone = write_notebook(tmp_path / "07_z.ipynb", "Z", "report.record('a', 1)")
+    assert run.reads_earlier_results(reads) and run.reads_earlier_results(named)
+    assert not run.reads_earlier_results(alone)

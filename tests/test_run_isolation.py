@@ -153,3 +153,22 @@ def test_dask_executor_runs_the_same_jobs_on_a_local_cluster(project):
         manifest = json.loads((job.final_dir / "manifest.json").read_text("utf-8"))
         assert manifest["koersel"]["executor"] == "dask"
         assert run.latest_run(job.final_dir.parent) == job.final_dir.resolve()
+
+
+def test_independent_notebooks_overlap_and_a_reader_of_results_waits_for_them(project):
+    nb = _notebooks(
+        project / "nb",
+        ("00_a", ('import time\nreport.record("start", time.time())\ntime.sleep(2)\n'
+                 'report.record("slut", time.time())')),
+        ("01_b", 'import time\nreport.record("start", time.time())\ntime.sleep(1)'),
+        ("02_laeser", ('r = report.load_results(run_dir)\n'
+                      'assert "slut" in r["00_a"] and "start" in r["01_b"], r\n'
+                      'report.record("saa", sorted(k for k in r if not k.startswith("_")))')),
+    )
+    p = run.plan(["eksempelkommune"], root=project, notebooks_dir=nb, out=project / "output",
+                 workers=2)
+    ((job, result),) = run.execute_plan(p, show_progress=False)
+    assert result.ok, [(n.navn, n.fejl) for n in result.notebooks]
+    results = json.loads((job.final_dir / "results.json").read_text("utf-8"))
+    assert results["01_b"]["start"] < results["00_a"]["slut"]  # ran side by side
+    assert results["02_laeser"]["saa"] == ["00_a", "01_b", "02_laeser"]

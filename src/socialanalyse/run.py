@@ -79,6 +79,7 @@ class Job:
     timeout: int = DEFAULT_TIMEOUT
     prewarm: bool = True  # start the next notebook's kernel (and its imports) ahead of time
     snapshot: bool = True  # load the data once per job; kernels read it (run_snapshot)
+    parallel: int = 1  # notebooks of this job that may run at once (spare cores, see plan)
 
     @property
     def tmp_dir(self) -> Path:
@@ -418,9 +419,20 @@ def _put(progress: Progress | None, *event) -> None:
             progress.put(tuple(event))
 
 
-def _execute_job(job: Job, out: JobResult, progress: Progress | None) -> None:
-    import papermill as pm
+def reads_earlier_results(path: Path) -> bool:
+    """Whether a notebook's code reads the run's earlier results (report.load_results or
+    results.json): such a notebook starts only when every notebook before it has finished."""
+    import nbformat
 
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except (OSError, ValueError):
+        return True  # unknown: be safe
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    return "load_results" in code or RESULTS_FILE in code
+
+
+def _execute_job(job: Job, out: JobResult, progress: Progress | None) -> None:
     root = Path(job.root)
     params = config.load_parameters(job.kommune, root=root)
     tmp = job.tmp_dir
@@ -434,16 +446,20 @@ def _execute_job(job: Job, out: JobResult, progress: Progress | None) -> None:
     snapshot = tmp / run_snapshot.FILE
     if job.snapshot:
         env[run_snapshot.ENV] = str(snapshot)
-
-    def start_kernel(path: Path) -> _Kernel:
-        imports = notebook_imports(path) if job.prewarm else []
-        return _Kernel(path.parent, env, logs / f"{path.stem}.log", imports)
-
     paths = [Path(p) for p in job.notebooks]
-    kernel: _Kernel | None = start_kernel(paths[0]) if paths else None
+    waits = [reads_earlier_results(p) for p in paths]
+
+    def start_kernel(i: int) -> _Kernel:
+        imports = notebook_imports(paths[i]) if job.prewarm else []
+        return _Kernel(paths[i].parent, env, logs / f"{paths[i].stem}.log", imports)
+
+    # Kernels are started here, in the job's thread; notebooks run in `lanes` threads (one,
+    # unless the job has cores to spare: Job.parallel). Notebooks start in order; one that
+    # reads earlier results waits for all before it. Each notebook's HTML is exported in a
+    # thread as soon as it has run.
+    kernels: dict[int, _Kernel] = {0: start_kernel(0)} if paths else {}
     loaded = None
-    # Each notebook's HTML is exported in a thread while the next notebook runs (the runner
-    # mostly waits for the kernel meanwhile).
+    lanes = cf.ThreadPoolExecutor(max_workers=max(1, job.parallel), thread_name_prefix="nb")
     exporter = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="html")
     exports: list[cf.Future] = []
     try:
@@ -453,42 +469,28 @@ def _execute_job(job: Job, out: JobResult, progress: Progress | None) -> None:
                 loaded = run_snapshot.write(params, snapshot)
             except Exception:  # noqa: BLE001 - the notebooks show the loader's message
                 loaded = None
-        for i, (path, res) in enumerate(zip(paths, out.notebooks)):
-            _put(progress, "start", job.kommune, res.navn, None)
-            res.start = now_iso()
-            t_nb = time.perf_counter()
-            if kernel is None:
-                kernel = start_kernel(path)
-            current, kernel = kernel, None
-            try:
-                res.kerne_ventetid = round(current.wait_ready(), 3)
-                res.kerne_sekunder = round(current.ready_after or 0.0, 3)
-                if job.prewarm and i + 1 < len(paths):
+        following = 0  # the next notebook to start
+        running: dict[cf.Future, int] = {}
+        while following < len(paths) or running:
+            while (following < len(paths) and len(running) < max(1, job.parallel)
+                   and not (waits[following] and running)):
+                i = following
+                following += 1
+                kernel = kernels.pop(i, None) or start_kernel(i)
+                if job.prewarm and following < len(paths) and following not in kernels:
                     # The next kernel boots in its own process while this notebook runs.
-                    kernel = start_kernel(paths[i + 1])
-                pm.execute_notebook(
-                    str(path),
-                    str(tmp / path.name),
-                    parameters={"kommune": job.kommune, "publikum": job.publikum,
-                                "run_dir": str(tmp)},
-                    kernel_name=KERNEL_NAME,
-                    progress_bar=False,
-                    request_save_on_cell_execute=False,
-                    execution_timeout=job.timeout,
-                    start_timeout=KERNEL_START_TIMEOUT,
-                    km=current.km,
-                )
-                res.status = OK
-            except Exception as exc:  # noqa: BLE001 - a failed notebook is a result
-                res.status = FAILED
-                res.fejl = _describe_error(exc)
-            finally:
-                current.shutdown()
-            res.sekunder = round(time.perf_counter() - t_nb, 3)
-            exports.append(exporter.submit(_export_html, job, params, path, res))
-            _put(progress, "slut", job.kommune, res.navn, res.status)
+                    kernels[following] = start_kernel(following)
+                running[lanes.submit(_run_notebook, job, paths[i], out.notebooks[i], kernel,
+                                     progress)] = i
+            done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+            for fut in done:
+                i = running.pop(fut)
+                fut.result()
+                exports.append(
+                    exporter.submit(_export_html, job, params, paths[i], out.notebooks[i]))
     finally:
-        if kernel is not None:
+        lanes.shutdown(wait=True)
+        for kernel in kernels.values():
             kernel.shutdown()
         snapshot.unlink(missing_ok=True)  # case data: never left in the output
         exporter.shutdown(wait=True)
@@ -501,6 +503,41 @@ def _execute_job(job: Job, out: JobResult, progress: Progress | None) -> None:
     if not any(logs.iterdir()):
         logs.rmdir()
     _export(job, params, out, loaded)
+
+
+def _run_notebook(
+    job: Job, path: Path, res: NotebookResult, kernel: _Kernel, progress: Progress | None
+) -> None:
+    """Execute one notebook with Papermill on an already started kernel; record the outcome
+    in `res` (a failure is a result, not an exception). Stops the kernel."""
+    import papermill as pm
+
+    _put(progress, "start", job.kommune, res.navn, None)
+    res.start = now_iso()
+    t0 = time.perf_counter()
+    try:
+        res.kerne_ventetid = round(kernel.wait_ready(), 3)
+        res.kerne_sekunder = round(kernel.ready_after or 0.0, 3)
+        pm.execute_notebook(
+            str(path),
+            str(job.tmp_dir / path.name),
+            parameters={"kommune": job.kommune, "publikum": job.publikum,
+                        "run_dir": str(job.tmp_dir)},
+            kernel_name=KERNEL_NAME,
+            progress_bar=False,
+            request_save_on_cell_execute=False,
+            execution_timeout=job.timeout,
+            start_timeout=KERNEL_START_TIMEOUT,
+            km=kernel.km,
+        )
+        res.status = OK
+    except Exception as exc:  # noqa: BLE001 - a failed notebook is a result
+        res.status = FAILED
+        res.fejl = _describe_error(exc)
+    finally:
+        kernel.shutdown()
+    res.sekunder = round(time.perf_counter() - t0, 3)
+    _put(progress, "slut", job.kommune, res.navn, res.status)
 
 
 def _describe_error(exc: BaseException) -> str:
@@ -743,6 +780,13 @@ def plan(
     out_root = (out or root / "output").resolve()
     out_dirs = [out_root / slug for slug in slugs]
     run_id = new_run_id(publikum, out_dirs)
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1)
+    workers = max(1, int(workers))
+    # A worker is a core's worth of notebooks: with fewer municipalities than workers, each
+    # municipality may run that many of its notebooks at once (those that do not read earlier
+    # results; see _execute_job). With at least as many municipalities, one at a time.
+    parallel = max(1, workers // len(slugs))
     jobs = [
         Job(
             kommune=slug,
@@ -753,12 +797,11 @@ def plan(
             out_dir=str(out_root / slug),
             timeout=timeout,
             prewarm=prewarm,
+            parallel=parallel,
         )
         for slug in slugs
     ]
-    if workers is None:
-        workers = min(2, os.cpu_count() or 1)
-    return Plan(jobs, params, max(1, int(workers)), executor, scheduler)
+    return Plan(jobs, params, workers, executor, scheduler)
 
 
 class Bars:
