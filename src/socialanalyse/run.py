@@ -457,7 +457,8 @@ def _execute_job(job: Job, out: JobResult, progress: Progress | None) -> None:
     # unless the job has cores to spare: Job.parallel). Notebooks start in order; one that
     # reads earlier results waits for all before it. Each notebook's HTML is exported in a
     # thread as soon as it has run.
-    kernels: dict[int, _Kernel] = {0: start_kernel(0)} if paths else {}
+    # The first notebooks' kernels boot while the data are loaded.
+    kernels = {i: start_kernel(i) for i in range(min(max(1, job.parallel), len(paths)))}
     loaded = None
     lanes = cf.ThreadPoolExecutor(max_workers=max(1, job.parallel), thread_name_prefix="nb")
     exporter = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="html")
