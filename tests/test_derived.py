@@ -10,6 +10,7 @@ from socialanalyse.data.derived import (
     helaarspersoner,
     is_active,
     level_at,
+    reference_date,
 )
 
 
@@ -75,3 +76,9 @@ def test_level_at_takes_latest_assessment_before_date():
     assert got.loc[11] == 2.0  # the assessment on the day itself counts
     assert pd.isna(got.loc[12])  # no assessment for b
     assert level_at(v, ids, on, tema="Egenomsorg").loc[10] == 3
+
+
+def test_reference_date_is_last_day_of_latest_paid_month():
+    bet = pd.DataFrame({"periode": pd.to_datetime(["2026-09-01", "2026-10-01", None])})
+    assert reference_date(bet) == pd.Timestamp("2026-10-31")
+    assert reference_date(bet.iloc[[2]]) is None

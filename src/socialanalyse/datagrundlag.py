@@ -14,6 +14,7 @@ from .data import Data
 from .data import reference as ref
 from .data.contract import TABLES
 from .data.derived import is_active
+from .data.derived import reference_date as _reference_date
 
 I_ALT = "I alt"
 
@@ -43,7 +44,7 @@ def period_covered(data: Data) -> Periode:
 
 def reference_date(data: Data) -> pd.Timestamp | None:
     """The extract's reference date (opgørelsesdato), derived from the payments."""
-    return period_covered(data).opgoerelsesdato
+    return _reference_date(data.betalinger)
 
 
 def table_counts(data: Data) -> pd.DataFrame:

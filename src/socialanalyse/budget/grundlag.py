@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import Data
+from ..data import derived
 from ..data import reference as ref
 
 #: The line of grants that no budget line covers.
@@ -95,7 +96,8 @@ def reference_month(data: Data) -> pd.Timestamp:
 
 def opgoerelsesdato(data: Data) -> pd.Timestamp:
     """The reference date: the last day of the latest payment month."""
-    return reference_month(data) + pd.offsets.MonthEnd(0)
+    reference_month(data)  # raises the Danish error when there are no payments
+    return derived.reference_date(data.betalinger)
 
 
 def first_month(data: Data) -> pd.Timestamp:

@@ -42,9 +42,7 @@ MAAL_TEKST = {
 def reference_date(data: Data) -> pd.Timestamp | None:
     """The extract's reference date: the last day of the latest payment month (None without
     payments)."""
-    if data.betalinger.empty:
-        return None
-    return pd.Timestamp(data.betalinger["periode"].max()) + pd.offsets.MonthEnd(0)
+    return derived.reference_date(data.betalinger)
 
 
 def last_whole_year(data: Data) -> int | None:

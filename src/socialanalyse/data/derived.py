@@ -150,3 +150,14 @@ def population(befolkning: pd.DataFrame, fra: int, til: int) -> pd.Series:
     overlap = (np.minimum(hi, til) - np.maximum(lo, fra) + 1).clip(lower=0)
     share = overlap / (hi - lo + 1)
     return (befolkning["antal"] * share).groupby(befolkning["aar"]).sum().rename("antal")
+
+
+def reference_date(betalinger: pd.DataFrame) -> pd.Timestamp | None:
+    """The extract's reference date (opgørelsesdato): the last day of the latest payment month.
+
+    Derived from the data, never from today's date; None when there are no payments.
+    """
+    periods = betalinger["periode"].dropna()
+    if periods.empty:
+        return None
+    return (pd.Timestamp(periods.max()) + pd.offsets.MonthEnd(0)).normalize()

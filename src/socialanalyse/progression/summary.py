@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from ..config import ProgressionParametre
+from ..data import derived
 from .duration import DurationComparison
 from .estimates import Estimate
 from .intervention import Indsats, InterventionResult
@@ -99,7 +100,7 @@ def headline_results(
 
 def opgoerelsesdato(data) -> pd.Timestamp:
     """The extract's reference date: the last day of the latest paid month."""
-    return pd.Timestamp(data.betalinger["periode"].max()) + pd.offsets.MonthEnd(0)
+    return derived.reference_date(data.betalinger)
 
 
 def monthly_for(data, paragraf: str) -> pd.DataFrame:
