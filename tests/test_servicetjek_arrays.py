@@ -76,8 +76,25 @@ def test_positions_equal_get_indexer():
 
 
 def test_positions_in_chunks(monkeypatch):
-    monkeypatch.setattr(arrays, "CHUNK", 3)
+    monkeypatch.setattr(arrays, "CHUNK", 3)  # 40 values in two threaded parts
     vocab = pd.Series([f"v{i}" for i in range(10)], dtype="str")
     values = pd.Series([f"v{i % 12}" for i in range(40)], dtype="str")
     want = pd.Index(vocab).get_indexer(values)
     assert arrays.positions(values, vocab).tolist() == want.tolist()
+
+
+def test_screen_does_not_depend_on_the_order_of_payment_lines(tables):
+    from socialanalyse.config import load_parameters
+    from socialanalyse.data import Data
+    from socialanalyse.servicetjek import screen
+
+    params = load_parameters("eksempelkommune")
+    data = Data.from_tables(tables)
+    shuffled = dict(tables, betalinger=tables["betalinger"].sample(frac=1.0, random_state=2)
+                    .reset_index(drop=True))
+    a = screen(data, params)
+    b = screen(Data.from_tables(shuffled), params)
+    pd.testing.assert_frame_equal(a, b)
+    # An earlier reference date leaves the later payment lines out.
+    early = screen(data, params, as_of="2025-12-31")
+    assert len(early) and early["begrundelse"].notna().all()

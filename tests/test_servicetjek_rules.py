@@ -511,3 +511,10 @@ def test_rescreen_moves_with_the_thresholds():
 def test_reason_numbers_match_the_report_formatting(x, decimals):
     # The analysis module formats numbers itself (it may not import report): same result.
     assert fmt_tal(pd.Series([x]), decimals).iloc[0] == tal(x, decimals)
+
+
+def test_reason_numbers_at_rounding_edges():
+    values = [-0.4, 0.5, 2.5, 999.5, 1_234_567.5, -1_000.0, 1e14, float("nan")]
+    got = fmt_tal(pd.Series(values)).tolist()
+    assert got == [tal(v) for v in values]
+    assert got[:4] == ["-0", "0", "2", "1.000"]  # Python rounds halves to even, as tal does

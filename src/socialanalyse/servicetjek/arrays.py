@@ -17,8 +17,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-#: Tables with at least CHUNK rows are hashed in THREADS parts on as many threads.
-CHUNK = 2_000_000
+#: Tables with at least CHUNK rows are hashed in THREADS parts on as many threads (each part
+#: hashes the vocabulary again, which only pays off for large tables).
+CHUNK = 5_000_000
 THREADS = 2
 
 

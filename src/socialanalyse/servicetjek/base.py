@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..config import Parametre, ServicetjekParametre
 from ..data import Data
@@ -227,12 +229,28 @@ def step_down_gap(base: pd.DataFrame) -> pd.Series:
 # --- Danish number formatting for the reasons (vectorised; analyses do not import report) ---
 
 def fmt_tal(x: pd.Series, decimaler: int = 0) -> pd.Series:
-    """1234567.8 -> '1.234.568'; NaN -> '–' (Danish thousand dots, decimal comma)."""
+    """1234567.8 -> '1.234.568'; NaN -> '–' (Danish thousand dots, decimal comma).
+
+    Whole numbers are formatted by Arrow (vectorised); with decimals by Python's format,
+    which rounds as report.format.tal does.
+    """
     x = pd.Series(x, dtype=float)
-    spec = f",.{decimaler}f"
-    swap = str.maketrans(",.", ".,")
-    text = [("–" if math.isnan(v) else format(v, spec).translate(swap)) for v in x.to_numpy()]
-    return pd.Series(text, index=x.index, dtype="str")
+    values = x.to_numpy()
+    if decimaler > 0 or len(values) == 0 or np.nanmax(np.abs(values), initial=0) >= 1e15:
+        spec = f",.{decimaler}f"
+        swap = str.maketrans(",.", ".,")
+        text = [("–" if math.isnan(v) else format(v, spec).translate(swap)) for v in values]
+        return pd.Series(text, index=x.index, dtype="str")
+    nan = np.isnan(values)
+    whole = np.rint(np.where(nan, 0.0, values))  # half to even, like format()
+    digits = pc.cast(pa.array(np.abs(whole).astype(np.int64)), pa.string())
+    # Dots every three digits from the right: on the reversed text, after each three digits.
+    grouped = pc.replace_substring_regex(pc.utf8_reverse(digits), r"(\d{3})", r"\1.")
+    text = pc.utf8_reverse(pc.utf8_rtrim(grouped, characters="."))
+    text = pc.if_else(pa.array(np.signbit(whole)), pc.binary_join_element_wise("-", text, ""),
+                      text)
+    text = pc.if_else(pa.array(nan), "–", text)
+    return pd.Series(text.to_numpy(zero_copy_only=False), index=x.index, dtype="str")
 
 
 def fmt_kr(x: pd.Series) -> pd.Series:
@@ -248,4 +266,8 @@ def fmt_pct(x: pd.Series, decimaler: int = 0) -> pd.Series:
 def fmt_dato(x: pd.Series) -> pd.Series:
     """Dates as '31.12.2025'; NaT -> '–'."""
     x = pd.Series(x)
-    return x.dt.strftime("%d.%m.%Y").fillna("–").astype(str)
+    if len(x) == 0:
+        return pd.Series([], index=x.index, dtype="str")
+    stamps = pa.array(x.to_numpy().astype("datetime64[s]"), from_pandas=True)
+    text = pc.fill_null(pc.strftime(stamps, format="%d.%m.%Y"), "–")
+    return pd.Series(text.to_numpy(zero_copy_only=False), index=x.index, dtype="str")

@@ -309,9 +309,9 @@ def dobbelt_kompensation(base: pd.DataFrame, data: Data, ctx: Kontekst) -> pd.Da
 class Payments:
     """Payments against what the grants should cost, month by month, summed per grant.
 
-    Net payments are put on a dense grid (month × grant); a loop over the months (about 60,
-    never over grants) compares, for the grants active that month, the payments with what
-    they should cost (`arrays.expected_month`, equal to derived.expected_payments) and keeps
+    Payment lines are grouped by month; a loop over the months (about 60, never over grants)
+    nets each month's lines per grant and compares, for the grants active that month, the
+    payments with what they should cost (`arrays.expected_month`, equal to derived.expected_payments) and keeps
     per-grant sums for the payment rules. Payments after a grant's end are summed from the
     payment lines. Months run from the first payment month to the reference month; the window
     is the last `betaling_vindue_maaneder` of them.
@@ -339,20 +339,39 @@ class Payments:
         amount = pay["beloeb"].to_numpy(dtype=float)
         with timed("betalinger: efter slut"):
             self._after_end(code, month, ok, amount, end_m)
-        with timed("betalinger: gitter"):
-            # Net paid per (month, grant); other lines go to a spare last cell. In place: large
-            # fresh arrays are what costs time.
-            key = month
-            key *= n
-            key += code
-            key[~ok] = nm * n
-            del code, month, ok
-            grid = np.bincount(key, weights=amount, minlength=nm * n + 1)
-            del key
-            grid = grid[: nm * n].reshape(nm, n)
         with timed("betalinger: måneder"):
-            self._compare(grid, g, ctx)
-        self._grid, self._cost = grid, g
+            self._by_month(code, month, ok, amount)
+            del code, month, ok
+            self._compare(g, ctx)
+        self._cost = g
+
+    def _by_month(self, code, month, ok, amount) -> None:
+        """Keep the known lines grouped by month: (grant, amount) per month block. Payment
+        extracts usually come in month order; others are put in order (a radix sort)."""
+        if ok.all() and bool(np.all(month[1:] >= month[:-1])):  # the usual case: no copies
+            self._code, self._amount = code, amount
+            self._bounds = np.searchsorted(month, np.arange(self.nm + 1))
+            return
+        keep = np.flatnonzero(ok)
+        m = month[keep]
+        if len(m) and not bool(np.all(m[1:] >= m[:-1])):
+            # Months fit in 16 bits, where numpy's stable sort is a radix sort.
+            keep = keep[np.argsort(m.astype(np.int16), kind="stable")]
+            m = month[keep]
+        self._code = code[keep]
+        self._amount = amount[keep]
+        self._bounds = np.searchsorted(m, np.arange(self.nm + 1))
+
+    def _paid(self, m: int, lookup: np.ndarray | None = None, size: int | None = None
+              ) -> np.ndarray:
+        """Net paid in month m per grant (or per `lookup[grant]` >= 0, `size` of them)."""
+        lo, hi = self._bounds[m], self._bounds[m + 1]
+        code, amount = self._code[lo:hi], self._amount[lo:hi]
+        if lookup is not None:
+            code = lookup[code]
+            amount = amount[code >= 0]
+            code = code[code >= 0]
+        return np.bincount(code, weights=amount, minlength=self.n if size is None else size)
 
     def _lines(self, pay: pd.DataFrame, base: pd.DataFrame):
         """Each payment line's grant (position) and month (from 0), and whether both are known.
@@ -381,7 +400,7 @@ class Payments:
             np.add.at(self.after_recent, c, np.where(m >= self.window_from, net, 0.0))
             np.maximum.at(self.after_last, c[paid], m[paid])
 
-    def _compare(self, grid: np.ndarray, g: arrays.GrantCost, ctx: Kontekst) -> None:
+    def _compare(self, g: arrays.GrantCost, ctx: Kontekst) -> None:
         """Month by month, for the grants active that month: paid against should cost."""
         n, first_m = self.n, self.first_m
         year0 = int(np.datetime64(first_m, "M").astype("datetime64[Y]").astype(np.int64)) + 1970
@@ -396,7 +415,7 @@ class Payments:
             first_day, next_day = arrays.month_days(first_m + m)
             idx = np.flatnonzero((g.start < next_day) & (g.end >= first_day))
             e = arrays.expected_month(g, first_m + m, ctx.prisindeks, idx)
-            a = grid[m, idx]
+            a = self._paid(m)[idx]
             self.n_dev[idx] += (np.abs(a - e) >= pct * e) & (e > 0)
             y = (first_m + m) // 12 + 1970 - year0
             self.year_a[y, idx] += a
@@ -409,7 +428,11 @@ class Payments:
         """Paid and should cost per month for some grants (rows × months; 0 when inactive)."""
         sub = arrays.GrantCost(*(getattr(self._cost, f)[rows] for f in (
             "start", "end", "start_year", "weekly", "monthly", "tillaeg")))
-        paid = self._grid[:, rows].T.copy()
+        lookup = np.full(self.n, -1, dtype=np.int64)
+        lookup[rows] = np.arange(len(rows))
+        paid = np.zeros((len(rows), self.nm))
+        for m in range(self.nm):  # months
+            paid[:, m] = self._paid(m, lookup, len(rows))
         should = np.stack([arrays.expected_month(sub, self.first_m + m, prisindeks)
                            for m in range(self.nm)], axis=1) if self.nm else np.zeros_like(paid)
         return paid, should
