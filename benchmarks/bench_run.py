@@ -9,7 +9,7 @@
    folder): all of them one after another (--workers 1, the sum of single runs) and with
    --workers 2. Target: the batch with 2 workers under 1.3 × the ideal (sequential / 2).
 
-Usage: python benchmarks/bench_run.py [--batch N] [--indbyggere N] [--skip-batch]
+Usage: python benchmarks/bench_run.py [--batch N] [--indbyggere N] [--skip-batch|--only-batch]
 """
 
 from __future__ import annotations
@@ -119,7 +119,10 @@ def main() -> int:
     parser.add_argument("--indbyggere", type=int, default=15_000,
                         help="inhabitants of each batch municipality")
     parser.add_argument("--skip-batch", action="store_true")
+    parser.add_argument("--only-batch", action="store_true")
     args = parser.parse_args()
+    if args.only_batch:
+        return batch(args)
 
     start, empty = bare_cost()
     print(f"Bare cost: kernel start until ready {start:.2f} s; "
@@ -140,13 +143,17 @@ def main() -> int:
 
     if args.skip_batch:
         return 0
+    return batch(args)
+
+
+def batch(args) -> int:
     base = Path(tempfile.mkdtemp(prefix="sa-bench-batch-"))
     t0 = time.perf_counter()
     root, slugs = batch_project(base, args.batch, args.indbyggere)
     print(f"\nBatch: {len(slugs)} municipalities of {args.indbyggere} inhabitants "
           f"(data generated in {time.perf_counter() - t0:.1f} s)")
     common = ["run", *[a for s in slugs for a in ("--kommune", s)], "--root", str(root),
-              "--quiet"]
+              "--notebooks-dir", str(REPO / "notebooks"), "--quiet"]
     seq, done1 = _cli(*common, "--workers", "1", "--out", str(base / "seq"))
     par, done2 = _cli(*common, "--workers", "2", "--out", str(base / "par"))
     for done in (done1, done2):
