@@ -379,19 +379,25 @@ class Payments:
         code = arrays.positions(pay["bevilling_id"], base["bevilling_id"])
         starts = np.arange(self.first_m, self.first_m + self.nm + 1).astype(
             "datetime64[M]").astype("datetime64[ns]").astype(np.int64)
-        month = np.searchsorted(starts, pay["periode"].to_numpy().astype(np.int64),
-                                side="right") - 1
+        stamps = np.asarray(pay["periode"].to_numpy(), dtype="datetime64[ns]").view(np.int64)
+        # Small integer types keep the per-line arrays light (months fit in 16 bits).
+        month = np.searchsorted(starts, stamps, side="right")
+        np.clip(month, 0, self.nm + 1, out=month)
+        month -= 1
+        month = month.astype(np.int16)
         ok = (code >= 0) & (month >= 0) & (month < self.nm)
         return code, month, ok
 
     def _after_end(self, code, month, ok, amount, end_m) -> None:
         """Paid for months after the end month: few lines, netted per (grant, month)."""
         n, nm = self.n, self.nm
-        after = ok & (month > end_m[np.where(ok, code, 0)])
+        end16 = np.clip(end_m, -1, nm).astype(np.int16)
+        after = ok & (month > end16[code])  # code -1 picks the last grant; ok masks it
         self.after_total, self.after_recent = np.zeros(n), np.zeros(n)
         self.after_months, self.after_last = np.zeros(n, np.int64), np.full(n, -1, np.int64)
         if after.any():
-            cell, inv = np.unique(code[after] * nm + month[after], return_inverse=True)
+            cell, inv = np.unique(code[after].astype(np.int64) * nm + month[after],
+                                  return_inverse=True)
             net = np.bincount(inv, weights=amount[after])
             c, m = cell // nm, cell % nm
             paid = net > PAID
