@@ -5,18 +5,17 @@ myndighed can fill in and read back."""
 from __future__ import annotations
 
 import matplotlib
-import pandas as pd
 import pytest
 from openpyxl import load_workbook
-
 from servicetjek_cases import AS_OF, assessment, grant, make, monthly, params, payments
+
 from socialanalyse import report
 from socialanalyse.report import servicetjek_plots as plots
 from socialanalyse.report import servicetjek_widgets as widgets
 from socialanalyse.servicetjek import (
     REGLER,
-    prioritize,
     price_categories,
+    prioritize,
     read_decisions,
     realized_savings,
     review_sheet,
