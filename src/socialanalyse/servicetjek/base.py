@@ -18,6 +18,7 @@ from ..config import Parametre, ServicetjekParametre
 from ..data import Data
 from ..data import reference as ref
 from ..data.derived import annual_cost
+from ..data.derived import reference_date as derived_reference_date
 from . import arrays
 
 # Relative tolerance for "at or above a threshold": prices regulated by an index carry float
@@ -56,31 +57,20 @@ class Kontekst:
 
 
 def reference_date(data: Data) -> pd.Timestamp:
-    """The extract's reference date (opgørelsesdato): the last day of the latest payment month.
-
-    Derived from the data, never from today's date. Raises ServicetjekFejl when there are no
-    payments (then give `as_of` explicitly).
-    """
-    periods = data.betalinger["periode"]
-    if periods.dropna().empty:
+    """The extract's reference date (opgørelsesdato; data.derived.reference_date): the last day
+    of the latest payment month. Raises ServicetjekFejl when there are no payments (then give
+    `as_of` explicitly)."""
+    day = derived_reference_date(data.betalinger)
+    if day is None:
         raise ServicetjekFejl(
             "Opgørelsesdatoen kan ikke findes, fordi der ingen betalinger er: angiv as_of."
         )
-    return (periods.max() + pd.offsets.MonthEnd(0)).normalize()
+    return day
 
 
 def resolve_as_of(data: Data, as_of) -> pd.Timestamp:
     """`as_of` as a Timestamp, or the reference date derived from the data when None."""
     return reference_date(data) if as_of is None else pd.Timestamp(as_of).normalize()
-
-
-def lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
-    """values[key] for each key (NaN/NaT where missing), with the index of `keys`.
-
-    Like keys.map(values), but keeps the dtype when `values` is empty or keys are missing.
-    """
-    return pd.Series(values.reindex(keys.to_numpy()).to_numpy(), index=keys.index,
-                     name=values.name)
 
 
 def need_band(level: pd.Series) -> pd.Series:
