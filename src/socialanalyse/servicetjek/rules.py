@@ -380,11 +380,13 @@ class Payments:
         starts = np.arange(self.first_m, self.first_m + self.nm + 1).astype(
             "datetime64[M]").astype("datetime64[ns]").astype(np.int64)
         stamps = np.asarray(pay["periode"].to_numpy(), dtype="datetime64[ns]").view(np.int64)
-        # Small integer types keep the per-line arrays light (months fit in 16 bits).
-        month = np.searchsorted(starts, stamps, side="right")
-        np.clip(month, 0, self.nm + 1, out=month)
-        month -= 1
-        month = month.astype(np.int16)
+        # Small integer types keep the per-line arrays light (months fit in 16 bits); the
+        # search runs in slices so its 64-bit result never spans all lines at once.
+        month = np.empty(len(stamps), dtype=np.int16)
+        step = arrays.CHUNK
+        for lo in range(0, len(stamps), step):  # slices of millions of lines
+            found = np.searchsorted(starts, stamps[lo:lo + step], side="right")
+            month[lo:lo + step] = np.clip(found, 0, self.nm + 1) - 1
         ok = (code >= 0) & (month >= 0) & (month < self.nm)
         return code, month, ok
 
