@@ -129,3 +129,12 @@ def test_summary_and_list_on_the_sample(sample, flags):
     liste = prioritize(flags)
     assert len(liste) == o.antal_bevillinger
     assert liste["forventet_gevinst"].is_monotonic_decreasing
+
+
+def test_reasons_read_as_danish_sentences(flags):
+    text = flags["begrundelse"]
+    assert text.str.len().min() > 30
+    assert text.str.endswith(".").all()
+    for bad in ("kr..", "nan", "None", "NaT", "<NA>"):
+        assert not text.str.contains(bad, regex=False).any(), bad
+    assert flags["regel_navn"].notna().all()

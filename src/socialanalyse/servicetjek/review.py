@@ -80,6 +80,9 @@ def review_sheet(liste: pd.DataFrame, data: Data, params: Parametre, as_of=None,
     sheet.insert(pos + 1, "enhedspris_nu",
                  regulated(b["enhedspris"], b["startdato"], as_of.year, prisindeks).to_numpy())
     sheet.insert(pos + 2, "omfang", b["omfang"].to_numpy())
+    sheet["enhedspris_nu"] = sheet["enhedspris_nu"].round(2)
+    for c in ("aarlig_udgift", "potentiale_lav", "potentiale_hoej"):
+        sheet[c] = sheet[c].round(0)
     for c in DECISION_COLUMNS:
         sheet[c] = pd.Series([None] * len(sheet), dtype=object)
     return sheet.reset_index(drop=True)

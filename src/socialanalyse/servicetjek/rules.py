@@ -266,7 +266,7 @@ def dyr_sag(base: pd.DataFrame, data: Data, ctx: Kontekst) -> pd.DataFrame:
     b = base[hit]
     text = (
         "Årlig udgift " + fmt_kr(b["aarlig_udgift"]) + " (" + b["paragraf"] + ") er over grænsen "
-        + fmt_kr(pd.Series(limit, index=b.index)) + "." + _step_text(b)
+        + fmt_kr(pd.Series(limit, index=b.index)) + _step_text(b)
     )
     return _flags("dyr_sag", b.index, text, b["aarlig_udgift"], limit, step_down_gap(b))
 
