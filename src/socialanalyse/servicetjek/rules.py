@@ -83,9 +83,11 @@ def peer_prices(base: pd.DataFrame, pct: float | None = None, min_peers: int = 1
     if not high.any():
         return first.reindex(base.index)
     second = peer_median(group, a["leverandoer_id"], a["pris"], pool=~high)
-    use_first = high & (first["median"] <= second["median"])
-    out = second.where(~use_first | second["median"].isna(), first)
-    out = out.where(second["antal"] >= min_peers, first)
+    # The first pass stands where the second has too few peers, and for a grant already
+    # flagged when its first median is the lower one.
+    keep_first = (second["antal"] < min_peers) | second["median"].isna() | (
+        high & (first["median"] <= second["median"]))
+    out = second.mask(keep_first, first)
     return out.reindex(base.index)
 
 
