@@ -95,7 +95,7 @@ def e2e_run(tmp_path_factory, publikum: str):
     if "root" not in _E2E:
         _E2E["root"] = make_project(tmp_path_factory.mktemp("e2e") / "projekt")
     root = _E2E["root"]
-    out = root / "output"
+    out = root / f"output_{publikum}"  # own `seneste` per audience, whatever ran first
     done = cli("run", "--kommune", "eksempelkommune", "--publikum", publikum, "--root", str(root),
                "--notebooks-dir", str(NOTEBOOKS), "--out", str(out),
                "--workers", "2" if publikum == "intern" else "1", "--quiet")
