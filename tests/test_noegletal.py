@@ -235,7 +235,7 @@ def test_planted_overdue_followups_and_expensive_grants(sample, tmp_path):
     p = _params(tmp_path)
     on = d.betalinger["periode"].max() + pd.offsets.MonthEnd(0)
     on_time = N.followup_on_time(d.bevillinger, d.opfoelgninger, on,
-                                 p.noegletal.opfoelgning_maaneder)
+                                 p.servicetjek.opfoelgning_interval_maaneder)
     late = set(d.bevillinger.loc[on_time.index[~on_time], "bevilling_id"])
     assert late == set(s.planted.overdue_followups)
     nt = N.compute(d, p)

@@ -130,7 +130,7 @@ def test_realized_savings_new_price_in_current_prices_and_replacement_cost():
     dec = pd.DataFrame({"bevilling_id": ["G2", "G3"], "beslutning": ["justeret", "ophørt"],
                         "beslutningsdato": ["01-01-2026", "01-02-2026"],
                         "ny_enhedspris": [15_000, None], "ny_aarlig_udgift": [None, "100.000"]})
-    r = realized_savings(dec, d, params(prisindeks=0.10), as_of="2026-02-28")
+    r = realized_savings(dec, d, params(prisindeks=0.10, besparelsesmaal=None), as_of="2026-02-28")
     per = r.pr_bevilling.set_index("bevilling_id")
     # G2: 20,000 (2025) regulated to 2026 = 22,000 a month; new price 15,000: 7,000 × 12 = 84,000.
     # G3: 30,000 × 1.1 × 12 = 396,000 a year, replaced by an offer at 100,000: 296,000.

@@ -345,9 +345,7 @@ class NoegletalParametre(Model):
     """
 
     botilbud_paragraffer: list[str]
-    dyr_sag_graense: float = Field(gt=0)
     selvforsyning_maal: float = Field(ge=0, le=1)
-    opfoelgning_maaneder: dict[str, int]
     alder_fra: int = Field(ge=0, le=120)
     alder_til: int = Field(ge=0, le=120)
     trend_aar: int = Field(ge=2, le=20)
@@ -361,19 +359,6 @@ class NoegletalParametre(Model):
         for name in value:
             if name not in known:
                 raise ValueError(f"ukendt paragraf {name!r}; se paragrafkataloget")
-        return value
-
-    @field_validator("opfoelgning_maaneder")
-    @classmethod
-    def _followup_intervals(cls, value: dict[str, int]) -> dict[str, int]:
-        known = set(ref.paragraffer()["paragraf"]) | {"standard"}
-        for key, months in value.items():
-            if key not in known:
-                raise ValueError(f"ukendt paragraf {key!r} (brug en paragraf eller 'standard')")
-            if months < 1:
-                raise ValueError(f"intervallet for {key} skal være mindst 1 måned")
-        if "standard" not in value:
-            raise ValueError("angiv også 'standard' (interval for de øvrige paragraffer)")
         return value
 
 

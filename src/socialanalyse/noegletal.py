@@ -11,13 +11,14 @@ returns a `Noegletal` with one long table of figures (noegletal, gruppe, aar, va
   paragraphs together): spending × days in the year / active days, i.e. the average annual
   cost per full-year person (for the current year from January to the reference month);
 - antal_dyre_sager: active grants at the year's end (or the reference date) whose annual cost
-  at the year's prices exceeds `dyr_sag_graense` (Randers: cases above 1 mio. kr.);
+  at the year's prices exceeds `servicetjek.dyr_sag_graense` (Randers: cases above 1 mio. kr.);
 - andel_pladser_egen_drift: share of botilbud full-year persons bought in the municipality's
   own offers (leverandoertype 'egen drift'), the rest bought externally;
 - selvforsyningsgrad: share of citizens in botilbud at the date served in an own offer
   (Brønderslev's goal: 90 %, parameter `selvforsyning_maal`);
 - andel_opfoelgning_rettidig: share of active grants at the date whose last follow-up (or
-  start) lies within the required interval (`opfoelgning_maaneder`);
+  start) lies within the required interval (`servicetjek.opfoelgning_interval_maaneder`, the
+  same settings the case review uses);
 - udgift_pr_18_64_aarig: spending on adults' paragraphs per inhabitant aged alder_fra..til
   (ØkonomiBenchmark), annualised for the current year (× 12 / months);
 - borgere_pr_10000: adults with an active grant in the year per 10,000 inhabitants aged
@@ -223,12 +224,13 @@ def compute(data: Data, parametre, forventet: pd.Series | float | None = None) -
 
         # Expensive cases, places bought internally, self-sufficiency, follow-up.
         annual_now = annual * (1 + parametre.prisindeks) ** (year - start_year)
-        add("antal_dyre_sager", (active_on & (annual_now > p.dyr_sag_graense)).sum())
+        add("antal_dyre_sager", (active_on & (annual_now > parametre.servicetjek.dyr_sag_graense)).sum())
         add("andel_pladser_egen_drift", _share(days[botilbud & own].sum(), d_bo))
         bo_now = pd.DataFrame({"b": bev["borger_id"].to_numpy()[botilbud & active_on],
                                "own": own[botilbud & active_on]}).groupby("b")["own"].any()
         add("selvforsyningsgrad", bo_now.mean() if len(bo_now) else np.nan)
-        on_time = followup_on_time(bev, data.opfoelgninger, on, p.opfoelgning_maaneder)
+        on_time = followup_on_time(bev, data.opfoelgninger, on,
+                                   parametre.servicetjek.opfoelgning_interval_maaneder)
         add("andel_opfoelgning_rettidig", on_time.mean() if len(on_time) else np.nan)
 
         # Per inhabitant (ØkonomiBenchmark style).
