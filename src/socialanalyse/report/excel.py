@@ -6,17 +6,16 @@ locale, so a Danish Excel shows 1.234.567 kr. and 12,5 %.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
 import re
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .files import atomic_path
 from .labels import overskrift
 
 FORMATS = {
@@ -159,16 +158,8 @@ def write_workbook(
             sheet.auto_filter.ref = (
                 f"A1:{get_column_letter(len(columns))}{max(len(frame) + 1, 1)}"
             )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         workbook.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
     return path
 
 

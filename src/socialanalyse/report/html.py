@@ -8,12 +8,10 @@ widgets become a short Danish note.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import html
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping
 from importlib.resources import files
 from pathlib import Path
@@ -21,6 +19,7 @@ from typing import Any
 
 import nbformat
 
+from .files import write_text_atomic
 from .format import dato, kr, mio_kr, pct, tal
 from .labels import overskrift
 from .session import META_KEY, load_results
@@ -206,19 +205,6 @@ def make_self_contained(page: str) -> str:
     return _URL_RE.sub("", page)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
 # --- export ---------------------------------------------------------------------------------
 
 
@@ -271,7 +257,7 @@ def export_html(
     nb = nbformat.read(str(notebook_path), as_version=4)
     page = notebook_html(nb, title, lang, subtitle=subtitle, footer=footer)
     path = Path(html_path)
-    _write_atomic(path, page)
+    write_text_atomic(path, page)
     return path
 
 
@@ -419,5 +405,5 @@ def build_index(
         "</header>\n" + "\n".join(sections) + "\n</main>\n</body>\n</html>\n"
     )
     path = run_dir / "html" / "index.html"
-    _write_atomic(path, make_self_contained(page))
+    write_text_atomic(path, make_self_contained(page))
     return path

@@ -25,7 +25,6 @@ import datetime as dt
 import json
 import math
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +34,7 @@ import pandas as pd
 
 from .. import privacy
 from ..config import Parametre, load_parameters, project_root
+from .files import write_text_atomic
 
 PUBLIKUMMER = ("intern", "byraad")
 RESULTS_FILE = "results.json"
@@ -319,12 +319,4 @@ def _update_results(path: Path, notebook: str, entry: tuple[str, Any, dict] | No
         ordered = {k: content[k] for k in sorted(content) if not k.startswith("_")}
         ordered.update({k: content[k] for k in sorted(content) if k.startswith("_")})
         text = json.dumps(ordered, ensure_ascii=False, indent=2) + "\n"
-        fd, tmp = tempfile.mkstemp(prefix=".results-", suffix=".json", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
+        write_text_atomic(path, text)
