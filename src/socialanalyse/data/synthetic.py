@@ -1,7 +1,7 @@
 """The synthetic municipality ("eksempelkommune") with planted signals.
 
 `generate(kommune, indbyggere, seed)` builds the ten canonical tables of a municipality of the
-given size, calibrated on public figures (see /work/shared/reference/FACTS.md: citizens per
+given size, calibrated on public figures (see shared/reference/FACTS.md: citizens per
 10,000 adults per paragraph, daily rates, §85 hourly prices, a third of spending at private
 providers), and plants signals the analyses must find. `Planted` lists the ids of every planted
 signal; the definitions are those fixed for the whole team (see `Planted`). Everything is
