@@ -478,9 +478,11 @@ def _execute_job(job: Job, out: JobResult, progress: Progress | None) -> None:
                 i = following
                 following += 1
                 kernel = kernels.pop(i, None) or start_kernel(i)
-                if job.prewarm and following < len(paths) and following not in kernels:
-                    # The next kernel boots in its own process while this notebook runs.
-                    kernels[following] = start_kernel(following)
+                # The next kernels (one per lane) boot in their own processes meanwhile.
+                ahead = range(following, min(following + max(1, job.parallel), len(paths)))
+                for j in ahead if job.prewarm else ():
+                    if j not in kernels:
+                        kernels[j] = start_kernel(j)
                 running[lanes.submit(_run_notebook, job, paths[i], out.notebooks[i], kernel,
                                      progress)] = i
             done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
