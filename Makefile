@@ -34,7 +34,8 @@ $(VENV)/.installed: pyproject.toml
 ## sample: write the synthetic eksempelkommune's extracts (same seed, same bytes)
 sample: install $(SAMPLE)
 
-$(SAMPLE):
+# Regenerated when the generator or the sample's mapping changes.
+$(SAMPLE): src/socialanalyse/data/synthetic.py parameters/kommuner/eksempelkommune.yaml
 	$(BIN)/socialanalyse sample --kommune eksempelkommune --indbyggere 45000 --seed 1 \
 		--out data/eksempelkommune
 	touch $@

@@ -404,3 +404,13 @@ def test_datagrundlag_figures():
     assert ax.get_title("left") == "Andel af udgiften pr. leverandørtype (2025)"
     assert sorted(t.get_text() for t in ax.texts) == [" 25 %", " 75 %"]
     plt.close(fig)
+
+
+def test_atomic_writes_are_readable_by_colleagues(tmp_path):
+    from socialanalyse.report.files import write_text_atomic
+
+    path = tmp_path / "rapport.html"
+    write_text_atomic(path, "<p>ok</p>")
+    assert path.read_text(encoding="utf-8") == "<p>ok</p>"
+    assert path.stat().st_mode & 0o777 == 0o644
+    assert [p.name for p in tmp_path.iterdir()] == ["rapport.html"]  # no temp file left

@@ -314,7 +314,9 @@ def _update_results(path: Path, notebook: str, entry: tuple[str, Any, dict] | No
             content.setdefault(notebook, {})[name] = value
             if info:
                 meta.setdefault(notebook, {})[name] = info
-        if not meta:
+        if meta:  # sorted, so side-by-side notebooks give the same bytes as sequential ones
+            content[META_KEY] = {k: meta[k] for k in sorted(meta)}
+        else:
             content.pop(META_KEY)
         ordered = {k: content[k] for k in sorted(content) if not k.startswith("_")}
         ordered.update({k: content[k] for k in sorted(content) if k.startswith("_")})
