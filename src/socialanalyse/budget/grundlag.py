@@ -17,8 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..data import Data
-from ..data import derived
+from ..data import Data, derived
 from ..data import reference as ref
 
 #: The line of grants that no budget line covers.
