@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
@@ -103,3 +104,25 @@ def e2e_run(tmp_path_factory, publikum: str):
     result = (root, runs[-1] if runs else None, done.returncode, done.stdout + done.stderr)
     _E2E[publikum] = result
     return result
+
+
+def notebook_fixtures(name: str):
+    """Module fixtures `intern` and `byraad` for a notebook test: (project root, run folder,
+    the notebook's exported HTML) from the shared end-to-end runs. Use as
+    `intern, byraad = notebook_fixtures(NAME)` in the test module."""
+
+    def run(tmp_path_factory, publikum):
+        root, run_dir, _code, output = e2e_run(tmp_path_factory, publikum)
+        assert run_dir is not None, output
+        page = (run_dir / "html" / f"{name}.html").read_text(encoding="utf-8")
+        return root, run_dir, page
+
+    @pytest.fixture(scope="module")
+    def intern(tmp_path_factory):
+        return run(tmp_path_factory, "intern")
+
+    @pytest.fixture(scope="module")
+    def byraad(tmp_path_factory):
+        return run(tmp_path_factory, "byraad")
+
+    return intern, byraad

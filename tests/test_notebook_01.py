@@ -9,7 +9,7 @@ import re
 
 import pytest
 from openpyxl import load_workbook
-from run_support import E2E_GROUP, e2e_run
+from run_support import E2E_GROUP, notebook_fixtures
 
 from socialanalyse import report, servicetjek
 from socialanalyse.config import load_parameters
@@ -20,21 +20,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(E2E_GROUP)]
 NAME = "01_servicetjek"
 
 
-def _run(tmp_path_factory, publikum):
-    root, run_dir, _code, output = e2e_run(tmp_path_factory, publikum)
-    assert run_dir is not None, output
-    page = (run_dir / "html" / f"{NAME}.html").read_text(encoding="utf-8")
-    return root, run_dir, page
-
-
-@pytest.fixture(scope="module")
-def intern(tmp_path_factory):
-    return _run(tmp_path_factory, "intern")
-
-
-@pytest.fixture(scope="module")
-def byraad(tmp_path_factory):
-    return _run(tmp_path_factory, "byraad")
+intern, byraad = notebook_fixtures(NAME)
 
 
 @pytest.fixture(scope="module")

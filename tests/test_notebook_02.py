@@ -8,7 +8,7 @@ import re
 
 import pytest
 from openpyxl import load_workbook
-from run_support import E2E_GROUP, SEED, SMALL, e2e_run
+from run_support import E2E_GROUP, SEED, SMALL, notebook_fixtures
 
 from socialanalyse import progression as pr
 from socialanalyse import report
@@ -21,21 +21,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(E2E_GROUP)]
 NAME = "02_effekt_og_progression"
 
 
-def _run(tmp_path_factory, publikum):
-    root, run_dir, _code, output = e2e_run(tmp_path_factory, publikum)
-    assert run_dir is not None, output
-    page = (run_dir / "html" / f"{NAME}.html").read_text(encoding="utf-8")
-    return root, run_dir, page
-
-
-@pytest.fixture(scope="module")
-def intern(tmp_path_factory):
-    return _run(tmp_path_factory, "intern")
-
-
-@pytest.fixture(scope="module")
-def byraad(tmp_path_factory):
-    return _run(tmp_path_factory, "byraad")
+intern, byraad = notebook_fixtures(NAME)
 
 
 @pytest.fixture(scope="module")
