@@ -9,33 +9,25 @@ Prints the sizes and the time of each step; exits 1 if a target is missed.
 
 from __future__ import annotations
 
-import argparse
 import resource
 import sys
 import time
+
+from _common import synthetic_data
 
 TARGET_SECONDS = 10.0
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--indbyggere", type=int, default=650_000)
-    parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
+    args, data, seconds = synthetic_data(__doc__.splitlines()[0])
 
     from socialanalyse import budget as B
     from socialanalyse import noegletal as N
     from socialanalyse.config import load_parameters
-    from socialanalyse.data import Data
-    from socialanalyse.data.synthetic import generate
-
-    t = time.perf_counter()
-    sample = generate(indbyggere=args.indbyggere, seed=args.seed)
-    data = Data.from_tables(sample.tables)
     print(f"data: {args.indbyggere:,} indbyggere, {len(data.bevillinger):,} bevillinger, "
           f"{len(data.betalinger):,} betalingslinjer "
           f"({data.betalinger['periode'].min():%m.%Y}-{data.betalinger['periode'].max():%m.%Y}),"
-          f" genereret og valideret på {time.perf_counter() - t:.1f} s")
+          f" genereret og valideret på {seconds:.1f} s")
     params = load_parameters("eksempelkommune")
     ind = B.Indstillinger.fra(params)
 

@@ -10,31 +10,23 @@ is missed.
 
 from __future__ import annotations
 
-import argparse
 import resource
 import sys
 import time
+
+from _common import synthetic_data
 
 TARGET_SECONDS = 10.0
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--indbyggere", type=int, default=650_000)
-    parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
+    args, data, seconds = synthetic_data(__doc__.splitlines()[0])
 
     from socialanalyse import progression as pr
     from socialanalyse.config import load_parameters
-    from socialanalyse.data import Data
-    from socialanalyse.data.synthetic import generate
-
-    t = time.perf_counter()
-    sample = generate(indbyggere=args.indbyggere, seed=args.seed)
-    data = Data.from_tables(sample.tables)
     print(f"data: {args.indbyggere:,} indbyggere, {len(data.vurderinger):,} vurderingsrækker, "
           f"{len(data.maal):,} mål, {len(data.bevillinger):,} bevillinger, genereret og "
-          f"valideret på {time.perf_counter() - t:.1f} s")
+          f"valideret på {seconds:.1f} s")
     p = load_parameters("eksempelkommune").progression
     steps = {
         "individuel progression": lambda: pr.individual_progression(
