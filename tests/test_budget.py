@@ -345,15 +345,7 @@ def test_scenario_hand_computed():
 # --- the synthetic municipality ----------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def sample():
-    from socialanalyse.data.synthetic import generate
-
-    try:
-        s = generate(indbyggere=15000, seed=1)
-    except NotImplementedError:  # pragma: no cover - the generator is written in parallel
-        pytest.skip("Den syntetiske generator er ikke færdig endnu.")
-    return s, Data.from_tables(s.tables)
+# `sample` (the small synthetic municipality) comes from conftest.py.
 
 
 IND = B.Indstillinger()

@@ -14,20 +14,13 @@ import pytest
 from socialanalyse import budget as B
 from socialanalyse import noegletal as N
 from socialanalyse.config import load_parameters
-from socialanalyse.data import Data
 from socialanalyse.report import budget_plots as P
 from socialanalyse.report import budget_widgets as W
 
 
 @pytest.fixture(scope="module")
-def results():
-    from socialanalyse.data.synthetic import generate
-
-    try:
-        s = generate(indbyggere=15000, seed=1)
-    except NotImplementedError:  # pragma: no cover - the generator is written in parallel
-        pytest.skip("Den syntetiske generator er ikke færdig endnu.")
-    d = Data.from_tables(s.tables)
+def results(sample):
+    _, d = sample
     p = load_parameters("eksempelkommune")
     ind = B.Indstillinger.fra(p)
     fr = B.expected_year_end(d, ind=ind)

@@ -120,14 +120,8 @@ def test_from_data_keeps_template_without_data_and_accepts_a_mapping(data):
     assert bc.monte_carlo(filled, 200, seed=1).n == 200
 
 
-def test_synthetic_municipality_fills_shipped_cases():
-    from socialanalyse.data.synthetic import generate
-
-    try:
-        sample = generate(indbyggere=15000, seed=1)
-    except NotImplementedError:  # pragma: no cover - the generator is written in parallel
-        pytest.skip("Den syntetiske generator er ikke færdig endnu.")
-    data = Data.from_tables(sample.tables)
+def test_synthetic_municipality_fills_shipped_cases(sample):
+    _, data = sample
     for name in bc.available_cases():
         case = bc.load(name)
         table = bc.data_values(case, data)

@@ -219,15 +219,7 @@ def test_read_comparisons_reports_missing_without_crashing(tmp_path):
 # --- the synthetic municipality ----------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def sample():
-    from socialanalyse.data.synthetic import generate
-
-    try:
-        s = generate(indbyggere=15000, seed=1)
-    except NotImplementedError:  # pragma: no cover - the generator is written in parallel
-        pytest.skip("Den syntetiske generator er ikke færdig endnu.")
-    return s, Data.from_tables(s.tables)
+# `sample` (the small synthetic municipality) comes from conftest.py.
 
 
 def test_planted_overdue_followups_and_expensive_grants(sample, tmp_path):

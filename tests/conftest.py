@@ -1,0 +1,16 @@
+"""Shared fixtures."""
+
+import pytest
+
+from socialanalyse.data import Data
+from socialanalyse.data.synthetic import generate
+
+
+@pytest.fixture(scope="session")
+def sample():
+    """The small synthetic municipality (15,000 inhabitants, seed 1): (Sample, validated Data).
+
+    Made once per test process; test modules may define their own `sample` instead.
+    """
+    s = generate(indbyggere=15000, seed=1)
+    return s, Data.from_tables(s.tables)
