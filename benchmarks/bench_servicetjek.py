@@ -12,8 +12,8 @@ the CPU time, as other work on the machine slows single runs), then once under t
 Memory is reported as the child's resident size with the data loaded, its peak resident size
 during `screen` (data included; the peak is reset before each run), what `screen` adds on top
 of the data, and the peaks of its own numpy/Python (tracemalloc) and Arrow allocations. The
-memory target is judged on what `screen` adds: the million grants' tables themselves take
-about 3 GB in pandas whatever analysis runs on them.
+memory target is judged on the whole process while `screen` runs, data included (the tables
+in their canonical dtypes take about 2.3 GB; low-cardinality text columns are categories).
 
     .venv/bin/python benchmarks/bench_servicetjek.py [--bevillinger 1000000]
 """
@@ -106,17 +106,15 @@ def child(folder: Path) -> int:
     from socialanalyse.config import load_parameters
     from socialanalyse.data import Data
     from socialanalyse.data.contract import TABLES as CONTRACT
-    from socialanalyse.data.contract import conform
+    from socialanalyse.data.contract import conform, dtype
     from socialanalyse.data.tables import empty_table
 
-    dtypes = {"str": "str", "int": "int64", "float": "float64", "date": "datetime64[ns]",
-              "bool": bool}
     full = {}
     for name in CONTRACT:
         path = folder / f"{name}.parquet"
         if path.is_file():
             df = conform(name, pd.read_parquet(path))
-            full[name] = df.astype({c.name: dtypes[c.kind] for c in CONTRACT[name].columns})
+            full[name] = df.astype({c.name: dtype(c) for c in CONTRACT[name].columns})
         else:
             full[name] = empty_table(name)
     data = Data(kommune="eksempelkommune", **full)
@@ -170,10 +168,10 @@ def child(folder: Path) -> int:
     own = rss_peak - rss_data
     print(f"screen selv: maks. RSS over data {own:.2f} GB; allokeret højst {traced / 1024**3:.2f}"
           f" GB numpy/Python (tracemalloc) og {arrow_peak:.2f} GB Arrow")
-    ok = seconds < TARGET_SECONDS and own < TARGET_GB
+    ok = seconds < TARGET_SECONDS and rss_peak < TARGET_GB
     print(("mål nået" if ok else "MÅL IKKE NÅET") +
-          f": screen under {TARGET_SECONDS:.0f} s og under {TARGET_GB:.0f} GB ud over data "
-          f"(hele processen med data: {rss_peak:.2f} GB)")
+          f": screen under {TARGET_SECONDS:.0f} s ({seconds:.2f} s) og hele processen med data "
+          f"under {TARGET_GB:.0f} GB ({rss_peak:.2f} GB)")
     return 0 if ok else 1
 
 

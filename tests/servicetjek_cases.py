@@ -6,7 +6,7 @@ import pandas as pd
 
 from socialanalyse.config import load_parameters
 from socialanalyse.data import Data
-from socialanalyse.data.contract import TABLES, conform
+from socialanalyse.data.contract import TABLES, conform, dtype
 from socialanalyse.data.tables import empty_table
 from socialanalyse.servicetjek import with_overrides
 
@@ -97,13 +97,9 @@ def make(grants: list[dict], vurderinger: list[dict] = (), opfoelgninger: list[d
     return Data(kommune="eksempelkommune", **full)
 
 
-_DTYPES = {"str": "str", "int": "int64", "float": "float64", "date": "datetime64[ns]",
-           "bool": bool}
-
-
 def _coerce(name: str, df: pd.DataFrame) -> pd.DataFrame:
     """The contract's dtypes, as pandera's coercion gives them after loading."""
-    return df.astype({c.name: _DTYPES[c.kind] for c in TABLES[name].columns if c.name in df})
+    return df.astype({c.name: dtype(c) for c in TABLES[name].columns if c.name in df})
 
 
 def rule(flags: pd.DataFrame, regel: str) -> pd.DataFrame:

@@ -11,6 +11,7 @@ import pytest
 from helpers import minimal_tables, snapshot, write_csv, write_minimal_kommune
 
 from socialanalyse.data import Data, load
+from socialanalyse.data.contract import TABLES, dtype
 from socialanalyse.data.loading import REQUIRED_TABLES
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -67,6 +68,13 @@ def test_minimal_kommune_loads_every_table_with_canonical_types(tmp_path):
     assert data.betalinger["beloeb"].tolist() == [57365.5, 51814.0, -1234.5, 96000.0]
     assert data.befolkning["antal"].tolist() == [30000, 9500]  # thousand dot, no decimals
     assert data.leverandoerer["standardkontrakt"].tolist() == [True, False]
+    # Every column has the contract's dtype; few-valued text in the big tables is a category.
+    for name, df in data.tables().items():
+        assert [str(df[c.name].dtype) for c in TABLES[name].columns] == [
+            str(pd.Series(dtype=dtype(c)).dtype) for c in TABLES[name].columns], name
+    assert isinstance(data.vurderinger["tema"].dtype, pd.CategoricalDtype)
+    assert data.betalinger["funktion"].cat.categories.tolist() == [
+        "5.28.23", "5.38.38", "5.38.52"]
     assert data.advarsler == ()
     assert snapshot(kommune.root) == before  # nothing written or touched
 

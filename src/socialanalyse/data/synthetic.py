@@ -27,6 +27,7 @@ import pandas as pd
 
 from . import derived
 from . import reference as ref
+from .contract import TABLES, dtype
 
 # ---------------------------------------------------------------------------------------------
 # Interface (fixed: other modules and tests code against it)
@@ -1138,6 +1139,8 @@ class _Generator:
             "budget": budget,
             "befolkning": befolkning,
         }
+        tables = {name: df.astype({c.name: dtype(c) for c in TABLES[name].columns})
+                  for name, df in tables.items()}
         return Sample(tables, self.planted(bevillinger))
 
     def planted(self, bevillinger: pd.DataFrame) -> Planted:
@@ -1335,8 +1338,6 @@ def _danish_number(values: pd.Series, decimals: int) -> pd.Series:
 
 def _export_frame(name: str, df: pd.DataFrame) -> pd.DataFrame:
     """The table with Danish headers and codes; CSV cells as Danish formatted strings."""
-    from .contract import TABLES
-
     spec, table = EXPORT[name], TABLES[name]
     xlsx = spec.fil.endswith(".xlsx")
     out = {}

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.errors as pe
 
-from .contract import TABLES, Problem, conform, cross_table_problems, schema
+from .contract import TABLES, Problem, conform, cross_table_problems, dtype, schema
 
 MAX_PROBLEMS = 50  # reported per file; more are summarised as a count
 
@@ -23,11 +23,7 @@ class DataFejl(ValueError):
 
 def empty_table(name: str) -> pd.DataFrame:
     """An empty canonical table with the right columns and types."""
-    dtypes = {"str": "str", "int": "int64", "float": "float64", "date": "datetime64[ns]",
-              "bool": bool}
-    return pd.DataFrame(
-        {c.name: pd.Series(dtype=dtypes[c.kind]) for c in TABLES[name].columns}
-    )
+    return pd.DataFrame({c.name: pd.Series(dtype=dtype(c)) for c in TABLES[name].columns})
 
 
 def schema_problems(name: str, df: pd.DataFrame) -> list[Problem]:

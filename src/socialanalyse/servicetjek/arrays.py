@@ -156,8 +156,7 @@ def latest_followups(opfoelgninger: pd.DataFrame, grant_ids: pd.Series, as_of: p
     n = len(grant_ids)
     code = positions(o["bevilling_id"], grant_ids)
     dag = days(o["dato"])
-    is_reneg = pc.equal(arrow(o["type"]), "genforhandling").to_numpy(zero_copy_only=False)
-    is_reneg = np.asarray(is_reneg, dtype=bool) if len(o) else np.zeros(0, bool)
+    is_reneg = o["type"].eq("genforhandling").to_numpy(dtype=bool, na_value=False)
 
     def latest(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per grant: the latest day among the rows in mask, and that row (-1 when none)."""
@@ -176,13 +175,11 @@ def latest_followups(opfoelgninger: pd.DataFrame, grant_ids: pd.Series, as_of: p
     as_of_day = days(np.array([as_of.to_datetime64()]))[0]
     last_day, last_row = latest(dag <= as_of_day)
     reneg_day, _ = latest(is_reneg)
-    resultat = pd.Series(pd.NA, index=grant_ids.index, dtype="str")
-    has = last_row >= 0
-    if has.any():
-        resultat[has] = o["resultat"].iloc[last_row[has]].to_numpy()
+    # resultat is a category column (contract): take its codes, -1 (no follow-up) gives NaN.
+    resultat = o["resultat"].astype("category").array.take(last_row, allow_fill=True)
     out = pd.DataFrame(index=grant_ids.index)
     out["seneste_opfoelgning"] = _to_dates(last_day)
-    out["seneste_resultat"] = resultat.astype("category")
+    out["seneste_resultat"] = resultat
     out["seneste_genforhandling"] = _to_dates(reneg_day)
     return out
 
