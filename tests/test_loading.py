@@ -55,7 +55,7 @@ def test_minimal_kommune_loads_every_table_with_canonical_types(tmp_path):
     data = load(kommune.slug, root=kommune.root)
     assert data.kommune == "eksempelkommune"
     assert set(data.kilder) == set(data.tables())
-    assert data.kilder["bevillinger"] == (kommune.data_dir / "bevillinger.csv").resolve()
+    assert data.kilder["bevillinger"] == ((kommune.data_dir / "bevillinger.csv").resolve(),)
     bev = data.bevillinger
     # '1.850,50' -> 1850.5; '4,5' -> 4.5; an empty tillaeg is 0; '1.000' -> 1000.
     assert bev["enhedspris"].tolist() == [1850.5, 450.0, 3200.0]

@@ -56,7 +56,8 @@ class Model(BaseModel):
 class TabelKilde(Model):
     """Where one canonical table comes from in a municipality's extracts, and how to map it."""
 
-    fil: str = Field(description="Filen i datamappen (.csv, .xlsx eller .parquet).")
+    fil: str = Field(description="Filen i datamappen (.csv, .xlsx eller .parquet), eller et "
+                     "mønster som betalinger_*.csv for en tabel delt på flere filer.")
     ark: str | None = Field(None, description="Arket i en Excel-fil (standard: det første).")
     kolonner: dict[str, str] = Field(
         default_factory=dict,

@@ -387,6 +387,7 @@ class Problem:
     row: int | None
     value: object
     message: str
+    fil: str | None = None  # the file, when the table is read from several (row is in it)
 
 
 def cross_table_problems(tables: dict[str, pd.DataFrame]) -> list[Problem]:

@@ -1,6 +1,7 @@
 """Load a municipality's extracts into validated canonical tables: `load(kommune) -> Data`.
 
-For each table in `parametre.data.tabeller`: read the file read-only (readers), find the
+For each table in `parametre.data.tabeller`: read the file read-only (readers; a pattern
+such as betalinger_*.csv reads every matching file as one table), find the
 canonical columns (the mapping in `kolonner`, else a header that spells the canonical name,
 ignoring case, æøå and punctuation), drop blank rows, replace CPR numbers by pseudonyms,
 translate codes (`koder`), parse Danish numbers, dates and flags (formats), then validate
@@ -14,7 +15,7 @@ The others are optional: a missing file gives an empty table and a warning in
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +55,9 @@ class _Table:
     problems: list[Problem] = field(default_factory=list)
     total: int = 0  # problems counted, including those not kept as Problem objects
     notes: list[str] = field(default_factory=list)
+    # A table read from several files: the files, and where each starts in the frame.
+    parts: list[_Table] = field(default_factory=list)
+    offsets: np.ndarray | None = None
 
     def add(self, column: str | None, rows, values=None, message="") -> None:
         """Record problems at `rows`: a boolean mask (Series aligned with the frame, whose
@@ -73,9 +77,19 @@ class _Table:
 
     def extend(self, problems: list[Problem]) -> None:
         """Record ready-made problems (schema or cross-table), keeping at most the limit."""
+        problems = [self._locate(p) for p in problems]
         self.total += len(problems)
         room = max(MAX_PROBLEMS + 1 - len(self.problems), 0)
         self.problems.extend(problems[:room])
+
+    def _locate(self, p: Problem) -> Problem:
+        """A problem at a row of the combined frame of several files, moved to its file."""
+        if not self.parts or p.row is None:
+            return p
+        i = int(np.searchsorted(self.offsets, p.row, side="right")) - 1
+        part = self.parts[i]
+        part.total += 1
+        return replace(p, row=p.row - int(self.offsets[i]), fil=part.label)
 
 
 class _Key:
@@ -126,7 +140,8 @@ def load(kommune: str | Parametre, *, root: Path | None = None) -> Data:
     _raise_if_problems(tables)
     out = {n: f.reset_index(drop=True) for n, f in frames.items()}
     full = {n: out[n] if n in out else empty_table(n) for n in TABLES}
-    kilder = {n: t.path for n, t in tables.items() if t.path is not None}
+    kilder = {n: tuple(p.path for p in t.parts or [t]) for n, t in tables.items()
+              if t.path is not None}
     return Data(kommune=params.kommune, advarsler=tuple(advarsler), kilder=kilder, **full)
 
 
@@ -141,24 +156,71 @@ def _open(name: str, params: Parametre, key: _Key, advarsler: list[str]) -> _Tab
         table.add(None, [None], None, f"tabellen {name} er påkrævet, men står ikke under "
                                       f"data.tabeller i parametrene")
         return table
-    path = params.data_dir / source.fil
-    table = _Table(name, _label(path, params.root, source))
-    if not path.is_file():
-        if name not in REQUIRED_TABLES:
-            advarsler.append(f"Tabellen {name} mangler: filen {table.label} findes ikke. "
-                             f"Tabellen er tom, og analyser, der bruger den, udelades.")
-            return None
-        table.add(None, [None], None, f"filen findes ikke (tabellen {name} er påkrævet; "
-                                      f"se data.tabeller.{name}.fil i parametrene)")
-        return table
-    table.path = path.resolve()
-    _load_table(table, path, source, params, key)
-    advarsler.extend(f"{table.label}: {n}" for n in table.notes)
+    paths = _files(params.data_dir, source.fil)
+    if len(paths) > 1:
+        table = _several(name, paths, source, params, key)
+        advarsler.extend(f"{part.label}: {n}" for part in table.parts for n in part.notes)
+    else:
+        path = paths[0] if paths else params.data_dir / source.fil
+        table = _Table(name, _label(path, params.root, source))
+        if not path.is_file():
+            pattern = _is_pattern(source.fil)
+            if name not in REQUIRED_TABLES:
+                what = (f"ingen filer passer til {table.label}" if pattern
+                        else f"filen {table.label} findes ikke")
+                advarsler.append(f"Tabellen {name} mangler: {what}. "
+                                 f"Tabellen er tom, og analyser, der bruger den, udelades.")
+                return None
+            what = "ingen filer passer til mønstret" if pattern else "filen findes ikke"
+            table.add(None, [None], None, f"{what} (tabellen {name} er påkrævet; "
+                                          f"se data.tabeller.{name}.fil i parametrene)")
+            return table
+        table.path = path.resolve()
+        _load_table(table, path, source, params, key)
+        advarsler.extend(f"{table.label}: {n}" for n in table.notes)
     if table.frame is not None and table.frame.empty and not table.problems:
         if name in REQUIRED_TABLES:
             table.add(None, [None], None, "filen har ingen datarækker")
         else:
             advarsler.append(f"{table.label}: filen har ingen datarækker; tabellen er tom.")
+    return table
+
+
+def _is_pattern(fil: str) -> bool:
+    return any(ch in fil for ch in "*?[")
+
+
+def _files(folder: Path, fil: str) -> list[Path]:
+    """The file named in the parameters, or every file matching a pattern such as
+    betalinger_*.csv (sorted by name; Excel's lock files ~$... and hidden files skipped)."""
+    if not _is_pattern(fil):
+        return [folder / fil]
+    return sorted(p for p in folder.glob(fil)
+                  if p.is_file() and not p.name.startswith(("~$", ".")))
+
+
+def _several(name: str, paths: list[Path], source: TabelKilde, params: Parametre,
+             key: _Key) -> _Table:
+    """One table read from several files with the same layout (e.g. one per year): each is
+    read and parsed on its own, then the rows are put one after the other. Problems found
+    later in the combined frame are moved back to their file and row (`_Table.extend`)."""
+    shown = _label(params.data_dir / source.fil, params.root, source)
+    table = _Table(name, f"{shown} ({len(paths)} filer)", path=paths[0].resolve())
+    for path in paths:
+        part = _Table(name, _label(path, params.root, source), path=path.resolve())
+        _load_table(part, path, source, params, key)
+        table.parts.append(part)
+        table.problems.extend(replace(p, fil=part.label) for p in part.problems)
+        table.total += part.total
+    if table.problems:
+        return table
+    sizes = [int(p.frame.index.max()) + 1 if len(p.frame) else 0 for p in table.parts]
+    table.offsets = np.cumsum([0, *sizes[:-1]])
+    table.frame = pd.concat([p.frame.set_axis(p.frame.index + off)
+                             for p, off in zip(table.parts, table.offsets)])
+    table.headers = table.parts[0].headers
+    for part in table.parts:
+        part.frame = None  # the combined frame holds the rows
     return table
 
 
@@ -445,14 +507,20 @@ def _raise_if_problems(tables: dict[str, _Table]) -> None:
     if not bad:
         return
     # Per file: problems without a row (the whole file, a column) first, then by row.
-    problems = [p for t in bad for p in sorted(t.problems, key=lambda p: (
-        p.row is not None, -1 if p.row is None else p.row))]
+    def order(t: _Table):
+        files = [p.label for p in t.parts]
+        return lambda p: (files.index(p.fil) if p.fil in files else -1, p.row is not None,
+                          -1 if p.row is None else p.row)
+
+    problems = [p for t in bad for p in sorted(t.problems, key=order(t))]
+    # Looked up by table, or by file for a table read from several files.
+    keyed = {t.name: t for t in bad} | {p.label: p for t in bad for p in t.parts}
     text = format_problems(
         problems,
-        files={t.name: t.label for t in bad},
-        columns={t.name: t.headers for t in bad},
-        first_rows={t.name: t.first_row for t in bad},
-        totals={t.name: t.total for t in bad},
+        files={k: t.label for k, t in keyed.items()},
+        columns={k: t.headers for k, t in keyed.items()},
+        first_rows={k: t.first_row for k, t in keyed.items()},
+        totals={k: t.total for k, t in keyed.items() if not t.parts},
     )
     hint = ("Rækkerne tælles som i Excel (overskriften er række 1). Se data/README.md om, "
             "hvordan udtrækkene kobles på datakontrakten i parameterfilen.")

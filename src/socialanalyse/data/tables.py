@@ -83,7 +83,7 @@ class Data:
     budget: pd.DataFrame
     befolkning: pd.DataFrame
     advarsler: tuple[str, ...] = ()
-    kilder: dict[str, Path] = field(default_factory=dict)
+    kilder: dict[str, tuple[Path, ...]] = field(default_factory=dict)  # files per table
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The canonical tables by name."""
@@ -95,7 +95,7 @@ class Data:
         tables: dict[str, pd.DataFrame],
         kommune: str = "eksempelkommune",
         advarsler: tuple[str, ...] = (),
-        kilder: dict[str, Path] | None = None,
+        kilder: dict[str, tuple[Path, ...]] | None = None,
     ) -> Data:
         """Conform and validate in-memory canonical tables (missing tables become empty).
 
@@ -134,7 +134,8 @@ def format_problems(
     Excel sheet with title rows above the header). `columns` maps a table's canonical column
     to the extract's header, shown as 'Header' (kanonisk). At most `limit` problems are
     listed per file, then 'og N problemer mere'; `totals` gives the full count per table
-    when fewer Problem objects were kept.
+    when fewer Problem objects were kept. A problem with `fil` set (a table read from several
+    files) is listed under that file, and the dicts are looked up by the file instead.
     """
     files = files or {}
     columns = columns or {}
@@ -142,23 +143,23 @@ def format_problems(
     totals = totals or {}
     groups: dict[str, list[Problem]] = {}
     for p in problems:
-        groups.setdefault(p.table, []).append(p)
+        groups.setdefault(p.fil or p.table, []).append(p)
     counts = {t: max(totals.get(t, 0), len(ps)) for t, ps in groups.items()}
     total = sum(counts.values())
     word = "problem" if total == 1 else "problemer"
     lines = [f"Data kan ikke bruges ({total} {word}):"]
-    for table, group in groups.items():
-        label = str(files.get(table, f"tabellen {table}"))
+    for key, group in groups.items():
+        label = str(files.get(key, group[0].fil or f"tabellen {key}"))
         for p in group[:limit]:
             where = [label]
             if p.row is not None:
-                where.append(f"række {p.row + first_rows.get(table, 2)}")
+                where.append(f"række {p.row + first_rows.get(key, 2)}")
             if p.column:
-                header = columns.get(table, {}).get(p.column, p.column)
+                header = columns.get(key, {}).get(p.column, p.column)
                 shown = f"'{header}'" if header == p.column else f"'{header}' ({p.column})"
                 where.append(f"kolonne {shown}")
             lines.append(f"  - {', '.join(where)}: {p.message}")
-        more = counts[table] - min(len(group), limit)
+        more = counts[key] - min(len(group), limit)
         if more > 0:
             lines.append(f"  - … og {more} problemer mere i {label}.")
     return "\n".join(lines)
