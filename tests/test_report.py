@@ -326,6 +326,21 @@ def test_excel_workbook(params, tmp_path, shown):
     assert not list((tmp_path / "excel").glob(".*"))
 
 
+def test_workbook_drop_down_and_wrapped_column(tmp_path):
+    sheet = pd.DataFrame({"bevilling_id": ["G1", "G2", "G3"], "aarsager": ["lang tekst"] * 3,
+                          "beslutning": [None, None, None]})
+    path = report.write_workbook({"Liste": sheet, "Tom": sheet.iloc[:0]}, tmp_path / "l.xlsx",
+                                 valg={"beslutning": ["uændret", "ophørt"]},
+                                 ombryd={"aarsager": 80})
+    ws = load_workbook(path)["Liste"]
+    [rule] = ws.data_validations.dataValidation
+    assert rule.formula1 == '"uændret,ophørt"' and str(rule.sqref) == "C2:C4"
+    assert rule.showErrorMessage and "uændret, ophørt" in rule.error
+    assert ws.column_dimensions["B"].width == 80 and ws["B4"].alignment.wrap_text
+    assert not ws["A2"].alignment.wrap_text
+    assert not load_workbook(path)["Tom"].data_validations.dataValidation  # no rows, no rule
+
+
 def test_excel_not_for_byraad(params, tmp_path, shown):
     report.setup("eksempelkommune", "byraad", tmp_path, notebook="01_a", parametre=params)
     assert report.excel({"a": pd.DataFrame({"x": [1]})}, "liste") is None

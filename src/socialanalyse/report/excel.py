@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -107,17 +107,23 @@ def _display_width(value: object, fmt: str | None) -> int:
 
 def write_workbook(
     tables: Mapping[str, pd.DataFrame], path: str | os.PathLike,
-    formats: Mapping[str, str] | None = None,
+    formats: Mapping[str, str] | None = None, *,
+    valg: Mapping[str, Sequence[str]] | None = None,
+    ombryd: Mapping[str, int] | None = None,
 ) -> Path:
     """Write tables to an .xlsx file (pure I/O helper behind `report.excel`).
 
     One sheet per table (key = sheet name), Danish headings (`labels.overskrift`), number
     formats per column (`column_format`), bold frozen header row, autofilter, column widths
-    from the content (10–60 characters). Written to a temp file, then renamed into place.
+    from the content (10–60 characters). `valg`: column name -> allowed values, given as a
+    drop-down on the column's cells (for columns colleagues fill in); `ombryd`: column name
+    -> width, with the text wrapped. Written to a temp file, then renamed into place, so a
+    file at `path` is always complete.
     """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
 
     path = Path(path)
     if not tables:
@@ -153,6 +159,21 @@ def write_workbook(
                 for (cell,) in sheet.iter_rows(min_row=2, min_col=i, max_col=i):
                     cell.number_format = fmt
             sheet.column_dimensions[letter].width = min(max(widths[i - 1] + 2, 10), 60)
+        last = len(frame) + 1
+        for i, c in enumerate(columns, start=1):
+            cells = f"{get_column_letter(i)}2:{get_column_letter(i)}{last}"
+            if valg and c in valg and len(frame):
+                allowed = ", ".join(valg[c])
+                rule = DataValidation(
+                    type="list", formula1='"' + ",".join(valg[c]) + '"', allow_blank=True,
+                    showErrorMessage=True, errorTitle="Ugyldig værdi",
+                    error=f"Vælg en af: {allowed} (eller lad feltet stå tomt).")
+                rule.add(cells)
+                sheet.add_data_validation(rule)
+            if ombryd and c in ombryd:
+                sheet.column_dimensions[get_column_letter(i)].width = ombryd[c]
+                for (cell,) in sheet.iter_rows(min_row=2, min_col=i, max_col=i):
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
         sheet.freeze_panes = "A2"
         if columns:
             sheet.auto_filter.ref = (
@@ -164,12 +185,14 @@ def write_workbook(
 
 
 def excel(
-    tables: Mapping[str, pd.DataFrame], name: str, formats: Mapping[str, str] | None = None
+    tables: Mapping[str, pd.DataFrame], name: str, formats: Mapping[str, str] | None = None,
+    **options,
 ) -> Path | None:
     """Write an Excel workbook for internal use and show where it is.
 
     `tables`: sheet name -> DataFrame; `name`: file name without .xlsx; `formats`: column name
-    -> 'kr', 'kr2', 'tal', 'decimal', 'pct', 'dato', 'tekst' or a raw Excel number format.
+    -> 'kr', 'kr2', 'tal', 'decimal', 'pct', 'dato', 'tekst' or a raw Excel number format;
+    `options`: `valg` and `ombryd` of `write_workbook` (drop-downs, wrapped columns).
     Written to <run_dir>/excel/<name>.xlsx (interactive: output/<kommune>/interaktiv/excel/).
     In byraad mode nothing is written (the byråd gets aggregates only) and a note says so;
     returns None then, else the file's path.
@@ -185,7 +208,8 @@ def excel(
         )
         return None
     stem = re.sub(r"[^\w\-. ]", "_", name).strip() or "tabeller"
-    path = write_workbook(tables, session.output_dir / "excel" / f"{stem}.xlsx", formats)
+    path = write_workbook(tables, session.output_dir / "excel" / f"{stem}.xlsx", formats,
+                          **options)
     if session.run_dir is not None:
         # Relative link from the run's html/ folder, where the exported report lies.
         link = f"../excel/{path.name}"

@@ -261,38 +261,14 @@ def review_preview(liste: pd.DataFrame, n: int = 25) -> pd.DataFrame:
 def review_workbook(sheet: pd.DataFrame, rules: pd.DataFrame, name: str = "servicetjek"):
     """Write the review list to Excel (via report.excel; intern only) with a drop-down for
     the decision column and wrapped reasons. Returns the file's path, or None for the byråd."""
-    from openpyxl import load_workbook
-    from openpyxl.styles import Alignment
-    from openpyxl.worksheet.datavalidation import DataValidation
-
     from ..servicetjek import BESLUTNINGER
     from .excel import excel
-    from .labels import overskrift
 
     money = {c: "kr" for c in ("aarlig_udgift", "enhedspris_nu", "potentiale_lav",
                                "potentiale_hoej", "ny_enhedspris", "ny_aarlig_udgift")}
-    path = excel({"Gennemgangsliste": sheet, "Regler": rules}, name,
-                 formats={**money, "beslutningsdato": "dato", "nyt_omfang": "decimal"})
-    if path is None or sheet.empty:
-        return path
-    wb = load_workbook(path)
-    ws = wb["Gennemgangsliste"]
-    letters = {cell.value: cell.column_letter for cell in ws[1]}
-    last = len(sheet) + 1
-    rule = DataValidation(type="list", formula1='"' + ",".join(BESLUTNINGER) + '"',
-                          allow_blank=True, showErrorMessage=True,
-                          errorTitle="Ugyldig beslutning",
-                          error="Vælg uændret, justeret eller ophørt (eller lad feltet stå tomt).")
-    col = letters[overskrift("beslutning")]
-    rule.add(f"{col}2:{col}{last}")
-    ws.add_data_validation(rule)
-    wrap = letters[overskrift("aarsager")]
-    ws.column_dimensions[wrap].width = 80
-    for (cell,) in ws.iter_rows(min_row=2, max_row=last, min_col=ws[f"{wrap}1"].column,
-                                max_col=ws[f"{wrap}1"].column):
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    wb.save(path)
-    return path
+    return excel({"Gennemgangsliste": sheet, "Regler": rules}, name,
+                 formats={**money, "beslutningsdato": "dato", "nyt_omfang": "decimal"},
+                 valg={"beslutning": BESLUTNINGER}, ombryd={"aarsager": 80})
 
 
 # --- realised savings ----------------------------------------------------------------------
