@@ -26,6 +26,7 @@ from ..businesscase import (
     input_label,
 )
 from ..businesscase.model import Gevinst
+from .files import atomic_path
 from .format import kr, mio_kr, pct, tal
 from .labels import overskrift
 from .theme import axis_kr, axis_pct
@@ -539,8 +540,8 @@ def write_calculation_workbook(
         ws.column_dimensions["A"].width = 28
         ws.column_dimensions["B"].width = 18
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
     return path
 
 
