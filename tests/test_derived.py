@@ -7,6 +7,7 @@ from socialanalyse.data.derived import (
     annual_cost,
     days_in_period,
     expected_payments,
+    followup_due,
     helaarspersoner,
     is_active,
     level_at,
@@ -82,3 +83,13 @@ def test_reference_date_is_last_day_of_latest_paid_month():
     bet = pd.DataFrame({"periode": pd.to_datetime(["2026-09-01", "2026-10-01", None])})
     assert reference_date(bet) == pd.Timestamp("2026-10-31")
     assert reference_date(bet.iloc[[2]]) is None
+
+
+def test_followup_due_adds_calendar_months_per_paragraph():
+    since = pd.Series(pd.to_datetime(["2025-01-31", "2024-01-31", "2025-08-31", "2025-03-15"]))
+    paragraf = pd.Series(["§85x", "§85x", "§107", "§108"])
+    due, months = followup_due(since, paragraf, {"§107": 6, "§85x": 1, "standard": 12})
+    assert months.tolist() == [1, 1, 6, 12]
+    # End of month is clipped: 31.01 + 1 month is 28.02 (29.02 in a leap year).
+    assert due.tolist() == [pd.Timestamp("2025-02-28"), pd.Timestamp("2024-02-29"),
+                            pd.Timestamp("2026-02-28"), pd.Timestamp("2026-03-15")]

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from socialanalyse import noegletal as N
+from socialanalyse import servicetjek
 from socialanalyse.config import load_parameters
 from socialanalyse.data import Data
 from socialanalyse.report.benchmark import read_comparisons
@@ -166,16 +167,16 @@ def test_forventet_for_the_current_year(tmp_path):
 
 
 def test_followup_interval_boundary():
-    # A §107 grant started 01.01.2025 and never followed up is on time on 30.06.2025 (5 whole
-    # months) and overdue on 01.07.2025 (6 months).
+    # A §107 grant started 01.01.2025 and never followed up is due 01.07.2025: on time that
+    # day, overdue the day after (the deadline of servicetjek's opfoelgning_overskredet).
     bev = pd.DataFrame({"bevilling_id": ["G"], "paragraf": ["§107"],
                         "startdato": pd.to_datetime(["2025-01-01"]),
                         "slutdato": pd.to_datetime([None])})
     none = pd.DataFrame({"bevilling_id": pd.Series(dtype=str),
                          "dato": pd.Series(dtype="datetime64[ns]")})
     rules = {"§107": 6, "standard": 12}
-    assert N.followup_on_time(bev, none, pd.Timestamp("2025-06-30"), rules).all()
-    assert not N.followup_on_time(bev, none, pd.Timestamp("2025-07-01"), rules).any()
+    assert N.followup_on_time(bev, none, pd.Timestamp("2025-07-01"), rules).all()
+    assert not N.followup_on_time(bev, none, pd.Timestamp("2025-07-02"), rules).any()
 
 
 # --- benchmark ----------------------------------------------------------------------------------
@@ -230,6 +231,9 @@ def test_planted_overdue_followups_and_expensive_grants(sample, tmp_path):
                                  p.servicetjek.opfoelgning_interval_maaneder)
     late = set(d.bevillinger.loc[on_time.index[~on_time], "bevilling_id"])
     assert late == set(s.planted.overdue_followups)
+    # The key figure and the servicetjek rule count the same grants as overdue.
+    flags = servicetjek.screen(d, p, as_of=on)
+    assert late == set(flags.loc[flags["regel"] == "opfoelgning_overskredet", "bevilling_id"])
     nt = N.compute(d, p)
     assert nt.vaerdi("andel_opfoelgning_rettidig") == pytest.approx(1 - len(late) / len(on_time))
     bev = d.bevillinger

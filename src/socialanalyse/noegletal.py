@@ -42,7 +42,7 @@ import pandas as pd
 
 from .data import Data
 from .data import reference as ref
-from .data.derived import annual_cost, population
+from .data.derived import annual_cost, followup_due, population
 
 SAMLET = ""  # gruppe of figures for the whole area
 
@@ -127,18 +127,17 @@ def _share(num: float, den: float) -> float:
 
 def followup_on_time(bev: pd.DataFrame, opfoelgninger: pd.DataFrame, on: pd.Timestamp,
                      maaneder: dict[str, int]) -> pd.Series:
-    """For grants active on the date: whether the last follow-up on or before the date (or
-    else the start) lies within the paragraph's interval in months ('standard' otherwise)."""
+    """For grants active on the date: whether the next follow-up, counted from the last one
+    on or before the date (or else the start), is not yet overdue (`derived.followup_due`,
+    the same deadline as servicetjek's rule opfoelgning_overskredet)."""
     active = bev[(bev["startdato"] <= on) & (bev["slutdato"].isna() | (bev["slutdato"] >= on))]
     f = opfoelgninger[opfoelgninger["dato"] <= on]
     last = f.groupby("bevilling_id")["dato"].max()
     last_at = last.astype("datetime64[ns]").reindex(active["bevilling_id"]).to_numpy()
     since = pd.Series(last_at, index=active.index).fillna(active["startdato"])
     since = since.where(since >= active["startdato"], active["startdato"])
-    months = active["paragraf"].map(maaneder).fillna(maaneder["standard"]).astype(int)
-    months_since = (on.year - since.dt.year) * 12 + (on.month - since.dt.month) - (
-        on.day < since.dt.day).astype(int)
-    return (months_since < months).rename("rettidig")
+    due, _ = followup_due(since, active["paragraf"], maaneder)
+    return (due >= on).rename("rettidig")
 
 
 def compute(data: Data, parametre, forventet: pd.Series | float | None = None) -> Noegletal:

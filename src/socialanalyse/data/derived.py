@@ -54,6 +54,22 @@ def helaarspersoner(bevillinger: pd.DataFrame, year: int) -> pd.Series:
     return (days_in_period(bevillinger, start, end) / days_in_year).rename("helaarspersoner")
 
 
+def followup_due(since: pd.Series, paragraf: pd.Series, intervals: dict[str, int]
+                 ) -> tuple[pd.Series, pd.Series]:
+    """When each grant's next follow-up is due: `since` (the latest follow-up, or the start)
+    plus the paragraph's interval in calendar months ('standard' for other paragraphs).
+
+    A follow-up is on time up to and including the due date (31 January + 1 month is
+    28/29 February). Returns (due, months), both aligned with `since`.
+    """
+    months = paragraf.map(intervals).fillna(intervals["standard"]).astype(int)
+    due = pd.Series(pd.NaT, index=since.index, dtype=since.dtype)
+    for n in months.unique():  # a few distinct intervals
+        sel = months == n
+        due[sel] = since[sel] + pd.DateOffset(months=int(n))
+    return due, months
+
+
 def level_at(
     vurderinger: pd.DataFrame, borger_ids: pd.Series, on: pd.Series, tema: str | None = None
 ) -> pd.Series:

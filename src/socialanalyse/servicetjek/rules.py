@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import Data
+from ..data.derived import followup_due
 from . import arrays
 from .base import (
     ENHED_NAVN,
@@ -241,12 +242,7 @@ def opfoelgning_overskredet(base: pd.DataFrame, data: Data, ctx: Kontekst) -> pd
     a = base[base["aktiv"]]
     fu = a["seneste_opfoelgning"]
     last = fu.where(fu.notna() & (fu > a["startdato"]), a["startdato"])
-    intervals = ctx.p.opfoelgning_interval_maaneder
-    months = a["paragraf"].map(intervals).fillna(intervals["standard"]).astype(int)
-    due = pd.Series(pd.NaT, index=a.index, dtype=a["startdato"].dtype)
-    for n in months.unique():  # a few distinct intervals
-        sel = months == n
-        due[sel] = last[sel] + pd.DateOffset(months=int(n))
+    due, months = followup_due(last, a["paragraf"], ctx.p.opfoelgning_interval_maaneder)
     hit = due < ctx.as_of
     b, l, d, mo, f = a[hit], last[hit], due[hit], months[hit], fu[hit]
     since = (ctx.as_of - l).dt.days
