@@ -9,16 +9,18 @@ returns a `Noegletal` with one long table of figures (noegletal, gruppe, aar, va
   year-end given by the caller, else empty), forventet_andel_af_budget;
 - udgift_pr_helaarsperson per paragraf (gruppe) and enhedspris_botilbud (the botilbud
   paragraphs together): spending × days in the year / active days, i.e. the average annual
-  cost per full-year person (for the current year from January to the reference month);
+  cost per full-year person (for the current year from January to the reference month).
+  Active days are counted per grant, as the budget counts helårspersoner: a citizen with two
+  grants on the same paragraph at once counts twice (servicetjek flags such overlaps);
 - antal_dyre_sager: active grants at the year's end (or the reference date) whose annual cost
   at the year's prices exceeds `servicetjek.dyr_sag_graense` (Randers: cases above 1 mio. kr.);
 - andel_pladser_egen_drift: share of botilbud full-year persons bought in the municipality's
   own offers (leverandoertype 'egen drift'), the rest bought externally;
 - selvforsyningsgrad: share of citizens in botilbud at the date served in an own offer
   (Brønderslev's goal: 90 %, parameter `selvforsyning_maal`);
-- andel_opfoelgning_rettidig: share of active grants at the date whose last follow-up (or
-  start) lies within the required interval (`servicetjek.opfoelgning_interval_maaneder`, the
-  same settings the case review uses);
+- andel_opfoelgning_rettidig: share of active grants at the date whose next follow-up,
+  counted from the last one (or the start), is not overdue (`derived.followup_due` with
+  `servicetjek.opfoelgning_interval_maaneder`: the same deadline the case review uses);
 - udgift_pr_18_64_aarig: spending on adults' paragraphs per inhabitant aged alder_fra..til
   (ØkonomiBenchmark), annualised for the current year (× 12 / months);
 - borgere_pr_10000: adults with an active grant in the year per 10,000 inhabitants aged
