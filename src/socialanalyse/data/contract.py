@@ -506,7 +506,8 @@ def markdown() -> str:
             required = "ja" if c.required else (
                 f"nej (standard {default:g})" if default is not None else "nej")
             empty = "ja" if c.nullable else ("ja (= 0)" if default is not None else "nej")
-            out.append(f"| `{c.name}` | {_KIND_NAMES[c.kind]} | {required} | {empty} | "
+            kind = _KIND_NAMES[c.kind] + (" (kategori)" if c.kategori else "")
+            out.append(f"| `{c.name}` | {kind} | {required} | {empty} | "
                        f"{c.beskrivelse} | {_rule(t.name, c)} |")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
