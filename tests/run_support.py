@@ -107,9 +107,10 @@ def e2e_run(tmp_path_factory, publikum: str):
 
 
 def notebook_fixtures(name: str):
-    """Module fixtures `intern` and `byraad` for a notebook test: (project root, run folder,
-    the notebook's exported HTML) from the shared end-to-end runs. Use as
-    `intern, byraad = notebook_fixtures(NAME)` in the test module."""
+    """Module fixtures for a notebook test: `intern` and `byraad` (project root, run folder,
+    the notebook's exported HTML) from the shared end-to-end runs, and the run's `params`
+    and `data` as the notebook read them. Use as
+    `intern, byraad, params, data = notebook_fixtures(NAME)` in the test module."""
 
     def run(tmp_path_factory, publikum):
         root, run_dir, _code, output = e2e_run(tmp_path_factory, publikum)
@@ -125,4 +126,16 @@ def notebook_fixtures(name: str):
     def byraad(tmp_path_factory):
         return run(tmp_path_factory, "byraad")
 
-    return intern, byraad
+    @pytest.fixture(scope="module")
+    def params(intern):
+        from socialanalyse.config import load_parameters
+
+        return load_parameters("eksempelkommune", root=intern[0])
+
+    @pytest.fixture(scope="module")
+    def data(params):
+        from socialanalyse.data import load
+
+        return load(params)
+
+    return intern, byraad, params, data

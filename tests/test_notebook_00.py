@@ -11,8 +11,6 @@ from run_support import E2E_GROUP, notebook_fixtures
 
 from socialanalyse import datagrundlag as dg
 from socialanalyse import report
-from socialanalyse.config import load_parameters
-from socialanalyse.data import load
 
 # The runner's end-to-end run of every notebook (shared, made once per worker process).
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(E2E_GROUP)]
@@ -20,12 +18,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(E2E_GROUP)]
 NAME = "00_datagrundlag"
 
 
-intern, byraad = notebook_fixtures(NAME)
-
-
-@pytest.fixture(scope="module")
-def data(intern):
-    return load(load_parameters("eksempelkommune", root=intern[0]))
+intern, byraad, params, data = notebook_fixtures(NAME)
 
 
 def test_results_are_the_package_figures(intern, data):

@@ -12,25 +12,13 @@ from openpyxl import load_workbook
 from run_support import E2E_GROUP, notebook_fixtures
 
 from socialanalyse import report, servicetjek
-from socialanalyse.config import load_parameters
-from socialanalyse.data import load
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(E2E_GROUP)]
 
 NAME = "01_servicetjek"
 
 
-intern, byraad = notebook_fixtures(NAME)
-
-
-@pytest.fixture(scope="module")
-def params(intern):
-    return load_parameters("eksempelkommune", root=intern[0])
-
-
-@pytest.fixture(scope="module")
-def data(params):
-    return load(params)
+intern, byraad, params, data = notebook_fixtures(NAME)
 
 
 @pytest.fixture(scope="module")

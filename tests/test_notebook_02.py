@@ -12,8 +12,6 @@ from run_support import E2E_GROUP, SEED, SMALL, notebook_fixtures
 
 from socialanalyse import progression as pr
 from socialanalyse import report
-from socialanalyse.config import load_parameters
-from socialanalyse.data import load
 from socialanalyse.data.synthetic import generate
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(E2E_GROUP)]
@@ -21,17 +19,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(E2E_GROUP)]
 NAME = "02_effekt_og_progression"
 
 
-intern, byraad = notebook_fixtures(NAME)
-
-
-@pytest.fixture(scope="module")
-def params(intern):
-    return load_parameters("eksempelkommune", root=intern[0])
-
-
-@pytest.fixture(scope="module")
-def data(params):
-    return load(params)
+intern, byraad, params, data = notebook_fixtures(NAME)
 
 
 def test_results_are_the_package_figures_and_find_the_planted_effect(intern, params, data):
