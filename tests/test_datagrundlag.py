@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from helpers import minimal_tables, write_csv, write_minimal_kommune
 
 from socialanalyse import datagrundlag as dg
-from socialanalyse.data import Data
+from socialanalyse.data import Data, load
 
 ts = pd.Timestamp
 
@@ -76,6 +77,20 @@ def test_table_counts(data):
         "opfoelgninger": 0, "vurderinger": 0, "maal": 0, "budget": 0, "befolkning": 0,
     }
     assert dg.table_counts(data)["beskrivelse"].str.len().gt(10).all()
+    assert dg.table_counts(data)["filer"].eq("").all()  # in-memory tables: no files
+
+
+def test_table_counts_name_the_files_read(tmp_path):
+    kommune = write_minimal_kommune(
+        tmp_path, betalinger=None,
+        params={"data": {"tabeller": {"betalinger": {"fil": "betalinger_*.csv"}}}})
+    rows = minimal_tables()["betalinger"]
+    for year, part in (("2024", rows.iloc[:2]), ("2025", rows.iloc[2:])):
+        write_csv(kommune.data_dir / f"betalinger_{year}.csv", part)
+    (kommune.data_dir / "maal.csv").unlink()
+    files = dg.table_counts(load(kommune.slug, root=kommune.root)).set_index("tabel")["filer"]
+    assert files["betalinger"] == "betalinger_2024.csv, betalinger_2025.csv"
+    assert files["borgere"] == "borgere.csv" and files["maal"] == ""
 
 
 def test_citizens_by_paragraf_counts_distinct_citizens(data):

@@ -48,12 +48,14 @@ def reference_date(data: Data) -> pd.Timestamp | None:
 
 
 def table_counts(data: Data) -> pd.DataFrame:
-    """Rows per canonical table: columns tabel, beskrivelse, raekker (in contract order)."""
+    """Rows per canonical table: columns tabel, beskrivelse, raekker and filer (the names of
+    the files it was read from, comma-separated; empty when none), in contract order."""
     return pd.DataFrame(
         {
             "tabel": list(TABLES),
             "beskrivelse": [t.beskrivelse for t in TABLES.values()],
             "raekker": [len(getattr(data, name)) for name in TABLES],
+            "filer": [", ".join(p.name for p in data.kilder.get(name, ())) for name in TABLES],
         }
     )
 
