@@ -26,7 +26,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..data import Data
 from ..data.derived import population
@@ -143,6 +142,8 @@ def forecast(data: Data, ind: Indstillinger | None = None,
         q = 0.0
         if len(years) >= 3:
             r_hat, se_r, df = trend_prediction(years, rate, fut)
+            from scipy import stats  # here: importing it costs every kernel ~0.8 s CPU
+
             q = stats.t.ppf((1 + ind.scenarie_sandsynlighed) / 2, df=df)
         else:
             r_hat, se_r = np.full(len(fut), rate[-1]), np.zeros(len(fut))
