@@ -186,13 +186,13 @@ def write_workbook(
 
 def excel(
     tables: Mapping[str, pd.DataFrame], name: str, formats: Mapping[str, str] | None = None,
-    **options,
+    *, valg: Mapping[str, Sequence[str]] | None = None, ombryd: Mapping[str, int] | None = None,
 ) -> Path | None:
     """Write an Excel workbook for internal use and show where it is.
 
     `tables`: sheet name -> DataFrame; `name`: file name without .xlsx; `formats`: column name
     -> 'kr', 'kr2', 'tal', 'decimal', 'pct', 'dato', 'tekst' or a raw Excel number format;
-    `options`: `valg` and `ombryd` of `write_workbook` (drop-downs, wrapped columns).
+    `valg`, `ombryd`: drop-downs and wrapped columns, as in `write_workbook`.
     Written to <run_dir>/excel/<name>.xlsx (interactive: output/<kommune>/interaktiv/excel/).
     In byraad mode nothing is written (the byråd gets aggregates only) and a note says so;
     returns None then, else the file's path.
@@ -209,7 +209,7 @@ def excel(
         return None
     stem = re.sub(r"[^\w\-. ]", "_", name).strip() or "tabeller"
     path = write_workbook(tables, session.output_dir / "excel" / f"{stem}.xlsx", formats,
-                          **options)
+                          valg=valg, ombryd=ombryd)
     if session.run_dir is not None:
         # Relative link from the run's html/ folder, where the exported report lies.
         link = f"../excel/{path.name}"
