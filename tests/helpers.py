@@ -163,6 +163,21 @@ def write_minimal_kommune(tmp_path: Path, **overrides) -> MinimalKommune:
     return MinimalKommune(root=root, slug=slug, data_dir=data_dir, params_file=params_file)
 
 
+SPLIT = {"data": {"tabeller": {"betalinger": {"fil": "betalinger_*.csv"}}}}
+
+
+def split_payments(tmp_path: Path, first: pd.DataFrame | None = None,
+                   second: pd.DataFrame | None = None) -> MinimalKommune:
+    """The minimal municipality with betalinger in two files: 2024 (first two default rows,
+    ';' and UTF-8) and 2025 (the other two, ',' and Windows-1252, as another system writes)."""
+    kommune = write_minimal_kommune(tmp_path, betalinger=None, params=SPLIT)
+    rows = minimal_tables()["betalinger"]
+    write_csv(kommune.data_dir / "betalinger_2024.csv", rows.iloc[:2] if first is None else first)
+    write_csv(kommune.data_dir / "betalinger_2025.csv", rows.iloc[2:] if second is None else second,
+              sep=",", encoding="cp1252")
+    return kommune
+
+
 def _merge(base: dict, extra: dict) -> None:
     for key, value in extra.items():
         if isinstance(value, dict) and isinstance(base.get(key), dict):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from helpers import minimal_tables, write_csv, write_minimal_kommune
+from helpers import split_payments
 
 from socialanalyse import datagrundlag as dg
 from socialanalyse.data import Data, load
@@ -81,12 +81,7 @@ def test_table_counts(data):
 
 
 def test_table_counts_name_the_files_read(tmp_path):
-    kommune = write_minimal_kommune(
-        tmp_path, betalinger=None,
-        params={"data": {"tabeller": {"betalinger": {"fil": "betalinger_*.csv"}}}})
-    rows = minimal_tables()["betalinger"]
-    for year, part in (("2024", rows.iloc[:2]), ("2025", rows.iloc[2:])):
-        write_csv(kommune.data_dir / f"betalinger_{year}.csv", part)
+    kommune = split_payments(tmp_path)
     (kommune.data_dir / "maal.csv").unlink()
     files = dg.table_counts(load(kommune.slug, root=kommune.root)).set_index("tabel")["filer"]
     assert files["betalinger"] == "betalinger_2024.csv, betalinger_2025.csv"

@@ -4,25 +4,18 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from helpers import minimal_tables, snapshot, write_csv, write_minimal_kommune
+from helpers import (
+    SPLIT,
+    minimal_tables,
+    snapshot,
+    split_payments,
+    write_csv,
+    write_minimal_kommune,
+)
 
 from socialanalyse.data import DataFejl, load
 from socialanalyse.data.contract import Problem
 from socialanalyse.data.tables import format_problems
-
-SPLIT = {"data": {"tabeller": {"betalinger": {"fil": "betalinger_*.csv"}}}}
-
-
-def split_payments(tmp_path, first: pd.DataFrame | None = None,
-                   second: pd.DataFrame | None = None):
-    """The minimal municipality with betalinger in two files: 2024 (first two default rows,
-    ';' and UTF-8) and 2025 (the other two, ',' and Windows-1252, as another system writes)."""
-    kommune = write_minimal_kommune(tmp_path, betalinger=None, params=SPLIT)
-    rows = minimal_tables()["betalinger"]
-    write_csv(kommune.data_dir / "betalinger_2024.csv", rows.iloc[:2] if first is None else first)
-    write_csv(kommune.data_dir / "betalinger_2025.csv", rows.iloc[2:] if second is None else second,
-              sep=",", encoding="cp1252")
-    return kommune
 
 
 def test_rows_of_every_matching_file_in_name_order(tmp_path):
