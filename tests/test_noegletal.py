@@ -17,7 +17,7 @@ from socialanalyse import noegletal as N
 from socialanalyse import servicetjek
 from socialanalyse.config import load_parameters
 from socialanalyse.data import Data
-from socialanalyse.report.benchmark import read_comparisons
+from socialanalyse.report.outputs import read_comparisons
 
 REPO = Path(__file__).resolve().parents[1]
 

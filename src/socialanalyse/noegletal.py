@@ -319,7 +319,7 @@ def benchmark(own: dict[str, float], kommune: str, others: pd.DataFrame) -> pd.D
     """Compare a municipality's benchmark figures with its comparison municipalities.
 
     own: {noegletal: value}; others: long frame kommune, noegletal, vaerdi, status (from
-    report.benchmark.read_comparisons). Returns one row per (kommune, noegletal) with vaerdi,
+    report.outputs.read_comparisons). Returns one row per (kommune, noegletal) with vaerdi,
     status ('egen', 'ok', or why it is missing), and for the municipality itself the
     comparison mean and its own value relative to that mean (forskel = own / mean - 1).
     """

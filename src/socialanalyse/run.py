@@ -40,14 +40,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from . import config, run_snapshot
+from .report.outputs import LATEST, MANIFEST_FILE, RESULTS_FILE, TMP_SUFFIX, latest_run  # noqa: F401
 
 KERNEL_NAME = "python3"
 DEFAULT_TIMEOUT = 600  # seconds per cell
 KERNEL_START_TIMEOUT = 120  # seconds until the kernel answers
-MANIFEST_FILE = "manifest.json"
-RESULTS_FILE = "results.json"
-LATEST = "seneste"
-TMP_SUFFIX = ".tmp"
 
 OK = "ok"
 FAILED = "fejlet"  # the notebook raised an error (kept with its error cells)
@@ -712,16 +709,6 @@ def point_latest(out_dir: Path, run_id: str) -> None:
     except (OSError, NotImplementedError):
         tmp.write_text(run_id + "\n", encoding="utf-8")
     os.replace(tmp, link)
-
-
-def latest_run(out_dir: Path) -> Path | None:
-    """The folder `seneste` points at (symlink or text file), or None."""
-    link = Path(out_dir) / LATEST
-    if link.is_symlink():
-        return (Path(out_dir) / os.readlink(link)).resolve()
-    if link.is_file():
-        return Path(out_dir) / link.read_text(encoding="utf-8").strip()
-    return None
 
 
 # --------------------------------------------------------------------------------------------

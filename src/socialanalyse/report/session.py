@@ -35,9 +35,9 @@ import pandas as pd
 from .. import privacy
 from ..config import Parametre, load_parameters, project_root
 from .files import write_text_atomic
+from .outputs import RESULTS_FILE
 
 PUBLIKUMMER = ("intern", "byraad")
-RESULTS_FILE = "results.json"
 META_KEY = "_meta"
 #: Recorded names starting with this are counts of citizens (suppressed in byraad mode).
 CITIZEN_COUNT_PREFIX = "antal_borgere"

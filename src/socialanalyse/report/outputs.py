@@ -1,32 +1,55 @@
-"""Read comparison municipalities' key figures from their latest runs (for 05_noegletal).
+"""The output layout, defined once: where a run writes what, and reading earlier runs.
 
-Each municipality's run writes `output/<slug>/<run-id>/results.json`, and `output/<slug>/
-seneste` points at the latest successful run (a symlink, or a text file holding the run id).
-The benchmark figures are recorded by 05_noegletal under the notebook key '05_noegletal'.
-Missing runs or figures are reported in a status column, never raised.
+Layout (the runner writes it, the notebooks write into it, views read earlier runs)::
+
+    output/<slug>/seneste            the latest successful run (symlink, or a text file
+                                     holding the run id where symlinks cannot be made)
+    output/<slug>/<run-id>/          a finished run
+    output/<slug>/.<run-id>.tmp/     a run in progress or interrupted
+        NN_navn.ipynb                executed notebooks
+        html/  pdf/  excel/  aggregater/
+        results.json                 headline results (report.record)
+        manifest.json                parameters, input hashes, versions, status per notebook
+
+Comparison municipalities' key figures are read from their latest runs (for 05_noegletal);
+missing runs or figures are reported in a status column, never raised.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pandas as pd
 
+RESULTS_FILE = "results.json"
+MANIFEST_FILE = "manifest.json"
 LATEST = "seneste"
+TMP_SUFFIX = ".tmp"
+HTML_DIR = "html"
+EXCEL_DIR = "excel"
 NOTEBOOK = "05_noegletal"
+
+
+def latest_run(out_dir: Path) -> Path | None:
+    """The run folder `out_dir/seneste` points at (symlink or text file), or None."""
+    link = Path(out_dir) / LATEST
+    if link.is_symlink():
+        return (Path(out_dir) / os.readlink(link)).resolve()
+    if link.is_dir():  # a copied folder (e.g. from a system without symlinks)
+        return link
+    if link.is_file():
+        return Path(out_dir) / link.read_text(encoding="utf-8").strip()
+    return None
 
 
 def latest_results(folder: Path) -> Path | None:
     """results.json of the run `folder/seneste` points at, or None."""
-    link = Path(folder) / LATEST
-    if link.is_dir():
-        run = link
-    elif link.is_file():
-        run = Path(folder) / link.read_text(encoding="utf-8").strip()
-    else:
+    run = latest_run(folder)
+    if run is None or not run.is_dir():
         return None
-    path = run / "results.json"
+    path = run / RESULTS_FILE
     return path if path.is_file() else None
 
 
