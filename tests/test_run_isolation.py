@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from run_support import cli, make_project, setup_cell, write_notebook
 
-from socialanalyse import run
+from socialanalyse.report.outputs import latest_run
+from socialanalyse.runner import build_plan, execute_plan
 
 pytestmark = pytest.mark.slow
 
@@ -71,7 +72,7 @@ def test_a_failing_notebook_is_kept_named_and_the_rest_still_run(project):
         assert results["02_efter"] == {"efter_fejlen": True}
         index = (final / "html" / "index.html").read_text("utf-8")
         assert "Fejlede" in index and "01_fejl.html" in index
-        assert run.latest_run(out / slug) is None  # a failed run does not become `seneste`
+        assert latest_run(out / slug) is None  # a failed run does not become `seneste`
     assert "rapporten ligger i" in done.stdout and "html/index.html" in done.stdout
 
 
@@ -92,7 +93,7 @@ def test_an_interrupted_run_never_looks_finished(project, how):
     first = cli("run", "--kommune", "eksempelkommune", "--root", str(project),
                 "--notebooks-dir", str(quick), "--out", str(out), "--quiet")
     assert first.returncode == 0, first.stdout + first.stderr
-    seneste = run.latest_run(slug_out)
+    seneste = latest_run(slug_out)
     assert seneste is not None
 
     marker = project / "naaet_til_enden.txt"
@@ -135,15 +136,15 @@ def test_an_interrupted_run_never_looks_finished(project, how):
     finished = [n for n in names if not n.startswith(".") and n != "seneste"]
     assert finished == [seneste.name]
     assert any(n.endswith(".tmp") for n in names)
-    assert run.latest_run(slug_out) == seneste
+    assert latest_run(slug_out) == seneste
 
 
 def test_dask_executor_runs_the_same_jobs_on_a_local_cluster(project):
     nb = _notebooks(project / "nb", ("00_a", 'report.record("kommune", kommune)'))
-    p = run.plan(["eksempelkommune", "furesoe"], root=project, notebooks_dir=nb,
-                 out=project / "output", workers=2, executor="dask")
+    p = build_plan(["eksempelkommune", "furesoe"], root=project, notebooks_dir=nb,
+                   out=project / "output", workers=2, executor="dask")
     p.dask_options = {"processes": False}
-    pairs = run.execute_plan(p, show_progress=False)
+    pairs = execute_plan(p, show_progress=False)
     why = [(r.fejl, [n.fejl for n in r.notebooks]) for _, r in pairs]
     assert [(job.kommune, result.ok) for job, result in pairs] == [
         ("eksempelkommune", True), ("furesoe", True)], why
@@ -152,7 +153,7 @@ def test_dask_executor_runs_the_same_jobs_on_a_local_cluster(project):
         assert results["00_a"] == {"kommune": job.kommune}
         manifest = json.loads((job.final_dir / "manifest.json").read_text("utf-8"))
         assert manifest["koersel"]["executor"] == "dask"
-        assert run.latest_run(job.final_dir.parent) == job.final_dir.resolve()
+        assert latest_run(job.final_dir.parent) == job.final_dir.resolve()
 
 
 def test_independent_notebooks_overlap_and_a_reader_of_results_waits_for_them(project):
@@ -165,9 +166,9 @@ def test_independent_notebooks_overlap_and_a_reader_of_results_waits_for_them(pr
                       'assert "slut" in r["00_a"] and "start" in r["01_b"], r\n'
                       'report.record("saa", sorted(k for k in r if not k.startswith("_")))')),
     )
-    p = run.plan(["eksempelkommune"], root=project, notebooks_dir=nb, out=project / "output",
-                 workers=2)
-    ((job, result),) = run.execute_plan(p, show_progress=False)
+    p = build_plan(["eksempelkommune"], root=project, notebooks_dir=nb, out=project / "output",
+                   workers=2)
+    ((job, result),) = execute_plan(p, show_progress=False)
     assert result.ok, [(n.navn, n.fejl) for n in result.notebooks]
     results = json.loads((job.final_dir / "results.json").read_text("utf-8"))
     assert results["01_b"]["start"] < results["00_a"]["slut"]  # ran side by side

@@ -16,9 +16,22 @@ def _sample(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from . import run
+    from . import runner
 
-    return run.main(args)
+    return runner.run(
+        args.kommune,
+        alle=args.all,
+        publikum=args.publikum,
+        notebooks=args.notebook,
+        root=args.root,
+        notebooks_dir=args.notebooks_dir,
+        out=args.out,
+        workers=args.workers,
+        executor=args.executor,
+        scheduler=args.scheduler,
+        timeout=args.timeout,
+        quiet=args.quiet,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

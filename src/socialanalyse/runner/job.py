@@ -1,0 +1,175 @@
+"""The unit of work: one municipality's notebooks, executed in a worker process (or on Dask).
+
+`execute_job` runs the notebooks into the job's temporary folder, each in its own kernel
+(started ahead of time, see kernels), exports each notebook's HTML as soon as it has run and,
+at the end, builds the index and runs the byråd checks (export). It never raises: what went
+wrong is in the returned `JobResult`, which the parent process finishes (finalize).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import contextvars
+import time
+import traceback
+from pathlib import Path
+
+from .. import config
+from ..data import snapshot
+from ..report.outputs import EXCEL_DIR, HTML_DIR, RESULTS_FILE
+from . import export
+from .finalize import input_hashes
+from .kernels import KERNEL_NAME, KERNEL_START_TIMEOUT, Kernel, kernel_env, notebook_imports
+from .plan import Job
+from .results import FAILED, OK, JobResult, NotebookResult, Progress, describe_error, now_iso
+
+
+def execute_job(job: Job, progress: Progress | None = None) -> JobResult:
+    """Run one municipality's notebooks in order into job.tmp_dir, export HTML, build the
+    index and, for the byråd, check every HTML file. Never raises: failures are in the result.
+    """
+    t0 = time.perf_counter()
+    start = now_iso()
+    results = [NotebookResult(navn=Path(p).stem) for p in job.notebooks]
+    out = JobResult(job.kommune, job.run_id, start, 0.0, results)
+    try:
+        # A fresh context: jupyter_core keeps its event loop in a context variable, and a
+        # thread-pool worker (Dask) may hand a job a context copied from another thread,
+        # whose loop this thread must not use.
+        contextvars.Context().run(_execute_job, job, out, progress)
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        out.fejl = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"
+    out.sekunder = round(time.perf_counter() - t0, 3)
+    return out
+
+
+def _put(progress: Progress | None, *event) -> None:
+    if progress is not None:
+        with contextlib.suppress(Exception):  # progress is cosmetic; never fail a run over it
+            progress.put(tuple(event))
+
+
+def reads_earlier_results(path: Path) -> bool:
+    """Whether a notebook's code reads the run's earlier results (report.load_results or
+    results.json): such a notebook starts only when every notebook before it has finished."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except (OSError, ValueError):
+        return True  # unknown: be safe
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    return "load_results" in code or RESULTS_FILE in code
+
+
+def _execute_job(job: Job, out: JobResult, progress: Progress | None) -> None:
+    root = Path(job.root)
+    params = config.load_parameters(job.kommune, root=root)
+    tmp = job.tmp_dir
+    (tmp / HTML_DIR).mkdir(parents=True, exist_ok=True)
+    if job.publikum == "intern":
+        (tmp / EXCEL_DIR).mkdir(exist_ok=True)
+    out.inputfiler = input_hashes(params)
+    data_snapshot = tmp / snapshot.FILE
+    env = kernel_env(root, data_snapshot if job.snapshot else None)
+    logs = tmp / "log"
+    logs.mkdir(exist_ok=True)
+    paths = [Path(p) for p in job.notebooks]
+    waits = [reads_earlier_results(p) for p in paths]
+
+    def start_kernel(i: int) -> Kernel:
+        imports = notebook_imports(paths[i]) if job.prewarm else []
+        return Kernel(paths[i].parent, env, logs / f"{paths[i].stem}.log", imports)
+
+    # Kernels are started here, in the job's thread; notebooks run in `lanes` threads (one,
+    # unless the job has cores to spare: Job.parallel). Notebooks start in order; one that
+    # reads earlier results waits for all before it. Each notebook's HTML is exported in a
+    # thread as soon as it has run.
+    # The first notebooks' kernels boot while the data are loaded.
+    kernels = {i: start_kernel(i) for i in range(min(max(1, job.parallel), len(paths)))}
+    loaded = None
+    lanes = cf.ThreadPoolExecutor(max_workers=max(1, job.parallel), thread_name_prefix="nb")
+    exporter = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="html")
+    exports: list[cf.Future] = []
+    try:
+        if job.snapshot:
+            # While the first kernel boots: load the data once for every notebook.
+            try:
+                loaded = snapshot.write(params, data_snapshot)
+            except Exception:  # noqa: BLE001 - the notebooks show the loader's message
+                loaded = None
+        following = 0  # the next notebook to start
+        running: dict[cf.Future, int] = {}
+        while following < len(paths) or running:
+            while (following < len(paths) and len(running) < max(1, job.parallel)
+                   and not (waits[following] and running)):
+                i = following
+                following += 1
+                kernel = kernels.pop(i, None) or start_kernel(i)
+                # The next kernels (one per lane) boot in their own processes meanwhile.
+                ahead = range(following, min(following + max(1, job.parallel), len(paths)))
+                for j in ahead if job.prewarm else ():
+                    if j not in kernels:
+                        kernels[j] = start_kernel(j)
+                running[lanes.submit(_run_notebook, job, paths[i], out.notebooks[i], kernel,
+                                     progress)] = i
+            done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+            for fut in done:
+                i = running.pop(fut)
+                fut.result()
+                exports.append(
+                    exporter.submit(export.export_notebook, job, params, paths[i],
+                                    out.notebooks[i]))
+    finally:
+        lanes.shutdown(wait=True)
+        for kernel in kernels.values():
+            kernel.shutdown()
+        data_snapshot.unlink(missing_ok=True)  # case data: never left in the output
+        exporter.shutdown(wait=True)
+    for fut in exports:
+        fut.result()
+
+    for log in logs.glob("*.log"):  # keep only logs that say something
+        if log.stat().st_size == 0:
+            log.unlink()
+    if not any(logs.iterdir()):
+        logs.rmdir()
+    export.export_run(job, params, out, loaded)
+
+
+def _run_notebook(
+    job: Job, path: Path, res: NotebookResult, kernel: Kernel, progress: Progress | None
+) -> None:
+    """Execute one notebook with Papermill on an already started kernel; record the outcome
+    in `res` (a failure is a result, not an exception). Stops the kernel."""
+    import papermill as pm
+
+    _put(progress, "start", job.kommune, res.navn, None)
+    res.start = now_iso()
+    t0 = time.perf_counter()
+    try:
+        res.kerne_ventetid = round(kernel.wait_ready(), 3)
+        res.kerne_sekunder = round(kernel.ready_after or 0.0, 3)
+        pm.execute_notebook(
+            str(path),
+            str(job.tmp_dir / path.name),
+            parameters={"kommune": job.kommune, "publikum": job.publikum,
+                        "run_dir": str(job.tmp_dir)},
+            kernel_name=KERNEL_NAME,
+            progress_bar=False,
+            request_save_on_cell_execute=False,
+            execution_timeout=job.timeout,
+            start_timeout=KERNEL_START_TIMEOUT,
+            km=kernel.km,
+        )
+        res.status = OK
+    except Exception as exc:  # noqa: BLE001 - a failed notebook is a result
+        res.status = FAILED
+        res.fejl = describe_error(exc)
+    finally:
+        kernel.shutdown()
+    res.sekunder = round(time.perf_counter() - t0, 3)
+    _put(progress, "slut", job.kommune, res.navn, res.status)
