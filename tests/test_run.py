@@ -254,12 +254,13 @@ def test_notebook_imports_are_read_from_the_code_cells(tmp_path):
                                           "json"]
 
 
-def test_preimport_code_imports_modules_and_leaves_the_namespace_empty():
+def test_startup_code_imports_modules_and_leaves_the_namespace_empty(monkeypatch):
     import sys
 
+    monkeypatch.delenv("JPY_PARENT_PID", raising=False)  # not a kernel: no parent-death signal
     sys.modules.pop("colorsys", None)
     namespace: dict = {}
-    exec(kernels.preimport_code(["colorsys", "ikke_et_modul", "json.dumps"]), namespace)  # noqa: S102
+    exec(kernels.startup_code(["colorsys", "ikke_et_modul", "json.dumps"]), namespace)  # noqa: S102
     assert "colorsys" in sys.modules
     assert [k for k in namespace if k != "__builtins__"] == []
 

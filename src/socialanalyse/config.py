@@ -363,6 +363,15 @@ class NoegletalParametre(Model):
         return value
 
 
+class KoerselParametre(Model):
+    """Settings for `socialanalyse run` itself (see socialanalyse.runner.folders)."""
+
+    ryd_op_efter_timer: float = Field(
+        gt=0, description="Timer, en afbrudt kørsels ufærdige mappe får lov at ligge, før den "
+        "næste kørsel sletter den.",
+    )
+
+
 class Parametre(Model):
     """All parameters of one municipality: default.yaml with the municipality's overrides."""
 
@@ -378,6 +387,7 @@ class Parametre(Model):
     budget: BudgetParametre
     noegletal: NoegletalParametre
     pejlemaerker: list[Pejlemaerke]
+    koersel: KoerselParametre
 
     _root: Path = PrivateAttr(default=Path("."))
     _files: tuple[Path, ...] = PrivateAttr(default=())

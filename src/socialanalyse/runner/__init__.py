@@ -24,6 +24,7 @@ from pathlib import Path
 
 from .. import config
 from .executors import execute_plan
+from .folders import DiskFuld, remove_stale, reserve
 from .plan import DEFAULT_TIMEOUT, KoerselFejl, build_plan
 from .summary import format_summary
 
@@ -73,19 +74,31 @@ def run(
         print(f"Kørslen er ikke startet.\n{exc}", file=sys.stderr)
         return 2
 
+    try:
+        p = reserve(p)
+    except DiskFuld as exc:
+        print(f"Kørslen er ikke startet.\n{exc.strerror}", file=sys.stderr)
+        return 2
     n_nb = len(p.jobs[0].notebooks)
     print(
         f"Kører {n_nb} notebook(s) for {len(p.jobs)} kommune(r) "
         f"({p.jobs[0].publikum}, {p.executor}, {p.workers} worker(s)); kørsel {p.jobs[0].run_id}.",
         flush=True,
     )
+    for job in p.jobs:
+        hours = p.parametre[job.kommune].koersel.ryd_op_efter_timer
+        for line in remove_stale(Path(job.out_dir), hours):
+            print(f"{job.kommune}: slettede {line}", flush=True)
     previous = _install_term_handler()
     try:
         pairs = execute_plan(p, show_progress=not quiet)
     except KeyboardInterrupt:
+        hours = min(p.parametre[job.kommune].koersel.ryd_op_efter_timer for job in p.jobs)
+        folders = "\n".join(f"  {job.tmp_dir}" for job in p.jobs if job.tmp_dir.is_dir())
         print(
-            "\nKørslen blev afbrudt. Ufærdige mapper (.<run-id>.tmp) er ikke færdige og kan "
-            "slettes.",
+            "\nKørslen blev afbrudt. Den ufærdige mappe ligner ikke en færdig kørsel; den næste "
+            "kørsel for kommunen sletter den, når den har ligget uændret i "
+            f"{f'{hours:g}'.replace('.', ',')} timer:\n{folders}",
             file=sys.stderr,
         )
         return 130
@@ -97,6 +110,8 @@ def run(
     print()
     for job, result in pairs:
         where = job.final_dir
+        if not where.is_dir():
+            continue  # nothing finished to point at (e.g. a full disk; see the summary)
         if result.index_html:
             print(f"{job.kommune}: rapporten ligger i {where / result.index_html}")
         else:

@@ -28,6 +28,7 @@ import time
 from typing import Any
 
 from .finalize import finalize
+from .folders import release, remove_scratch, reserve
 from .job import execute_job
 from .plan import Job, Plan
 from .results import JobResult, Progress, broken, now_iso
@@ -37,8 +38,15 @@ from .summary import Bars
 def execute_plan(p: Plan, *, show_progress: bool = True) -> list[tuple[Job, JobResult]]:
     """Run every job of the plan and finish each one (manifest, rename, seneste) as it ends.
 
+    The run id is reserved first when the plan is not reserved yet (folders.reserve). When
+    the run is interrupted (KeyboardInterrupt, also from SIGTERM) the workers are stopped and
+    every unfinished job's scratch folder and lock are removed before the exception goes on;
+    its `.tmp` folder stays (it never looks finished; remove_stale deletes it later).
+
     Returns (job, result) pairs in the plan's order.
     """
+    if any(job.scratch is None for job in p.jobs):
+        p = reserve(p)
     t0 = time.perf_counter()
     meta = {"executor": p.executor, "workers": p.workers, "koersel_start": now_iso()}
     finished: dict[str, JobResult] = {}
@@ -57,6 +65,12 @@ def execute_plan(p: Plan, *, show_progress: bool = True) -> list[tuple[Job, JobR
             run_dask(p, on_done, bars, **p.dask_options)
         else:
             run_local(p, on_done, bars)
+    except BaseException:
+        for job in p.jobs:
+            if job.kommune not in finished:
+                remove_scratch(job)
+                release(job)
+        raise
     finally:
         bars.close()
     meta["sekunder_i_alt"] = round(time.perf_counter() - t0, 3)
@@ -132,7 +146,7 @@ def run_local(p: Plan, on_done, bars: Bars) -> None:
 
 
 def _kill_pool(pool: cf.ProcessPoolExecutor) -> None:
-    """Stop the workers now (their kernels notice their parent is gone and exit)."""
+    """Stop the workers now (their kernels die with them: kernels.startup_code)."""
     for proc in list(getattr(pool, "_processes", {}).values()):
         with contextlib.suppress(OSError, ValueError):  # already gone
             proc.kill()

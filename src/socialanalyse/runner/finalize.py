@@ -1,23 +1,26 @@
 """Finishing a job (in the parent process): manifest.json, the rename, `seneste`.
 
-A job writes into `output/<slug>/.<run-id>.tmp/`; `finalize` writes the manifest there and
-renames the folder to `output/<slug>/<run-id>/`, then points `seneste` at it if everything
-succeeded. A run that is interrupted therefore never leaves a folder that looks finished.
+A job writes into `output/<slug>/.<run-id>.tmp/` (reserved by folders.reserve); `finalize`
+writes the manifest there and renames the folder to `output/<slug>/<run-id>/`, then points
+`seneste` at it if everything succeeded. A run that is interrupted therefore never leaves a
+folder that looks finished.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import shutil
 import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from .. import config
-from ..data import snapshot
-from ..report.outputs import LATEST, MANIFEST_FILE
+from ..report.outputs import LATEST, MANIFEST_FILE, latest_run
+from .folders import disk_full, disk_full_text, release, remove_scratch
 from .kernels import KERNEL_NAME
 from .plan import Job
 from .results import FAILED, OK, JobResult
@@ -75,21 +78,32 @@ def versions() -> dict[str, str]:
     return out
 
 
-def finalize(job: Job, result: JobResult, params: config.Parametre, meta: dict[str, Any]) -> Path:
+def finalize(
+    job: Job, result: JobResult, params: config.Parametre, meta: dict[str, Any]
+) -> Path | None:
     """Write manifest.json into the job's temporary folder, rename it to the run id, and point
-    `seneste` at it when everything succeeded. Returns the finished folder."""
-    tmp = job.tmp_dir
-    tmp.mkdir(parents=True, exist_ok=True)
-    for lock in tmp.glob("*.lock"):  # lock files of report.record; the run is over
-        lock.unlink(missing_ok=True)
-    (tmp / snapshot.FILE).unlink(missing_ok=True)
-    manifest = build_manifest(job, result, params, meta)
-    _write_json(tmp / MANIFEST_FILE, manifest)
-    final = job.final_dir
-    os.replace(tmp, final)
+    `seneste` at it when everything succeeded. Returns the finished folder.
+
+    On a full disk (in the job, or here writing the manifest) the unfinished folder is removed
+    instead - it finishes nothing and keeps the disk full - the result says so in one Danish
+    message (`JobResult.disk_fuld`) and None is returned."""
+    remove_scratch(job)
+    if not result.disk_fuld:
+        try:
+            _write_json(job.tmp_dir / MANIFEST_FILE, build_manifest(job, result, params, meta))
+            release(job)
+            os.replace(job.tmp_dir, job.final_dir)
+        except OSError as exc:
+            if not disk_full(exc):
+                raise
+            result.fejl, result.disk_fuld = disk_full_text(Path(job.out_dir)), True
+    if result.disk_fuld:
+        release(job)
+        shutil.rmtree(job.tmp_dir, ignore_errors=True)
+        return None
     if result.ok:
         point_latest(Path(job.out_dir), job.run_id)
-    return final
+    return job.final_dir
 
 
 def build_manifest(
@@ -124,19 +138,46 @@ def build_manifest(
 
 def _write_json(path: Path, content: Any) -> None:
     tmp = path.with_name(path.name + ".skrives")
-    tmp.write_text(json.dumps(content, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps(content, ensure_ascii=False, indent=2) + "\n",
+                       encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def point_latest(out_dir: Path, run_id: str) -> None:
     """Point out_dir/seneste at run_id, atomically: a relative symlink replaced in one rename,
-    or, where symlinks cannot be made, a small text file holding the run id."""
+    or, where symlinks cannot be made, a small text file holding the run id.
+
+    `seneste` only moves forward: when two runs of a municipality ran side by side, the one
+    started last stays `seneste`, whichever finished last (checked under a lock)."""
     link = out_dir / LATEST
     tmp = out_dir / f".{LATEST}.{os.getpid()}"
+    with _locked(out_dir):
+        current = latest_run(out_dir)
+        if current is not None and current.name > run_id:
+            return
+        try:
+            if tmp.is_symlink() or tmp.exists():
+                tmp.unlink()
+            os.symlink(run_id, tmp, target_is_directory=True)
+        except (OSError, NotImplementedError):
+            tmp.write_text(run_id + "\n", encoding="utf-8")
+        os.replace(tmp, link)
+
+
+@contextlib.contextmanager
+def _locked(folder: Path):
+    """An advisory lock on a folder (POSIX; flock on the folder's own descriptor)."""
     try:
-        if tmp.is_symlink() or tmp.exists():
-            tmp.unlink()
-        os.symlink(run_id, tmp, target_is_directory=True)
-    except (OSError, NotImplementedError):
-        tmp.write_text(run_id + "\n", encoding="utf-8")
-    os.replace(tmp, link)
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no lock
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import contextvars
+import shutil
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -20,7 +22,15 @@ from ..data import snapshot
 from ..report.outputs import EXCEL_DIR, HTML_DIR, RESULTS_FILE
 from . import export
 from .finalize import input_hashes
-from .kernels import KERNEL_NAME, KERNEL_START_TIMEOUT, Kernel, kernel_env, notebook_imports
+from .folders import DiskFuld, disk_full, disk_full_text
+from .kernels import (
+    KERNEL_NAME,
+    KERNEL_START_TIMEOUT,
+    Kernel,
+    kernel_env,
+    notebook_imports,
+    papermill_engine,
+)
 from .plan import Job
 from .results import FAILED, OK, JobResult, NotebookResult, Progress, describe_error, now_iso
 
@@ -28,6 +38,10 @@ from .results import FAILED, OK, JobResult, NotebookResult, Progress, describe_e
 def execute_job(job: Job, progress: Progress | None = None) -> JobResult:
     """Run one municipality's notebooks in order into job.tmp_dir, export HTML, build the
     index and, for the byråd, check every HTML file. Never raises: failures are in the result.
+
+    A full disk stops the job: no further notebook starts, and the result carries one Danish
+    message (`JobResult.disk_fuld`; the parent then removes the unfinished folder) instead of
+    the secondary errors of every notebook and export that could not write.
     """
     t0 = time.perf_counter()
     start = now_iso()
@@ -41,7 +55,12 @@ def execute_job(job: Job, progress: Progress | None = None) -> JobResult:
     except BaseException as exc:
         if isinstance(exc, KeyboardInterrupt):
             raise
-        out.fejl = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"
+        if disk_full(exc):
+            out.fejl, out.disk_fuld = disk_full_text(Path(job.out_dir)), True
+            for nb in out.notebooks:
+                nb.fejl = None if nb.status != OK else nb.fejl
+        else:
+            out.fejl = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"
     out.sekunder = round(time.perf_counter() - t0, 3)
     return out
 
@@ -69,12 +88,16 @@ def _execute_job(job: Job, out: JobResult, progress: Progress | None) -> None:
     root = Path(job.root)
     params = config.load_parameters(job.kommune, root=root)
     tmp = job.tmp_dir
+    # Kernel files (and a snapshot that cannot live in memory) go to the private scratch
+    # folder the parent reserved (created here too: a Dask worker may be another machine).
+    scratch = Path(job.scratch) if job.scratch else Path(tempfile.mkdtemp(prefix="sa-"))
+    scratch.mkdir(mode=0o700, parents=True, exist_ok=True)
     (tmp / HTML_DIR).mkdir(parents=True, exist_ok=True)
     if job.publikum == "intern":
         (tmp / EXCEL_DIR).mkdir(exist_ok=True)
     out.inputfiler = input_hashes(params)
-    data_snapshot = tmp / snapshot.FILE
-    env = kernel_env(root, data_snapshot if job.snapshot else None)
+    data = snapshot.Snapshot.create(scratch / snapshot.FILE) if job.snapshot else None
+    env = kernel_env(root, data.path if data else None)
     logs = tmp / "log"
     logs.mkdir(exist_ok=True)
     paths = [Path(p) for p in job.notebooks]
@@ -82,24 +105,30 @@ def _execute_job(job: Job, out: JobResult, progress: Progress | None) -> None:
 
     def start_kernel(i: int) -> Kernel:
         imports = notebook_imports(paths[i]) if job.prewarm else []
-        return Kernel(paths[i].parent, env, logs / f"{paths[i].stem}.log", imports)
+        return Kernel(paths[i].parent, env, scratch / str(i), logs / f"{paths[i].stem}.log",
+                      imports)
 
     # Kernels are started here, in the job's thread; notebooks run in `lanes` threads (one,
     # unless the job has cores to spare: Job.parallel). Notebooks start in order; one that
     # reads earlier results waits for all before it. Each notebook's HTML is exported in a
-    # thread as soon as it has run.
+    # thread as soon as it has run. A full disk (DiskFuld from a notebook or an export)
+    # ends the loop: the running notebooks finish, no new one starts.
     # The first notebooks' kernels boot while the data are loaded.
-    kernels = {i: start_kernel(i) for i in range(min(max(1, job.parallel), len(paths)))}
+    kernels: dict[int, Kernel] = {}
     loaded = None
     lanes = cf.ThreadPoolExecutor(max_workers=max(1, job.parallel), thread_name_prefix="nb")
     exporter = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="html")
     exports: list[cf.Future] = []
     try:
-        if job.snapshot:
+        for i in range(min(max(1, job.parallel), len(paths))):
+            kernels[i] = start_kernel(i)
+        if data is not None:
             # While the first kernel boots: load the data once for every notebook.
             try:
-                loaded = snapshot.write(params, data_snapshot)
-            except Exception:  # noqa: BLE001 - the notebooks show the loader's message
+                loaded = data.fill(params)
+            except Exception as exc:  # the notebooks show the loader's message
+                if disk_full(exc):
+                    raise
                 loaded = None
         following = 0  # the next notebook to start
         running: dict[cf.Future, int] = {}
@@ -123,12 +152,17 @@ def _execute_job(job: Job, out: JobResult, progress: Progress | None) -> None:
                 exports.append(
                     exporter.submit(export.export_notebook, job, params, paths[i],
                                     out.notebooks[i]))
+            for fut in exports:
+                if fut.done():
+                    fut.result()  # raises DiskFuld from an export at once
     finally:
         lanes.shutdown(wait=True)
         for kernel in kernels.values():
             kernel.shutdown()
-        data_snapshot.unlink(missing_ok=True)  # case data: never left in the output
+        if data is not None:
+            data.remove()  # case data: never left behind
         exporter.shutdown(wait=True)
+        shutil.rmtree(scratch, ignore_errors=True)
     for fut in exports:
         fut.result()
 
@@ -144,20 +178,25 @@ def _run_notebook(
     job: Job, path: Path, res: NotebookResult, kernel: Kernel, progress: Progress | None
 ) -> None:
     """Execute one notebook with Papermill on an already started kernel; record the outcome
-    in `res` (a failure is a result, not an exception). Stops the kernel."""
+    in `res` (a failure is a result, not an exception; a full disk raises DiskFuld). A dead
+    kernel or a cell past the timeout fails the notebook within seconds, with the notebook
+    kept as far as it got (kernels.papermill_engine). Stops the kernel."""
     import papermill as pm
 
     _put(progress, "start", job.kommune, res.navn, None)
     res.start = now_iso()
     t0 = time.perf_counter()
+    executed = job.tmp_dir / path.name
     try:
         res.kerne_ventetid = round(kernel.wait_ready(), 3)
         res.kerne_sekunder = round(kernel.ready_after or 0.0, 3)
         pm.execute_notebook(
             str(path),
-            str(job.tmp_dir / path.name),
+            str(executed),
             parameters={"kommune": job.kommune, "publikum": job.publikum,
                         "run_dir": str(job.tmp_dir)},
+            engine_name=papermill_engine(),
+            keep_as=str(executed),
             kernel_name=KERNEL_NAME,
             progress_bar=False,
             request_save_on_cell_execute=False,
@@ -166,10 +205,12 @@ def _run_notebook(
             km=kernel.km,
         )
         res.status = OK
-    except Exception as exc:  # noqa: BLE001 - a failed notebook is a result
+    except Exception as exc:  # a failed notebook is a result
         res.status = FAILED
+        if disk_full(exc):
+            raise DiskFuld(str(exc)) from exc
         res.fejl = describe_error(exc)
     finally:
         kernel.shutdown()
-    res.sekunder = round(time.perf_counter() - t0, 3)
-    _put(progress, "slut", job.kommune, res.navn, res.status)
+        res.sekunder = round(time.perf_counter() - t0, 3)
+        _put(progress, "slut", job.kommune, res.navn, res.status)

@@ -39,6 +39,7 @@ class Job:
     prewarm: bool = True  # start the next notebook's kernel (and its imports) ahead of time
     snapshot: bool = True  # load the data once per job; kernels read it (data.snapshot)
     parallel: int = 1  # notebooks of this job that may run at once (spare cores, see plan)
+    scratch: str | None = None  # private temp folder for kernel files (folders.reserve)
 
     @property
     def tmp_dir(self) -> Path:

@@ -44,6 +44,7 @@ class JobResult:
     index_html: str | None = None
     fejl: str | None = None  # a failure of the job outside any notebook
     byraadstjek: list[str] = field(default_factory=list)  # problems in index.html/results.json
+    disk_fuld: bool = False  # the disk filled up: `fejl` says so; the folder is removed
 
     @property
     def ok(self) -> bool:
@@ -74,6 +75,10 @@ def broken(job: Job, exc: BaseException) -> JobResult:
 
 def describe_error(exc: BaseException) -> str:
     """A one-line Danish description of why a notebook failed."""
+    from .kernels import KernelStopped
+
+    if isinstance(exc, KernelStopped):  # already Danish, naming the cell
+        return str(exc)
     ename = getattr(exc, "ename", None)
     if ename:  # papermill.PapermillExecutionError: the error raised in a cell
         cell = getattr(exc, "exec_count", None)

@@ -65,8 +65,8 @@ def summary_rows(pairs: list[tuple[Job, JobResult]]) -> list[dict[str, str]]:
             })
         for nb in result.notebooks:
             status = nb.status
-            if result.fejl and nb.status == NOT_RUN:
-                status = FAILED
+            if result.fejl and nb.status == NOT_RUN and not result.disk_fuld:
+                status = FAILED  # the job broke: none of its notebooks came back
             rows.append({
                 "kommune": job.kommune,
                 "notebook": nb.navn,
