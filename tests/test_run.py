@@ -15,7 +15,7 @@ from run_support import make_project, write_notebook
 
 from socialanalyse import cli, config
 from socialanalyse.report.outputs import latest_run
-from socialanalyse.runner import finalize, kernels, plan, results, summary
+from socialanalyse.runner import finalize, folders, kernels, plan, results, summary
 from socialanalyse.runner.job import reads_earlier_results
 
 
@@ -285,3 +285,172 @@ def test_a_notebook_reading_earlier_results_is_recognised(tmp_path):
     alone = write_notebook(tmp_path / "07_z.ipynb", "Z", "report.record('a', 1)")
     assert reads_earlier_results(reads) and reads_earlier_results(named)
     assert not reads_earlier_results(alone)
+
+
+# -- reserving the run id, the liveness lock, cleaning up after interrupted runs ------------
+
+
+def _planned(project, *slugs):
+    write_notebook(project / "nb" / "00_a.ipynb", "A")
+    return plan.build_plan(list(slugs), root=project, notebooks_dir=project / "nb")
+
+
+def test_reserving_takes_the_next_second_when_a_folder_of_any_municipality_has_the_id(
+    project, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    p = _planned(project, "eksempelkommune", "furesoe")
+    taken = p.jobs[1]  # furesoe's folder for the planned id exists (another run has it)
+    taken.tmp_dir.mkdir(parents=True)
+    reserved = folders.reserve(p)
+    ids = {j.run_id for j in reserved.jobs}
+    assert len(ids) == 1 and ids != {p.jobs[0].run_id}
+    assert dt.datetime.strptime(ids.pop()[:15], "%Y%m%d-%H%M%S") == dt.datetime.strptime(
+        p.jobs[0].run_id[:15], "%Y%m%d-%H%M%S") + dt.timedelta(seconds=1)
+    # eksempelkommune's folder for the taken id was rolled back; the reserved ones exist,
+    # locked by this process and naming their scratch folders.
+    assert not p.jobs[0].tmp_dir.exists()
+    for job in reserved.jobs:
+        assert job.tmp_dir.is_dir() and Path(job.scratch).is_dir()
+        assert folders._alive(job.tmp_dir) == (True, None)
+        folders.release(job)
+        folders.remove_scratch(job)
+        assert folders._alive(job.tmp_dir) == (False, None)
+
+
+def test_reserving_on_a_full_disk_says_so_and_leaves_nothing(project, monkeypatch):
+    import errno
+
+    p = _planned(project, "eksempelkommune", "furesoe")
+    real = Path.mkdir
+
+    def full(self, *args, **kwargs):
+        if self.name.endswith(".tmp") and "furesoe" in str(self):
+            raise OSError(errno.ENOSPC, "No space left on device", str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", full)
+    with pytest.raises(folders.DiskFuld, match="Der er ikke mere plads på disken til"):
+        folders.reserve(p)
+    assert not p.jobs[0].tmp_dir.exists()
+
+
+def test_stale_runs_lose_their_scratch_at_once_and_their_folder_when_old(
+    project, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)  # re-read TMPDIR
+    out = project / "output" / "eksempelkommune"
+    (job,) = folders.reserve(_planned(project, "eksempelkommune")).jobs
+    assert folders.remove_stale(out, 1) == []  # alive: untouched
+    # The run dies (its lock goes with it) without cleaning up.
+    os.close(folders._held.pop(str(job.tmp_dir)))
+    now = job.tmp_dir.stat().st_mtime
+    assert folders.remove_stale(out, 1, now=now + 1800) == [
+        f"kernefiler fra en afbrudt kørsel: {job.scratch}"]
+    assert not Path(job.scratch).exists() and job.tmp_dir.is_dir()  # kept for a look
+    assert folders.remove_stale(out, 1, now=now + 7200) == [
+        f"en afbrudt kørsel, uændret i 2 timer: {job.tmp_dir}"]
+    assert not job.tmp_dir.exists()
+
+
+def test_a_lock_file_naming_a_folder_outside_the_temp_folder_is_not_believed(project, tmp_path):
+    out = project / "output" / "eksempelkommune"
+    tmp = out / ".20260102-030405-intern.tmp"
+    tmp.mkdir(parents=True)
+    precious = tmp_path / "vigtigt"
+    precious.mkdir()
+    (tmp / folders.LOCK_FILE).write_text(json.dumps({"pid": 1, "kladde": str(precious)}))
+    assert folders.remove_stale(out, 1000) == []
+    assert precious.is_dir() and tmp.is_dir()
+
+
+def test_seneste_only_moves_forward(tmp_path):
+    for rid in ("20260102-030405-intern", "20260102-030406-intern"):
+        (tmp_path / rid).mkdir()
+    finalize.point_latest(tmp_path, "20260102-030406-intern")
+    # The run started earlier finishes later: it does not take `seneste` back.
+    finalize.point_latest(tmp_path, "20260102-030405-intern")
+    assert latest_run(tmp_path).name == "20260102-030406-intern"
+
+
+def test_a_full_disk_is_recognised_in_our_writes_and_in_a_notebook_cell():
+    import errno
+
+    class CellError(Exception):  # like papermill.PapermillExecutionError
+        ename, evalue = "OSError", "[Errno 28] No space left on device"
+
+    assert folders.disk_full(OSError(errno.ENOSPC, "No space left on device"))
+    assert folders.disk_full(OSError(errno.EDQUOT, "Disk quota exceeded"))
+    assert folders.disk_full(CellError())
+    assert not folders.disk_full(OSError(errno.ENOENT, "No such file or directory"))
+    assert not folders.disk_full(ValueError("planlagt fejl"))
+
+
+def test_a_finished_job_on_a_full_disk_is_removed_not_renamed(project, monkeypatch):
+    import errno
+
+    p, job, result = _finished(project)
+    job.tmp_dir.mkdir(parents=True)
+    (job.tmp_dir / "results.json").write_text("{}")
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(finalize, "_write_json", full)
+    assert finalize.finalize(job, result, p.parametre["eksempelkommune"], {}) is None
+    assert result.disk_fuld and result.fejl.startswith("Der er ikke mere plads på disken")
+    assert not job.tmp_dir.exists() and not job.final_dir.exists()
+    assert latest_run(job.final_dir.parent) is None
+
+
+# -- the data snapshot ------------------------------------------------------------------------
+
+
+class _Params:
+    """Just what the snapshot's key needs."""
+
+    def __init__(self, kommune, folder):
+        self.kommune, self.data_dir = kommune, folder
+        self.data = config.DataKilder(mappe=str(folder), tabeller={})
+
+
+@pytest.mark.parametrize("memory", [True, False])
+def test_the_snapshot_is_read_back_only_for_the_same_data_and_removed(
+    tmp_path, monkeypatch, memory
+):
+    from socialanalyse.data import loading, snapshot
+
+    params = _Params("eksempelkommune", tmp_path)
+    monkeypatch.setattr(loading, "load", lambda p: {"borgere": [1, 2, 3]})
+    snap = snapshot.Snapshot.create(tmp_path / snapshot.FILE, memory=memory)
+    assert snapshot.read(params, snap.path) is None  # empty until filled
+    assert snap.fill(params) == {"borgere": [1, 2, 3]}
+    assert snapshot.read(params, snap.path) == {"borgere": [1, 2, 3]}
+    assert snapshot.read(_Params("furesoe", tmp_path), snap.path) is None
+    assert memory == snap.path.startswith("/proc/")  # in memory: no file on any disk
+    assert [p.name for p in tmp_path.iterdir()] == ([] if memory else [snapshot.FILE])
+    snap.remove()
+    assert snapshot.read(params, snap.path) is None and list(tmp_path.iterdir()) == []
+
+
+def test_a_snapshot_file_that_cannot_be_written_leaves_no_partial_file(tmp_path, monkeypatch):
+    import errno
+    import pickle
+
+    from socialanalyse.data import loading, snapshot
+
+    def full(obj, fh, protocol=None):
+        fh.write(b"halvt")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(loading, "load", lambda p: {"borgere": [1]})
+    monkeypatch.setattr(pickle, "dump", full)
+    snap = snapshot.Snapshot.create(tmp_path / snapshot.FILE, memory=False)
+    with pytest.raises(OSError):
+        snap.fill(_Params("eksempelkommune", tmp_path))
+    assert list(tmp_path.iterdir()) == []

@@ -9,6 +9,7 @@ which /proc shows).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -176,6 +177,9 @@ def test_two_runs_started_at_the_same_instant_get_their_own_folders(project, tmp
     assert len(runs) == 2 and all(not r.name.startswith(".") for r in runs), runs
     ids = [_manifest(r)["run_id"] for r in runs]
     assert ids == [r.name for r in runs] and len(set(ids)) == 2
+    # Both planned the same id in the same second; the second to reserve it took the next.
+    seconds = [dt.datetime.strptime(i[:15], "%Y%m%d-%H%M%S") for i in ids]
+    assert seconds[1] - seconds[0] == dt.timedelta(seconds=1), ids
     kernels_parents = set()
     for run in runs:
         results = json.loads((run / "results.json").read_text("utf-8"))
