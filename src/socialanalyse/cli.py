@@ -31,6 +31,7 @@ def _run(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         timeout=args.timeout,
         quiet=args.quiet,
+        notebook_parameters=args.parameter,
     )
 
 
@@ -62,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="projektmappen med parameters/ og data/ (standard: find selv)")
     run.add_argument("--notebooks-dir", default=None,
                      help="mappen med notebooks (standard: <projektmappe>/notebooks)")
+    run.add_argument("--parameter", action="append", default=[], metavar="NOTEBOOK:NAVN=VÆRDI",
+                     help="en notebookparameter til denne kørsel, fx 01_servicetjek:vis_antal=50"
+                     " (kan gentages)")
     run.add_argument("--quiet", action="store_true", help="ingen statuslinjer undervejs")
     run.set_defaults(func=_run)
     return parser

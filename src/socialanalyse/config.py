@@ -337,6 +337,8 @@ class BudgetParametre(Model):
     dyr_bevilling: float = Field(gt=0)
     prisstigning_graense: float = Field(ge=0)
     antal_aarsager: int = Field(ge=1)
+    aar: int | None = Field(ge=2000, le=2100)
+    opgjort: _dt.date | None
 
 
 class NoegletalParametre(Model):
@@ -499,6 +501,9 @@ _MESSAGES = {
     "model_type": "skal være en gruppe af nøgler",
     "float_type": "skal være et tal",
     "int_type": "skal være et heltal",
+    "date_from_datetime_parsing": "skal være en dato, fx 2024-01-31",
+    "date_parsing": "skal være en dato, fx 2024-01-31",
+    "date_type": "skal være en dato, fx 2024-01-31",
 }
 
 

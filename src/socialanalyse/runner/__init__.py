@@ -45,9 +45,11 @@ def run(
     scheduler: str | None = None,
     timeout: int = DEFAULT_TIMEOUT,
     quiet: bool = False,
+    notebook_parameters: Iterable[str] = (),
 ) -> int:
     """`socialanalyse run …`: run the notebooks for the municipalities `kommuner` (or every
     municipality with a parameters file, `alle`) and print the summary.
+    `notebook_parameters`: `NOTEBOOK:NAVN=VÆRDI` specs (--parameter; see notebook_parameters).
 
     Returns the exit code: 0 all ok, 1 something failed, 2 unusable parameters or arguments
     (nothing was run), 130 interrupted.
@@ -69,6 +71,7 @@ def run(
             executor=executor,
             scheduler=scheduler,
             timeout=timeout or DEFAULT_TIMEOUT,
+            notebook_parameters=notebook_parameters,
         )
     except (config.ParameterFejl, KoerselFejl) as exc:
         print(f"Kørslen er ikke startet.\n{exc}", file=sys.stderr)

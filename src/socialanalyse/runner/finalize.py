@@ -128,6 +128,8 @@ def build_manifest(
             "kernel": KERNEL_NAME,
             "timeout_sekunder": job.timeout,
             "notebookmappe": str(Path(job.notebooks[0]).parent) if job.notebooks else None,
+            "notebookparametre": {Path(nb).stem: job.parameters_for(Path(nb).stem)
+                                  for nb in job.notebooks if job.parameters_for(Path(nb).stem)},
             **meta,
         },
         "notebooks": [asdict(n) for n in result.notebooks],

@@ -194,7 +194,7 @@ def _run_notebook(
             str(path),
             str(executed),
             parameters={"kommune": job.kommune, "publikum": job.publikum,
-                        "run_dir": str(job.tmp_dir)},
+                        "run_dir": str(job.tmp_dir), **job.parameters_for(path.stem)},
             engine_name=papermill_engine(),
             keep_as=str(executed),
             kernel_name=KERNEL_NAME,

@@ -16,6 +16,7 @@ from typing import Any
 
 from .. import config
 from ..report.outputs import TMP_SUFFIX
+from . import notebook_parameters as nb_params
 
 DEFAULT_TIMEOUT = 600  # seconds per cell
 PUBLIKUMMER = ("intern", "byraad")
@@ -40,6 +41,11 @@ class Job:
     snapshot: bool = True  # load the data once per job; kernels read it (data.snapshot)
     parallel: int = 1  # notebooks of this job that may run at once (spare cores, see plan)
     scratch: str | None = None  # private temp folder for kernel files (folders.reserve)
+    notebook_parameters: tuple[tuple[str, str, Any], ...] = ()  # (notebook, name, value)
+
+    def parameters_for(self, notebook: str) -> dict[str, Any]:
+        """The --parameter values for one notebook (by stem)."""
+        return {n: v for nb, n, v in self.notebook_parameters if nb == notebook}
 
     @property
     def tmp_dir(self) -> Path:
@@ -127,9 +133,13 @@ def discover_notebooks(folder: Path, only: Iterable[str] = ()) -> list[Path]:
     return sorted(chosen)
 
 
-def validate_parameters(slugs: list[str], root: Path) -> dict[str, config.Parametre]:
+def validate_parameters(
+    slugs: list[str], root: Path, chosen: dict[str, dict[str, Any]] | None = None
+) -> dict[str, config.Parametre]:
     """Validate every municipality's parameters (and that its data folder exists) before
     anything runs; every check that needs more than the parameter models belongs here.
+    `chosen`: the --parameter values ({notebook: {name: value}}), validated for each
+    municipality like the keys they stand for (notebook_parameters.FROM_PARAMETERS).
 
     Collects the problems of all municipalities and raises one config.ParameterFejl."""
     params: dict[str, config.Parametre] = {}
@@ -147,9 +157,27 @@ def validate_parameters(slugs: list[str], root: Path) -> dict[str, config.Parame
                 else " Ret data.mappe i kommunens parameterfil."
             )
             problems.append(f"{slug}: datamappen {params[slug].data_dir} findes ikke.{hint}")
+        problems += [f"{slug}: {p}" for p in _notebook_checks(params[slug], chosen or {})]
     if problems:
         raise config.ParameterFejl("\n".join(problems))
     return params
+
+
+def _notebook_checks(params: config.Parametre, chosen: dict[str, dict[str, Any]]) -> list[str]:
+    """The notebook parameters' checks: --parameter values valid for their keys, and the
+    business case notebook 03 will use (businesscase.case or its --parameter) loads."""
+    from .. import businesscase
+
+    problems = nb_params.check(params, chosen)
+    mine = chosen.get("03_business_case", {})
+    case = nb_params.effective(params, "03_business_case", mine, "case")
+    try:
+        businesscase.load(case, params.businesscase, root=params.root)
+    except config.ParameterFejl as exc:
+        where = ("--parameter 03_business_case:case" if mine.get("case") is not None
+                 else f"{params.files[-1]}: nøglen 'businesscase.case'")
+        problems.append(f"{where}: {exc}")
+    return problems
 
 
 def build_plan(
@@ -165,9 +193,11 @@ def build_plan(
     scheduler: str | None = None,
     timeout: int = DEFAULT_TIMEOUT,
     prewarm: bool = True,
+    notebook_parameters: Iterable[str] = (),
 ) -> Plan:
-    """Validate every municipality's parameters and data folder, choose the notebooks and make
-    one job per municipality. Raises config.ParameterFejl or KoerselFejl; starts nothing."""
+    """Validate every municipality's parameters and data folder, choose the notebooks, check
+    the `--parameter NOTEBOOK:NAVN=VÆRDI` specs `notebook_parameters` and make one job per
+    municipality. Raises config.ParameterFejl or KoerselFejl; starts nothing."""
     root = (root or config.project_root()).resolve()
     slugs = list(dict.fromkeys(kommuner))
     if not slugs:
@@ -176,8 +206,13 @@ def build_plan(
         raise KoerselFejl(f"publikum skal være 'intern' eller 'byraad', ikke {publikum!r}.")
     if executor not in ("local", "dask"):
         raise KoerselFejl(f"Ukendt executor {executor!r}: brug 'local' eller 'dask'.")
-    params = validate_parameters(slugs, root)
-    paths = discover_notebooks(notebooks_dir or root / "notebooks", notebooks)
+    folder = notebooks_dir or root / "notebooks"
+    paths = discover_notebooks(folder, notebooks)
+    try:
+        chosen = nb_params.parse(list(notebook_parameters), paths, discover_notebooks(folder))
+    except ValueError as exc:
+        raise KoerselFejl(str(exc)) from None
+    params = validate_parameters(slugs, root, chosen)
     out_root = (out or root / "output").resolve()
     out_dirs = [out_root / slug for slug in slugs]
     run_id = new_run_id(publikum, out_dirs)
@@ -199,6 +234,9 @@ def build_plan(
             timeout=timeout,
             prewarm=prewarm,
             parallel=parallel,
+            notebook_parameters=tuple(
+                (nb, name, value) for nb, values in chosen.items()
+                for name, value in values.items()),
         )
         for slug in slugs
     ]
