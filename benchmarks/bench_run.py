@@ -78,7 +78,7 @@ def bare_cost(repeats: int = 3) -> tuple[float, float]:
     starts, empties = [], []
     for _ in range(repeats):
         t0 = time.perf_counter()
-        kernel = kernels.Kernel(tmp, env)
+        kernel = kernels.Kernel(tmp, env, tmp / "kerne")
         kernel.wait_ready()
         starts.append(time.perf_counter() - t0)
         pm.execute_notebook(str(tmp / "tom.ipynb"), str(tmp / "ud.ipynb"),

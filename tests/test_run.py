@@ -454,3 +454,22 @@ def test_a_snapshot_file_that_cannot_be_written_leaves_no_partial_file(tmp_path,
     with pytest.raises(OSError):
         snap.fill(_Params("eksempelkommune", tmp_path))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_output_folder_that_cannot_be_written_is_a_danish_error_exit_2(project, capsys,
+                                                                           monkeypatch):
+    import errno
+
+    write_notebook(project / "nb" / "00_a.ipynb", "A")
+    real = Path.mkdir
+
+    def refused(self, *args, **kwargs):
+        if self.name.endswith(".tmp"):
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", refused)
+    assert _run("--kommune", "eksempelkommune", "--root", str(project), "--notebooks-dir",
+                str(project / "nb")) == 2
+    err = capsys.readouterr().err
+    assert "Kørslen er ikke startet" in err and "ingen adgang til at skrive der" in err

@@ -166,11 +166,11 @@ def test_the_data_snapshot_stands_in_for_the_loader_only_when_it_matches(
 ):
     root = intern[0]
     params = config.load_parameters("eksempelkommune", root=root)
-    path = tmp_path / snapshot.FILE
-    loaded = snapshot.write(params, path)
+    snap = snapshot.Snapshot.create(tmp_path / snapshot.FILE)
+    loaded = snap.fill(params)
     monkeypatch.delenv(snapshot.ENV, raising=False)
     assert snapshot.read(params) is None  # outside a run: nothing changes
-    monkeypatch.setenv(snapshot.ENV, str(path))
+    monkeypatch.setenv(snapshot.ENV, snap.path)
     first, second = data_pkg.load(params), data_pkg.load("eksempelkommune", root=root)
     assert first is not loaded and first is not second  # fresh copies, like the loader
     for name, frame in loaded.tables().items():
@@ -182,3 +182,4 @@ def test_the_data_snapshot_stands_in_for_the_loader_only_when_it_matches(
     assert snapshot.read(other) is None
     with pytest.raises(Exception, match="andre_data"):
         data_pkg.load(other)
+    snap.remove()

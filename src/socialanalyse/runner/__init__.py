@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .. import config
 from .executors import execute_plan
-from .folders import DiskFuld, remove_stale, reserve
+from .folders import cannot_write_text, remove_stale, reserve
 from .plan import DEFAULT_TIMEOUT, KoerselFejl, build_plan
 from .summary import format_summary
 
@@ -79,8 +79,8 @@ def run(
 
     try:
         p = reserve(p)
-    except DiskFuld as exc:
-        print(f"Kørslen er ikke startet.\n{exc.strerror}", file=sys.stderr)
+    except OSError as exc:  # the output folder cannot be written (a full disk: DiskFuld)
+        print(f"Kørslen er ikke startet.\n{cannot_write_text(exc)}", file=sys.stderr)
         return 2
     n_nb = len(p.jobs[0].notebooks)
     print(

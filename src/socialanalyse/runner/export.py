@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .. import config
 from ..report.outputs import HTML_DIR, RESULTS_FILE
+from .folders import DiskFuld, disk_full
 from .plan import Job, notebook_title
 from .results import FAILED, OK, REJECTED, JobResult, NotebookResult, describe_error
 
@@ -39,7 +40,9 @@ def export_notebook(job: Job, params: config.Parametre, path: Path, res: Noteboo
     try:
         report.export_html(executed, html, _title(path, params), lang="da",
                            subtitle=_subtitle(job, params))
-    except Exception as exc:  # noqa: BLE001 - an export failure fails this notebook
+    except Exception as exc:  # an export failure fails this notebook
+        if disk_full(exc):
+            raise DiskFuld(str(exc)) from exc
         res.status = FAILED if res.status == OK else res.status
         res.fejl = _join(res.fejl, "HTML-eksport: " + describe_error(exc))
         return

@@ -60,6 +60,17 @@ def disk_full_text(folder: Path) -> str:
             "igen.")
 
 
+def cannot_write_text(exc: OSError) -> str:
+    """A Danish message for an output folder that cannot be written."""
+    import errno
+
+    if isinstance(exc, DiskFuld):
+        return exc.strerror
+    why = {errno.EACCES: "ingen adgang til at skrive der", errno.EPERM: "ingen adgang til at "
+           "skrive der", errno.EROFS: "disken er skrivebeskyttet"}.get(exc.errno, exc.strerror)
+    return f"Kan ikke oprette kørslens mappe {exc.filename}: {why}."
+
+
 def _lock(tmp: Path, scratch: Path) -> None:
     """Take the run's lock on `tmp` (held until `release` or the end of this process). The
     lock file appears already locked and complete (written beside, then renamed in)."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from .kernels import KernelStopped
 from .plan import Job
 
 OK = "ok"
@@ -75,8 +76,6 @@ def broken(job: Job, exc: BaseException) -> JobResult:
 
 def describe_error(exc: BaseException) -> str:
     """A one-line Danish description of why a notebook failed."""
-    from .kernels import KernelStopped
-
     if isinstance(exc, KernelStopped):  # already Danish, naming the cell
         return str(exc)
     ename = getattr(exc, "ename", None)
