@@ -35,7 +35,7 @@ $(VENV)/.installed: pyproject.toml
 sample: install $(SAMPLE)
 
 # Regenerated when the generator or the sample's mapping changes.
-$(SAMPLE): src/socialanalyse/data/synthetic.py parameters/kommuner/eksempelkommune.yaml
+$(SAMPLE): $(wildcard src/socialanalyse/data/synthetic/*.py) parameters/kommuner/eksempelkommune.yaml
 	$(BIN)/socialanalyse sample --kommune eksempelkommune --indbyggere 45000 --seed 1 \
 		--out data/eksempelkommune
 	touch $@
