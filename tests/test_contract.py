@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from socialanalyse import reference as ref
 from socialanalyse.config import TabelKilde
-from socialanalyse.data import reference as ref
 from socialanalyse.data.contract import TABLES, markdown
 
 README = Path(__file__).resolve().parents[1] / "data" / "README.md"

@@ -17,8 +17,8 @@ import yaml
 
 from socialanalyse.data import derived, load, synthetic
 from socialanalyse.data.contract import TABLES
-from socialanalyse.data.reference import paragraffer
 from socialanalyse.data.tables import Data
+from socialanalyse.reference import paragraffer
 
 ROOT = Path(__file__).resolve().parents[1]
 REF = pd.Timestamp("2026-10-31")

@@ -6,6 +6,9 @@ code: a model field without a default must be given by default.yaml or the munic
 
 Each analysis has its own section model (`ServicetjekParametre`, ...); add a field there and
 its default to default.yaml.
+
+This module imports nothing of the package above the reference tables. A check that needs the
+data contract or an analysis' catalogue lives there and reports with `key_error`.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
-from .data import reference as ref
+from . import reference as ref
 
 TABLE_NAMES = (
     "borgere",
@@ -234,13 +237,8 @@ class ServicetjekParametre(Model):
     @field_validator("andel_justeret")
     @classmethod
     def _shares(cls, value: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
-        from .servicetjek.catalog import REGLER  # lazy: servicetjek imports this module
-
+        # The keys are rule ids: servicetjek.catalog.check_parameters checks them.
         for key, (lav, hoej) in value.items():
-            if key != "standard" and key not in REGLER:
-                raise ValueError(
-                    f"ukendt regel {key!r}; brug 'standard' eller en af {', '.join(REGLER)}"
-                )
             if not 0 <= lav <= hoej <= 1:
                 raise ValueError(f"andelene for {key} skal opfylde 0 <= lav <= høj <= 1")
         if "standard" not in value:
@@ -381,6 +379,7 @@ class Parametre(Model):
 
     _root: Path = PrivateAttr(default=Path("."))
     _files: tuple[Path, ...] = PrivateAttr(default=())
+    _sources: tuple[tuple[Path, dict[str, Any]], ...] = PrivateAttr(default=())  # file, content
 
     @field_validator("kommune", "sammenligningskommuner")
     @classmethod
@@ -519,38 +518,33 @@ def _explain(
     for error in exc.errors():
         loc = tuple(error["loc"])
         key = ".".join(str(p) for p in loc) or "(hele filen)"
-        # Name the last file that holds the key; a missing key belongs to the municipality's.
-        path = next((p for p, c in reversed(sources) if _has_path(c, loc)), sources[-1][0])
+        # A missing key belongs to the municipality's file.
+        path = _file_of(sources, loc, sources[-1][0])
         lines.append(f"  - {path}: nøglen '{key}' {_danish(error)}")
     return ParameterFejl(f"{heading}:\n" + "\n".join(lines))
+
+
+def _file_of(sources, loc: tuple, otherwise: Path | str) -> Path | str:
+    """The last parameter file that holds the key `loc`."""
+    return next((p for p, c in reversed(sources) if _has_path(c, loc)), otherwise)
+
+
+def key_error(params: Parametre, problems: list[tuple[tuple, str]]) -> ParameterFejl:
+    """A ParameterFejl for problems found after validation by checks that need more than the
+    reference tables (the data contract, an analysis' catalogue): each problem is (key path,
+    Danish text) and is named with the parameter file holding the key, as `load_parameters`
+    names its own errors."""
+    lines = [
+        f"  - {_file_of(params._sources, loc, 'parametrene')}: nøglen "
+        f"'{'.'.join(str(p) for p in loc)}' {text}"
+        for loc, text in problems
+    ]
+    return ParameterFejl("Fejl i parametrene:\n" + "\n".join(lines))
 
 
 # Public names for other parameter-like files (business cases) that reuse the Danish messages.
 explain_validation_error = _explain
 read_yaml = _read_yaml
-
-
-def _check_table_columns(params: Parametre, sources: list[tuple[Path, dict[str, Any]]]) -> None:
-    """The keys under kolonner and koder must be canonical columns of their table."""
-    from .data.contract import TABLES
-
-    lines = []
-    for table, source in params.data.tabeller.items():
-        names = TABLES[table].names
-        for part in ("kolonner", "koder"):
-            for column in getattr(source, part):
-                if column in names:
-                    continue
-                loc = ("data", "tabeller", table, part, column)
-                path = next((p for p, c in reversed(sources) if _has_path(c, loc)), sources[-1][0])
-                close = difflib.get_close_matches(column, names, n=1)
-                hint = f" Mente du {close[0]!r}?" if close else ""
-                lines.append(
-                    f"  - {path}: nøglen '{'.'.join(loc)}' er ikke en kolonne i tabellen "
-                    f"{table}.{hint} Kolonnerne er: {', '.join(names)}."
-                )
-    if lines:
-        raise ParameterFejl("Fejl i parametrene:\n" + "\n".join(lines))
 
 
 def parameters_dir(root: Path | None = None) -> Path:
@@ -564,7 +558,10 @@ def load_parameters(
     """Load and validate the parameters of one municipality (default.yaml + kommuner/<slug>.yaml).
 
     Raises ParameterFejl (Danish, naming file and key) for an unknown municipality, a missing
-    file, invalid YAML, an unknown key, a wrong type or a value out of range.
+    file, invalid YAML, an unknown key, a wrong type or a value out of range. Checks against
+    the data contract and the analyses' catalogues are theirs (`data.contract.
+    check_table_columns`, `servicetjek.catalog.check_parameters`), run where parameters are
+    checked before anything runs: the run's plan, `data.load` and `report.setup`.
     """
     root = (root or project_root()).resolve()
     folder = parameters_folder or parameters_dir(root)
@@ -588,9 +585,9 @@ def load_parameters(
         params = Parametre.model_validate(merged)
     except ValidationError as exc:
         raise _explain(exc, sources) from None
-    _check_table_columns(params, sources)
     params._root = root
     params._files = (default_path, own_path)
+    params._sources = tuple(sources)
     return params
 
 

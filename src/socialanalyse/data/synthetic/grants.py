@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ... import reference as ref
 from .. import derived
-from .. import reference as ref
 from .calibration import AFDELINGER, SPEC, SPECS, TYPES, _Spec
 from .export import PARAGRAF_KODER, Export
 from .providers import INTERVENTION_PROVIDER

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ... import reference as ref
 from .. import derived
-from .. import reference as ref
 from .export import Export
 from .world import (
     FIRST_MONTH,

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ... import reference as ref
 from .. import derived
-from .. import reference as ref
 from .export import PARAGRAF_KODER, Export
 from .world import REFERENCE_DATE, World, id_strings, scaled
 
