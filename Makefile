@@ -55,8 +55,10 @@ browser:
 			"(installér med: sudo apt-get install chromium chromium-driver)."; \
 	fi
 
+## lint: ruff, then the import layers (lint-imports, contracts in pyproject.toml)
 lint: install
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/lint-imports
 
 ## bench: print the speed figures (benchmarks/bench_*.py)
 bench: install $(SAMPLE)
