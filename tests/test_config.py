@@ -164,7 +164,8 @@ def test_kolonner_keys_must_be_canonical_columns(tmp_path):
         "fil": "b.csv", "kolonner": {"koen": "Køn", "fodselsaar": "Født"},
         "koder": {"kon": {"1": "M"}}}}}}, check_table_columns)
     assert message.startswith("Fejl i parametrene:\n  - ")
-    assert "furesoe.yaml: nøglen 'data.tabeller.borgere.kolonner.fodselsaar' er ikke en kolonne" in message
+    assert ("furesoe.yaml: nøglen 'data.tabeller.borgere.kolonner.fodselsaar' er ikke en "
+            "kolonne") in message
     assert "Mente du 'foedselsaar'" in message
     assert "nøglen 'data.tabeller.borgere.koder.kon'" in message and "Mente du 'koen'" in message
     assert "'data.tabeller.borgere.kolonner.koen'" not in message

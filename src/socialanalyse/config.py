@@ -524,6 +524,11 @@ def _explain(
     return ParameterFejl(f"{heading}:\n" + "\n".join(lines))
 
 
+# Public names for other parameter-like files (business cases) that reuse the Danish messages.
+explain_validation_error = _explain
+read_yaml = _read_yaml
+
+
 def _file_of(sources, loc: tuple, otherwise: Path | str) -> Path | str:
     """The last parameter file that holds the key `loc`."""
     return next((p for p, c in reversed(sources) if _has_path(c, loc)), otherwise)
@@ -540,11 +545,6 @@ def key_error(params: Parametre, problems: list[tuple[tuple, str]]) -> Parameter
         for loc, text in problems
     ]
     return ParameterFejl("Fejl i parametrene:\n" + "\n".join(lines))
-
-
-# Public names for other parameter-like files (business cases) that reuse the Danish messages.
-explain_validation_error = _explain
-read_yaml = _read_yaml
 
 
 def parameters_dir(root: Path | None = None) -> Path:

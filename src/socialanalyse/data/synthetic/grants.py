@@ -233,7 +233,7 @@ def assign_ids(w: World) -> None:
     n_c = len(w.cit)
     numbers = rng.choice(900_000 if n_c < 300_000 else 9_000_000, n_c, replace=False)
     w.cit["borger_id"] = id_strings("B", numbers + (100_000 if n_c < 300_000 else 1_000_000),
-                                 6 if n_c < 300_000 else 7)
+                                    6 if n_c < 300_000 else 7)
     g = w.g
     order = np.lexsort((rng.random(len(g)), g["startdato"].to_numpy()))
     num = np.empty(len(g), np.int64)
@@ -248,6 +248,7 @@ def assign_ids(w: World) -> None:
         "koen": c["koen"],
         "maalgruppe": c["maalgruppe"],
     }).sort_values("borger_id").reset_index(drop=True)
+    # The overlaps planted before the ids existed (overlaps).
     bid, cid = g["bevilling_id"].to_numpy(), c["borger_id"].to_numpy()
     w.plant("overlapping", tuple(sorted(
         (cid[g.at[o, "cit"]],) + tuple(sorted((bid[o], bid[nw])))
@@ -326,8 +327,8 @@ def prices(w: World) -> None:
         bevillinger[col] = bevillinger[col].astype("datetime64[ns]")
     bevillinger = bevillinger.sort_values("bevilling_id").reset_index(drop=True)
     w.tables["bevillinger"] = bevillinger
-    bid = g["bevilling_id"].to_numpy()
-    w.plant("overpriced_providers", tuple(sorted(prov["leverandoer_id"].to_numpy()[w.overpriced])),
+    bid, pid = g["bevilling_id"].to_numpy(), prov["leverandoer_id"].to_numpy()
+    w.plant("overpriced_providers", tuple(sorted(pid[w.overpriced])),
             "Private leverandører, hvis priser ligger 45-60 % over medianen for andre "
             "leverandørers bevillinger med samme paragraf og behovsniveau.")
     w.plant("overpriced_grants", tuple(sorted(bid[np.isin(g["prov"], w.overpriced)])))
