@@ -25,8 +25,8 @@ def _frame(table: str, rows: list[dict]) -> pd.DataFrame:
 
 
 def _priser() -> pd.DataFrame:
-    base = dict(paragraf="§108", enhed="doegn", niveau=3, leverandoertype="privat",
-                diskretioneret=False, antal_bevillinger=np.nan, antal_borgere=np.nan)
+    base = {"paragraf": "§108", "enhed": "doegn", "niveau": 3, "leverandoertype": "privat",
+                "diskretioneret": False, "antal_bevillinger": np.nan, "antal_borgere": np.nan}
     return _frame("priser", [
         # The same provider, written three ways by three members.
         {**base, "kommune": A, "aar": 2025, "leverandoer": "Bostedet Lyng ApS",
@@ -78,8 +78,8 @@ def test_weighted_median_with_equal_weights_is_the_median(values):
 
 
 def _kapacitet() -> pd.DataFrame:
-    row = dict(kommune=A, tilbud="Botilbud Vest", paragraf="§107", maalgruppe="Sindslidelse",
-               pladser=10, aarspris=800_000.0, diskretioneret=False)
+    row = {"kommune": A, "tilbud": "Botilbud Vest", "paragraf": "§107", "maalgruppe": "Sindslidelse",
+               "pladser": 10, "aarspris": 800_000.0, "diskretioneret": False}
     return _frame("kapacitet", [
         {**row, "maaned": pd.Timestamp("2025-05-31"), "belagte_pladser": 10, "ledige_pladser": 0},
         {**row, "maaned": pd.Timestamp("2025-06-30"), "belagte_pladser": 7, "ledige_pladser": 3},
@@ -87,7 +87,7 @@ def _kapacitet() -> pd.DataFrame:
 
 
 def _eksterne() -> pd.DataFrame:
-    row = dict(paragraf="§107", maalgruppe="Sindslidelse", diskretioneret=False)
+    row = {"paragraf": "§107", "maalgruppe": "Sindslidelse", "diskretioneret": False}
     return _frame("eksterne_koeb", [
         {**row, "kommune": A, "antal_borgere": 5, "aarspris": 1_200_000.0},  # its own: no match
         {**row, "kommune": B, "antal_borgere": 6, "aarspris": 1_100_000.0},
@@ -121,9 +121,9 @@ def test_capacity_match_uses_safe_bounds_for_suppressed_counts():
 
 def _forbrug() -> pd.DataFrame:
     def row(kommune, aar, leverandoer, udgift, pris, typ="privat"):
-        return dict(kommune=kommune, aar=aar, maaneder=12, leverandoer=leverandoer,
-                    leverandoertype=typ, paragraf="§108", enhed="doegn", udgift=udgift,
-                    pris_pr_enhed=pris, diskretioneret=False)
+        return {"kommune": kommune, "aar": aar, "maaneder": 12, "leverandoer": leverandoer,
+                    "leverandoertype": typ, "paragraf": "§108", "enhed": "doegn", "udgift": udgift,
+                    "pris_pr_enhed": pris, "diskretioneret": False}
     return _frame("forbrug", [
         row(A, 2024, "Bostedet Lyng ApS", 1_000_000.0, 2000.0),
         row(A, 2025, "Bostedet Lyng ApS", 1_100_000.0, 2200.0),
@@ -168,9 +168,9 @@ def test_takst_development_against_index_and_cap():
 
 
 def test_key_figure_benchmark_against_the_cluster_median():
-    rows = [dict(kommune=k, aar=2025, noegletal="selvforsyningsgrad", gruppe="",
-                 navn="Selvforsyningsgrad på botilbud", enhed="andel", vaerdi=v,
-                 diskretioneret=False) for k, v in ((A, 0.8), (B, 0.9), (C, 0.6))]
+    rows = [{"kommune": k, "aar": 2025, "noegletal": "selvforsyningsgrad", "gruppe": "",
+                 "navn": "Selvforsyningsgrad på botilbud", "enhed": "andel", "vaerdi": v,
+                 "diskretioneret": False} for k, v in ((A, 0.8), (B, 0.9), (C, 0.6))]
     rows.append({**rows[0], "aar": 2026, "vaerdi": 0.1})  # only one member has 2026
     out = K.key_figure_benchmark(_frame("noegletal", rows)).set_index("kommune")
     assert (out["aar"] == 2025).all() and (out["klynge_median"] == 0.8).all()
@@ -232,7 +232,7 @@ def test_leaks_are_rejected(built):
     data, params, agg = built
     t = params.diskretion
     ids = forbidden_ids(data)
-    one_id = sorted(ids)[0]
+    one_id = min(ids)
     # A small count shown.
     small = agg.forbrug.copy()
     row = small.index[~small["diskretioneret"]][0]
@@ -290,3 +290,9 @@ def test_cluster_file_errors_name_file_and_key(tmp_path):
                                                encoding="utf-8")
     with pytest.raises(ParameterFejl, match="'medlemmer'"):
         load_klynge("z", root=tmp_path)
+
+
+def test_data_readme_holds_the_current_aggregate_format():
+    text = (REPO / "data" / "README.md").read_text(encoding="utf-8")
+    start, end = "<!-- aggregater:start -->\n", "<!-- aggregater:slut -->"
+    assert text[text.index(start) + len(start):text.index(end)] == K.format_markdown()

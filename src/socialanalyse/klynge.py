@@ -150,6 +150,18 @@ def format_table() -> pd.DataFrame:
         columns=["tabel", "kolonne", "type", "beskrivelse"])
 
 
+def format_markdown() -> str:
+    """The format as Danish Markdown (one table per aggregate table), for data/README.md and
+    the aggregater/README.md a run writes."""
+    intro = (f"Format version {AGGREGAT_VERSION}. Hver tabel er en Parquet-fil og en CSV-kopi "
+             "(UTF-8, semikolon, decimalkomma) med samme navn.")
+    lines = [intro]
+    for table, cols in FORMAT.items():
+        lines += ["", f"**`{table}`**", "", "| kolonne | type | beskrivelse |", "|---|---|---|"]
+        lines += [f"| `{col}` | {kind} | {text} |" for col, (kind, text) in cols.items()]
+    return "\n".join(lines) + "\n"
+
+
 def provider_key(navn: pd.Series) -> pd.Series:
     """A provider's name for matching across members: lower case, company form (ApS, A/S …)
     and punctuation dropped, spaces collapsed."""
