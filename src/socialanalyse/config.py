@@ -361,6 +361,62 @@ class NoegletalParametre(Model):
         return value
 
 
+class BenchmarkParametre(Model):
+    """The public benchmark against all 98 municipalities from Statistics Denmark's statbank
+    exports (see socialanalyse.data.statbank and socialanalyse.benchmark)."""
+
+    statbank_mappe: str | None = Field(
+        description="Mappen med udtræk fra Statistikbanken (relativ til projektmappen); null = "
+        "ingen offentlig benchmark."
+    )
+    regnskab_fil: str = Field(description="Udtrækket af REGK31 i mappen.")
+    befolkning_fil: str = Field(description="Udtrækket af en FOLK-tabel (fx FOLK1A) i mappen.")
+    dranst: list[int] = Field(min_length=1, description="Dranst, der tælles: 1 drift, 2 refusion.")
+    befolkning_kvartal: int = Field(ge=1, le=4, description="Kvartalet, der står for året.")
+    voksne_alder: tuple[int, int] = Field(description="Aldersgruppen for voksenfunktionerne.")
+    boern_alder: tuple[int, int] = Field(description="Aldersgruppen for børnefunktionerne.")
+    afstemning_graense: float = Field(
+        gt=0, description="Advar, når egne betalinger afviger mere end denne andel."
+    )
+
+    @field_validator("dranst")
+    @classmethod
+    def _known_dranst(cls, value: list[int]) -> list[int]:
+        for d in value:
+            if d not in (1, 2):
+                raise ValueError(f"dranst {d} tæller ikke som driftsudgift: brug 1 og evt. 2")
+        return value
+
+    @field_validator("voksne_alder", "boern_alder")
+    @classmethod
+    def _age_range(cls, value: tuple[int, int]) -> tuple[int, int]:
+        if not 0 <= value[0] <= value[1] <= 125:
+            raise ValueError("skal være [fra, til] med 0 <= fra <= til <= 125")
+        return value
+
+
+class KlyngeMaal(Model):
+    """A cluster's shared goals (Vestklyngen: hold takster steady)."""
+
+    takstloft: float | None = Field(
+        ge=0, description="Højeste årlige takststigning ud over indekset (andel); null = intet loft."
+    )
+    prisindeks: float | None = Field(
+        ge=-0.5, le=1, description="Klyngens fælles pris- og lønindeks (andel); null = hvert "
+        "medlems eget prisindeks."
+    )
+
+
+class KlyngeStandard(Model):
+    """What every run shares in aggregater/, and the defaults of cluster files."""
+
+    aggregat_aar: int = Field(ge=1, le=20, description="Antal år med forbrug og priser.")
+    belaegning_maaneder: int = Field(ge=1, le=60, description="Antal måneder med belægning.")
+    min_medlemmer: int = Field(ge=2, description="En leverandør er fælles, når så mange bruger den.")
+    foraeldet_dage: int = Field(ge=1, description="Et medlems kørsel er forældet efter så mange dage.")
+    maal: KlyngeMaal
+
+
 class Parametre(Model):
     """All parameters of one municipality: default.yaml with the municipality's overrides."""
 
@@ -376,6 +432,8 @@ class Parametre(Model):
     budget: BudgetParametre
     noegletal: NoegletalParametre
     pejlemaerker: list[Pejlemaerke]
+    benchmark: BenchmarkParametre
+    klynge: KlyngeStandard
 
     _root: Path = PrivateAttr(default=Path("."))
     _files: tuple[Path, ...] = PrivateAttr(default=())
@@ -398,6 +456,15 @@ class Parametre(Model):
     def files(self) -> tuple[Path, ...]:
         """The parameter files merged into these parameters (default first)."""
         return self._files
+
+    @property
+    def statbank_dir(self) -> Path | None:
+        """The folder with the statbank exports (benchmark.statbank_mappe), or None."""
+        folder = self.benchmark.statbank_mappe
+        if folder is None:
+            return None
+        path = Path(folder)
+        return path if path.is_absolute() else self._root / path
 
     @property
     def data_dir(self) -> Path:
@@ -595,3 +662,70 @@ def available_kommuner(root: Path | None = None) -> list[str]:
     """Slugs that have a parameters file, sorted."""
     folder = parameters_dir(root) / "kommuner"
     return sorted(p.stem for p in folder.glob("*.yaml"))
+
+
+# --- clusters (klynger) -----------------------------------------------------------------------
+
+class KlyngeParametre(Model):
+    """A cluster of municipalities (parameters/klynger/<navn>.yaml) over default.yaml's klynge
+    section: who the members are and what they agreed on. See socialanalyse.klynge."""
+
+    navn: str = Field(min_length=1, description="Klyngens navn, som det vises i rapporten.")
+    beskrivelse: str | None = Field(None, description="Kort tekst om samarbejdet.")
+    medlemmer: list[str] = Field(min_length=2, description="Medlemmernes slugs.")
+    min_medlemmer: int = Field(ge=2)
+    foraeldet_dage: int = Field(ge=1)
+    maal: KlyngeMaal
+
+    _fil: Path = PrivateAttr(default=Path("."))
+
+    @field_validator("medlemmer")
+    @classmethod
+    def _known_members(cls, value: list[str]) -> list[str]:
+        for slug in value:
+            if slug not in ref.kendte_kommuner():
+                raise ValueError(_unknown_kommune_text(slug))
+        dupes = sorted({s for s in value if value.count(s) > 1})
+        if dupes:
+            raise ValueError(f"{', '.join(dupes)} står flere gange")
+        return value
+
+    @property
+    def fil(self) -> Path:
+        """The cluster file these parameters came from."""
+        return self._fil
+
+
+def available_klynger(root: Path | None = None) -> list[str]:
+    """Names of the cluster files in parameters/klynger/, sorted."""
+    return sorted(p.stem for p in (parameters_dir(root) / "klynger").glob("*.yaml"))
+
+
+def load_klynge(navn: str, *, root: Path | None = None,
+                parameters_folder: Path | None = None) -> KlyngeParametre:
+    """Load and validate parameters/klynger/<navn>.yaml over default.yaml's klynge section.
+
+    Raises ParameterFejl (Danish, naming file and key) for a missing file, invalid YAML, an
+    unknown key, an unknown member or a value out of range.
+    """
+    root = (root or project_root()).resolve()
+    folder = parameters_folder or parameters_dir(root)
+    path = folder / "klynger" / f"{navn}.yaml"
+    if not path.is_file():
+        known = available_klynger(root) if parameters_folder is None else sorted(
+            p.stem for p in (folder / "klynger").glob("*.yaml"))
+        hint = f" Klyngerne er: {', '.join(known)}." if known else ""
+        raise ParameterFejl(f"Der er ingen klyngefil {path}.{hint}")
+    default_path = folder / "default.yaml"
+    standard = dict(_read_yaml(default_path).get("klynge") or {})
+    for key in ("aggregat_aar", "belaegning_maaneder"):  # the members' own export settings
+        standard.pop(key, None)
+    own = _read_yaml(path)
+    merged = merge(standard, own)
+    try:
+        params = KlyngeParametre.model_validate(merged)
+    except ValidationError as exc:
+        raise _explain(exc, [(default_path, standard), (path, own)],
+                       heading=f"Fejl i klyngefilen {path.name}") from None
+    params._fil = path
+    return params
