@@ -47,11 +47,22 @@ def days_in_period(
     return ((e - s).dt.days + 1).clip(lower=0).rename("dage")
 
 
-def helaarspersoner(bevillinger: pd.DataFrame, year: int) -> pd.Series:
-    """Full-year equivalents per grant in a calendar year: active days / days in the year."""
+def helaarspersoner(
+    bevillinger: pd.DataFrame,
+    year: int,
+    first: pd.Timestamp | str | None = None,
+    last: pd.Timestamp | str | None = None,
+) -> pd.Series:
+    """Full-year equivalents per grant in a calendar year: active days / days in the year.
+
+    `first`/`last` narrow the days counted to part of the year (a year the data only partly
+    cover, e.g. January to the reference date); the divisor stays the days in the year.
+    """
     start, end = pd.Timestamp(year, 1, 1), pd.Timestamp(year, 12, 31)
     days_in_year = (end - start).days + 1
-    return (days_in_period(bevillinger, start, end) / days_in_year).rename("helaarspersoner")
+    lo = max(start, pd.Timestamp(first)) if first is not None else start
+    hi = min(end, pd.Timestamp(last)) if last is not None else end
+    return (days_in_period(bevillinger, lo, hi) / days_in_year).rename("helaarspersoner")
 
 
 def followup_due(since: pd.Series, paragraf: pd.Series, intervals: dict[str, int]
