@@ -1139,7 +1139,10 @@ class _Generator:
             "budget": budget,
             "befolkning": befolkning,
         }
-        tables = {name: df.astype({c.name: dtype(c) for c in TABLES[name].columns})
+        # Optional columns the generator does not make (tilbud.maalgruppe, .takst) are left
+        # out; loading adds them empty.
+        tables = {name: df.astype({c.name: dtype(c) for c in TABLES[name].columns
+                                   if c.name in df.columns})
                   for name, df in tables.items()}
         return Sample(tables, self.planted(bevillinger))
 
