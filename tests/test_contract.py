@@ -51,6 +51,7 @@ def test_readme_explains_every_reference_table_column():
         "paragraffer.csv": ref.paragraffer(), "kommuner.csv": ref.kommuner(),
         "vum_temaer.csv": ref.vum_temaer(), "vum_niveauer.csv": ref.vum_niveauer(),
         "diskonteringsrente.csv": ref.diskonteringsrente(),
+        "landsniveau.csv": ref.landsniveau(),
     }
     for name, frame in frames.items():
         assert f"`{name}`" in text
