@@ -759,7 +759,10 @@ class _Generator:
         t["pladser"] = np.maximum(1, np.ceil(occupied * rng.uniform(1.0, 1.15, len(t)))).astype(
             np.int64)
         self.tilbud = t
-        return t[["tilbud_id", "leverandoer_id", "navn", "paragraf", "pladser"]]
+        # The optional maalgruppe and takst are left empty: the analyses take the target group
+        # from the residents and the unit cost from the grants.
+        return t[["tilbud_id", "leverandoer_id", "navn", "paragraf", "pladser"]].assign(
+            maalgruppe=None, takst=np.nan)
 
     # -- follow-ups --------------------------------------------------------------------------
     def followups(self) -> pd.DataFrame:
@@ -1139,10 +1142,7 @@ class _Generator:
             "budget": budget,
             "befolkning": befolkning,
         }
-        # Optional columns the generator does not make (tilbud.maalgruppe, .takst) are left
-        # out; loading adds them empty.
-        tables = {name: df.astype({c.name: dtype(c) for c in TABLES[name].columns
-                                   if c.name in df.columns})
+        tables = {name: df.astype({c.name: dtype(c) for c in TABLES[name].columns})
                   for name, df in tables.items()}
         return Sample(tables, self.planted(bevillinger))
 
