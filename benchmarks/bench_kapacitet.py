@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import resource
 import sys
-import time
 
-from _common import synthetic_data
+from _common import Timings, synthetic_data
 
 TARGET_SECONDS = 5.0
 
@@ -36,14 +35,7 @@ def main() -> int:
     bind = B.Indstillinger.fra(params)
     frem = B.forecast(data, bind, B.expected_year_end(data, ind=bind))
 
-    timings: dict[str, float] = {}
-
-    def timed(name, fn):
-        start = time.perf_counter()
-        out = fn()
-        timings[name] = time.perf_counter() - start
-        print(f"{name:<36} {timings[name]:6.2f} s")
-        return out
+    timed = Timings(36)
 
     bel = timed("occupancy (60 måneder)", lambda: K.occupancy(data, months=60, ind=ind))
     print(f"  {len(bel.maaned):,} rækker (tilbud × måned), "
@@ -56,11 +48,11 @@ def main() -> int:
     print(f"  {len(trappe.datoer)} datoer, {int(trappe.overgange['antal'].sum()):,} skift "
           "mellem trin")
     timed("capacity_need", lambda: K.capacity_need(data, ind, frem))
-    total = sum(timings.values())
+    total = sum(timed.values())
     print(f"{'kapacitet i alt':<36} {total:6.2f} s")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"max. hukommelse (RSS): {peak:,.0f} MB")
-    missed = [name for name, value in (("occupancy", timings["occupancy (60 måneder)"]),
+    missed = [name for name, value in (("occupancy", timed["occupancy (60 måneder)"]),
                                        ("kapacitet i alt", total)) if value > TARGET_SECONDS]
     if missed:
         print(f"MÅL IKKE NÅET (< {TARGET_SECONDS:.0f} s): {', '.join(missed)}")

@@ -155,6 +155,7 @@ def expected_payments(
     first_month: pd.Timestamp | str,
     last_month: pd.Timestamp | str,
     prisindeks: float,
+    by: str = "bevilling_id",
 ) -> pd.DataFrame:
     """What each grant should cost in each month it is active, at its regulated price.
 
@@ -162,6 +163,8 @@ def expected_payments(
     [first_month, last_month] and `forventet` in kr: regulated price × units in the month
     (doegn/time: omfang × active days / 7; maaned: omfang × active days / days in month)
     plus tillaeg × active days / days in month. The reference for what payments should be.
+    `by` names the column that labels the rows instead of bevilling_id (e.g. a code per offer
+    to sum by, without building a million id strings).
     """
     def month_ordinal(d: pd.Series) -> np.ndarray:
         # Months since 1970-01 (NaT -> a far future month, i.e. still open).
@@ -194,7 +197,7 @@ def expected_payments(
     tillaeg = b["tillaeg"].fillna(0).to_numpy(dtype=float)[rows] * days / days_in_month
     return pd.DataFrame(
         {
-            "bevilling_id": b["bevilling_id"].to_numpy()[rows],
+            by: b[by].to_numpy()[rows],
             "periode": month_start.astype("datetime64[ns]"),
             "forventet": price * units + tillaeg,
         }

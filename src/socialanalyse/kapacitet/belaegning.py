@@ -204,12 +204,13 @@ def _unit_cost(tilbud: pd.DataFrame, b: pd.DataFrame, code: np.ndarray,
                prisindeks: float) -> tuple[np.ndarray, np.ndarray]:
     """Cost per place-day per offer and month, and its basis per offer (module docstring)."""
     n_offers, n_months = occ_days.shape
-    exp = derived.expected_payments(b, starts[0], starts[-1], prisindeks)
-    offer_of_grant = pd.Series(code, index=b["bevilling_id"].to_numpy())
-    o = offer_of_grant.reindex(exp["bevilling_id"]).to_numpy()
-    m = pd.Index(starts).get_indexer(exp["periode"])
+    exp = derived.expected_payments(b.assign(_tilbud=code), starts[0], starts[-1], prisindeks,
+                                    by="_tilbud")
+    month = exp["periode"].to_numpy().astype("datetime64[M]").astype(np.int64)
+    first = np.datetime64(starts[0], "M").astype(np.int64)
     cost = np.zeros((n_offers, n_months))
-    np.add.at(cost, (o, m), exp["forventet"].to_numpy(dtype=float))
+    np.add.at(cost, (exp["_tilbud"].to_numpy(), month - first),
+              exp["forventet"].to_numpy(dtype=float))
     with np.errstate(divide="ignore", invalid="ignore"):
         monthly = np.where(occ_days > 0, cost / occ_days, np.nan)
         average = cost.sum(axis=1) / occ_days.sum(axis=1)
