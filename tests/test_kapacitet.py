@@ -499,3 +499,45 @@ def test_shares_lie_between_zero_and_one(grants):
         assert (bel.tilbud["belaegningsgrad"] >= 0).all()
     ts = K.staircase(d).trinskift
     assert ts["andel"].between(0, 1).all()
+
+
+# --- parameters --------------------------------------------------------------------------------
+
+
+def test_settings_defaults_are_those_of_default_yaml():
+    assert K.Indstillinger.fra(load_parameters("eksempelkommune")) == K.Indstillinger()
+
+
+def _own_parameters(tmp_path, kapacitet: dict):
+    import shutil
+
+    import yaml
+    from helpers import REPO
+
+    folder = tmp_path / "parameters"
+    (folder / "kommuner").mkdir(parents=True)
+    shutil.copy(REPO / "parameters" / "default.yaml", folder / "default.yaml")
+    (folder / "kommuner" / "furesoe.yaml").write_text(yaml.safe_dump(
+        {"kommune": "furesoe", "navn": "Furesø", "kapacitet": kapacitet}, allow_unicode=True),
+        encoding="utf-8")
+    return load_parameters("furesoe", root=tmp_path)
+
+
+def test_goal_per_paragraph_adds_to_the_botilbud_goal(tmp_path):
+    p = _own_parameters(tmp_path, {"selvforsyning_maal_paragraf": {"§107": 0.8, "§85": 1.0}})
+    assert K.Indstillinger.fra(p).selvforsyning_maal == {
+        "§107": 0.8, "§108": 0.9, "§105+§85": 0.9, "§85": 1.0}
+
+
+@pytest.mark.parametrize("kapacitet, words", [
+    ({"marginal_andel": [0.6, 0.3]}, "kapacitet.marginal_andel' andelene skal opfylde"),
+    ({"selvforsyning_maal_paragraf": {"§999": 0.5}}, "ukendt paragraf '§999'"),
+    ({"ledige_maaneder": 0}, "kapacitet.ledige_maaneder' skal være mindst 1"),
+    ({"ledige_maaneder_x": 3}, "ukendt nøgle"),
+])
+def test_bad_kapacitet_parameters_are_named_in_danish(tmp_path, kapacitet, words):
+    from socialanalyse.config import ParameterFejl
+
+    with pytest.raises(ParameterFejl) as err:
+        _own_parameters(tmp_path, kapacitet)
+    assert words in str(err.value) and "furesoe.yaml" in str(err.value)
