@@ -140,8 +140,15 @@ def test_offer_summary_free_places_and_target_group():
 def test_occupancy_chosen_months():
     d = small()
     assert len(K.occupancy(d, months=3).maaned["maaned"].unique()) == 3
-    chosen = K.occupancy(d, months=["2025-03-15", "2025-02-01"]).maaned
-    assert sorted(chosen["maaned"].unique()) == [D("2025-02-01"), D("2025-03-01")]
+    chosen = K.occupancy(d, months=["2025-03-15", "2025-01-01"], ind=IND0).maaned
+    assert sorted(chosen["maaned"].unique()) == [D("2025-01-01"), D("2025-03-01")]
+    # Months need not be consecutive: March is the same as when every month is counted.
+    every = K.occupancy(d, ind=IND0).maaned
+    cols = ["dage", "belagte_pladser", "tomme_pladsdage", "pris_pr_doegn"]
+    pd.testing.assert_frame_equal(
+        chosen[chosen["maaned"] == D("2025-03-01")][cols].reset_index(drop=True),
+        every[every["maaned"] == D("2025-03-01")][cols].reset_index(drop=True))
+    assert chosen[chosen["maaned"] == D("2025-01-01")]["dage"].tolist() == [31, 31]
 
 
 # --- hjemtagning -------------------------------------------------------------------------------

@@ -104,6 +104,12 @@ def daily_counts(offer: np.ndarray, start: np.ndarray, end: np.ndarray, n_offers
     return np.cumsum(diff, axis=1)[:, :n_days]
 
 
+def month_sums(daily: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Sums of a (rows, days) array over the day ranges [lo, hi) of each month: (rows, months)."""
+    csum = np.concatenate([np.zeros((daily.shape[0], 1)), np.cumsum(daily, axis=1)], axis=1)
+    return csum[:, hi] - csum[:, lo]
+
+
 def occupancy(data: Data, months=None, ind: Indstillinger | None = None
               ) -> Belaegning | IkkeTilgaengelig:
     """Places, occupied and empty places and the cost of empty capacity per own offer and
@@ -140,12 +146,13 @@ def occupancy(data: Data, months=None, ind: Indstillinger | None = None
     places = tilbud["pladser"].to_numpy(dtype=np.int64)
     empty = np.clip(places[:, None] - occupied, 0, None)
 
-    bounds = (starts - origin).days.to_numpy()
-    days = np.diff(np.r_[bounds, n_days])
-    occ_days = np.add.reduceat(occupied, bounds, axis=1).astype(float)
-    empty_days = np.add.reduceat(empty, bounds, axis=1).astype(float)
-    price, basis = _unit_cost(tilbud, b, code[on_offer], starts, opgjort, occ_days,
-                              ind.prisindeks)
+    # Sums over each chosen month's days (months need not be consecutive).
+    lo = (starts - origin).days.to_numpy()
+    hi = np.minimum((starts + pd.offsets.MonthEnd(0) - origin).days.to_numpy() + 1, n_days)
+    days = hi - lo
+    occ_days = month_sums(occupied, lo, hi)
+    empty_days = month_sums(empty, lo, hi)
+    price, basis = _unit_cost(tilbud, b, code[on_offer], starts, occ_days, ind.prisindeks)
 
     n_months = len(starts)
     belagte = occ_days / days
@@ -200,17 +207,21 @@ def occupancy(data: Data, months=None, ind: Indstillinger | None = None
 
 
 def _unit_cost(tilbud: pd.DataFrame, b: pd.DataFrame, code: np.ndarray,
-               starts: pd.DatetimeIndex, opgjort: pd.Timestamp, occ_days: np.ndarray,
-               prisindeks: float) -> tuple[np.ndarray, np.ndarray]:
+               starts: pd.DatetimeIndex, occ_days: np.ndarray, prisindeks: float
+               ) -> tuple[np.ndarray, np.ndarray]:
     """Cost per place-day per offer and month, and its basis per offer (module docstring)."""
     n_offers, n_months = occ_days.shape
     exp = derived.expected_payments(b.assign(_tilbud=code), starts[0], starts[-1], prisindeks,
                                     by="_tilbud")
-    month = exp["periode"].to_numpy().astype("datetime64[M]").astype(np.int64)
-    first = np.datetime64(starts[0], "M").astype(np.int64)
+    chosen = starts.to_numpy().astype("datetime64[M]").astype(np.int64)
+    position = np.full(chosen[-1] - chosen[0] + 1, -1)
+    position[chosen - chosen[0]] = np.arange(n_months)
+    month = position[exp["periode"].to_numpy().astype("datetime64[M]").astype(np.int64)
+                     - chosen[0]]
+    keep = month >= 0
     cost = np.zeros((n_offers, n_months))
-    np.add.at(cost, (exp["_tilbud"].to_numpy(), month - first),
-              exp["forventet"].to_numpy(dtype=float))
+    np.add.at(cost, (exp["_tilbud"].to_numpy()[keep], month[keep]),
+              exp["forventet"].to_numpy(dtype=float)[keep])
     with np.errstate(divide="ignore", invalid="ignore"):
         monthly = np.where(occ_days > 0, cost / occ_days, np.nan)
         average = cost.sum(axis=1) / occ_days.sum(axis=1)
