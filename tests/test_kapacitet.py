@@ -302,6 +302,9 @@ def test_step_down_after_a_temporary_stay():
     # less than 3 months before the reference date, and is not judged yet.
     assert ts.loc[2025].to_dict() == {"afsluttede": 2, "fulgt_af_mindre_indgribende": 1,
                                       "andel": 0.5}
+    ophold = K.staircase(ladder(), ind=IND0).ophold.set_index("borger_id")
+    assert ophold["fulgt_af_mindre_indgribende"].to_dict() == {"P1": True, "P5": False}
+    assert ophold.at["P1", "slutdato"] == D("2025-06-30")
 
 
 def test_thin_steps_against_the_national_level():

@@ -45,6 +45,8 @@ class Indsatstrappe:
     overgange: aar, fra_trin, til_trin, antal (0 = no grant); the flows between steps.
     bevaegelser: aar, op, ned, ud, ind.
     trinskift: aar (the stay's end), afsluttede, fulgt_af_mindre_indgribende, andel.
+    ophold: the judged §107 stays behind it: borger_id, startdato, slutdato,
+    fulgt_af_mindre_indgribende (intern use: pseudonyms).
     sammenligning: niveau ('trin'/'paragraf'), trin, paragraf, navn, borgere, pr_10000,
     historik (same unit as the comparison: pr_10000, else borgere), landsniveau_pr_10000,
     tynd_historik, tynd_land, tynd.
@@ -55,6 +57,7 @@ class Indsatstrappe:
     overgange: pd.DataFrame
     bevaegelser: pd.DataFrame
     trinskift: pd.DataFrame
+    ophold: pd.DataFrame
     sammenligning: pd.DataFrame
     datoer: pd.DatetimeIndex
     omraade: str
@@ -140,11 +143,13 @@ def staircase(data: Data, dates=None, ind: Indstillinger | None = None,
         "pr_10000": (counts / pop_at * 10_000).ravel(),
     })
     overgange, bevaegelser = _transitions(m, dates)
+    trinskift, ophold = _step_down_after(bev, trin, cat, per.last, ind)
     return Indsatstrappe(
         trin=trappe,
         overgange=overgange,
         bevaegelser=bevaegelser,
-        trinskift=_step_down_after(bev, trin, cat, per.last, ind),
+        trinskift=trinskift,
+        ophold=ophold,
         sammenligning=_thin_steps(bev, names, counts, dates, pop_at, ind.tyndt_trin_andel),
         datoer=dates,
         omraade=omraade,
@@ -170,15 +175,18 @@ def _transitions(m: np.ndarray, dates: pd.DatetimeIndex) -> tuple[pd.DataFrame, 
 
 
 def _step_down_after(bev: pd.DataFrame, trin: np.ndarray, cat: pd.DataFrame,
-                     opgjort: pd.Timestamp, ind: Indstillinger) -> pd.DataFrame:
+                     opgjort: pd.Timestamp, ind: Indstillinger
+                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
     columns = ["aar", "afsluttede", "fulgt_af_mindre_indgribende", "andel"]
+    stay_columns = ["borger_id", "startdato", "slutdato", "fulgt_af_mindre_indgribende"]
+    none = (pd.DataFrame(columns=columns), pd.DataFrame(columns=stay_columns))
     if "§107" not in cat.index or not (bev["paragraf"] == "§107").any():
-        return pd.DataFrame(columns=columns)
+        return none
     st = derived.stays(bev, "§107", opgjort, gap_days=ind.sammenhaeng_dage)
     cutoff = opgjort - pd.DateOffset(months=ind.trinskift_maaneder)
     st = st[st["afsluttet"] & (st["slutdato"] <= cutoff)].reset_index(names="ophold")
     if st.empty:
-        return pd.DataFrame(columns=columns)
+        return none
     lower = bev.loc[trin < int(cat.at["§107", "trin"]), ["borger_id", "startdato", "slutdato"]]
     pairs = st.merge(lower, on="borger_id", suffixes=("", "_ny"))
     window_end = pairs["slutdato"] + pd.DateOffset(months=ind.trinskift_maaneder)
@@ -186,11 +194,12 @@ def _step_down_after(bev: pd.DataFrame, trin: np.ndarray, cat: pd.DataFrame,
                 & (pairs["startdato_ny"] <= window_end)
                 & (pairs["slutdato_ny"].isna() | (pairs["slutdato_ny"] > pairs["slutdato"])))
     hit = set(pairs.loc[followed.to_numpy(), "ophold"])
-    st["ned"] = st["ophold"].isin(hit)
-    out = st.groupby(st["slutdato"].dt.year).agg(afsluttede=("ned", "size"),
-                                                 fulgt_af_mindre_indgribende=("ned", "sum"))
+    st["fulgt_af_mindre_indgribende"] = st["ophold"].isin(hit)
+    out = st.groupby(st["slutdato"].dt.year).agg(
+        afsluttede=("fulgt_af_mindre_indgribende", "size"),
+        fulgt_af_mindre_indgribende=("fulgt_af_mindre_indgribende", "sum"))
     out["andel"] = out["fulgt_af_mindre_indgribende"] / out["afsluttede"]
-    return out.rename_axis("aar").reset_index()[columns]
+    return out.rename_axis("aar").reset_index()[columns], st[stay_columns]
 
 
 def _thin_steps(bev: pd.DataFrame, names: pd.Series, counts: np.ndarray,
