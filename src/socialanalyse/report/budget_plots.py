@@ -325,7 +325,7 @@ def vifte_alt(frem: Fremskrivning) -> str:
 
 DASHBOARD = (
     "forventet_andel_af_budget", "enhedspris_botilbud", "antal_dyre_sager",
-    "andel_pladser_egen_drift", "selvforsyningsgrad", "andel_opfoelgning_rettidig",
+    "selvforsyningsgrad", "andel_opfoelgning_rettidig",
     "udgift_pr_18_64_aarig", "borgere_pr_10000", "andel_borgere_eget_hjem",
 )
 
