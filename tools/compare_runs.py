@@ -8,8 +8,9 @@ Compares
   units in "_meta" (fields named with --ignore-meta are left out of that comparison);
 - every Excel file under excel/: the sheet names and every cell's value (formulas as written),
   read with openpyxl;
-- every HTML page under html/: the visible text, the alt texts and the number of images, after
-  removing run ids (20261201-110331-intern) and timestamps.
+- every HTML page under html/: the visible text (block by block: a paragraph, a table cell, a
+  heading), the alt texts and the number of images, after removing run ids
+  (20261201-110331-intern) and timestamps.
 
 Prints a Danish/English summary and every difference (at most --max per file), and exits 1
 when anything differs (2 when a folder is not a run), else 0. Used to check that a change of
@@ -39,8 +40,18 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+#: Elements that start a new line of text; text inside others (span, a, b …) runs on.
+BLOCKS = frozenset({
+    "address", "article", "aside", "blockquote", "body", "br", "caption", "dd", "div", "dl",
+    "dt", "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr",
+    "html", "img", "li", "main", "ol", "p", "pre", "section", "table", "tbody", "td", "tfoot",
+    "th", "thead", "title", "tr", "ul",
+})
+
+
 class _Page(HTMLParser):
-    """The visible text (one entry per text node), alt texts and image count of a page."""
+    """The visible text (one entry per block: a paragraph, a table cell, a heading …), the alt
+    texts and the number of images of a page."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -48,10 +59,19 @@ class _Page(HTMLParser):
         self.alts: list[str] = []
         self.images = 0
         self._skip = 0
+        self._line: list[str] = []
+
+    def _flush(self) -> None:
+        line = normalise("".join(self._line))
+        if line:
+            self.text.append(line)
+        self._line = []
 
     def handle_starttag(self, tag, attrs):
         if tag in ("script", "style"):
             self._skip += 1
+        if tag in BLOCKS:
+            self._flush()
         if tag == "img":
             self.images += 1
             self.alts.append(dict(attrs).get("alt") or "")
@@ -64,10 +84,16 @@ class _Page(HTMLParser):
     def handle_endtag(self, tag):
         if tag in ("script", "style") and self._skip:
             self._skip -= 1
+        if tag in BLOCKS:
+            self._flush()
 
     def handle_data(self, data):
-        if not self._skip and data.strip():
-            self.text.append(normalise(data))
+        if not self._skip:
+            self._line.append(data)
+
+    def close(self):
+        super().close()
+        self._flush()
 
 
 def read_page(path: Path) -> _Page:

@@ -1,4 +1,4 @@
-"""Sliders and drop-downs for a business case (intern mode of notebook 03).
+"""The scenario drop-down and assumption sliders of notebook 03 (intern mode).
 
 `recompute` (a plain function: case, scenario, slider values → `Visning`) and `render`
 (Visning → figures) do the work; `Panel` only wires ipywidgets to them, so everything can be
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..businesscase import (
+from ...businesscase import (
     BusinessCase,
     MonteCarloResultat,
     Resultat,
@@ -24,9 +24,9 @@ from ..businesscase import (
     with_scenario,
     with_values,
 )
-from ..businesscase.model import RANGES
-from . import businesscase_plots as plots
-from .format import kr, pct
+from ...businesscase.model import RANGES
+from ...report.format import kr, pct
+from . import figures
 
 NO_SCENARIO = "casens værdier"
 HORIZON_MAX = 35
@@ -107,13 +107,13 @@ def render(visning: Visning) -> list[tuple[object, str]]:
     """The figures of a Visning with their alt texts: flows, cumulative, tornado, simulation."""
     res = visning.resultat
     out = [
-        (plots.flows_figure(res), plots.flows_alt(res)),
-        (plots.cumulative_figure(res), plots.cumulative_alt(res)),
-        (plots.tornado_figure(visning.foelsomhed), plots.tornado_alt(visning.foelsomhed)),
+        (figures.flows_figure(res), figures.flows_alt(res)),
+        (figures.cumulative_figure(res), figures.cumulative_alt(res)),
+        (figures.tornado_figure(visning.foelsomhed), figures.tornado_alt(visning.foelsomhed)),
     ]
     if visning.monte_carlo is not None:
         mc = visning.monte_carlo
-        out.append((plots.monte_carlo_figure(mc), plots.monte_carlo_alt(mc)))
+        out.append((figures.monte_carlo_figure(mc), figures.monte_carlo_alt(mc)))
     return out
 
 
@@ -195,7 +195,7 @@ class Panel:
         self.summary.value = (f"<p><b>Nutidsværdi {kr(res.nutidsvaerdi)}</b>; tilbagebetalt "
                               f"{payback}{chance}.</p>")
         if self.draw:
-            from .display import figure
+            from ...report.display import figure
 
             self.output.clear_output(wait=True)
             with self.output:
