@@ -159,17 +159,24 @@ def compare_results(old: Path, new: Path, cmp: Comparison, ignore_meta: set[str]
                 cmp.differ(area, f"_meta {notebook}.{name}: {ia} -> {ib}")
 
 
+def file_pairs(old: Path, new: Path, folder: str, pattern: str, what: str, cmp: Comparison):
+    """(area, old file, new file) for every file of `folder` in either run; a file in one run
+    only is a difference."""
+    names = sorted({p.name for d in (old, new) for p in (d / folder).glob(pattern)})
+    for name in names:
+        area = f"{folder}/{name}"
+        pa, pb = old / folder / name, new / folder / name
+        if not pa.is_file() or not pb.is_file():
+            cmp.differ(area, "findes kun i den ene kørsel / in one run only")
+            continue
+        cmp.count(what)
+        yield area, pa, pb
+
+
 def compare_excel(old: Path, new: Path, cmp: Comparison) -> None:
     from openpyxl import load_workbook
 
-    files = sorted({p.name for d in (old, new) for p in (d / "excel").glob("*.xlsx")})
-    for name in files:
-        area = f"excel/{name}"
-        pa, pb = old / "excel" / name, new / "excel" / name
-        if not pa.is_file() or not pb.is_file():
-            cmp.differ(area, "filen findes kun i den ene kørsel / file in one run only")
-            continue
-        cmp.count("Excel-filer")
+    for area, pa, pb in file_pairs(old, new, "excel", "*.xlsx", "Excel-filer", cmp):
         wa, wb = load_workbook(pa), load_workbook(pb)
         if wa.sheetnames != wb.sheetnames:
             cmp.differ(area, f"ark / sheets: {wa.sheetnames} -> {wb.sheetnames}")
@@ -190,14 +197,7 @@ def compare_excel(old: Path, new: Path, cmp: Comparison) -> None:
 
 
 def compare_html(old: Path, new: Path, cmp: Comparison) -> None:
-    files = sorted({p.name for d in (old, new) for p in (d / "html").glob("*.html")})
-    for name in files:
-        area = f"html/{name}"
-        pa, pb = old / "html" / name, new / "html" / name
-        if not pa.is_file() or not pb.is_file():
-            cmp.differ(area, "siden findes kun i den ene kørsel / page in one run only")
-            continue
-        cmp.count("HTML-sider")
+    for area, pa, pb in file_pairs(old, new, "html", "*.html", "HTML-sider", cmp):
         a, b = read_page(pa), read_page(pb)
         if a.images != b.images:
             cmp.differ(area, f"antal billeder / images: {a.images} -> {b.images}")
