@@ -168,7 +168,7 @@ def test_record_refuses_a_dataframe(params):
 
 
 @pytest.mark.parametrize(
-    ("name", "heading"),
+    ("name", "expected"),
     [
         ("borger_id", "Borger-ID"),
         ("aarlig_udgift", "Årlig udgift"),
@@ -182,8 +182,8 @@ def test_record_refuses_a_dataframe(params):
         ("Allerede læsbar", "Allerede læsbar"),
     ],
 )
-def test_overskrift(name, heading):
-    assert report.overskrift(name) == heading
+def test_heading(name, expected):
+    assert report.heading(name) == expected
 
 
 # --- tables ----------------------------------------------------------------------------------

@@ -122,7 +122,7 @@ def test_figures_and_alt_texts():
     res = bc.evaluate(case)
     sens = bc.sensitivity(case)
     mc = bc.monte_carlo(case, 1000, seed=2)
-    for fig, alt in widgets.render(widgets.Visning(case, None, {}, res, sens, mc)):
+    for fig, alt in widgets.render(widgets.CaseView(case, None, {}, res, sens, mc)):
         assert alt and "." in alt
         assert fig.axes
         plt.close(fig)
@@ -197,15 +197,15 @@ def test_recompute_is_a_plain_function():
 def test_panel_updates_when_widgets_change():
     case = bc.load("haderslev_akustisk_nattetilsyn")
     panel = widgets.Panel(case, n=300, seed=1, draw=False)
-    start = panel.visning.resultat.nutidsvaerdi
+    start = panel.view.resultat.nutidsvaerdi
     assert start == pytest.approx(bc.evaluate(case).nutidsvaerdi)
     assert panel.values() == {}
     panel.scenario.value = "seks_kommuner"  # sliders reset to the scenario's values
-    assert panel.visning.resultat.nutidsvaerdi == pytest.approx(
+    assert panel.view.resultat.nutidsvaerdi == pytest.approx(
         bc.evaluate(case, "seks_kommuner").nutidsvaerdi)
     assert panel.values() == {}
     panel.sliders["horisont"].value = 3
-    assert len(panel.visning.resultat.aarlig) == 3
+    assert len(panel.view.resultat.aarlig) == 3
     assert "Nutidsværdi" in panel.summary.value
     panel.scenario.value = None
     assert panel.sliders["horisont"].value == case.horisont
@@ -214,7 +214,7 @@ def test_panel_updates_when_widgets_change():
 def test_panel_draws_into_its_output():
     panel = widgets.Panel(bc.load("herlev_indkoebskonsulent"), n=200, seed=1, draw=True)
     panel.sliders["optimisme_tillaeg"].value = 0.2
-    assert panel.visning.case.optimisme_tillaeg == pytest.approx(0.2)
+    assert panel.view.case.optimisme_tillaeg == pytest.approx(0.2)
     plt.close("all")
 
 

@@ -19,7 +19,7 @@ from .display import antal_bevillinger, antal_borgere, figure, markdown, show_ta
 from .excel import calculation_excel, excel, write_calculation_workbook, write_workbook
 from .format import amount, dato, dato_lang, kr, maaned, mio_kr, pct, sentence, tal
 from .html import build_index, export_html, format_value, make_self_contained, static_widgets
-from .labels import kommune_name, overskrift
+from .labels import heading, kommune_name
 from .session import Headline, Session, current, load_results, record, record_all, setup
 from .theme import axis_kr, axis_pct, axis_tal, theme
 
@@ -46,6 +46,7 @@ __all__ = [
     "figure",
     "forbidden_ids",
     "format_value",
+    "heading",
     "kommune_name",
     "kr",
     "load_results",
@@ -53,7 +54,6 @@ __all__ = [
     "make_self_contained",
     "markdown",
     "mio_kr",
-    "overskrift",
     "pct",
     "record",
     "record_all",

@@ -19,7 +19,7 @@ import pandas as pd
 from .. import privacy
 from .checks import COUNT_CLASS, COUNT_KINDS, PrivatlivsFejl, id_columns
 from .format import dato, kr, pct, tal
-from .labels import overskrift
+from .labels import heading
 from .session import current_or_none
 
 DEFAULT_MAX_ROWS = 200
@@ -172,7 +172,7 @@ def table_html(
         parts.append(f"<caption>{html.escape(title)}</caption>")
     header = "".join(
         ('<th scope="col" class="tal">' if c in numeric_cols else '<th scope="col">')
-        + html.escape(overskrift(c)) + "</th>"
+        + html.escape(heading(c)) + "</th>"
         for c in shown.columns
     )
     parts.append(f"<thead><tr>{header}</tr></thead><tbody>")

@@ -23,7 +23,7 @@ import pandas as pd
 
 from .files import atomic_path
 from .format import kr, pct, tal
-from .labels import guess_unit, overskrift
+from .labels import guess_unit, heading
 from .outputs import EXCEL_DIR
 
 if TYPE_CHECKING:  # the business case's types, for the calculation workbook's signature
@@ -148,7 +148,7 @@ def write_workbook(
 ) -> Path:
     """Write tables to an .xlsx file (pure I/O helper behind `report.excel`).
 
-    One sheet per table (key = sheet name), Danish headings (`labels.overskrift`), number
+    One sheet per table (key = sheet name), Danish headings (`labels.heading`), number
     formats per column (`column_format`), bold frozen header row, autofilter, column widths
     from the content (10–60 characters). `valg`: column name -> allowed values, given as a
     drop-down on the column's cells (for columns colleagues fill in); `ombryd`: column name
@@ -171,10 +171,10 @@ def write_workbook(
             frame = frame.reset_index()
         sheet = workbook.create_sheet(sheet_title(name, used))
         columns = list(frame.columns)
-        sheet.append([overskrift(c) for c in columns])
+        sheet.append([heading(c) for c in columns])
         style_header(sheet[1], wrap=True)
         fmts = [column_format(str(c), frame[c], formats) for c in columns]
-        widths = [len(overskrift(c)) + 2 for c in columns]
+        widths = [len(heading(c)) + 2 for c in columns]
         for row in frame.itertuples(index=False, name=None):
             values = [_cell_value(v) for v in row]
             sheet.append(values)
@@ -326,7 +326,7 @@ def write_calculation_workbook(
     ws.append([])
     table = assumptions_table(case)
     header_row = ws.max_row + 1
-    ws.append([overskrift(c) for c in table.columns])
+    ws.append([heading(c) for c in table.columns])
     style_header(ws[header_row])
     for row in table.itertuples(index=False):
         ws.append([None if (isinstance(v, float) and math.isnan(v)) else v for v in row])

@@ -25,7 +25,7 @@ import nbformat
 from .checks import COUNT_CLASS, COUNT_KINDS
 from .files import write_text_atomic
 from .format import dato, kr, mio_kr, pct, tal
-from .labels import guess_unit, overskrift
+from .labels import guess_unit, heading
 from .outputs import HTML_DIR
 from .session import META_KEY, load_results
 
@@ -318,7 +318,7 @@ def _headlines(notebook: str, results: Mapping[str, Any]) -> list[dict[str, Any]
     rows = []
     for name, value in values.items():
         info = meta.get(name, {})
-        rows.append({"label": info.get("label") or overskrift(name),
+        rows.append({"label": info.get("label") or heading(name),
                      "text": format_value(name, value, info.get("enhed")),
                      "count": info.get("enhed") in COUNT_KINDS})
     return rows
@@ -363,7 +363,7 @@ def index_html(
         notebook = str(report.get("notebook", ""))
         status = str(report.get("status", "ok"))
         sections.append({
-            "heading": report.get("title") or report.get("titel") or overskrift(
+            "heading": report.get("title") or report.get("titel") or heading(
                 re.sub(r"^\d+_", "", notebook)),
             "link": _index_link(run_dir, report.get("html") or report.get("link")),
             "status_text": STATUS_TEXT.get(status, status),

@@ -31,7 +31,7 @@ def danish_letters(word: str) -> str:
     return word.replace("aa", "å").replace("ae", "æ").replace("oe", "ø")
 
 
-def overskrift(name: object) -> str:
+def heading(name: object) -> str:
     """A readable Danish heading for a column name.
 
     Only lower-case snake_case names are rewritten (anything else is assumed to be readable

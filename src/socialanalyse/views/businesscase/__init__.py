@@ -19,7 +19,7 @@ from .figures import (
 )
 from .tables import assumptions_display, data_values_table, headline_table
 from .text import break_even_table, case_intro, conclusion, input_labels, input_phrase
-from .widgets import Panel, Visning, recompute, render, slider_specs
+from .widgets import CaseView, Panel, recompute, render, slider_specs
 
 
 def headline_results(res: Resultat, mc: MonteCarloResultat | None = None
@@ -57,8 +57,8 @@ def headline_results(res: Resultat, mc: MonteCarloResultat | None = None
 
 
 __all__ = [
+    "CaseView",
     "Panel",
-    "Visning",
     "assumptions_display",
     "break_even_table",
     "case_intro",
