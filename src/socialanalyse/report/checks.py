@@ -172,7 +172,7 @@ def check_byraad_html(
     return problems
 
 
-def _numbers(value: Any):
+def numbers_in(value: Any):
     """The numbers in a JSON value (also inside lists and mappings); booleans are not numbers."""
     if isinstance(value, bool):
         return
@@ -180,10 +180,15 @@ def _numbers(value: Any):
         yield value
     elif isinstance(value, dict):
         for v in value.values():
-            yield from _numbers(v)
+            yield from numbers_in(v)
     elif isinstance(value, list):
         for v in value:
-            yield from _numbers(v)
+            yield from numbers_in(v)
+
+
+def has_integer(value: Any) -> bool:
+    """Whether a JSON value is, or holds, an integer (a count nobody declared, maybe)."""
+    return any(isinstance(n, int) for n in numbers_in(value))
 
 
 def check_byraad_results(results: dict[str, Any], threshold: int = 5) -> list[str]:
@@ -199,11 +204,11 @@ def check_byraad_results(results: dict[str, Any], threshold: int = 5) -> list[st
         kinds = meta.get(notebook) or {}
         for name, value in entries.items():
             enhed = (kinds.get(name) or {}).get("enhed")
-            numbers = list(_numbers(value))
+            numbers = list(numbers_in(value))
             if enhed in COUNT_KINDS and any(0 < n < threshold for n in numbers):
                 problems.append(f"{notebook}: {name} viser et antal {enhed} under "
                                 f"diskretionsgrænsen {threshold}")
-            elif enhed is None and any(isinstance(n, int) for n in numbers):
+            elif enhed is None and has_integer(value):
                 problems.append(f"{notebook}: {name} er et heltal uden angivet enhed (det kan "
                                 "være et antal borgere)")
     return problems

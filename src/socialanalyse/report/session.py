@@ -37,7 +37,7 @@ import pandas as pd
 
 from .. import privacy
 from ..config import Parametre, load_parameters
-from .checks import COUNT_KINDS, PrivatlivsFejl
+from .checks import COUNT_KINDS, PrivatlivsFejl, has_integer
 from .files import write_text_atomic
 from .outputs import INTERACTIVE, RESULTS_FILE, interactive_dir
 
@@ -213,19 +213,6 @@ def jsonable(value: Any) -> Any:
     )
 
 
-def _integers(value: Any) -> bool:
-    """Whether a JSON value is, or holds (in a list or mapping), an integer."""
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return True
-    if isinstance(value, dict):
-        return any(_integers(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_integers(v) for v in value)
-    return False
-
-
 def suppress_value(value: Any, threshold: int) -> Any:
     """Suppress a recorded count of citizens or grants (or a mapping of counts) for the byråd."""
     if isinstance(value, dict):
@@ -272,7 +259,7 @@ def record(name: str, value: Any, label: str | None = None, *, enhed: str | None
     stored = jsonable(value)
     if session.byraad and enhed in COUNT_KINDS:
         stored = suppress_value(stored, session.diskretion)
-    elif session.byraad and enhed is None and _integers(stored):
+    elif session.byraad and enhed is None and has_integer(stored):
         raise PrivatlivsFejl(
             f"Resultatet {name!r} er et heltal uden angivet enhed, så byrådsrapporten kan ikke "
             "vide, om det er et antal borgere. Angiv enhed='borgere' eller 'bevillinger' for "

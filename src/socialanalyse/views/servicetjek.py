@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 COLOURS = {"markeret": "#d55e00", "oevrige": "#9e9e9e", "lav": "#56b4e9", "hoej": "#0173b2",
            "maal": "#029e73"}
-KATEGORI_FARVER = dict(zip(KATEGORIER, ("#56b4e9", "#0173b2", "#de8f05", "#d55e00")))
+CATEGORY_COLOURS = dict(zip(KATEGORIER, ("#56b4e9", "#0173b2", "#de8f05", "#d55e00")))
 #: Rules whose flags are about the price of the grant (marked in the price figures).
 PRICE_RULES = ("pris_over_sammenlignelige", "priskategori")
 #: What the count columns of the display tables count (`report.show_table(counts=...)`).
@@ -210,7 +210,7 @@ def category_figure(pk: Priskategorier, diskretion: int | None = None):
     y = np.arange(len(table))
     for kategori in KATEGORIER:
         values = shown[kategori].to_numpy(dtype=float)
-        ax.barh(y, values, left=left, color=KATEGORI_FARVER[kategori], label=kategori)
+        ax.barh(y, values, left=left, color=CATEGORY_COLOURS[kategori], label=kategori)
         left += values
     ax.set_yticks(y, table.index)
     ax.set_xlabel("Aktive bevillinger")
