@@ -2,7 +2,8 @@
 
 Randers' management information on botilbud, Brønderslev's self-sufficiency goal and
 Ringkøbing-Skjern's political pejlemærker, per year with trends. `compute(data, parametre)`
-returns a `Noegletal` with one long table of figures (noegletal, gruppe, aar, vaerdi):
+returns a `Noegletal` with one long table of figures (noegletal, gruppe, aar, vaerdi);
+`compute_with_budget(data, parametre)` adds the budget's expected year-end for the current year:
 
 - budget, forbrug_aar_til_dato (payments January to the reference month, the same months
   every year), forventet_aarsforbrug (complete years: payments; the current year: the expected
@@ -268,6 +269,16 @@ def compute(data: Data, parametre, forventet: pd.Series | float | None = None) -
               for m in parametre.pejlemaerker]
     return Noegletal(tal=result.tal, pejlemaerker=evaluate(result, marks, p.trafiklys_margin),
                      opgjort=opgjort, aar=result.aar)
+
+
+def compute_with_budget(data: Data, parametre) -> Noegletal:
+    """`compute` with the current year's expected year-end per budget line from
+    `budget.expected_year_end` (the budget's own settings), as notebook 05 shows them. The one
+    documented import of another analysis: nøgletal read the budget's forecast."""
+    from . import budget
+
+    forventet = budget.expected_year_end(data, ind=budget.Indstillinger.fra(parametre))
+    return compute(data, parametre, forventet=forventet.linjer["forventet"])
 
 
 def traffic_light(value: float, maal: float, retning: str, margin: float) -> str:
