@@ -13,13 +13,15 @@ Units (used by `socialanalyse.data.derived.annual_cost`):
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from typing import Literal
 
 import pandas as pd
 import pandera.pandas as pa
 
-from . import reference as ref
+from .. import reference as ref
+from ..config import Parametre, key_error
 
 Kind = Literal["str", "int", "float", "date", "bool"]
 
@@ -109,6 +111,23 @@ TABLES: dict[str, Table] = {
                 Col("navn", "str", "Tilbuddets navn."),
                 Col("paragraf", "str", "Paragraf, tilbuddet leverer efter.", allowed=None),
                 Col("pladser", "int", "Antal pladser (normeret kapacitet).", ge=0),
+                Col(
+                    "maalgruppe",
+                    "str",
+                    "Tilbuddets målgruppe (tom = den målgruppe, flest af beboerne har).",
+                    required=False,
+                    nullable=True,
+                    allowed=ref.MAALGRUPPER,
+                ),
+                Col(
+                    "takst",
+                    "float",
+                    "Tilbuddets egen pris i kr. pr. plads pr. døgn (tom = beregnes af "
+                    "bevillingerne i tilbuddet).",
+                    required=False,
+                    nullable=True,
+                    ge=0,
+                ),
             ),
             key=("tilbud_id",),
             foreign_keys={"leverandoer_id": ("leverandoerer", "leverandoer_id")},
@@ -511,3 +530,21 @@ def markdown() -> str:
                        f"{c.beskrivelse} | {_rule(t.name, c)} |")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+def check_table_columns(params: Parametre) -> None:
+    """The keys under data.tabeller.<tabel>.kolonner and .koder must be canonical columns of
+    their table; raises config.ParameterFejl naming the file and the key (with a suggestion)."""
+    problems = []
+    for table, source in params.data.tabeller.items():
+        names = TABLES[table].names
+        for part in ("kolonner", "koder"):
+            for column in getattr(source, part):
+                if column not in names:
+                    close = difflib.get_close_matches(column, names, n=1)
+                    hint = f" Mente du {close[0]!r}?" if close else ""
+                    text = (f"er ikke en kolonne i tabellen {table}.{hint} Kolonnerne er: "
+                            f"{', '.join(names)}.")
+                    problems.append((("data", "tabeller", table, part, column), text))
+    if problems:
+        raise key_error(params, problems)

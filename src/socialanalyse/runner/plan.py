@@ -133,20 +133,21 @@ def discover_notebooks(folder: Path, only: Iterable[str] = ()) -> list[Path]:
     return sorted(chosen)
 
 
-def validate_parameters(
-    slugs: list[str], root: Path, chosen: dict[str, dict[str, Any]] | None = None
-) -> dict[str, config.Parametre]:
+def validate_parameters(slugs: list[str], root: Path) -> dict[str, config.Parametre]:
     """Validate every municipality's parameters (and that its data folder exists) before
     anything runs; every check that needs more than the parameter models belongs here.
-    `chosen`: the --parameter values ({notebook: {name: value}}), validated for each
-    municipality like the keys they stand for (notebook_parameters.FROM_PARAMETERS).
 
     Collects the problems of all municipalities and raises one config.ParameterFejl."""
+    from ..data.contract import check_table_columns
+    from ..servicetjek.catalog import check_parameters
+
     params: dict[str, config.Parametre] = {}
     problems: list[str] = []
     for slug in slugs:
         try:
             params[slug] = config.load_parameters(slug, root=root)
+            check_table_columns(params[slug])  # the checks config cannot make itself
+            check_parameters(params[slug])
         except config.ParameterFejl as exc:
             problems.append(f"{slug}: {exc}")
             continue
@@ -157,18 +158,31 @@ def validate_parameters(
                 else " Ret data.mappe i kommunens parameterfil."
             )
             problems.append(f"{slug}: datamappen {params[slug].data_dir} findes ikke.{hint}")
-        problems += [f"{slug}: {p}" for p in _notebook_checks(params[slug], chosen or {})]
+        problems += [f"{slug}: {p}" for p in _business_case(params[slug], {})]
     if problems:
         raise config.ParameterFejl("\n".join(problems))
     return params
 
 
-def _notebook_checks(params: config.Parametre, chosen: dict[str, dict[str, Any]]) -> list[str]:
-    """The notebook parameters' checks: --parameter values valid for their keys, and the
-    business case notebook 03 will use (businesscase.case or its --parameter) loads."""
+def validate_notebook_parameters(
+    params: dict[str, config.Parametre], chosen: dict[str, dict[str, Any]]
+) -> None:
+    """Validate the --parameter values ({notebook: {name: value}}) for every municipality like
+    the keys they stand for (notebook_parameters.FROM_PARAMETERS); raises one ParameterFejl."""
+    case_chosen = chosen.get("03_business_case", {}).get("case") is not None
+    problems = [f"{slug}: {p}" for slug, one in params.items()
+                for p in nb_params.check(one, chosen)
+                + (_business_case(one, chosen) if case_chosen else [])]
+    if problems:
+        raise config.ParameterFejl("\n".join(problems))
+
+
+def _business_case(params: config.Parametre, chosen: dict[str, dict[str, Any]]) -> list[str]:
+    """The business case notebook 03 will use (businesscase.case, or its --parameter in
+    `chosen`) must load; its problems in Danish, naming the key or the option."""
     from .. import businesscase
 
-    problems = nb_params.check(params, chosen)
+    problems: list[str] = []
     mine = chosen.get("03_business_case", {})
     case = nb_params.effective(params, "03_business_case", mine, "case")
     try:
@@ -206,13 +220,14 @@ def build_plan(
         raise KoerselFejl(f"publikum skal være 'intern' eller 'byraad', ikke {publikum!r}.")
     if executor not in ("local", "dask"):
         raise KoerselFejl(f"Ukendt executor {executor!r}: brug 'local' eller 'dask'.")
+    params = validate_parameters(slugs, root)
     folder = notebooks_dir or root / "notebooks"
     paths = discover_notebooks(folder, notebooks)
     try:
         chosen = nb_params.parse(list(notebook_parameters), paths, discover_notebooks(folder))
     except ValueError as exc:
         raise KoerselFejl(str(exc)) from None
-    params = validate_parameters(slugs, root, chosen)
+    validate_notebook_parameters(params, chosen)
     out_root = (out or root / "output").resolve()
     out_dirs = [out_root / slug for slug in slugs]
     run_id = new_run_id(publikum, out_dirs)

@@ -1,0 +1,437 @@
+"""What notebook 01_servicetjek shows: figures, display tables, the Excel review list, the
+threshold sliders and the headline results. Nothing here screens: the numbers come from
+socialanalyse.servicetjek.
+
+Every figure function returns a matplotlib Figure (show it with `report.figure(fig, alt=...)`)
+and has an `*_alt` companion with the Danish alt text. Functions taking `diskretion` hide
+counts below it (pass None for intern use). `Panel` wires ipywidgets to
+`servicetjek.rescreen`, so it can be tested without a browser: set a slider's value and read
+`panel.resultat`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from .. import privacy, report
+from ..report.display import table_html
+from ..report.format import dato_lang, kr, maaned, mio_kr, pct, tal
+from ..report.theme import axis_kr
+from ..servicetjek import (
+    BESLUTNINGER,
+    REGLER,
+    Genscreening,
+    Oversigt,
+    Priskategorier,
+    Realiseret,
+    antal_pr_regel,
+    rescreen,
+)
+from ..servicetjek.rules import KATEGORIER
+
+if TYPE_CHECKING:
+    from ..config import Parametre
+    from ..data import Data
+
+COLOURS = {"markeret": "#d55e00", "oevrige": "#9e9e9e", "lav": "#56b4e9", "hoej": "#0173b2",
+           "maal": "#029e73"}
+CATEGORY_COLOURS = dict(zip(KATEGORIER, ("#56b4e9", "#0173b2", "#de8f05", "#d55e00")))
+#: Rules whose flags are about the price of the grant (marked in the price figures).
+PRICE_RULES = ("pris_over_sammenlignelige", "priskategori")
+#: What the count columns of the display tables count (`report.show_table(counts=...)`).
+RULE_COUNTS = {"antal_bevillinger": "bevillinger", "antal_borgere": "borgere"}
+CATEGORY_COUNTS = {k: "bevillinger" for k in KATEGORIER}
+HIT_RATE_COUNTS = {"antal_besluttet": "bevillinger", "antal_justeret": "bevillinger",
+                   "antal_ophoert": "bevillinger"}
+
+
+def _fig(width: float = 8.0, height: float = 4.5):
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(figsize=(width, height))
+
+
+def _hidden(counts: pd.Series | pd.DataFrame, diskretion: int | None):
+    """Which counts to hide (privacy.suppression_mask), or nothing for intern use."""
+    frame = counts.to_frame() if isinstance(counts, pd.Series) else counts
+    if diskretion is None:
+        mask = pd.DataFrame(False, index=frame.index, columns=frame.columns)
+    else:
+        mask = privacy.suppression_mask(frame, diskretion)
+    return mask.iloc[:, 0] if isinstance(counts, pd.Series) else mask
+
+
+# --- the rules -----------------------------------------------------------------------------
+
+def rules_table(params: Parametre) -> pd.DataFrame:
+    """The screening rules with their Danish name, explanation and the thresholds in force."""
+    p = params.servicetjek
+    intervals = ", ".join(f"{k} {v} mdr." for k, v in p.opfoelgning_interval_maaneder.items())
+    lvl = p.priskategori_min_niveau
+    limits = {
+        "pris_over_sammenlignelige": f"mindst {pct(p.pris_over_sammenlignelige, 0)} over "
+                                     f"medianen; mindst {p.min_sammenlignelige} at sammenligne med",
+        "priskategori": f"høj kræver niveau {lvl.hoej}, ekstraordinær niveau "
+                        f"{lvl.ekstraordinaer}; " + (
+                            "grænser fra parametrene" if p.priskategori_graenser else
+                            "grænser ved kvantilerne " + ", ".join(
+                                pct(q, 0) for q in p.priskategori_kvantiler)),
+        "midlertidig_overskredet": "efter forventet slutdato",
+        "forbedret_funktion": f"fald på mindst {tal(p.forbedring_min, 1)} i gennemsnitligt "
+                              "niveau",
+        "opfoelgning_overskredet": intervals.replace("standard", "øvrige"),
+        "dyr_sag": f"over {mio_kr(p.dyr_sag_graense)} om året",
+        "dobbelt_kompensation": "samme kategori, to afdelinger, samtidig",
+        "betaling_efter_slut": "betalt for måneder efter slutdatoen",
+        "betaling_afviger": f"mindst {p.betaling_afvigelse_min_maaneder} måneder med mindst "
+                            f"{pct(p.betaling_afvigelse_pct, 0)} afvigelse",
+        "prisstigning": f"over prisindeks ({pct(params.prisindeks, 1)}) + "
+                        f"{pct(p.prisstigning_margin, 0)} fra et år til det næste",
+        "uden_standardkontrakt": "ekstern leverandør uden standardkontrakt",
+    }
+    return pd.DataFrame({
+        "Regel": [r.navn for r in REGLER.values()],
+        "Hvad reglen finder": [r.forklaring for r in REGLER.values()],
+        "Grænse": [limits[k] for k in REGLER],
+    })
+
+
+def rule_counts_table(o: Oversigt) -> pd.DataFrame:
+    """Flags and potential per rule, and a total without double counting."""
+    t = o.pr_regel.rename(columns={"regel_navn": "Regel"}).drop(columns="regel")
+    total = pd.DataFrame([{"Regel": "I alt (hver bevilling én gang)",
+                           "antal_bevillinger": o.antal_bevillinger,
+                           "antal_borgere": o.antal_borgere,
+                           "potentiale_lav": o.potentiale_lav,
+                           "potentiale_hoej": o.potentiale_hoej}])
+    return pd.concat([t, total], ignore_index=True)
+
+
+def flags_figure(o: Oversigt, diskretion: int | None = None):
+    """Flagged grants per rule (horizontal bars); hidden counts are drawn as '<N'/'x'."""
+    t = o.pr_regel.iloc[::-1]
+    counts = t.set_index("regel_navn")["antal_bevillinger"]
+    hidden = _hidden(counts, diskretion)
+    fig, ax = _fig(8.0, 0.42 * len(t) + 1.2)
+    y = np.arange(len(t))
+    ax.barh(y, np.where(hidden, 0, counts), color=COLOURS["hoej"])
+    for yi, (n, hide) in enumerate(zip(counts, hidden)):
+        label = (f"<{diskretion}" if 0 < n < (diskretion or 0) else "x") if hide else tal(n)
+        ax.annotate(label, (0 if hide else n, yi), xytext=(4, 0), textcoords="offset points",
+                    va="center", fontsize=9)
+    ax.set_yticks(y, counts.index)
+    ax.set_xlabel("Markerede bevillinger")
+    ax.set_title("Markerede bevillinger pr. regel")
+    return fig
+
+
+def flags_alt(o: Oversigt, diskretion: int | None = None) -> str:
+    counts = o.pr_regel.set_index("regel_navn")["antal_bevillinger"]
+    top = counts[~_hidden(counts, diskretion)].sort_values(ascending=False).head(3)
+    most = ", ".join(f"{k} ({tal(v)})" for k, v in top.items()) or "ingen"
+    return (f"Vandrette søjler med antal markerede bevillinger for hver af de {len(counts)} "
+            f"regler, ud af {tal(o.antal_screenede)} aktive bevillinger. Flest: {most}. En "
+            "bevilling kan være markeret af flere regler.")
+
+
+def potential_figure(o: Oversigt):
+    """The potential range (lav to høj) per rule, and in total without double counting."""
+    t = o.pr_regel[o.pr_regel["potentiale_hoej"] > 0].iloc[::-1]
+    names = list(t["regel_navn"]) + ["I alt (hver bevilling én gang)"]
+    lav = np.r_[t["potentiale_lav"], o.potentiale_lav]
+    hoej = np.r_[t["potentiale_hoej"], o.potentiale_hoej]
+    fig, ax = _fig(8.0, 0.45 * len(names) + 1.4)
+    y = np.arange(len(names))
+    ax.barh(y, hoej - lav, left=lav, color=COLOURS["lav"], label="Spænd (lav til høj)")
+    ax.plot(lav, y, "|", color=COLOURS["hoej"], markersize=14)
+    ax.plot(hoej, y, "|", color=COLOURS["hoej"], markersize=14)
+    ax.set_yticks(y, names)
+    ax.get_yticklabels()[-1].set_fontweight("bold")
+    ax.set_title("Besparelsespotentiale pr. år: spænd under antagelserne")
+    ax.legend(loc="lower right")
+    axis_kr(ax, "x")
+    return fig
+
+
+def potential_alt(o: Oversigt) -> str:
+    return (f"Vandrette spænd for besparelsespotentialet pr. regel. Samlet, med hver bevilling "
+            f"talt én gang, mellem {mio_kr(o.potentiale_lav)} og {mio_kr(o.potentiale_hoej)} om "
+            "året.")
+
+
+def potential_text(o: Oversigt, params: Parametre) -> str:
+    """The potential in a sentence, with the assumptions behind the range."""
+    p = params.servicetjek
+    lav, hoej = p.andel_justeret["standard"]
+    goal = (f" Det politiske mål er {mio_kr(p.besparelsesmaal)} om året."
+            if p.besparelsesmaal else "")
+    return (
+        f"Pr. {dato_lang(o.opgoerelsesdato)} er {report.antal_bevillinger(o.antal_screenede)} "
+        f"aktive bevillinger screenet, og {report.antal_bevillinger(o.antal_bevillinger)} er "
+        "markeret af mindst én regel. Hvis de "
+        "markerede sager gennemgås, er besparelsen efter antagelserne mellem "
+        f"**{mio_kr(o.potentiale_lav)}** og **{mio_kr(o.potentiale_hoej)}** om året.{goal}\n\n"
+        f"Antagelser: en markering er ikke en afgørelse. Det nederste tal antager, at "
+        f"{pct(lav)} af de markerede sager ender med at blive justeret (som i Furesø, hvor 70 af "
+        f"800 gennemgåede sager blev justeret), det øverste {pct(hoej)} (som i Helsingør, hvor "
+        "cirka en tredjedel i midlertidige botilbud kunne flytte til et mindre indgribende "
+        "tilbud). En justering sparer forskellen til næste trin ned ad indsatstrappen "
+        "(kommunens egen gennemsnitlige årlige udgift på det trin), prisen over "
+        "sammenlignelige leverandørers, eller det, der betales for meget. Regler, der peger på "
+        "samme bevilling, tælles kun én gang (den største), men betalingsfejl lægges oveni."
+    )
+
+
+# --- price categories and price against need -----------------------------------------------
+
+def category_table(pk: Priskategorier) -> pd.DataFrame:
+    """Grants per paragraph and price category, with the limits used."""
+    t = pk.fordeling().reset_index().rename(columns={"paragraf": "Paragraf"})
+    lim = pk.graenser.set_index("paragraf")
+    t["Grænser (kr. pr. enhed)"] = [
+        " / ".join(kr(lim.loc[p, c]) for c in ("lav_til", "middel_til", "hoej_til"))
+        if lim.loc[p, "kilde"] in ("parametre", "kvantiler") else "–"
+        for p in t["Paragraf"]
+    ]
+    t["Kilde"] = [lim.loc[p, "kilde"] for p in t["Paragraf"]]
+    return t
+
+
+def category_figure(pk: Priskategorier, diskretion: int | None = None):
+    """Stacked bars: grants per paragraph by price category (hidden cells left out)."""
+    table = pk.fordeling()
+    hidden = _hidden(table, diskretion)
+    shown = table.mask(hidden, 0)
+    fig, ax = _fig(8.0, 0.6 * len(table) + 1.6)
+    left = np.zeros(len(table))
+    y = np.arange(len(table))
+    for kategori in KATEGORIER:
+        values = shown[kategori].to_numpy(dtype=float)
+        ax.barh(y, values, left=left, color=CATEGORY_COLOURS[kategori], label=kategori)
+        left += values
+    ax.set_yticks(y, table.index)
+    ax.set_xlabel("Aktive bevillinger")
+    title = "Bevillinger pr. priskategori (Gentofte-modellen)"
+    ax.set_title(title + (" – små tal skjult" if hidden.to_numpy().any() else ""))
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18 - 0.6 / (len(table) + 2)),
+              ncols=4)
+    return fig
+
+
+def category_alt(pk: Priskategorier, diskretion: int | None = None) -> str:
+    table = pk.fordeling()
+    hidden = _hidden(table, diskretion)
+    parts = []
+    for paragraf, row in table.mask(hidden).iterrows():  # a few paragraphs
+        cells = ", ".join(f"{k} {tal(v) if pd.notna(v) else 'skjult'}" for k, v in row.items())
+        parts.append(f"{paragraf}: {cells}")
+    return ("Stablede søjler med antal aktive bevillinger i priskategorierne lav, middel, høj og "
+            "ekstraordinær pr. paragraf. " + "; ".join(parts) + ".")
+
+
+def price_need_figure(base: pd.DataFrame, flags: pd.DataFrame, pk: Priskategorier,
+                      paragraf: str):
+    """Price against need level for the active grants of one paragraph, price flags marked,
+    with the price-category limits as lines (intern use: one point per grant)."""
+    lim = pk.graenser.set_index("paragraf")
+    enhed = lim.loc[paragraf, "enhed"] if paragraf in lim.index else None
+    a = base[base["aktiv"] & (base["paragraf"] == paragraf) & base["niveau_start"].notna()]
+    if enhed is not None:
+        a = a[a["enhed"] == enhed]
+    marked = a["bevilling_id"].isin(flags.loc[flags["regel"].isin(PRICE_RULES), "bevilling_id"])
+    fig, ax = _fig()
+    ax.scatter(a.loc[~marked, "niveau_start"], a.loc[~marked, "pris"], s=14, alpha=0.5,
+               color=COLOURS["oevrige"], label="Øvrige bevillinger")
+    ax.scatter(a.loc[marked, "niveau_start"], a.loc[marked, "pris"], s=26,
+               color=COLOURS["markeret"], label="Markeret for prisen")
+    if paragraf in lim.index and lim.loc[paragraf, "kilde"] in ("parametre", "kvantiler"):
+        for col, name in (("lav_til", "lav/middel"), ("middel_til", "middel/høj"),
+                          ("hoej_til", "høj/ekstraordinær")):
+            ax.axhline(lim.loc[paragraf, col], ls=":", lw=1, color="black")
+            ax.annotate(name, (4.05, lim.loc[paragraf, col]), fontsize=8, va="bottom")
+    unit = {"doegn": "døgn", "time": "time", "maaned": "måned"}.get(enhed, "enhed")
+    ax.set_xlim(-0.1, 4.6)
+    ax.set_xlabel("Gennemsnitligt funktionsniveau ved start (0 ingen – 4 fuldstændigt nedsat)")
+    ax.set_ylabel(f"Pris pr. {unit}")
+    ax.set_title(f"{paragraf}: pris mod støttebehov")
+    ax.legend(loc="upper left")
+    axis_kr(ax, "y")
+    return fig
+
+
+def price_need_alt(base: pd.DataFrame, flags: pd.DataFrame, paragraf: str) -> str:
+    a = base[base["aktiv"] & (base["paragraf"] == paragraf) & base["niveau_start"].notna()]
+    marked = a["bevilling_id"].isin(flags.loc[flags["regel"].isin(PRICE_RULES), "bevilling_id"])
+    return (f"Punktdiagram for {tal(len(a))} aktive {paragraf}-bevillinger: nuværende pris mod "
+            f"gennemsnitligt funktionsniveau ved start. {tal(int(marked.sum()))} er markeret for "
+            "prisen (over sammenlignelige eller i en høj priskategori uden tilsvarende behov). "
+            "Vandrette linjer: grænserne mellem priskategorierne.")
+
+
+# --- the review list -----------------------------------------------------------------------
+
+REVIEW_COLUMNS = ["prioritet", "bevilling_id", "borger_id", "paragraf", "afdeling", "regler",
+                  "aarlig_udgift", "potentiale_lav", "potentiale_hoej", "aarsager"]
+
+
+def review_preview(liste: pd.DataFrame, n: int = 25) -> pd.DataFrame:
+    """The first rows of the review list for display (intern use)."""
+    return liste[REVIEW_COLUMNS].head(n)
+
+
+def review_workbook(sheet: pd.DataFrame, rules: pd.DataFrame, name: str = "servicetjek"):
+    """Write the review list to Excel (via report.excel; intern only) with a drop-down for
+    the decision column and wrapped reasons. Returns the file's path, or None for the byråd."""
+    money = {c: "kr" for c in ("aarlig_udgift", "enhedspris_nu", "potentiale_lav",
+                               "potentiale_hoej", "ny_enhedspris", "ny_aarlig_udgift")}
+    return report.excel({"Gennemgangsliste": sheet, "Regler": rules}, name,
+                 formats={**money, "beslutningsdato": "dato", "nyt_omfang": "decimal"},
+                 valg={"beslutning": BESLUTNINGER}, ombryd={"aarsager": 80})
+
+
+# --- realised savings ----------------------------------------------------------------------
+
+def realized_table(real: Realiseret) -> pd.DataFrame:
+    """Realised savings per month and accumulated."""
+    t = real.pr_maaned.copy()
+    t["maaned"] = t["maaned"].map(maaned)
+    return t.rename(columns={"maaned": "Måned", "besparelse": "besparelse_kr",
+                             "akkumuleret": "akkumuleret_kr"})
+
+
+def hit_rate_table(real: Realiseret) -> pd.DataFrame:
+    """Per rule: decided cases, adjusted or ended, the hit rate and the annual saving."""
+    t = real.traef[real.traef["antal_besluttet"] > 0]
+    return t.drop(columns="regel").rename(columns={"regel_navn": "Regel"})
+
+
+def progress_figure(real: Realiseret):
+    """Accumulated realised savings per month, and the annualised saving against the goal."""
+    import matplotlib.pyplot as plt
+
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10.0, 4.0),
+                                   gridspec_kw={"width_ratios": [2, 1]})
+    m = real.pr_maaned
+    ax1.bar(m["maaned"], m["besparelse"], width=20, color=COLOURS["lav"], label="Pr. måned")
+    ax1.plot(m["maaned"], m["akkumuleret"], marker="o", color=COLOURS["hoej"],
+             label="Akkumuleret")
+    ax1.set_title("Realiseret besparelse")
+    ax1.legend(loc="upper left")
+    axis_kr(ax1, "y")
+    fig.autofmt_xdate()
+    bars = {"Årlig effekt": real.aarlig}
+    if real.maal:
+        bars["Mål"] = real.maal
+    ax2.bar(list(bars), list(bars.values()),
+            color=[COLOURS["hoej"], COLOURS["maal"]][: len(bars)])
+    ax2.set_title("Årlig effekt mod målet" if real.maal else "Årlig effekt")
+    axis_kr(ax2, "y")
+    return fig
+
+
+def progress_alt(real: Realiseret) -> str:
+    goal = (f" Målet er {mio_kr(real.maal)} om året; beslutningerne svarer til "
+            f"{pct(real.andel_af_maal)} af det." if real.maal else " Der er ikke sat et mål.")
+    return (f"Søjler og kurve med den realiserede besparelse måned for måned, i alt "
+            f"{mio_kr(real.realiseret)} til og med opgørelsesmåneden. Beslutningerne sparer "
+            f"{mio_kr(real.aarlig)} om året.{goal}")
+
+
+# --- headline results ----------------------------------------------------------------------
+
+def headline_results(o: Oversigt, flags: pd.DataFrame, real: Realiseret | None = None
+                     ) -> dict[str, report.Headline]:
+    """The screening's figures for `report.record_all`: every count declared by its kind, so
+    the byråd's copy is suppressed by `report.record` (the per-rule counts with
+    `privacy.suppress`, so also derived cells)."""
+    h = report.Headline
+    out = {
+        "opgoerelsesdato": h(o.opgoerelsesdato, "Opgørelsesdato", "dato"),
+        "antal_screenede": h(o.antal_screenede, "Screenede bevillinger", "bevillinger"),
+        "antal_flag": h(o.antal_flag, "Markeringer", "bevillinger"),
+        "antal_bevillinger_markeret": h(o.antal_bevillinger, "Markerede bevillinger",
+                                        "bevillinger"),
+        "antal_borgere_markeret": h(o.antal_borgere, "Borgere med markerede bevillinger",
+                                    "borgere"),
+        "potentiale_lav": h(o.potentiale_lav, "Potentiale pr. år, lav", "mio_kr"),
+        "potentiale_hoej": h(o.potentiale_hoej, "Potentiale pr. år, høj", "mio_kr"),
+        "antal_pr_regel": h(antal_pr_regel(flags), "Markerede bevillinger pr. regel",
+                            "bevillinger"),
+    }
+    if real is not None:
+        out |= {
+            "realiseret_aarlig": h(real.aarlig, "Realiseret besparelse pr. år", "mio_kr"),
+            "realiseret_til_dato": h(real.realiseret, "Realiseret til dato", "mio_kr"),
+            "andel_af_maal": h(real.andel_af_maal, "Andel af det politiske mål", "pct"),
+        }
+    return out
+
+
+# --- sliders for the main thresholds (intern) ------------------------------------------------
+
+#: The sliders: parameter, label, min, max, step, and the factor from slider to parameter.
+SLIDERS = (
+    ("pris_over_sammenlignelige", "Pris over sammenlignelige (%)", 10, 100, 5, 0.01),
+    ("dyr_sag_graense", "Meget dyr sag (mio. kr. om året)", 0.5, 3.0, 0.1, 1e6),
+    ("forbedring_min", "Forbedret funktionsniveau (fald i niveau)", 0.25, 2.0, 0.25, 1.0),
+)
+
+
+def slider_values(params: Parametre) -> dict[str, float]:
+    """The sliders' starting values (in slider units) from the parameters."""
+    p = params.servicetjek
+    return {name: getattr(p, name) / factor for name, *_, factor in SLIDERS}
+
+
+def overrides(values: dict[str, float]) -> dict[str, float]:
+    """Slider values (slider units) as servicetjek parameters."""
+    factor = {name: f for name, *_, f in SLIDERS}
+    return {name: round(v * factor[name], 10) for name, v in values.items()}
+
+
+def summary_html(res: Genscreening, top: int = 15) -> str:
+    """The per-rule table and the first rows of the list for one screening."""
+    o = res.oversigt
+    head = (f"<p><b>{tal(o.antal_bevillinger)}</b> markerede bevillinger; potentiale "
+            f"<b>{mio_kr(o.potentiale_lav)}</b> – <b>{mio_kr(o.potentiale_hoej)}</b> om året.</p>")
+    rules = table_html(rule_counts_table(o), "Pr. regel", counts=RULE_COUNTS,
+                       money=["potentiale_lav", "potentiale_hoej"])
+    liste = table_html(review_preview(res.liste, top), f"De første {top} på listen",
+                       money=["aarlig_udgift", "potentiale_lav", "potentiale_hoej"])
+    return head + rules + liste
+
+
+class Panel:
+    """Sliders for the thresholds; moving one screens again (`rescreen`) and redraws.
+
+    `panel.widget` is the box to display; `panel.resultat` the latest Genscreening.
+    """
+
+    def __init__(self, data: Data, params: Parametre, base: pd.DataFrame | None = None,
+                 as_of=None, top: int = 15):
+        import ipywidgets as w
+
+        self.data, self.params, self.base, self.as_of, self.top = data, params, base, as_of, top
+        style = {"description_width": "initial"}
+        layout = w.Layout(width="95%")
+        start = slider_values(params)
+        self.sliders = {
+            name: w.FloatSlider(value=start[name], min=lo, max=hi, step=step, description=label,
+                                style=style, layout=layout, continuous_update=False)
+            for name, label, lo, hi, step, _ in SLIDERS
+        }
+        self.output = w.HTML()
+        for slider in self.sliders.values():
+            slider.observe(lambda _change: self.update(), names="value")
+        self.widget = w.VBox([*self.sliders.values(), self.output])
+        self.resultat: Genscreening | None = None
+        self.update()
+
+    def update(self) -> None:
+        values = {name: s.value for name, s in self.sliders.items()}
+        self.resultat = rescreen(self.data, self.params, self.as_of, base=self.base,
+                                 **overrides(values))
+        self.output.value = summary_html(self.resultat, self.top)
