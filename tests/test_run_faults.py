@@ -13,7 +13,6 @@ import datetime as dt
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -22,7 +21,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from run_support import make_project, setup_cell, write_notebook
+from run_support import interrupt, make_project, write_notebooks
 
 from socialanalyse.report.outputs import latest_run
 
@@ -37,12 +36,6 @@ MARKER = "SOCIALANALYSE_TEST_KOERSEL"
 @pytest.fixture
 def project(tmp_path):
     return make_project(tmp_path / "projekt", extra_kommuner=("furesoe",), sample=False)
-
-
-def _notebooks(folder: Path, *specs: tuple[str, str]) -> Path:
-    for name, code in specs:
-        write_notebook(folder / f"{name}.ipynb", f"Notebook {name}", setup_cell(name), code)
-    return folder
 
 
 def _env(tmp: Path) -> tuple[dict[str, str], str]:
@@ -94,7 +87,7 @@ def _common(project: Path, nb: Path, out: Path) -> list[str]:
 
 
 def test_a_dead_kernel_fails_its_notebook_within_seconds_and_the_rest_go_on(project, tmp_path):
-    nb = _notebooks(
+    nb = write_notebooks(
         project / "nb",
         ("00_foer", 'report.record("foer", 1)'),
         # What the out-of-memory killer does to a kernel.
@@ -132,7 +125,7 @@ def test_a_dead_kernel_fails_its_notebook_within_seconds_and_the_rest_go_on(proj
 
 
 def test_a_cell_past_the_timeout_is_stopped_and_reported(project, tmp_path):
-    nb = _notebooks(
+    nb = write_notebooks(
         project / "nb",
         ("00_sover", "import time\ntime.sleep(600)"),
         ("01_efter", 'report.record("efter", 2)'),
@@ -158,7 +151,7 @@ def test_a_cell_past_the_timeout_is_stopped_and_reported(project, tmp_path):
 
 
 def test_two_runs_started_at_the_same_instant_get_their_own_folders(project, tmp_path):
-    nb = _notebooks(project / "nb",
+    nb = write_notebooks(project / "nb",
                     ("00_a", 'import os\nreport.record("pid", os.getppid())'))
     out = project / "output"
     env, marker = _env(tmp_path / "tmp")
@@ -217,12 +210,12 @@ def test_a_full_disk_fails_with_one_danish_message_and_leaves_nothing(
 ):
     out = small_disk / "output"
     env, marker = _env(tmp_path / "tmp")
-    quick = _notebooks(project / "hurtig", ("00_a", 'report.record("a", 1)'))
+    quick = write_notebooks(project / "hurtig", ("00_a", 'report.record("a", 1)'))
     first = _cli(["run", "--kommune", "eksempelkommune", *_common(project, quick, out)], env)
     assert first.returncode == 0, first.stdout + first.stderr
     (seneste,) = _runs(out, "eksempelkommune")
 
-    fills = _notebooks(
+    fills = write_notebooks(
         project / "fylder",
         ("00_a", 'report.record("a", 1)'),
         ("01_fylder", "open(f'{run_dir}/stor.bin', 'wb').write(b'0' * 8_000_000)"),
@@ -262,7 +255,7 @@ def test_an_interrupted_run_leaves_no_case_data_kernel_files_or_processes(
     out = tmp_path / "output"
     slug_out = out / "eksempelkommune"
     env, marker = _env(tmp_path / "tmp")
-    nb = _notebooks(
+    nb = write_notebooks(
         tmp_path / "nb",
         ("00_data", 'report.record("antal", len(s.data.borgere))'),  # reads the snapshot
         ("01_sover", "import time\ntime.sleep(600)"),
@@ -273,22 +266,8 @@ def test_an_interrupted_run_leaves_no_case_data_kernel_files_or_processes(
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         start_new_session=True,
     )
-    try:
-        deadline = time.monotonic() + 240
-        while not any((t / "results.json").is_file() for t in slug_out.glob(".*.tmp")):
-            assert time.monotonic() < deadline, "the run never got to the second notebook"
-            time.sleep(0.2)
-        time.sleep(2)
-        if how == "sigkill":
-            proc.kill()
-        elif how == "sigterm":
-            proc.terminate()
-        else:
-            os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
-        stdout, stderr = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    stdout, stderr = interrupt(proc, how, lambda: any(
+        (t / "results.json").is_file() for t in slug_out.glob(".*.tmp")))
     if how != "sigkill":
         assert proc.returncode == 130, stdout + stderr
         assert "afbrudt" in stderr and ".tmp" in stderr
@@ -321,7 +300,7 @@ def test_an_interrupted_run_leaves_no_case_data_kernel_files_or_processes(
     params.write_text(yaml.safe_dump(content, allow_unicode=True), encoding="utf-8")
     try:
         time.sleep(1.5)
-        quick = _notebooks(tmp_path / "hurtig", ("00_a", 'report.record("a", 1)'))
+        quick = write_notebooks(tmp_path / "hurtig", ("00_a", 'report.record("a", 1)'))
         again = _cli(["run", "--kommune", "eksempelkommune", *_common(project, quick, out)],
                      env)
     finally:

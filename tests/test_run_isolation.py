@@ -8,15 +8,13 @@ rest of the suite; they still start real kernels, hence `slow`.
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from run_support import cli, make_project, setup_cell, write_notebook
+from run_support import cli, interrupt, make_project, write_notebooks
 
 from socialanalyse.report.outputs import latest_run
 from socialanalyse.runner import build_plan, execute_plan
@@ -29,18 +27,12 @@ def project(tmp_path):
     return make_project(tmp_path / "projekt", extra_kommuner=("furesoe",), sample=False)
 
 
-def _notebooks(folder: Path, *specs: tuple[str, str]) -> Path:
-    for name, code in specs:
-        write_notebook(folder / f"{name}.ipynb", f"Notebook {name}", setup_cell(name), code)
-    return folder
-
-
 def _entries(out: Path) -> list[str]:
     return sorted(p.name for p in out.iterdir()) if out.is_dir() else []
 
 
 def test_a_failing_notebook_is_kept_named_and_the_rest_still_run(project):
-    nb = _notebooks(
+    nb = write_notebooks(
         project / "nb",
         ("00_foer", 'report.record("antal_sager", 7, "Antal sager")'),
         ("01_fejl", 'raise ValueError("planlagt fejl i testen")'),
@@ -76,20 +68,11 @@ def test_a_failing_notebook_is_kept_named_and_the_rest_still_run(project):
     assert "rapporten ligger i" in done.stdout and "html/index.html" in done.stdout
 
 
-def _wait_for(predicate, seconds: float) -> bool:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
-
-
 @pytest.mark.parametrize("how", ["sigkill", "sigterm", "ctrl-c"])
 def test_an_interrupted_run_never_looks_finished(project, how):
     out = project / "output"
     slug_out = out / "eksempelkommune"
-    quick = _notebooks(project / "hurtig", ("00_foer", 'report.record("x", 1)'))
+    quick = write_notebooks(project / "hurtig", ("00_foer", 'report.record("x", 1)'))
     first = cli("run", "--kommune", "eksempelkommune", "--root", str(project),
                 "--notebooks-dir", str(quick), "--out", str(out), "--quiet")
     assert first.returncode == 0, first.stdout + first.stderr
@@ -97,7 +80,7 @@ def test_an_interrupted_run_never_looks_finished(project, how):
     assert seneste is not None
 
     marker = project / "naaet_til_enden.txt"
-    slow_nb = _notebooks(
+    slow_nb = write_notebooks(
         project / "langsom",
         ("00_foer", 'report.record("x", 1)'),
         ("01_sover", (f"import time, pathlib\ntime.sleep(4)\npathlib.Path({str(marker)!r})"
@@ -109,24 +92,10 @@ def test_an_interrupted_run_never_looks_finished(project, how):
          "--root", str(project), "--notebooks-dir", str(slow_nb), "--out", str(out), "--quiet"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
     )
-    try:
-        # The sleeping notebook runs once its kernel has been handed the notebook: the
-        # first notebook's result is in results.json by then.
-        def sleeping() -> bool:
-            return any((t / "results.json").is_file() for t in slug_out.glob(".*.tmp"))
-
-        assert _wait_for(sleeping, 60), "the run never got to the second notebook"
-        time.sleep(1.5)
-        if how == "sigkill":
-            proc.kill()
-        elif how == "sigterm":
-            proc.terminate()
-        else:
-            os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
-        stdout, stderr = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    # The sleeping notebook runs once its kernel has been handed the notebook: the first
+    # notebook's result is in results.json by then.
+    stdout, stderr = interrupt(proc, how, lambda: any(
+        (t / "results.json").is_file() for t in slug_out.glob(".*.tmp")), wait=60, timeout=30)
     if how != "sigkill":
         assert proc.returncode == 130, stdout + stderr
         assert "afbrudt" in stderr
@@ -140,7 +109,7 @@ def test_an_interrupted_run_never_looks_finished(project, how):
 
 
 def test_dask_executor_runs_the_same_jobs_on_a_local_cluster(project):
-    nb = _notebooks(project / "nb", ("00_a", 'report.record("kommune", kommune)'))
+    nb = write_notebooks(project / "nb", ("00_a", 'report.record("kommune", kommune)'))
     p = build_plan(["eksempelkommune", "furesoe"], root=project, notebooks_dir=nb,
                    out=project / "output", workers=2, executor="dask")
     p.dask_options = {"processes": False}
@@ -157,7 +126,7 @@ def test_dask_executor_runs_the_same_jobs_on_a_local_cluster(project):
 
 
 def test_independent_notebooks_overlap_and_a_reader_of_results_waits_for_them(project):
-    nb = _notebooks(
+    nb = write_notebooks(
         project / "nb",
         ("00_a", ('import time\nreport.record("start", time.time())\ntime.sleep(2)\n'
                  'report.record("slut", time.time())')),

@@ -53,11 +53,11 @@ def disk_full(exc: BaseException) -> bool:
     return "[Errno 28]" in text or "No space left on device" in text
 
 
-def disk_full_text(folder: Path) -> str:
-    """The one Danish message for a full disk."""
-    return (f"Der er ikke mere plads på disken til {folder} (ingen plads tilbage på enheden). "
-            "Kørslen er stoppet, og dens ufærdige mappe er slettet igen. Frigør plads, og kør "
-            "igen.")
+def disk_full_text(folder: Path, started: bool = True) -> str:
+    """The one Danish message for a full disk (`started`: the run had begun writing)."""
+    done = " Kørslen er stoppet, og dens ufærdige mappe er slettet igen." if started else ""
+    return (f"Der er ikke mere plads på disken til {folder} (ingen plads tilbage på enheden)."
+            f"{done} Frigør plads, og kør igen.")
 
 
 def cannot_write_text(exc: OSError) -> str:
@@ -107,6 +107,7 @@ def reserve(p: Plan) -> Plan:
         run_id = f"{when:%Y%m%d-%H%M%S}-{publikum}"
         jobs = [dataclasses.replace(j, run_id=run_id) for j in p.jobs]
         made: list[Path] = []
+        job = jobs[0]
         try:
             for job in jobs:
                 Path(job.out_dir).mkdir(parents=True, exist_ok=True)
@@ -124,8 +125,7 @@ def reserve(p: Plan) -> Plan:
                 with contextlib.suppress(OSError):
                     folder.rmdir()
             if disk_full(exc):
-                raise DiskFuld(exc.errno, disk_full_text(Path(exc.filename or first.out_dir))
-                               ) from exc
+                raise DiskFuld(exc.errno, disk_full_text(Path(job.out_dir), False)) from exc
             raise
         break
     reserved = []

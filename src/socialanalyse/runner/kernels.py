@@ -3,7 +3,7 @@
 A notebook's kernel is started before the notebook is handed to Papermill (while the previous
 notebook runs, when `Job.prewarm`), with the notebook's imports done at start-up
 (`startup_code`), so that importing happens off the critical path. A kernel that dies, or a
-cell that runs past the timeout, stops only its notebook (`StoppingEngine`, `KernelStopped`).
+cell that runs past the timeout, stops only its notebook (`papermill_engine`, `KernelStopped`).
 """
 
 from __future__ import annotations
@@ -74,8 +74,10 @@ class Kernel:
             kc.start_channels()
             try:
                 run_sync(kc.wait_for_ready)(timeout=timeout)
-            except RuntimeError as exc:  # "Kernel died before replying to kernel_info"
-                raise KernelStopped(KERNEL_DIED) from exc
+            except RuntimeError as exc:  # died before replying, or did not reply in time
+                text = (f"{KERNEL_DIED}." if "died" in str(exc) else
+                        f"Python-kernen svarede ikke inden for {timeout:g} sekunder efter start.")
+                raise KernelStopped(text) from exc
             finally:
                 kc.stop_channels()
             self.ready_after = time.perf_counter() - self.launched
@@ -124,13 +126,11 @@ def papermill_engine() -> str:
     It is Papermill's nbclient engine, except that a dead kernel or a cell timeout stops the
     notebook with KernelStopped after keeping it (`_keep_stopped`): pass `keep_as=PATH`."""
     global _registered
+    if _registered:
+        return ENGINE
     import logging
 
     from papermill.engines import NBClientEngine, papermill_engines
-
-    # Papermill and nbclient log their errors in English ("Kernel died while waiting for
-    # execute reply."); the runner reports every failure itself, in Danish.
-    logging.getLogger("papermill").addHandler(logging.NullHandler())
 
     class StoppingEngine(NBClientEngine):
         @classmethod
@@ -143,9 +143,11 @@ def papermill_engine() -> str:
                 timeout = kwargs.get("execution_timeout")
                 raise _keep_stopped(nb_man, exc, keep_as, timeout) from exc
 
-    if not _registered:
-        papermill_engines.register(ENGINE, StoppingEngine)
-        _registered = True
+    papermill_engines.register(ENGINE, StoppingEngine)
+    # Papermill and nbclient log their errors in English ("Kernel died while waiting for
+    # execute reply."); the runner reports every failure itself, in Danish.
+    logging.getLogger("papermill").addHandler(logging.NullHandler())
+    _registered = True
     return ENGINE
 
 
