@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -38,11 +39,19 @@ def project(tmp_path):
     return make_project(tmp_path / "projekt", extra_kommuner=("furesoe",), sample=False)
 
 
+@pytest.fixture
+def scratch():
+    """A private, short temporary folder for the runs (their scratch folders go there; short,
+    so that the kernels' Unix sockets fit, as under /tmp)."""
+    folder = Path(tempfile.mkdtemp(prefix="sa-test-", dir="/tmp"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def _env(tmp: Path) -> tuple[dict[str, str], str]:
-    """The CLI's environment: a marker every process of the run inherits, and a private
-    temporary folder (the runner's scratch folders go there)."""
+    """The CLI's environment: a marker every process of the run inherits, and the temporary
+    folder `tmp`."""
     marker = uuid.uuid4().hex
-    tmp.mkdir(parents=True, exist_ok=True)
     return {**os.environ, MARKER: marker, "TMPDIR": str(tmp)}, marker
 
 
@@ -86,7 +95,7 @@ def _common(project: Path, nb: Path, out: Path) -> list[str]:
 # -- a kernel that dies, a cell past the timeout --------------------------------------------
 
 
-def test_a_dead_kernel_fails_its_notebook_within_seconds_and_the_rest_go_on(project, tmp_path):
+def test_a_dead_kernel_fails_its_notebook_within_seconds_and_the_rest_go_on(project, scratch):
     nb = write_notebooks(
         project / "nb",
         ("00_foer", 'report.record("foer", 1)'),
@@ -95,7 +104,7 @@ def test_a_dead_kernel_fails_its_notebook_within_seconds_and_the_rest_go_on(proj
         ("02_efter", 'report.record("efter", 2)'),
     )
     out = project / "output"
-    env, marker = _env(tmp_path / "tmp")
+    env, marker = _env(scratch)
     done = _cli(["run", "--kommune", "eksempelkommune", "--kommune", "furesoe",
                  "--workers", "2", *_common(project, nb, out)], env)
     assert done.returncode == 1, done.stdout + done.stderr
@@ -121,17 +130,17 @@ def test_a_dead_kernel_fails_its_notebook_within_seconds_and_the_rest_go_on(proj
         assert f"{slug} / 01_doer: Python-kernen stoppede uventet" in done.stdout
     assert "Kernel died" not in done.stdout + done.stderr  # no English from the libraries
     assert _survivors(marker) == []
-    assert list((tmp_path / "tmp").iterdir()) == []  # kernel files and sockets removed
+    assert list(scratch.iterdir()) == []  # kernel files and sockets removed
 
 
-def test_a_cell_past_the_timeout_is_stopped_and_reported(project, tmp_path):
+def test_a_cell_past_the_timeout_is_stopped_and_reported(project, scratch):
     nb = write_notebooks(
         project / "nb",
         ("00_sover", "import time\ntime.sleep(600)"),
         ("01_efter", 'report.record("efter", 2)'),
     )
     out = project / "output"
-    env, marker = _env(tmp_path / "tmp")
+    env, marker = _env(scratch)
     t0 = time.monotonic()
     done = _cli(["run", "--kommune", "eksempelkommune", "--timeout", "15",
                  *_common(project, nb, out)], env)
@@ -150,11 +159,11 @@ def test_a_cell_past_the_timeout_is_stopped_and_reported(project, tmp_path):
 # -- two runs at the same instant -----------------------------------------------------------
 
 
-def test_two_runs_started_at_the_same_instant_get_their_own_folders(project, tmp_path):
+def test_two_runs_started_at_the_same_instant_get_their_own_folders(project, scratch):
     nb = write_notebooks(project / "nb",
                     ("00_a", 'import os\nreport.record("pid", os.getppid())'))
     out = project / "output"
-    env, marker = _env(tmp_path / "tmp")
+    env, marker = _env(scratch)
     start = time.time() + 3  # both processes start planning at this instant
     wait_then_run = ("import sys, time\n"
                      "time.sleep(max(0.0, float(sys.argv[1]) - time.time()))\n"
@@ -206,10 +215,10 @@ def small_disk(tmp_path):
 
 
 def test_a_full_disk_fails_with_one_danish_message_and_leaves_nothing(
-    project, tmp_path, small_disk
+    project, scratch, small_disk
 ):
     out = small_disk / "output"
-    env, marker = _env(tmp_path / "tmp")
+    env, marker = _env(scratch)
     quick = write_notebooks(project / "hurtig", ("00_a", 'report.record("a", 1)'))
     first = _cli(["run", "--kommune", "eksempelkommune", *_common(project, quick, out)], env)
     assert first.returncode == 0, first.stdout + first.stderr
@@ -234,7 +243,7 @@ def test_a_full_disk_fails_with_one_danish_message_and_leaves_nothing(
     assert sorted(p.name for p in (out / "eksempelkommune").iterdir()) == [
         seneste.name, "seneste"]
     assert latest_run(out / "eksempelkommune") == seneste.resolve()
-    assert list((tmp_path / "tmp").iterdir()) == []
+    assert list(scratch.iterdir()) == []
     assert _survivors(marker) == []
 
 
@@ -249,12 +258,12 @@ def project_with_data(tmp_path_factory):
 
 @pytest.mark.parametrize("how", ["sigkill", "sigterm", "ctrl-c"])
 def test_an_interrupted_run_leaves_no_case_data_kernel_files_or_processes(
-    project_with_data, tmp_path, how
+    project_with_data, tmp_path, scratch, how
 ):
     project = project_with_data
     out = tmp_path / "output"
     slug_out = out / "eksempelkommune"
-    env, marker = _env(tmp_path / "tmp")
+    env, marker = _env(scratch)
     nb = write_notebooks(
         tmp_path / "nb",
         ("00_data", 'report.record("antal", len(s.data.borgere))'),  # reads the snapshot
@@ -281,15 +290,15 @@ def test_an_interrupted_run_leaves_no_case_data_kernel_files_or_processes(
     from socialanalyse.data import load
 
     ids = list(load("eksempelkommune", root=project).borgere.borger_id[:50])
-    written = [p for base in (out, tmp_path / "tmp") for p in base.rglob("*") if p.is_file()]
+    written = [p for base in (out, scratch) for p in base.rglob("*") if p.is_file()]
     for path in written:
         content = path.read_bytes()
         assert not any(i.encode() in content for i in ids), path
-    scratch = list((tmp_path / "tmp").iterdir())
+    left = list(scratch.iterdir())
     if how != "sigkill":
-        assert scratch == []  # kernel connection files and sockets removed at once
+        assert left == []  # kernel connection files and sockets removed at once
     else:
-        assert scratch, "SIGKILL left the scratch folder for the next run to remove"
+        assert left, "SIGKILL left the scratch folder for the next run to remove"
 
     # The next run of the municipality removes what is left: scratch folders of dead runs at
     # once, the .tmp folder once it is older than koersel.ryd_op_efter_timer (here 1 s).
@@ -310,5 +319,5 @@ def test_an_interrupted_run_leaves_no_case_data_kernel_files_or_processes(
         again.stdout
     if how == "sigkill":
         assert "slettede kernefiler fra en afbrudt kørsel" in again.stdout
-    assert list((tmp_path / "tmp").iterdir()) == []
+    assert list(scratch.iterdir()) == []
     assert [p.name for p in slug_out.iterdir() if p.name.startswith(".")] == []

@@ -8,7 +8,8 @@ job's private scratch folder, and cleaning up what interrupted runs left behind.
 - While a run lives, its parent process holds an advisory lock (flock) on `.koerer` inside
   each temporary folder; the lock dies with the process, however it ends. The file also
   names the job's scratch folder.
-- The scratch folder (`$TMPDIR/sa-<slug>-…`, mode 0700) holds what the kernels need on disk
+- The scratch folder (`$TMPDIR/sa-<slug>-…`, mode 0700; /tmp when $TMPDIR is too long for
+  Unix sockets) holds what the kernels need on disk
   (connection files, Unix sockets) and, where the data snapshot cannot live in memory, the
   snapshot. It is removed when the job ends, also when the run is interrupted.
 - `remove_stale` (called by every `socialanalyse run` for its municipalities) removes the
@@ -71,6 +72,15 @@ def cannot_write_text(exc: OSError) -> str:
     return f"Kan ikke oprette kørslens mappe {exc.filename}: {why}."
 
 
+def scratch_root() -> Path:
+    """Where scratch folders go: the temp folder, or /tmp when that path is too long for the
+    kernels' Unix sockets (about 100 characters in all on Linux and macOS)."""
+    root = Path(tempfile.gettempdir())
+    if len(str(root)) > 60 and os.path.isdir("/tmp") and os.access("/tmp", os.W_OK):
+        return Path("/tmp")
+    return root
+
+
 def _lock(tmp: Path, scratch: Path) -> None:
     """Take the run's lock on `tmp` (held until `release` or the end of this process). The
     lock file appears already locked and complete (written beside, then renamed in)."""
@@ -130,7 +140,8 @@ def reserve(p: Plan) -> Plan:
         break
     reserved = []
     for job in jobs:
-        scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{job.kommune}-"))
+        scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{job.kommune}-",
+                                        dir=scratch_root()))
         _lock(job.tmp_dir, scratch)
         reserved.append(dataclasses.replace(job, scratch=str(scratch)))
     return dataclasses.replace(p, jobs=reserved)
@@ -165,8 +176,7 @@ def _alive(tmp: Path) -> tuple[bool, Path | None]:
             return False, None
     finally:
         os.close(fd)
-    ours = (named.parent == Path(tempfile.gettempdir())
-            and named.name.startswith(SCRATCH_PREFIX))
+    ours = named.parent == scratch_root() and named.name.startswith(SCRATCH_PREFIX)
     return False, named if ours else None
 
 

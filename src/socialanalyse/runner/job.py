@@ -22,7 +22,7 @@ from ..data import snapshot
 from ..report.outputs import EXCEL_DIR, HTML_DIR, RESULTS_FILE
 from . import export
 from .finalize import input_hashes
-from .folders import DiskFuld, disk_full, disk_full_text
+from .folders import DiskFuld, disk_full, disk_full_text, scratch_root
 from .kernels import (
     KERNEL_NAME,
     KERNEL_START_TIMEOUT,
@@ -90,7 +90,7 @@ def _execute_job(job: Job, out: JobResult, progress: Progress | None) -> None:
     tmp = job.tmp_dir
     # Kernel files (and a snapshot that cannot live in memory) go to the private scratch
     # folder the parent reserved (created here too: a Dask worker may be another machine).
-    scratch = Path(job.scratch) if job.scratch else Path(tempfile.mkdtemp(prefix="sa-"))
+    scratch = Path(job.scratch or tempfile.mkdtemp(prefix="sa-", dir=scratch_root()))
     scratch.mkdir(mode=0o700, parents=True, exist_ok=True)
     (tmp / HTML_DIR).mkdir(parents=True, exist_ok=True)
     if job.publikum == "intern":
