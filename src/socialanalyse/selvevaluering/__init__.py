@@ -22,7 +22,7 @@ Plain functions over DataFrames; no plotting or printing.
 """
 
 from .comparison import UENIG, data_status, disagreements, status_table
-from .data_answers import DATASVAR, EMNER, Datasvar, data_answers
+from .from_data import DATASVAR, EMNER, Datasvar, data_answers
 from .priorities import KRONER, Kroner, priorities, stakes
 from .questionnaire import (
     DELOITTE,

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import reference as ref
-from .questionnaire import KL, STATUS, position, question_id, questions
+from .questionnaire import KL, STATUS, missing_as_none, position, question_id, questions
 
 #: Positions at least this far apart disagree.
 UENIG = 0.5
@@ -47,6 +47,7 @@ def data_status(datasvar: pd.DataFrame) -> pd.DataFrame:
         rows.append((nr, label, position(label, "status"), " ".join(mine["evidens"])))
     frame = pd.DataFrame(rows, columns=["nr", "data_status", "data_position", "data_evidens"])
     frame["data_position"] = frame["data_position"].astype(float)
+    frame["data_status"] = missing_as_none(frame["data_status"])
     return frame
 
 
@@ -75,8 +76,9 @@ def status_table(answers: pd.DataFrame | None, datasvar: pd.DataFrame) -> pd.Dat
     out = out.merge(data_status(datasvar), on="nr", how="left")
     self_pos = pd.Series([position(s, "status") for s in out["selvvurdering"]], dtype=float)
     out["position"] = np.fmin(self_pos, out["data_position"])  # NaN only when both are
-    out["status"] = [status_label(p) for p in out["position"]]
-    out["kommentar"] = mine["kommentar"].reindex(ids).to_numpy()
+    out["status"] = missing_as_none(pd.Series([status_label(p) for p in out["position"]]))
+    out["kommentar"] = missing_as_none(pd.Series(mine["kommentar"].reindex(ids).to_numpy()))
+    out["selvvurdering"] = missing_as_none(out["selvvurdering"])
     return out[["nr", "gruppe", "titel", "spoergsmaal", "selvvurdering", "data_status",
                 "status", "position", "kommentar", "data_evidens"]]
 
@@ -104,7 +106,8 @@ def disagreements(answers: pd.DataFrame | None, datasvar: pd.DataFrame) -> pd.Da
     for r in st.itertuples():
         if r.selvvurdering is not None and r.data_status is not None:
             rows.append((question_id(KL, r.nr), r.selvvurdering, r.data_status,
-                         position(r.selvvurdering, "status"), r.data_position, r.data_evidens))
+                         position(r.selvvurdering, "status"), position(r.data_status, "status"),
+                         r.data_evidens))
     out = []
     for qid, selv, data, p_selv, p_data, evidens in rows:
         if p_selv is None or p_data is None or abs(p_selv - p_data) < UENIG - 1e-9:

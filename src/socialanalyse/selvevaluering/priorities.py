@@ -13,7 +13,8 @@ for mange projekter på en gang, men start hellere noget ordentligt." So the ran
 4. then by KL's number.
 
 The proposal (`start_her`) is the first `antal` candidates with kroner at stake above 0; when
-fewer than `mindst` have kroner, the next candidates in rank order make up `mindst`.
+fewer than `mindst` (at most `antal`) have kroner, the next candidates in rank order make up
+`mindst`.
 """
 
 from __future__ import annotations
@@ -30,21 +31,18 @@ from .recorded import number, workbook
 @dataclass(frozen=True)
 class Kroner:
     """A recommendation's kroner at stake: what they are, and the keys (recorded.RESULTATER)
-    of the low and the high end (the same key for a single figure). kun_merforbrug: only an
-    overrun is at stake (an underspend counts as 0)."""
+    of the low and the high end (the same key for a single figure)."""
 
     tekst: str
     lav: str
     hoej: str
-    kun_merforbrug: bool = False
 
 
 #: KL recommendation -> the kroner at stake from another workbook's headline results.
 KRONER: dict[int, Kroner] = {
     2: Kroner("Udgift over serviceniveauet pr. år", "serviceniveau_kr", "serviceniveau_kr"),
     3: Kroner("Besparelse ved hjemtagning pr. år", "hjemtagning_lav", "hjemtagning_hoej"),
-    7: Kroner("Forventet merforbrug i år", "budget_afvigelse", "budget_afvigelse",
-              kun_merforbrug=True),
+    7: Kroner("Forventet merforbrug i år", "budget_afvigelse", "budget_afvigelse"),
     10: Kroner("Servicetjekkets potentiale pr. år", "servicetjek_lav", "servicetjek_hoej"),
     12: Kroner("Forhandlingspotentiale pr. år", "forhandling_lav", "forhandling_hoej"),
 }
@@ -55,16 +53,17 @@ COLUMNS = ["rang", "nr", "titel", "gruppe", "status", "selvvurdering", "data_sta
 
 def stakes(resultater: dict | None) -> pd.DataFrame:
     """Per KL recommendation with a kroner source: kroner_lav, kroner_hoej, kroner (the
-    middle) and kroner_kilde ('Servicetjekkets potentiale pr. år (arbejdsbog 01 (...))').
+    middle; below 0 counts as 0: an underspend or a saving that costs is nothing at stake) and
+    kroner_kilde ('Servicetjekkets potentiale pr. år, arbejdsbog 01 (servicetjek)').
     NaN where the workbook did not record the result; one recorded end stands for both."""
     rows = []
     for nr, k in KRONER.items():
         lav, hoej = number(resultater, k.lav), number(resultater, k.hoej)
         lav, hoej = (lav if lav is not None else hoej), (hoej if hoej is not None else lav)
-        if k.kun_merforbrug and lav is not None:
+        if lav is not None:
             lav, hoej = max(lav, 0.0), max(hoej, 0.0)
         rows.append((nr, np.nan if lav is None else lav, np.nan if hoej is None else hoej,
-                     f"{k.tekst} ({workbook(k.lav)})"))
+                     f"{k.tekst}, {workbook(k.lav)}"))
     out = pd.DataFrame(rows, columns=["nr", "kroner_lav", "kroner_hoej", "kroner_kilde"])
     out["kroner"] = (out["kroner_lav"] + out["kroner_hoej"]) / 2
     return out
@@ -97,6 +96,7 @@ def priorities(resultater: dict | None, datasvar: pd.DataFrame,
     out["rang"] = np.arange(1, len(out) + 1)
     kandidat = out["status"].ne("På plads")
     with_kroner = kandidat & out["kroner"].gt(0)
+    mindst = min(mindst, antal)
     chosen = list(out.index[with_kroner][:antal])
     for i in out.index[kandidat & ~with_kroner]:
         if len(chosen) >= mindst:

@@ -59,6 +59,11 @@ def position(svar: str | None, skala: str) -> float | None:
     return values.index(svar) / (len(values) - 1)
 
 
+def missing_as_none(values: pd.Series) -> pd.Series:
+    """A text column with its missing cells as None (pandas would show NaN)."""
+    return values.astype(object).where(values.notna(), None)
+
+
 def question_id(kilde: str, nr: int) -> str:
     """'KL7' or 'D21'."""
     return f"{'KL' if kilde == KL else 'D'}{int(nr)}"
@@ -96,7 +101,7 @@ def _data_text(datasvar: pd.DataFrame, column: str, keys) -> list[str]:
     out = []
     for key in keys:
         rows = datasvar[datasvar[column] == key]
-        out.append(" ".join(f"{r.emne}: " + (f"{r.svar}. " if r.svar else "") + r.evidens
+        out.append(" ".join(f"{r.emne}: " + (f"{r.svar}. " if isinstance(r.svar, str) else "") + r.evidens
                             for r in rows.itertuples()))
     return out
 
@@ -282,4 +287,6 @@ def validate_answers(answers: pd.DataFrame, where: dict[tuple[str, str], str] | 
             problems)
     order = {i: n for n, i in enumerate(q.index)}
     out = pd.DataFrame(rows, columns=ANSWER_COLUMNS)
+    for c in ("svar", "kommentar"):
+        out[c] = missing_as_none(out[c])
     return out.sort_values("id", key=lambda s: s.map(order)).reset_index(drop=True)

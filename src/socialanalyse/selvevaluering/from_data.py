@@ -21,6 +21,7 @@ from ..data import Data
 from ..data.derived import reference_date
 from ..servicetjek.base import fmt_dato, fmt_kr, fmt_pct, fmt_tal
 from . import recorded
+from .questionnaire import missing_as_none
 from .recorded import number, value, workbook
 
 DATA = "data"
@@ -326,7 +327,7 @@ def egne_mod_eksterne(data: Data, params: Parametre, resultater: dict | None = N
         return _answer("egne_mod_eksterne", "Ja", ext / own - 1 if own else None,
                        f"{workbook('egen_drift_pr_helaarsperson').capitalize()} sammenligner "
                        f"udgiften pr. helårsperson: egen drift {_kr(own)}, eksterne "
-                       f"leverandører {_kr(ext)}.", _source("egen_drift_pr_helaarsperson"))
+                       f"leverandører {_kr(ext)}", _source("egen_drift_pr_helaarsperson"))
     on = reference_date(data.betalinger)
     a = _active(data, on) if on is not None else data.bevillinger.iloc[:0]
     kinds = a.assign(ekstern=_external(data, a["leverandoer_id"]).to_numpy()).groupby(
@@ -380,6 +381,9 @@ DATASVAR: dict[str, Callable[[Data, Parametre, dict | None], Datasvar]] = {
 
 
 def data_answers(data: Data, params: Parametre, resultater: dict | None = None) -> pd.DataFrame:
-    """Every automatic answer (DATASVAR), one row each with the Datasvar fields (COLUMNS)."""
-    return pd.DataFrame([asdict(f(data, params, resultater)) for f in DATASVAR.values()],
-                        columns=COLUMNS)
+    """Every automatic answer (DATASVAR), one row each with the Datasvar fields (COLUMNS);
+    svar None where the data cannot tell."""
+    out = pd.DataFrame([asdict(f(data, params, resultater)) for f in DATASVAR.values()],
+                       columns=COLUMNS)
+    out["svar"] = missing_as_none(out["svar"])
+    return out
