@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from socialanalyse.data import reference as ref
+from socialanalyse import reference as ref
 from socialanalyse.selvevaluering import SKALAER, VED_IKKE
 
 REPO = Path(__file__).resolve().parents[1]

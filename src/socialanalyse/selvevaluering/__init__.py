@@ -3,7 +3,7 @@ municipalities, with the data's own answers and the kroner at stake (workbook 10
 
 KL writes that its recommendations "skal give anledning til selvevaluering og lokale
 drøftelser"; Deloitte asked 14 municipalities 25 questions about buying residential places.
-The sources are reference data (data.reference.kl_anbefalinger, deloitte_spoergsmaal,
+The sources are reference data (reference.kl_anbefalinger, deloitte_spoergsmaal,
 deloitte_fordeling). Here:
 
 - `questionnaire_sheets(datasvar)` + `excel_options()`: the questionnaire for report.excel

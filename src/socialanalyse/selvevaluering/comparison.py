@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..data import reference as ref
+from .. import reference as ref
 from .questionnaire import KL, STATUS, missing_as_none, position, question_id, questions
 
 #: Positions at least this far apart disagree.

@@ -11,7 +11,7 @@ import math
 
 import pandas as pd
 
-from ..data import reference as ref
+from .. import reference as ref
 from ..data.formats import header_key
 
 KL, DELOITTE = "KL", "Deloitte"

@@ -19,6 +19,7 @@ the top-level `prisindeks` regulates prices to the reference year. The reference
 from .base import ServicetjekFejl, reference_date, screening_base
 from .catalog import REGLER, Regel
 from .decisions import read_decisions
+from .rescreen import Genscreening, rescreen
 from .review import (
     BESLUTNINGER,
     BeslutningsFejl,
@@ -30,13 +31,11 @@ from .review import (
 )
 from .screening import (
     FLAG_COLUMNS,
-    Genscreening,
     Oversigt,
     Priskategorier,
     antal_pr_regel,
     combine,
     price_categories,
-    rescreen,
     screen,
     shares,
     summarize,

@@ -92,6 +92,14 @@ def kendte_kommuner() -> frozenset[str]:
     return frozenset(kommuner()["slug"]) | {EKSEMPELKOMMUNE}
 
 
+def kontoplan_funktioner() -> pd.DataFrame:
+    """The specialised social area's functions in the municipal chart of accounts (kontoplan):
+    funktion ('5.38.50'), statbank_kode (the code Statistics Denmark's REGK31 uses, '53850'),
+    navn, maalgruppe_type (voksne: hovedfunktion 5.38; børn: 5.28) and navn_kilde (how far
+    the name was checked against a published kontoplan; see data/README.md)."""
+    return _read("kontoplan_funktioner.csv").copy()
+
+
 # --- The self-evaluation's sources (KL's 12 recommendations, Deloitte's 25 questions) -------
 # YAML rather than CSV: each entry nests lists (questions, cases, several stated counts each
 # with its quote), the quotes are long Danish sentences full of commas and quotation marks,
