@@ -136,3 +136,14 @@ def test_quotes_and_texts_are_the_reports_own_words():
         for text in (r.titel, r.overskrift, r.spoergsmaal, *r.cases.split("; ")):
             for part in text.split(": ", 1):
                 assert normalise(part) in kl_text, part
+
+
+def test_data_readme_explains_the_files_and_every_column():
+    text = (REPO / "data" / "README.md").read_text(encoding="utf-8")
+    for name, frames in {"kl_anbefalinger.yaml": [ref.kl_anbefalinger()],
+                         "deloitte_spoergsmaal.yaml": [ref.deloitte_spoergsmaal(),
+                                                       ref.deloitte_fordeling()]}.items():
+        assert f"`{name}`" in text
+        for frame in frames:
+            for column in frame.columns:
+                assert f"`{column}`" in text, (name, column)
