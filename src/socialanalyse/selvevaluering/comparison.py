@@ -40,12 +40,13 @@ def data_status(datasvar: pd.DataFrame) -> pd.DataFrame:
     """
     skala = questions().set_index("id")["skala"]
     d = datasvar.assign(pos=_positions(datasvar, datasvar["spoergsmaal"].map(skala)))
-    rows = []
-    for nr in ref.kl_anbefalinger()["nr"]:
-        mine = d[d["anbefaling"] == nr]
-        label = status_label(float(mine["pos"].mean())) if mine["pos"].notna().any() else None
-        rows.append((nr, label, position(label, "status"), " ".join(mine["evidens"])))
-    frame = pd.DataFrame(rows, columns=["nr", "data_status", "data_position", "data_evidens"])
+    by = d.groupby("anbefaling")
+    mean, evidens = by["pos"].mean(), by["evidens"].agg(" ".join)
+    nr = ref.kl_anbefalinger()["nr"]
+    labels = [status_label(mean.get(n, np.nan)) for n in nr]
+    frame = pd.DataFrame({"nr": nr, "data_status": labels,
+                          "data_position": [position(s, "status") for s in labels],
+                          "data_evidens": [evidens.get(n, "") for n in nr]})
     frame["data_position"] = frame["data_position"].astype(float)
     frame["data_status"] = missing_as_none(frame["data_status"])
     return frame

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..config import Parametre
 from ..data import Data
-from ..data.derived import reference_date
+from ..data.derived import is_active, reference_date
 from ..servicetjek.base import fmt_dato, fmt_kr, fmt_pct, fmt_tal
 from . import recorded
 from .questionnaire import missing_as_none
@@ -121,8 +121,7 @@ def _external(data: Data, leverandoer_id: pd.Series) -> pd.Series:
 
 
 def _active(data: Data, on: pd.Timestamp) -> pd.DataFrame:
-    b = data.bevillinger
-    return b[(b["startdato"] <= on) & (b["slutdato"].isna() | (b["slutdato"] >= on))]
+    return data.bevillinger[is_active(data.bevillinger, on)]
 
 
 # --- the answers ----------------------------------------------------------------------------
@@ -264,7 +263,8 @@ def effektmaaling(data: Data, params: Parametre, resultater: dict | None = None)
             if measured or share >= EFFEKT_UDREDT else "Påbegyndt" if share > 0 else
             "Ikke i gang")
     if v.empty:
-        text = "Data har ingen udredninger (VUM 2.0 eller ICS), så borgernes udvikling kan ikke følges."
+        text = ("Data har ingen udredninger (VUM 2.0 eller ICS), så borgernes udvikling kan "
+                "ikke følges.")
     else:
         text = (f"{_pct(share)} af borgerne med en aktiv bevilling har mindst to udredninger, så "
                 "deres udvikling kan følges.")

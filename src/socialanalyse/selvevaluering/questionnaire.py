@@ -8,6 +8,7 @@ Question ids: 'KL1'-'KL12' (KL's recommendations, answered with a status) and 'D
 from __future__ import annotations
 
 import math
+from functools import cache
 
 import pandas as pd
 
@@ -70,6 +71,12 @@ def question_id(kilde: str, nr: int) -> str:
 
 
 def questions() -> pd.DataFrame:
+    """A fresh copy of `_questions()`: every question of the questionnaire (see there)."""
+    return _questions().copy()
+
+
+@cache
+def _questions() -> pd.DataFrame:
     """Every question of the questionnaire, KL's 12 first, then Deloitte's 25.
 
     Columns: id, kilde (KL/Deloitte), nr, titel (KL: the recommendation; Deloitte: the
@@ -101,8 +108,9 @@ def _data_text(datasvar: pd.DataFrame, column: str, keys) -> list[str]:
     out = []
     for key in keys:
         rows = datasvar[datasvar[column] == key]
-        out.append(" ".join(f"{r.emne}: " + (f"{r.svar}. " if isinstance(r.svar, str) else "") + r.evidens
-                            for r in rows.itertuples()))
+        out.append(" ".join(
+            f"{r.emne}: " + (f"{r.svar}. " if isinstance(r.svar, str) else "") + r.evidens
+            for r in rows.itertuples()))
     return out
 
 
