@@ -1,5 +1,6 @@
 """Reference tables shipped with the package: paragraphs, municipalities, VUM, discount rates,
-and the self-evaluation's sources (KL's 12 recommendations, Deloitte's 25 questions).
+national levels per 10,000 adults, and the self-evaluation's sources (KL's 12 recommendations,
+Deloitte's 25 questions).
 
 Each loader returns a fresh DataFrame (callers may modify it) read from the CSV and YAML files
 in this folder; the files are the single source and are documented in data/README.md.
@@ -84,6 +85,19 @@ def diskonteringsrente() -> pd.DataFrame:
     df = _read("diskonteringsrente.csv").copy()
     df[["fra_aar", "til_aar"]] = df[["fra_aar", "til_aar"]].astype(int)
     df["rente"] = df["rente"].astype(float)
+    return df
+
+
+def landsniveau() -> pd.DataFrame:
+    """National orders of magnitude: persons per paragraph in Denmark and per 10,000 adults.
+
+    Columns: paragraf, beskrivelse, aar, personer, voksne (adults 18+), kilde, and
+    pr_10000_voksne = personer / voksne × 10,000 (derived, an order of magnitude: §107 about
+    18, §108 12, §105+§85 31, §85 in own home 98; ../shared/reference/FACTS.md).
+    """
+    df = _read("landsniveau.csv").copy()
+    df[["aar", "personer", "voksne"]] = df[["aar", "personer", "voksne"]].astype(int)
+    df["pr_10000_voksne"] = df["personer"] / df["voksne"] * 10_000
     return df
 
 
