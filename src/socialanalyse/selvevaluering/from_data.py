@@ -140,24 +140,27 @@ def serviceniveau(data: Data, params: Parametre, resultater: dict | None = None)
                    "bevillingerne kan ikke holdes op mod et politisk vedtaget serviceniveau.")
 
 
-def occupancy_on(data: Data, on: pd.Timestamp) -> tuple[float | None, int]:
-    """(occupancy, places) of the own offers on a day: citizens with an active grant on an
-    offer of the tilbud table / its places. (None, 0) without places. A stand-in until the
-    kapacitet workbook's `occupancy` (a monthly average) lands; its recorded
-    belægningsgrad is preferred."""
-    t = data.tilbud
-    t = t[t["pladser"] > 0]
-    places = int(t["pladser"].sum())
+def own_occupancy(data: Data, params: Parametre) -> tuple[float | None, int, str]:
+    """(occupancy, places, when) of the own offers in the latest month: their occupied places
+    over their places (kapacitet.occupancy: the month's average of citizens on each offer,
+    one place per citizen); `when` is 'i måneden til og med 31.12.2025'. (None, 0, the reason
+    in Danish) when kapacitet cannot tell."""
+    from ..kapacitet import occupancy
+
+    result = occupancy(data, months=1, ind=params)
+    if not result:
+        return None, 0, result.tekst
+    m = result.maaned[result.maaned["pladser"] > 0]
+    places = int(m["pladser"].sum())
     if not places:
-        return None, 0
-    a = _active(data, on)
-    a = a[a["tilbud_id"].isin(set(t["tilbud_id"]))]
-    return a.groupby("tilbud_id")["borger_id"].nunique().sum() / places, places
+        return None, 0, "Belægningen i egne tilbud kan ikke vises: ingen tilbud har pladser."
+    return (float(m["belagte_pladser"].sum()) / places, places,
+            f"i måneden til og med {_dato(result.opgjort)}")
 
 
 def belaegning(data: Data, params: Parametre, resultater: dict | None = None) -> Datasvar:
-    """KL 3: occupancy of the own offers (kapacitet's recorded belægningsgrad, else the
-    reference date's, `occupancy_on`), as a status: inside BELAEGNING_MAAL 'På plads', near it
+    """KL 3: occupancy of the own offers (07_kapacitet's recorded belægningsgrad, else the
+    latest month's, `own_occupancy`), as a status: inside BELAEGNING_MAAL 'På plads', near it
     'Påbegyndt', further out 'Ikke i gang'."""
     lo, hi = BELAEGNING_MAAL
     band = f"mellem {_pct(lo, 0)} og {_pct(hi, 0)} regnes som kapacitet, der passer til behovet"
@@ -165,13 +168,10 @@ def belaegning(data: Data, params: Parametre, resultater: dict | None = None) ->
     if occ is not None:
         where, kilde = f"({workbook('belaegning')})", _source("belaegning")
     else:
-        on = reference_date(data.betalinger)
-        occ, places = occupancy_on(data, on) if on is not None else (None, 0)
+        occ, places, when = own_occupancy(data, params)
         if occ is None:
-            return _answer("belaegning", None, None,
-                           "Data har ingen egne tilbud med pladser (tabellen tilbud), så "
-                           "belægningen kan ikke beregnes.")
-        where, kilde = f"({_tal(places)} pladser) den {_dato(on)}", DATA
+            return _answer("belaegning", None, None, when)
+        where, kilde = f"({_tal(places)} pladser) {when}", DATA
     near_lo, near_hi = BELAEGNING_NAER
     svar = ("På plads" if lo <= occ <= hi else
             "Påbegyndt" if lo - near_lo <= occ <= hi + near_hi else "Ikke i gang")
