@@ -235,14 +235,27 @@ def forbedret_funktion(base: pd.DataFrame, data: Data, ctx: Kontekst) -> pd.Data
     return _flags("forbedret_funktion", b.index, text, f, ctx.p.forbedring_min, step_down_gap(b))
 
 
+def followup_deadlines(base: pd.DataFrame, intervals: dict[str, int]) -> pd.DataFrame:
+    """Each grant's next follow-up deadline (the one definition the rule below and the
+    follow-up calendar, opfoelgning.followup_plan, use): regnet_fra is the latest follow-up of
+    any type on or before the reference date when it is after the start, else the start;
+    frist = regnet_fra + the paragraph's interval (`derived.followup_due`); interval_maaneder.
+    Index as `base` (a screening base or part of it)."""
+    fu = base["seneste_opfoelgning"]
+    last = fu.where(fu.notna() & (fu > base["startdato"]), base["startdato"])
+    due, months = followup_due(last, base["paragraf"], intervals)
+    return pd.DataFrame({"regnet_fra": last, "frist": due, "interval_maaneder": months},
+                        index=base.index)
+
+
 def opfoelgning_overskredet(base: pd.DataFrame, data: Data, ctx: Kontekst) -> pd.DataFrame:
     """No follow-up (any type) within the required interval, counted from the latest follow-up
     on or before the reference date, or from the start; overdue when the deadline is before
     the reference date."""
     a = base[base["aktiv"]]
     fu = a["seneste_opfoelgning"]
-    last = fu.where(fu.notna() & (fu > a["startdato"]), a["startdato"])
-    due, months = followup_due(last, a["paragraf"], ctx.p.opfoelgning_interval_maaneder)
+    deadlines = followup_deadlines(a, ctx.p.opfoelgning_interval_maaneder)
+    last, due, months = (deadlines[c] for c in ("regnet_fra", "frist", "interval_maaneder"))
     hit = due < ctx.as_of
     b, l, d, mo, f = a[hit], last[hit], due[hit], months[hit], fu[hit]
     since = (ctx.as_of - l).dt.days
