@@ -368,9 +368,7 @@ class NoegletalParametre(Model):
 def parse_range(value: Any) -> tuple[float, float]:
     """A volume range from the parameters: '3-6' (also '3–6', '2,5-5', '3 til 6'), [3, 6] or
     one number (exactly that). Raises ValueError in Danish."""
-    if isinstance(value, bool):
-        raise ValueError(f"omfanget {value!r} kan ikke læses")
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         lo = hi = float(value)
     elif isinstance(value, (list, tuple)) and len(value) == 2 and all(
             isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):

@@ -190,7 +190,7 @@ def calendars(plan: Opfoelgningsplan, kommune: str = "") -> dict:
     plan date, so the same plan gives the same calendars."""
     import icalendar
 
-    stamp = dt.datetime.combine(plan.plandato.date(), dt.time(0, 0), tzinfo=dt.timezone.utc)
+    stamp = dt.datetime.combine(plan.plandato.date(), dt.time(0, 0), tzinfo=dt.UTC)
     out = {}
     for afdeling, cases in plan.sager[plan.sager["moededato"].notna()].groupby("afdeling"):
         cal = icalendar.Calendar()

@@ -181,15 +181,15 @@ def _caveats(udfald: str, udeladt: pd.DataFrame, kun_aktive: bool, confidence: f
              ) -> tuple[str, ...]:
     what = "den årlige udgift" if udfald == "aarlig_udgift" else "omfanget"
     out = [
-        "Støttebehovet er målt ved bevillingens start (det gennemsnitlige funktionsniveau ved "
-        "seneste udredning før start, 0-4); ændringer i behovet siden da indgår ikke.",
-        f"Sammenligningen er af {what} for bevillinger med samme støttebehov og samme "
-        "paragraf; voksne og børn er regnet hver for sig.",
-        "Tallene er observationelle: en målgruppe over det forventede kan have behov, som "
-        "udredningen ikke fanger (fx flere diagnoser). Resultatet peger på, hvor praksis er værd "
-        "at se nærmere på, ikke på, at den enkelte borger får for meget.",
-        f"Intervallerne er {_n(confidence * 100)} %-konfidensintervaller; en faktor er kun "
-        "'over' eller 'under', når hele intervallet ligger over eller under 1.",
+        ("Støttebehovet er målt ved bevillingens start (det gennemsnitlige funktionsniveau ved "
+         "seneste udredning før start, 0-4); ændringer i behovet siden da indgår ikke."),
+        (f"Sammenligningen er af {what} for bevillinger med samme støttebehov og samme "
+         "paragraf; voksne og børn er regnet hver for sig."),
+        ("Tallene er observationelle: en målgruppe over det forventede kan have behov, som "
+         "udredningen ikke fanger (fx flere diagnoser). Resultatet peger på, hvor praksis er "
+         "værd at se nærmere på, ikke på, at den enkelte borger får for meget."),
+        (f"Intervallerne er {_n(confidence * 100)} %-konfidensintervaller; en faktor er kun "
+         "'over' eller 'under', når hele intervallet ligger over eller under 1."),
     ]
     if not kun_aktive:
         out.append("Alle bevillinger i udtrækket indgår, også ophørte, med priser reguleret til "

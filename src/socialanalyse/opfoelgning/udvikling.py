@@ -41,7 +41,7 @@ BESKEDER = {
 
 SAG_COLUMNS = [
     "bevilling_id", "borger_id", "afdeling", "paragraf", "leverandoer_id", "startdato",
-    "maaneder_i_tilbud", "grund", "maal_temaer", "dato_start", "niveau_start", "dato_seneste",
+    "regnet_fra", "maaneder_i_tilbud", "grund", "maal_temaer", "dato_start", "niveau_start", "dato_seneste",
     "niveau_seneste", "aendring", "udvikling", "progression_paa", "startniveau",
     "andel_progression_startniveau", "antal_borgere_startniveau", "markering", "besked",
 ]
@@ -51,10 +51,11 @@ SAG_COLUMNS = [
 class Udviklingsforloeb:
     """The development cases on the reference date and the history behind the potential flag.
 
-    sager (SAG_COLUMNS): one row per active development case: maaneder_i_tilbud (whole months
-    since the start), grund (why it is a development case), maal_temaer (themes of the
+    sager (SAG_COLUMNS): one row per active development case: regnet_fra (the grant's start;
+    for a case by goal alone, the start of the citizen's earliest running Udvikle goal when
+    later), maaneder_i_tilbud (whole months since then), grund (why it is a development case), maal_temaer (themes of the
     citizen's running Udvikle goals), the overall level (samlet) at the start (dato_start,
-    niveau_start: the latest assessment on or before the start, else the first after it) and
+    niveau_start: the latest assessment on or before regnet_fra, else the first after it) and
     at the latest assessment on or before the reference date, aendring and udvikling (samlet,
     classified as in progression), progression_paa (the measures with reliable progression:
     samlet and/or the goals' themes), startniveau (the start level rounded to 0-4 as
@@ -100,6 +101,7 @@ def development_cases(data: Data, params: Parametre, as_of: pd.Timestamp) -> pd.
     goals = m[(m["maaltype"] == "Udvikle") & (m["status"] == "igangværende")
               & (m["startdato"] <= as_of)]
     themes = goals.groupby("borger_id")["tema"].agg(lambda t: tuple(sorted(set(t))))
+    goal_start = goals.groupby("borger_id")["startdato"].min()
     temp = active["paragraf"].isin(p.udviklingsparagraffer)
     goal_themes = active["borger_id"].map(themes)
     has_goal = goal_themes.notna()
@@ -109,6 +111,9 @@ def development_cases(data: Data, params: Parametre, as_of: pd.Timestamp) -> pd.
     t, g = temp[out.index], has_goal[out.index]
     out["grund"] = np.select([t & g, t], ["midlertidigt tilbud og mål om udvikling",
                                           "midlertidigt tilbud"], "mål om udvikling")
+    # The clock: the grant's start; for a goal alone, from the goal (or the grant, if later).
+    since_goal = pd.to_datetime(out["borger_id"].map(dict(goal_start)))
+    out["regnet_fra"] = out["startdato"].where(t, np.maximum(out["startdato"], since_goal))
     return out.reset_index(drop=True)
 
 
@@ -121,17 +126,19 @@ def _measure(cases: pd.DataFrame, data: Data, params: Parametre, as_of: pd.Times
     method = params.progression.vurderingsmetode
     methods = [method] if method else sorted(v["metode"].dropna().astype(str).unique())
     keys = pd.DataFrame({"i": np.arange(len(cases)), "borger_id": cases["borger_id"].to_numpy(),
-                         "startdato": cases["startdato"].to_numpy(), "tema": SAMLET})
+                         "startdato": cases["regnet_fra"].to_numpy(), "tema": SAMLET})
     goal = cases["maal_temaer"].explode().dropna()
     keys = pd.concat([keys, pd.DataFrame({
         "i": goal.index.to_numpy(), "borger_id": cases.loc[goal.index, "borger_id"].to_numpy(),
-        "startdato": cases.loc[goal.index, "startdato"].to_numpy(), "tema": goal.to_numpy()})],
+        "startdato": cases.loc[goal.index, "regnet_fra"].to_numpy(), "tema": goal.to_numpy()})],
         ignore_index=True)
     keys["as_of"] = as_of
     parts = []
     for m in methods:  # VUM2 and ICS, each on its own as in progression
-        lv = levels(v, m)
-        mine = keys[keys["borger_id"].isin(set(lv["borger_id"]))]
+        # merge_asof needs the same key types on both sides: plain objects.
+        lv = levels(v, m).astype({"borger_id": object, "tema": object})
+        mine = keys[keys["borger_id"].isin(set(lv["borger_id"]))].astype(
+            {"borger_id": object, "tema": object})
         if mine.empty:
             continue
         start = _level_near(lv, mine, "startdato")
@@ -184,7 +191,7 @@ def progression_followup(data: Data, params: Parametre, *, as_of=None) -> Udvikl
     progressed = measured[measured["udvikling"] == PROGRESSION]
     names = progressed.groupby("i")["tema"].agg(lambda t: ", ".join(sorted(set(t))))
     out = cases.assign(
-        maaneder_i_tilbud=whole_months(cases["startdato"], as_of),
+        maaneder_i_tilbud=whole_months(cases["regnet_fra"], as_of),
         dato_start=overall["dato_foer"].to_numpy(), niveau_start=overall["niveau_foer"].to_numpy(),
         dato_seneste=overall["dato_efter"].to_numpy(),
         niveau_seneste=overall["niveau_efter"].to_numpy(),

@@ -54,6 +54,14 @@ _RULES = (
         "indsats",
     ),
     Regel(
+        "ingen_progression",
+        "Udviklingsforløb uden progression",
+        "Et udviklingsforløb (midlertidigt tilbud eller mål om udvikling) har efter et år i "
+        "tilbuddet ingen pålidelig progression i funktionsniveauet: overvej et andet tilbud "
+        "(Deloitte). Potentialet er prisen over medianen for sammenlignelige tilbud.",
+        "indsats",
+    ),
+    Regel(
         "opfoelgning_overskredet",
         "Opfølgning overskredet",
         "Der er ikke fulgt op på bevillingen inden for det krævede interval (fx 6 måneder for "

@@ -235,6 +235,31 @@ def forbedret_funktion(base: pd.DataFrame, data: Data, ctx: Kontekst) -> pd.Data
     return _flags("forbedret_funktion", b.index, text, f, ctx.p.forbedring_min, step_down_gap(b))
 
 
+def ingen_progression(base: pd.DataFrame, data: Data, ctx: Kontekst, peers: pd.DataFrame,
+                      cases: pd.DataFrame, months: int) -> pd.DataFrame:
+    """Active development case without reliable progression after `months` months in the
+    offer: `cases` are opfoelgning.progression_followup's cases flagged 'ingen progression'
+    (progression as the progression package classifies it). Potential: another offer of the
+    same kind at the usual price, i.e. the price above the peer median (as
+    uden_standardkontrakt; 0 at or below it, NaN without peers)."""
+    pos = pd.Index(base["bevilling_id"]).get_indexer(cases["bevilling_id"])
+    c = cases[pos >= 0].reset_index(drop=True)
+    idx = pos[pos >= 0]
+    b, pe = base.iloc[idx].reset_index(drop=True), peers.iloc[idx].reset_index(drop=True)
+    gap = (b["pris"] - pe["median"]).clip(lower=0) * b["enheder_aar"]
+    price = pd.Series("", index=b.index).where(
+        pe["median"].isna(),
+        " Prisen " + fmt_kr(b["pris"]) + " pr. " + b["enhed"].map(ENHED_NAVN)
+        + " mod medianen " + fmt_kr(pe["median"]) + " hos andre leverandører.")
+    text = (
+        b["paragraf"].astype(str) + " (" + c["grund"] + ") i " + fmt_tal(c["maaneder_i_tilbud"])
+        + " måneder uden pålidelig progression: samlet niveau " + fmt_tal(c["niveau_start"], 1)
+        + " (" + fmt_dato(c["dato_start"]) + ") og " + fmt_tal(c["niveau_seneste"], 1) + " ("
+        + fmt_dato(c["dato_seneste"]) + "). Overvej et andet tilbud." + price
+    )
+    return _flags("ingen_progression", idx, text, c["maaneder_i_tilbud"], float(months), gap)
+
+
 def followup_deadlines(base: pd.DataFrame, intervals: dict[str, int]) -> pd.DataFrame:
     """Each grant's next follow-up deadline (the one definition the rule below and the
     follow-up calendar, opfoelgning.followup_plan, use): regnet_fra is the latest follow-up of
