@@ -224,7 +224,7 @@ def _effects(case: BusinessCase, data: Data, res, actual: pd.Series, start: pd.T
         exp_sum = float(seen["gevinst_forventet"].sum())
         real_sum = float(seen["gevinst_realiseret"].sum()) if len(seen) else np.nan
         status_rows.append({
-            "effekt": key, "navn": name, "antal_aar": int(len(seen)),
+            "effekt": key, "navn": name, "antal_aar": len(seen),
             "gevinst_forventet": exp_sum, "gevinst_realiseret": real_sum,
             "andel": real_sum / exp_sum if exp_sum > 0 else np.nan,
             "status": _status(exp_sum, real_sum, margin),
