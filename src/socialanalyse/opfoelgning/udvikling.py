@@ -10,6 +10,7 @@ latest assessment on or before the reference date.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,13 +82,21 @@ def whole_months(start: pd.Series, on: pd.Timestamp) -> pd.Series:
     return (months - (on.day < start.dt.day).astype(int)).astype(int)
 
 
-def _classify_kwargs(params: Parametre, vurderinger: pd.DataFrame, metode: str) -> dict:
+def first_assessments(vurderinger: pd.DataFrame) -> pd.DataFrame:
+    """Each citizen's first assessment of each theme (the rows `baseline_sd` looks at): the
+    same SD from far fewer rows. The first `samlet` is the mean over the themes of the first
+    date, all of which are first assessments of their theme, so it is kept too."""
+    v = vurderinger.sort_values("dato", kind="stable")
+    return v[~v.duplicated(["borger_id", "tema"])]
+
+
+def _classify_kwargs(params: Parametre, first: pd.DataFrame, metode: str) -> dict:
     """The progression parameters as `classify` takes them (SD per theme from the data when
-    the parameters give none, as individual_progression does)."""
+    the parameters give none, as individual_progression does; `first`: first_assessments)."""
     p = params.progression
     sd = p.standardafvigelse
     if p.klassifikation == "rci" and sd is None:
-        sd = baseline_sd(vurderinger, metode)
+        sd = baseline_sd(first, metode)
     return {"method": p.klassifikation, "reliability": p.reliabilitet, "sd": sd,
             "minimum_change": p.mindste_aendring}
 
@@ -122,7 +131,10 @@ def _measure(cases: pd.DataFrame, data: Data, params: Parametre, as_of: pd.Times
     """Per case and measure (samlet and each goal theme): levels at start and latest, the
     change and its classification. Columns: i (row of cases), tema, dato_foer, niveau_foer,
     dato_efter, niveau_efter, aendring, udvikling."""
-    v = data.vurderinger[data.vurderinger["dato"] <= as_of]
+    every = data.vurderinger
+    first = first_assessments(every) if params.progression.klassifikation == "rci" else every
+    # Only the cases' citizens' assessments are needed for their changes.
+    v = every[(every["dato"] <= as_of) & every["borger_id"].isin(cases["borger_id"].unique())]
     method = params.progression.vurderingsmetode
     methods = [method] if method else sorted(v["metode"].dropna().astype(str).unique())
     keys = pd.DataFrame({"i": np.arange(len(cases)), "borger_id": cases["borger_id"].to_numpy(),
@@ -148,7 +160,7 @@ def _measure(cases: pd.DataFrame, data: Data, params: Parametre, as_of: pd.Times
             dato_efter=latest["dato"], niveau_efter=latest["niveau"])
         ok = ch["dato_efter"] > ch["dato_foer"]
         ch["aendring"] = (ch["niveau_efter"] - ch["niveau_foer"]).where(ok)
-        parts.append(classify(ch, **_classify_kwargs(params, data.vurderinger, m)))
+        parts.append(classify(ch, **_classify_kwargs(params, first, m)))
     if not parts:
         return keys.iloc[:0].assign(dato_foer=pd.NaT, niveau_foer=np.nan, dato_efter=pd.NaT,
                                     niveau_efter=np.nan, aendring=np.nan, udvikling=None)
@@ -172,7 +184,8 @@ def history(data: Data, params: Parametre) -> pd.DataFrame:
     return out[["metode", *[c for c in out.columns if c != "metode"]]]
 
 
-def progression_followup(data: Data, params: Parametre, *, as_of=None) -> Udviklingsforloeb:
+def progression_followup(data: Data, params: Parametre, *, as_of=None,
+                         potentiale: bool = True) -> Udviklingsforloeb:
     """Development cases without reliable progression after `progression_maaneder` months in
     the offer ("ingen progression: overvej et andet tilbud"), those without a new assessment
     after that time ("ingen ny udredning: udred igen"), and those at a start level where the
@@ -182,6 +195,8 @@ def progression_followup(data: Data, params: Parametre, *, as_of=None) -> Udvikl
     A case has progression when the overall level (samlet) or a theme of the citizen's running
     Udvikle goals improved reliably (progression.classify with the progression parameters).
     Goals belong to the citizen, not to a grant, so all the citizen's active grants count.
+    potentiale=False skips the history and the potential flag (the servicetjek's rule needs
+    only 'ingen progression'; the history reads every assessment).
     """
     p = params.opfoelgning
     as_of = resolve_as_of(data, as_of)
@@ -200,8 +215,10 @@ def progression_followup(data: Data, params: Parametre, *, as_of=None) -> Udvikl
     )
     # Start level rounded as progression.progression_by rounds the first assessment.
     out["startniveau"] = np.clip(np.floor(out["niveau_start"].astype(float) + 0.5), 0, 4)
-    hist = history(data, params)
-    first_method = _method_of(data, out["borger_id"])
+    hist = history(data, params) if potentiale else history(
+        dataclasses.replace(data, vurderinger=data.vurderinger.iloc[:0]), params)
+    first_method = (_method_of(data, out["borger_id"]) if potentiale
+                    else np.full(len(out), None, dtype=object))
     h = hist.set_index(["metode", "startniveau"])[["andel_progression", "antal_borgere"]]
     look = pd.MultiIndex.from_arrays([first_method, out["startniveau"]])
     found = h.reindex(look)

@@ -56,9 +56,10 @@ _RULES = (
     Regel(
         "ingen_progression",
         "Udviklingsforløb uden progression",
-        "Et udviklingsforløb (midlertidigt tilbud eller mål om udvikling) har efter et år i "
-        "tilbuddet ingen pålidelig progression i funktionsniveauet: overvej et andet tilbud "
-        "(Deloitte). Potentialet er prisen over medianen for sammenlignelige tilbud.",
+        "Et udviklingsforløb (midlertidigt tilbud eller mål om udvikling) har efter den fastsatte "
+        "tid i tilbuddet (standard 12 måneder) ingen pålidelig progression i funktionsniveauet: "
+        "overvej et andet tilbud (Deloitte). Potentialet er prisen over medianen for "
+        "sammenlignelige tilbud.",
         "indsats",
     ),
     Regel(
