@@ -315,3 +315,16 @@ def test_left_out_grants_and_the_limits_are_stated():
     assert "målt ved bevillingens start" in text and "observationelle" in text
     assert "Udeladt: 1 uden udredning før start (bevillinger)." in text
     assert "95 %-konfidensintervaller" in text
+
+
+def test_sd_from_first_assessments_equals_progressions_baseline_sd():
+    from socialanalyse.opfoelgning.udvikling import first_assessments
+    from socialanalyse.progression import baseline_sd
+
+    v = development_data().vurderinger
+    # A theme first assessed later than the others, and a repeated date.
+    extra = pd.DataFrame([{"borger_id": "a", "dato": pd.Timestamp("2025-09-01"), "metode": "VUM2",
+                           "tema": "Sundhedsforhold", "niveau": 1}])
+    v = pd.concat([v.astype({"tema": str, "metode": str}), extra], ignore_index=True)
+    full, fast = baseline_sd(v, "VUM2"), baseline_sd(first_assessments(v), "VUM2")
+    pd.testing.assert_series_equal(full.sort_index(), fast.sort_index())
