@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -447,6 +448,136 @@ class KapacitetParametre(Model):
         return value
 
 
+def parse_range(value: Any) -> tuple[float, float]:
+    """A volume range from the parameters: '3-6' (also '3–6', '2,5-5', '3 til 6'), [3, 6] or
+    one number (exactly that). Raises ValueError in Danish."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        lo = hi = float(value)
+    elif isinstance(value, (list, tuple)) and len(value) == 2 and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+        lo, hi = float(value[0]), float(value[1])
+    else:
+        text = " ".join(str(value).split())
+        number = r"\d+(?:[.,]\d+)?"
+        match = re.fullmatch(rf"({number}) ?(?:-|–|til) ?({number})|({number})", text)
+        if not isinstance(value, str) or not match:
+            raise ValueError(
+                f"omfanget {value!r} kan ikke læses: skriv et spænd som '3-6' (fra 3 til 6 "
+                "enheder pr. uge, pr. måned for månedsydelser) eller ét tal som '7'"
+            )
+        a, b, one = (None if g is None else float(g.replace(",", ".")) for g in match.groups())
+        lo, hi = (one, one) if one is not None else (a, b)
+    if lo < 0 or hi < lo:
+        raise ValueError(f"omfanget {value!r}: fra skal være mindst 0 og højst til")
+    return lo, hi
+
+
+class Serviceniveau(Model):
+    """The serviceniveau for one paragraph and need level: the usual volume, the highest usual
+    price category and the longest a grant runs before it is revisited."""
+
+    omfang: tuple[float, float] = Field(
+        description="Sædvanligt omfang fra-til, fx '3-6' timer pr. uge (døgn pr. uge; pr. måned "
+        "for månedsydelser)."
+    )
+    priskategori: Literal["lav", "middel", "høj", "ekstraordinær"] | None = Field(
+        None, description="Højeste sædvanlige priskategori (servicetjekkets kategorier)."
+    )
+    revisitation_maaneder: int | None = Field(
+        None, ge=1, le=120, description="Højst så mange måneder mellem revisitationer."
+    )
+
+    @field_validator("omfang", mode="before")
+    @classmethod
+    def _range(cls, value: Any) -> tuple[float, float]:
+        return parse_range(value)
+
+
+class OpfoelgningParametre(Model):
+    """Settings for the follow-up calendar, progression-led follow-up, the serviceniveau and
+    business cases followed up (issue: opfølgning); see socialanalyse.opfoelgning. Every key
+    is explained in default.yaml. The follow-up interval is servicetjek's
+    opfoelgning_interval_maaneder (one deadline for both)."""
+
+    moedekalender: dict[str, str | list[_dt.date]] = Field(
+        description="Mødekalender pr. afdeling: en regel som 'første tirsdag i måneden' eller "
+        "en liste af datoer; 'standard' gælder afdelinger, der ikke er nævnt."
+    )
+    fridage: list[_dt.date] = Field(description="Lokale lukkedage ud over helligdagene.")
+    plan_maaneder: int = Field(ge=1, le=24)
+    statusanmodning_maaneder: int = Field(ge=0, le=12)
+    statusfrist_dage: int = Field(ge=0, le=90)
+    progression_maaneder: int = Field(ge=1, le=120)
+    udviklingsparagraffer: list[str]
+    potentiale_andel: float = Field(gt=0, le=1)
+    potentiale_min_borgere: int = Field(ge=1)
+    serviceniveau: dict[str, dict[str, Serviceniveau]]
+    businesscase_margin: float = Field(ge=0, lt=1)
+
+    @field_validator("moedekalender")
+    @classmethod
+    def _calendar(cls, value: dict[str, str | list[_dt.date]]):
+        from .kalender import parse_rule
+
+        if "standard" not in value:
+            raise ValueError("der skal være en 'standard'-kalender (fx 'første tirsdag i "
+                             "måneden') for de afdelinger, der ikke er nævnt")
+        for afdeling, entry in value.items():
+            if isinstance(entry, str):
+                try:
+                    parse_rule(entry)
+                except ValueError as exc:
+                    raise ValueError(f"afdelingen {afdeling!r}: {exc}") from None
+            elif not entry:
+                raise ValueError(f"afdelingen {afdeling!r}: listen af mødedatoer er tom")
+        return value
+
+    @field_validator("udviklingsparagraffer")
+    @classmethod
+    def _known_development(cls, value: list[str]) -> list[str]:
+        known = set(ref.paragraffer()["paragraf"])
+        for name in value:
+            if name not in known:
+                raise ValueError(f"ukendt paragraf {name!r}; se paragrafkataloget")
+        return value
+
+    @field_validator("serviceniveau", mode="before")
+    @classmethod
+    def _level_keys(cls, value: Any) -> Any:
+        # YAML reads the need level 2 as a number and '2-3' as text: both become '2', '3'.
+        if not isinstance(value, dict):
+            return value
+        known = set(ref.paragraffer()["paragraf"])
+        out: dict[str, Any] = {}
+        for paragraf, levels in value.items():
+            if paragraf not in known:
+                raise ValueError(f"ukendt paragraf {paragraf!r}; se paragrafkataloget")
+            if not isinstance(levels, dict):
+                out[paragraf] = levels
+                continue
+            out[paragraf] = {}
+            for key, entry in levels.items():
+                for level in _need_levels(key, paragraf):
+                    if str(level) in out[paragraf]:
+                        raise ValueError(f"{paragraf}: niveau {level} står mere end én gang")
+                    out[paragraf][str(level)] = entry
+        return out
+
+
+def _need_levels(key: Any, paragraf: str) -> list[int]:
+    """Need level keys of the serviceniveau: 0-4, or a span like '2-3'."""
+    text = str(key).replace("–", "-").replace(" ", "")
+    lo, _, hi = text.partition("-")
+    if lo.isdigit() and (hi == "" or hi.isdigit()) and not isinstance(key, bool):
+        first, last = int(lo), int(hi or lo)
+        if 0 <= first <= last <= 4:
+            return list(range(first, last + 1))
+    raise ValueError(
+        f"{paragraf}: støttebehovet {key!r} kan ikke læses: brug et funktionsniveau 0-4 eller "
+        "et spænd som '2-3'"
+    )
+
+
 class Parametre(Model):
     """All parameters of one municipality: default.yaml with the municipality's overrides."""
 
@@ -462,6 +593,7 @@ class Parametre(Model):
     budget: BudgetParametre
     noegletal: NoegletalParametre
     kapacitet: KapacitetParametre
+    opfoelgning: OpfoelgningParametre
     pejlemaerker: list[Pejlemaerke]
     benchmark: BenchmarkParametre
     klynge: KlyngeStandard

@@ -235,14 +235,52 @@ def forbedret_funktion(base: pd.DataFrame, data: Data, ctx: Kontekst) -> pd.Data
     return _flags("forbedret_funktion", b.index, text, f, ctx.p.forbedring_min, step_down_gap(b))
 
 
+def ingen_progression(base: pd.DataFrame, data: Data, ctx: Kontekst, peers: pd.DataFrame,
+                      cases: pd.DataFrame, months: int) -> pd.DataFrame:
+    """Active development case without reliable progression after `months` months in the
+    offer: `cases` are opfoelgning.progression_followup's cases flagged 'ingen progression'
+    (progression as the progression package classifies it). Potential: another offer of the
+    same kind at the usual price, i.e. the price above the peer median (as
+    uden_standardkontrakt; 0 at or below it, NaN without peers)."""
+    pos = pd.Index(base["bevilling_id"]).get_indexer(cases["bevilling_id"])
+    c = cases[pos >= 0].reset_index(drop=True)
+    idx = pos[pos >= 0]
+    b, pe = base.iloc[idx].reset_index(drop=True), peers.iloc[idx].reset_index(drop=True)
+    gap = (b["pris"] - pe["median"]).clip(lower=0) * b["enheder_aar"]
+    price = pd.Series("", index=b.index).where(
+        pe["median"].isna(),
+        " Prisen " + fmt_kr(b["pris"]) + " pr. " + b["enhed"].map(ENHED_NAVN)
+        + " mod medianen " + fmt_kr(pe["median"]) + " hos andre leverandører.")
+    text = (
+        b["paragraf"].astype(str) + " (" + c["grund"] + ") i " + fmt_tal(c["maaneder_i_tilbud"])
+        + " måneder uden pålidelig progression: samlet niveau " + fmt_tal(c["niveau_start"], 1)
+        + " (" + fmt_dato(c["dato_start"]) + ") og " + fmt_tal(c["niveau_seneste"], 1) + " ("
+        + fmt_dato(c["dato_seneste"]) + "). Overvej et andet tilbud." + price
+    )
+    return _flags("ingen_progression", idx, text, c["maaneder_i_tilbud"], float(months), gap)
+
+
+def followup_deadlines(base: pd.DataFrame, intervals: dict[str, int]) -> pd.DataFrame:
+    """Each grant's next follow-up deadline (the one definition the rule below and the
+    follow-up calendar, opfoelgning.followup_plan, use): regnet_fra is the latest follow-up of
+    any type on or before the reference date when it is after the start, else the start;
+    frist = regnet_fra + the paragraph's interval (`derived.followup_due`); interval_maaneder.
+    Index as `base` (a screening base or part of it)."""
+    fu = base["seneste_opfoelgning"]
+    last = fu.where(fu.notna() & (fu > base["startdato"]), base["startdato"])
+    due, months = followup_due(last, base["paragraf"], intervals)
+    return pd.DataFrame({"regnet_fra": last, "frist": due, "interval_maaneder": months},
+                        index=base.index)
+
+
 def opfoelgning_overskredet(base: pd.DataFrame, data: Data, ctx: Kontekst) -> pd.DataFrame:
     """No follow-up (any type) within the required interval, counted from the latest follow-up
     on or before the reference date, or from the start; overdue when the deadline is before
     the reference date."""
     a = base[base["aktiv"]]
     fu = a["seneste_opfoelgning"]
-    last = fu.where(fu.notna() & (fu > a["startdato"]), a["startdato"])
-    due, months = followup_due(last, a["paragraf"], ctx.p.opfoelgning_interval_maaneder)
+    deadlines = followup_deadlines(a, ctx.p.opfoelgning_interval_maaneder)
+    last, due, months = (deadlines[c] for c in ("regnet_fra", "frist", "interval_maaneder"))
     hit = due < ctx.as_of
     b, l, d, mo, f = a[hit], last[hit], due[hit], months[hit], fu[hit]
     since = (ctx.as_of - l).dt.days
