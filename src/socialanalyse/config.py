@@ -32,6 +32,9 @@ TABLE_NAMES = (
     "tilbud",
     "budget",
     "befolkning",
+    "kontrakter",
+    "prislister",
+    "tilsyn",
 )
 TableName = Literal[
     "borgere",
@@ -44,6 +47,9 @@ TableName = Literal[
     "tilbud",
     "budget",
     "befolkning",
+    "kontrakter",
+    "prislister",
+    "tilsyn",
 ]
 
 
@@ -363,6 +369,46 @@ class NoegletalParametre(Model):
         return value
 
 
+class IndkoebParametre(Model):
+    """Settings for the buyer role: suppliers, contracts, negotiation and procurement savings
+    (issue: indkøb); see socialanalyse.indkoeb. Every key is explained in default.yaml.
+
+    The peer comparison (how far above the peer median, how many peer grants) and the price
+    rise margin are the servicetjek's keys, so both workbooks use one definition.
+    """
+
+    besparelsesmaal: float | dict[int, float] | None = Field(
+        description="Politisk mål for årlige indkøbsgevinster i kr.: ét tal for alle år, et "
+        "tal pr. år, eller null (intet mål)."
+    )
+    min_andre_leverandoerer: int = Field(
+        ge=1, description="Mindste antal andre leverandører i en sammenligningsgruppe."
+    )
+    kvalitet_lav_under: float = Field(
+        gt=1, le=5, description="Tilsynsbedømmelser under dette tal regnes som lav kvalitet."
+    )
+    kalender_maaneder: int = Field(
+        ge=1, le=60, description="Antal måneder frem, kontraktkalenderen viser."
+    )
+    maalevindue_maaneder: int = Field(
+        ge=1, le=12,
+        description="Antal måneder før og efter en genforhandling, prisen måles over.",
+    )
+
+    @field_validator("besparelsesmaal")
+    @classmethod
+    def _non_negative(cls, value):
+        amounts = value.values() if isinstance(value, dict) else [value]
+        if any(v is not None and v < 0 for v in amounts):
+            raise ValueError("besparelsesmålet kan ikke være negativt")
+        return value
+
+    def maal_for(self, aar: int) -> float | None:
+        """The savings target for one year (None when no target is set for it)."""
+        m = self.besparelsesmaal
+        return m.get(aar) if isinstance(m, dict) else m
+
+
 class Parametre(Model):
     """All parameters of one municipality: default.yaml with the municipality's overrides."""
 
@@ -377,6 +423,7 @@ class Parametre(Model):
     businesscase: BusinesscaseParametre
     budget: BudgetParametre
     noegletal: NoegletalParametre
+    indkoeb: IndkoebParametre
     pejlemaerker: list[Pejlemaerke]
 
     _root: Path = PrivateAttr(default=Path("."))

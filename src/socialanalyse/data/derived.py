@@ -47,11 +47,26 @@ def days_in_period(
     return ((e - s).dt.days + 1).clip(lower=0).rename("dage")
 
 
-def helaarspersoner(bevillinger: pd.DataFrame, year: int) -> pd.Series:
-    """Full-year equivalents per grant in a calendar year: active days / days in the year."""
+def helaarspersoner(bevillinger: pd.DataFrame, year: int, first: pd.Timestamp | None = None,
+                    last: pd.Timestamp | None = None) -> pd.Series:
+    """Full-year equivalents per grant in a calendar year: active days / days in the year.
+
+    `first`/`last` count only the days from/to those dates within the year (e.g. January to
+    the reference date in the current year, matching the spending so far); the divisor stays
+    the days of the whole year, so spending / full-year persons is a cost per year.
+    """
     start, end = pd.Timestamp(year, 1, 1), pd.Timestamp(year, 12, 31)
     days_in_year = (end - start).days + 1
-    return (days_in_period(bevillinger, start, end) / days_in_year).rename("helaarspersoner")
+    lo = start if first is None else max(start, pd.Timestamp(first))
+    hi = end if last is None else min(end, pd.Timestamp(last))
+    return (days_in_period(bevillinger, lo, hi) / days_in_year).rename("helaarspersoner")
+
+
+def effect_month(dates: pd.Series) -> pd.Series:
+    """The first whole month after each date, as its first day: a decision or renegotiation on
+    15 March counts from April, one on 1 March from March itself. NaT stays NaT."""
+    month = (dates - pd.offsets.Day(1)).dt.to_period("M").dt.to_timestamp()
+    return month + pd.offsets.MonthBegin(1)
 
 
 def followup_due(since: pd.Series, paragraf: pd.Series, intervals: dict[str, int]
