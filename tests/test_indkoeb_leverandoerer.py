@@ -143,6 +143,10 @@ def test_trend_and_change_between_whole_years():
     t = o.pr_type.set_index(["aar", "leverandoertype"])
     assert np.isnan(t.loc[(2023, "privat"), "aendring"])
     assert t.loc[(2024, "privat"), "aendring"] == pytest.approx(0.10)
+    gap = supplier_overview(make(grants, betalinger=pay), years=[2023, 2025])
+    assert gap.pr_leverandoer.set_index(["aar", "leverandoer_id"])["udgift"].to_dict() == {
+        (2023, "L2"): 1_200_000, (2023, "L1"): 600_000, (2025, "L2"): 1_452_000,
+        (2025, "L1"): 600_000}
     trend = o.tendens.set_index("leverandoertype")
     assert (trend.loc["privat", "fra_aar"], trend.loc["privat", "til_aar"]) == (2023, 2025)
     assert trend.loc["privat", "aarlig_vaekst"] == pytest.approx(0.10)  # 1.21 ** (1/2) - 1

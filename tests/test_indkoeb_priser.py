@@ -178,3 +178,26 @@ def test_weighted_quantile_by_hand():
     assert weighted_quantile(np.array([3.0, 1.0, 2.0]), np.array([2.0, 1.0, 1.0]), 0.5) == 2.0
     assert weighted_quantile(np.array([3.0, 1.0, 2.0]), np.array([2.0, 1.0, 1.0]), 0.6) == 3.0
     assert np.isnan(weighted_quantile(np.array([]), np.array([]), 0.5))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.floats(-1e5, 1e5, allow_nan=False),
+                          st.floats(0.01, 5)), min_size=1, max_size=40),
+       st.sampled_from([0.25, 0.5, 0.75]))
+def test_grouped_weighted_quantiles_are_the_quantile_of_each_group(rows, q):
+    from socialanalyse.indkoeb.egen_drift import weighted_quantiles
+
+    group = np.array([r[0] for r in rows])
+    values = np.array([r[1] for r in rows])
+    weights = np.array([r[2] for r in rows])
+    got = weighted_quantiles(group, values, weights, q, 5)
+    for k in range(5):
+        sel = group == k
+        if not sel.any():
+            assert np.isnan(got[k])
+            continue
+        v, w = values[sel], weights[sel]
+        order = np.argsort(v, kind="stable")
+        share = np.cumsum(w[order]) / w.sum()
+        expected = v[order][np.argmax(share >= q * (1 - 1e-9))]
+        assert got[k] == expected

@@ -81,3 +81,37 @@ def test_missing_optional_tables_give_reasons(sample, params):
     savings = indkoeb.procurement_savings(data, params)
     assert savings.tilgaengelig and any("kontrakter mangler" in n for n in savings.noter)
     assert isinstance(savings.opgoerelsesdato, pd.Timestamp)
+
+
+def test_year_figures_units_and_tillaeg_are_derived_expected_payments(sample):
+    _, data = sample
+    a = indkoeb.year_figures(data)
+    bev = data.bevillinger
+    first, last = a.aar[0].first, a.aar[-1].last
+    units = derived.expected_payments(bev.assign(enhedspris=1.0, tillaeg=0.0), first, last, 0.0)
+    tillaeg = derived.expected_payments(bev.assign(enhedspris=0.0), first, last, 0.0)
+    for name, e in (("enheder", units), ("tillaeg", tillaeg)):
+        per = e.groupby([e["periode"].dt.year, "bevilling_id"])["forventet"].sum()
+        for y, year in enumerate(a.aar):
+            expected = per.loc[year.aar].reindex(bev["bevilling_id"]).fillna(0.0).to_numpy()
+            assert getattr(a, name)[y] == pytest.approx(expected), (name, year.aar)
+    paid = data.betalinger.groupby(data.betalinger["periode"].dt.year)["beloeb"].sum()
+    assert a.udgift.sum(axis=1) == pytest.approx(paid.loc[[y.aar for y in a.aar]].to_numpy())
+
+
+def test_shared_year_figures_give_the_same_results(sample, params):
+    _, data = sample
+    a = indkoeb.year_figures(data)
+    pairs = [
+        (indkoeb.supplier_overview(data), indkoeb.supplier_overview(data, aarstal=a)),
+        (indkoeb.price_development(data, params),
+         indkoeb.price_development(data, params, aarstal=a)),
+        (indkoeb.own_vs_external(data), indkoeb.own_vs_external(data, aarstal=a)),
+        (indkoeb.contract_coverage(data), indkoeb.contract_coverage(data, aarstal=a)),
+    ]
+    for alone, shared in pairs:
+        for field, value in vars(alone).items():
+            if isinstance(value, pd.DataFrame):
+                pd.testing.assert_frame_equal(value, getattr(shared, field), obj=field)
+    years = indkoeb.supplier_overview(data, years=[2023], aarstal=a).pr_leverandoer
+    assert set(years["aar"]) == {2023}

@@ -28,7 +28,10 @@ optional table it needs is missing (its tables are then empty, with their column
 
 `params` is always the full `Parametre` (the indkoeb section, the servicetjek keys for the peer
 comparison and price-rise margin, and the top-level prisindeks). Counts of citizens and grants
-are returned with every figure so a view can suppress small ones for the byråd.
+are returned with every figure so a view can suppress small ones for the byråd. Work shared by
+several functions can be done once and passed on: `aarstal=year_figures(data)` (supplier
+overview, price development, own vs external, contract coverage) and
+`base=servicetjek.screening_base(data, params)` (negotiation list, price and quality).
 """
 
 from .egen_drift import EgneModEksterne, own_vs_external, weighted_quantile
@@ -44,7 +47,7 @@ from .forhandling import (
     quadrant,
 )
 from .gevinster import Indkoebsgevinster, procurement_savings
-from .grundlag import Resultat
+from .grundlag import Aarstal, Resultat, year_figures
 from .kontrakter import (
     Kontraktdaekning,
     Kontraktkalender,
@@ -58,6 +61,7 @@ from .prisudvikling import Prisudvikling, price_development
 
 __all__ = [
     "KVADRANTER",
+    "Aarstal",
     "EgneModEksterne",
     "Forhandlingsliste",
     "Indkoebsgevinster",
@@ -85,4 +89,5 @@ __all__ = [
     "services",
     "supplier_overview",
     "weighted_quantile",
+    "year_figures",
 ]

@@ -50,18 +50,37 @@ class EgneModEksterne(g.Resultat):
     pr_paragraf: pd.DataFrame
 
 
-def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
-    """The q-quantile of values with weights (inverted CDF: the smallest value whose cumulative
-    weight share reaches q; with equal weights numpy's method='inverted_cdf'). NaN when empty."""
-    v = np.asarray(values, dtype=float)
-    w = np.asarray(weights, dtype=float)
-    keep = ~np.isnan(v) & (w > 0)
-    v, w = v[keep], w[keep]
+def weighted_quantiles(group: np.ndarray, values: np.ndarray, weights: np.ndarray,
+                       q: float, n_groups: int) -> np.ndarray:
+    """The q-quantile of values with weights within each group (codes 0..n_groups-1), by the
+    inverted CDF: the smallest value whose cumulative weight share in its group reaches q
+    (with equal weights numpy's method='inverted_cdf'). NaN for groups without values."""
+    v, w, gr = (np.asarray(x) for x in (values, weights, group))
+    keep = ~np.isnan(v.astype(float)) & (w > 0)
+    v, w, gr = v[keep].astype(float), w[keep].astype(float), gr[keep].astype(np.int64)
+    out = np.full(n_groups, np.nan)
     if len(v) == 0:
-        return float("nan")
-    order = np.argsort(v, kind="stable")
-    cum = np.cumsum(w[order]) / w.sum()
-    return float(v[order][min(np.searchsorted(cum, q * (1 - g.TOL)), len(v) - 1)])
+        return out
+    order = np.lexsort((v, gr))
+    v, w, gr = v[order], w[order], gr[order]
+    start = np.searchsorted(gr, np.arange(n_groups))
+    end = np.searchsorted(gr, np.arange(n_groups), side="right")
+    cum = np.cumsum(w)
+    before = np.where(start > 0, cum[np.clip(start - 1, 0, None)], 0.0)
+    total = np.where(end > start, cum[np.clip(end - 1, 0, None)] - before, 0.0)
+    has = total > 0
+    share = (cum - before[gr]) / np.where(has, total, 1.0)[gr]
+    # Groups in order and shares rising within each: one sorted key for all groups.
+    j = np.searchsorted(gr * 2.0 + share, np.arange(n_groups) * 2.0 + q * (1 - g.TOL))
+    j = np.minimum(j, end - 1)
+    out[has] = v[np.clip(j, 0, None)][has]
+    return out
+
+
+def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    """The q-quantile of values with weights (`weighted_quantiles` with one group)."""
+    v = np.asarray(values, dtype=float)
+    return float(weighted_quantiles(np.zeros(len(v), np.int64), v, weights, q, 1)[0])
 
 
 def latest_whole_year(covered: list[g.Aar]) -> g.Aar | None:
@@ -70,10 +89,11 @@ def latest_whole_year(covered: list[g.Aar]) -> g.Aar | None:
     return whole[-1] if whole else (covered[-1] if covered else None)
 
 
-def own_vs_external(data: Data, year: int | None = None) -> EgneModEksterne:
+def own_vs_external(data: Data, year: int | None = None, *,
+                    aarstal: g.Aarstal | None = None) -> EgneModEksterne:
     """Cost per full-year person and per unit for own provision and each external provider
     type, per paragraph and need level at the start, in `year` (default: the latest year the
-    payments cover in full). See EgneModEksterne."""
+    payments cover in full). See EgneModEksterne. aarstal: `year_figures(data)`, to reuse them."""
     covered = g.covered_years(data.betalinger, None if year is None else [year])
     a = latest_whole_year(covered)
     notes = g.providers_note(data)
@@ -89,16 +109,10 @@ def own_vs_external(data: Data, year: int | None = None) -> EgneModEksterne:
                                mangler=g.missing_table("leverandoerer",
                                                        "egne og eksterne tilbud"))
     bev = data.bevillinger
-    gy = g.grant_years(data, [a])
-    units = g.units_by_month(bev, a.first, a.last).groupby("i")["enheder"].sum()
-    gy["enheder"] = units.reindex(gy["i"]).fillna(0.0).to_numpy()
-    prov = g.providers(data)
-    rows = bev.iloc[gy["i"].to_numpy()]
-    gy["paragraf"] = rows["paragraf"].astype(str).to_numpy()
-    gy["leverandoer_id"] = rows["leverandoer_id"].astype(str).to_numpy()
-    gy["leverandoertype"] = gy["leverandoer_id"].map(prov["leverandoertype"]).to_numpy()
-    level = derived.level_at(data.vurderinger, rows["borger_id"], rows["startdato"])
-    gy["niveau"] = need_band(level).to_numpy()
+    gy = g.with_grant_facts(data, g.grant_years(data, [a], aarstal), g.providers(data),
+                            ("leverandoer_id", "paragraf"))
+    level = derived.level_at(data.vurderinger, bev["borger_id"], bev["startdato"])
+    gy["niveau"] = need_band(level).to_numpy()[gy["i"].to_numpy()]
     if data.vurderinger.empty:
         notes += (("Der er ingen vurderinger, så funktionsniveauet ved start er ukendt for alle "
                   "bevillinger."),)
@@ -111,21 +125,28 @@ def own_vs_external(data: Data, year: int | None = None) -> EgneModEksterne:
 def _cells(gy: pd.DataFrame, keys: list[str], data: Data, columns: dict[str, str]
            ) -> pd.DataFrame:
     by = keys + ["leverandoertype"]
-    t = gy.groupby(by, dropna=False).agg(
+    # Payments for a grant not active in the year (e.g. after its end) count in the spending,
+    # as noegletal counts them, but not as a grant or citizen.
+    active = gy[gy["aktiv"]]
+    t = gy.groupby(by, dropna=False, observed=True).agg(
         udgift=("udgift", "sum"), helaarspersoner=("helaarspersoner", "sum"),
-        enheder=("enheder", "sum"), antal_bevillinger=("i", "size"),
-        antal_leverandoerer=("leverandoer_id", "nunique"))
-    t["antal_borgere"] = gy.assign(_b=data.bevillinger["borger_id"].to_numpy()[gy["i"]]).groupby(
-        by, dropna=False)["_b"].nunique()
+        enheder=("enheder", "sum"), antal_bevillinger=("aktiv", "sum"))
+    t["antal_leverandoerer"] = active.groupby(by, dropna=False, observed=True)[
+        "leverandoer_id"].nunique()
+    t["antal_borgere"] = g.citizens(data, gy, by)
+    t = t[t["antal_bevillinger"] > 0].copy()
+    for c in ("antal_bevillinger", "antal_leverandoerer", "antal_borgere"):
+        t[c] = t[c].fillna(0).astype(np.int64)
     t["udgift_pr_helaarsperson"] = t["udgift"] / t["helaarspersoner"].where(t["helaarspersoner"] > 0)
     t["udgift_pr_enhed"] = t["udgift"] / t["enheder"].where(t["enheder"] > 0)
     # The spread: each grant's cost per full-year person, weighted by its full-year persons.
-    own_cost = gy["udgift"] / gy["helaarspersoner"]
-    spread = gy.assign(_c=own_cost).groupby(by, dropna=False)[["_c", "helaarspersoner"]].apply(
-        lambda c: pd.Series({f"{n}_pr_helaarsperson": weighted_quantile(
-            c["_c"].to_numpy(), c["helaarspersoner"].to_numpy(), q)
-            for n, q in (("p25", 0.25), ("median", 0.5), ("p75", 0.75))}))
-    t = t.join(spread).reset_index()
+    grouped = active.groupby(by, dropna=False, observed=True)
+    code, cells = grouped.ngroup().to_numpy(), grouped.size().index
+    cost = (active["udgift"] / active["helaarspersoner"]).to_numpy()
+    spread = pd.DataFrame({f"{n}_pr_helaarsperson": weighted_quantiles(
+        code, cost, active["helaarspersoner"].to_numpy(), q, len(cells))
+        for n, q in (("p25", 0.25), ("median", 0.5), ("p75", 0.75))}, index=cells)
+    t = g.as_text(t.join(spread).reset_index(), ["paragraf", "leverandoertype"])
     own = t[t["leverandoertype"] == g.EGEN_DRIFT].set_index(keys)["udgift_pr_helaarsperson"]
     key = pd.MultiIndex.from_frame(t[keys]) if len(keys) > 1 else pd.Index(t[keys[0]])
     t["forhold_til_egen_drift"] = t["udgift_pr_helaarsperson"].to_numpy() / own.reindex(

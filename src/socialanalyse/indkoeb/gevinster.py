@@ -359,7 +359,7 @@ def _price_from_payments(data, bev, f, sel, params, last_month) -> pd.DataFrame:
                                        last_month, prisindeks)
     should = pd.Series(should["forventet"].to_numpy(), index=pd.MultiIndex.from_arrays(
         [should["bevilling_id"].astype(np.int64).to_numpy(), g.month_number(should["periode"])]))
-    paid = g.paid_by_grant_month(data)
+    paid = g.Linjer.of(data).for_grants(np.unique(rows["i"].to_numpy()))
     win["skulle"] = should.reindex(pd.MultiIndex.from_arrays([win["k"], win["maaned"]])).to_numpy()
     win["betalt"] = paid.reindex(pd.MultiIndex.from_arrays([win["i"], win["maaned"]])).to_numpy()
     win = win[(win["skulle"] > 0) & win["betalt"].notna()]

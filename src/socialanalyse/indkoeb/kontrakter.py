@@ -116,10 +116,12 @@ class Kontraktdaekning(g.Resultat):
     andel_bevillinger_standardkontrakt: float
 
 
-def contract_coverage(data: Data, year: int | None = None) -> Kontraktdaekning:
+def contract_coverage(data: Data, year: int | None = None, *,
+                      aarstal: g.Aarstal | None = None) -> Kontraktdaekning:
     """How much of the external spending and grants is bought on the standard contract, per
     provider type and year, and the tillæg share per external provider and its growth (see
-    Kontraktdaekning). year: the headline year (default: the latest the payments cover)."""
+    Kontraktdaekning). year: the headline year (default: the latest the payments cover);
+    aarstal: `year_figures(data)`, to reuse them."""
     covered = g.covered_years(data.betalinger)
 
     def unavailable(reason: str) -> Kontraktdaekning:
@@ -137,25 +139,22 @@ def contract_coverage(data: Data, year: int | None = None) -> Kontraktdaekning:
     last_day = {a.aar: a.last for a in covered}
     bev = data.bevillinger
     prov = g.providers(data)
-    gy = g.grant_years(data, covered)
-    rows = bev.iloc[gy["i"].to_numpy()]
-    for c in ("bevilling_id", "leverandoer_id", "paragraf"):
-        gy[c] = rows[c].astype(str).to_numpy()
-    gy["leverandoertype"] = gy["leverandoer_id"].map(prov["leverandoertype"]).to_numpy()
+    gy = g.with_grant_facts(data, g.grant_years(data, covered, aarstal), prov,
+                            ("bevilling_id", "leverandoer_id", "paragraf"))
     ext = gy[gy["leverandoertype"].isin(g.EKSTERNE)].copy()
     if data.kontrakter.empty:
         kilde = "leverandoerer"
         std = data.leverandoerer.set_index("leverandoer_id")["standardkontrakt"].astype(bool)
-        ext["status"] = np.where(ext["leverandoer_id"].map(std).fillna(False).to_numpy(bool),
-                                 STANDARD, ANDEN)
+        on_std = std.reindex(ext["leverandoer_id"].cat.categories).fillna(False).to_numpy(bool)
+        ext["status"] = np.where(on_std[ext["leverandoer_id"].cat.codes], STANDARD, ANDEN)
         notes = (("Der er ingen kontrakttabel, så standardkontrakt er taget fra "
                  "leverandørtabellen (gælder alle leverandørens køb)."),)
     else:
         kilde = "kontrakter"
         # The contract on the grant's last active day in the year (or the year's last day).
-        end = rows["slutdato"].to_numpy()
+        end = bev["slutdato"].to_numpy()[ext["i"].to_numpy()]
         year_end = ext["aar"].map(last_day).to_numpy()
-        on = np.where(pd.isna(end[ext.index]), year_end, np.minimum(end[ext.index], year_end))
+        on = np.where(pd.isna(end), year_end, np.minimum(end, year_end))
         cov = covering_contracts(data.kontrakter, ext, pd.Series(on, index=ext.index))
         flag = data.kontrakter.set_index("kontrakt_id")["standardkontrakt"].astype(bool)
         is_std = cov["kontrakt_id"].map(flag).fillna(False).to_numpy(bool)
@@ -167,7 +166,7 @@ def contract_coverage(data: Data, year: int | None = None) -> Kontraktdaekning:
     total = pr_aar[(pr_aar["aar"] == focus) & (pr_aar["leverandoertype"] == g.I_ALT)]
     pick = (lambda c: float(total[c].iloc[0])) if len(total) else (lambda c: np.nan)
     return Kontraktdaekning(
-        pr_aar=pr_aar, tillaeg=_tillaeg(data, ext, covered, prov), kilde=kilde, aar=focus,
+        pr_aar=pr_aar, tillaeg=_tillaeg(ext, covered, prov), kilde=kilde, aar=focus,
         andel_udgift_standardkontrakt=pick("andel_udgift_standardkontrakt"),
         andel_bevillinger_standardkontrakt=pick("andel_bevillinger_standardkontrakt"),
         noter=notes + g.uncovered_note(None if year is None else [year], covered))
@@ -175,18 +174,18 @@ def contract_coverage(data: Data, year: int | None = None) -> Kontraktdaekning:
 
 def _coverage_table(ext: pd.DataFrame, data: Data, whole: dict, kilde: str) -> pd.DataFrame:
     ext = ext.assign(
-        _std=ext["status"].eq(STANDARD), _none=ext["status"].eq(INGEN),
+        _std=ext["status"].eq(STANDARD) & ext["aktiv"], _none=ext["status"].eq(INGEN) & ext["aktiv"],
         udgift_standardkontrakt=ext["udgift"].where(ext["status"].eq(STANDARD), 0.0),
         udgift_uden_kontrakt=ext["udgift"].where(ext["status"].eq(INGEN), 0.0))
     parts = []
     for by in (["aar", "leverandoertype"], ["aar"]):
-        t = ext.groupby(by).agg(
+        t = ext.groupby(by, observed=True).agg(
             udgift=("udgift", "sum"), udgift_standardkontrakt=("udgift_standardkontrakt", "sum"),
             udgift_uden_kontrakt=("udgift_uden_kontrakt", "sum"),
-            antal_bevillinger=("i", "size"), antal_bevillinger_standardkontrakt=("_std", "sum"),
+            antal_bevillinger=("aktiv", "sum"), antal_bevillinger_standardkontrakt=("_std", "sum"),
             antal_bevillinger_uden_kontrakt=("_none", "sum"))
         t["antal_borgere"] = g.citizens(data, ext, by)
-        t = t.reset_index()
+        t = g.as_text(t.reset_index(), by)
         if "leverandoertype" not in t:
             t["leverandoertype"] = g.I_ALT
         parts.append(t)
@@ -195,33 +194,26 @@ def _coverage_table(ext: pd.DataFrame, data: Data, whole: dict, kilde: str) -> p
     t["andel_udgift_standardkontrakt"] = t["udgift_standardkontrakt"] / t["udgift"].where(
         t["udgift"] != 0)
     t["andel_bevillinger_standardkontrakt"] = (t["antal_bevillinger_standardkontrakt"]
-                                               / t["antal_bevillinger"])
+                                               / t["antal_bevillinger"].where(
+                                                   t["antal_bevillinger"] > 0))
+    t["antal_borgere"] = t["antal_borgere"].fillna(0)
     t["antal_bevillinger_uden_kontrakt"] = t["antal_bevillinger_uden_kontrakt"].astype("Int64")
     if kilde != "kontrakter":  # unknown without the contracts themselves
         t["udgift_uden_kontrakt"] = np.nan
         t["antal_bevillinger_uden_kontrakt"] = pd.NA
-    t = t.astype({"antal_bevillinger_standardkontrakt": np.int64})
+    t = t.astype({"antal_bevillinger": np.int64, "antal_bevillinger_standardkontrakt": np.int64,
+                  "antal_borgere": np.int64})
     t = g.in_catalogue_order(t, ["aar", "leverandoertype"])
     return g.ordered(t, PR_AAR)
 
 
-def _tillaeg(data: Data, ext: pd.DataFrame, covered: list[g.Aar], prov: pd.DataFrame
-             ) -> pd.DataFrame:
+def _tillaeg(ext: pd.DataFrame, covered: list[g.Aar], prov: pd.DataFrame) -> pd.DataFrame:
     """The tillæg of external grants per provider and year, against what was paid."""
-    bev = data.bevillinger
-    with_t = np.flatnonzero(bev["tillaeg"].fillna(0).to_numpy() > 0)
-    t_only = bev.iloc[with_t].assign(enhedspris=0.0, bevilling_id=with_t.astype(str))
-    e = derived.expected_payments(t_only, covered[0].first, covered[-1].last, 0.0)
-    e = pd.DataFrame({"i": e["bevilling_id"].astype(np.int64).to_numpy(),
-                      "aar": e["periode"].dt.year.to_numpy(), "tillaeg": e["forventet"].to_numpy()})
-    per_grant = e.groupby(["i", "aar"])["tillaeg"].sum()
-    x = ext[["i", "aar", "leverandoer_id", "udgift"]].copy()
-    x["tillaeg"] = per_grant.reindex(pd.MultiIndex.from_frame(x[["i", "aar"]])).fillna(0.0
-                                                                                     ).to_numpy()
-    x["_med"] = x["tillaeg"] > 0
-    t = x.groupby(["aar", "leverandoer_id"]).agg(
+    x = ext.assign(_med=(ext["tillaeg"] > 0) & ext["aktiv"])
+    t = x.groupby(["aar", "leverandoer_id"], observed=True).agg(
         udgift=("udgift", "sum"), tillaeg=("tillaeg", "sum"),
         antal_bevillinger_med_tillaeg=("_med", "sum")).reset_index()
+    t = g.as_text(t, ["leverandoer_id"])
     months = {a.aar: a.maaneder for a in covered}
     t["helt_aar"] = t["aar"].map({a.aar: a.helt for a in covered})
     t["andel_tillaeg"] = t["tillaeg"] / t["udgift"].where(t["udgift"] > 0)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import Data
+from ..servicetjek import arrays
 from . import grundlag as g
 
 PR_LEVERANDOER = {
@@ -90,12 +91,14 @@ def concentration(spend: pd.Series, andel: float = 0.8, top: int = 5) -> dict[st
             "top_andel": float(share[:top].sum()), "hhi": float(10_000 * (share**2).sum())}
 
 
-def supplier_overview(data: Data, years=None, *, andel: float = 0.8, top: int = 5
-                      ) -> Leverandoeroverblik:
+def supplier_overview(data: Data, years=None, *, andel: float = 0.8, top: int = 5,
+                      aarstal: g.Aarstal | None = None) -> Leverandoeroverblik:
     """Spending, grants, citizens and full-year persons per provider and year, totals per
     provider type with their trend, and concentration per paragraph (see Leverandoeroverblik).
 
-    years: the calendar years to include (default: every year the payments cover).
+    years: the calendar years to include (default: every year the payments cover); andel and
+    top: the share and the number of largest providers the concentration measures; aarstal:
+    `year_figures(data)`, to reuse them.
     Spending is by the provider that received the payment; grants, citizens and full-year
     persons by the grant's provider.
     """
@@ -109,23 +112,39 @@ def supplier_overview(data: Data, years=None, *, andel: float = 0.8, top: int = 
     bev = data.bevillinger
     bet = data.betalinger
 
-    # Spending per (year, receiving provider).
-    pos = pd.Index(bev["bevilling_id"]).get_indexer(bet["bevilling_id"])
-    paragraf = np.where(pos >= 0, bev["paragraf"].astype(str).to_numpy()[np.clip(pos, 0, None)],
-                        None)
-    pay = pd.DataFrame({"aar": bet["periode"].dt.year.to_numpy(),
-                        "leverandoer_id": bet["leverandoer_id"].astype(str).to_numpy(),
-                        "udgift": bet["beloeb"].to_numpy(dtype=float), "paragraf": paragraf})
-    pay = pay[pay["aar"].isin(list(whole))]
-    spend = pay.groupby(["aar", "leverandoer_id"])["udgift"].sum()
+    # Spending per (year, receiving provider) and per (year, paragraph, provider), by integer
+    # codes: a København-size extract has close to a million payment lines.
+    ids = pd.Series(prov.index)
+    lev = arrays.positions(bet["leverandoer_id"], ids).astype(np.int64)
+    pos = arrays.positions(bet["bevilling_id"], bev["bevilling_id"]).astype(np.int64)
+    par_code, par_names = pd.factorize(bev["paragraf"].astype(str))
+    par = np.where(pos >= 0, par_code[np.clip(pos, 0, None)], -1)
+    aar = np.array([a.aar for a in covered])
+    line_year = g.month_number(bet["periode"]) // 12 + 1970
+    y = np.clip(np.searchsorted(aar, line_year), 0, len(aar) - 1)
+    ok = (aar[y] == line_year) & (lev >= 0)
+    n_p, n_par, n_y = len(ids), len(par_names) + 1, len(covered)
+    amount = bet["beloeb"].to_numpy(dtype=float)
+    by_prov = np.bincount(y[ok] * n_p + lev[ok], weights=amount[ok], minlength=n_y * n_p)
+    yy, pp = np.nonzero(by_prov.reshape(n_y, n_p) != 0)
+    spend = pd.Series(by_prov.reshape(n_y, n_p)[yy, pp], index=pd.MultiIndex.from_arrays(
+        [aar[yy], ids.to_numpy()[pp]], names=["aar", "leverandoer_id"]),
+        name="udgift")
+    cell = np.bincount((y[ok] * n_par + par[ok] + 1) * n_p + lev[ok], weights=amount[ok],
+                       minlength=n_y * n_par * n_p).reshape(n_y, n_par, n_p)
+    yy, qq, pp = np.nonzero(cell != 0)
+    names = np.r_[[None], np.asarray(par_names, dtype=object)]
+    pay = pd.DataFrame({"aar": aar[yy], "paragraf": names[qq],
+                        "leverandoer_id": ids.to_numpy()[pp], "udgift": cell[yy, qq, pp]})
 
     # Grants, citizens and full-year persons per (year, the grant's provider).
-    gy = g.grant_years(data, covered)
-    gy["leverandoer_id"] = bev["leverandoer_id"].astype(str).to_numpy()[gy["i"].to_numpy()]
+    gy = g.with_grant_facts(data, g.grant_years(data, covered, aarstal), prov, ("leverandoer_id",))
     by = ["aar", "leverandoer_id"]
-    counts = gy.groupby(by).agg(antal_bevillinger=("i", "size"),
-                                helaarspersoner=("helaarspersoner", "sum"))
+    counts = gy.groupby(by, observed=True).agg(antal_bevillinger=("aktiv", "sum"),
+                                               helaarspersoner=("helaarspersoner", "sum"))
     counts["antal_borgere"] = g.citizens(data, gy, by)
+    counts = counts[counts["antal_bevillinger"] > 0]
+    counts = g.as_text(counts.reset_index(), by).set_index(by)
 
     per = counts.join(spend, how="outer").reset_index()
     per["udgift"] = per["udgift"].fillna(0.0)
@@ -160,8 +179,9 @@ def _by_type(per: pd.DataFrame, gy: pd.DataFrame, data: Data, prov: pd.DataFrame
         antal_bevillinger=("antal_bevillinger", "sum"),
         helaarspersoner=("helaarspersoner", "sum"))
     # Citizens are counted once per type (a citizen may use two providers of one type).
-    gy = gy.assign(leverandoertype=gy["leverandoer_id"].map(prov["leverandoertype"]))
-    t["antal_borgere"] = g.citizens(data, gy, ["aar", "leverandoertype"])
+    citizens = g.citizens(data, gy, ["aar", "leverandoertype"]).reset_index()
+    t["antal_borgere"] = g.as_text(citizens, ["leverandoertype"]).set_index(
+        ["aar", "leverandoertype"])["_b"]
     t = t.reset_index()
     t["antal_borgere"] = t["antal_borgere"].fillna(0).astype(np.int64)
     total = t.groupby("aar")["udgift"].transform("sum")

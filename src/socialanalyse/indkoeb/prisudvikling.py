@@ -56,10 +56,11 @@ class Prisudvikling(g.Resultat):
     graense: float
 
 
-def price_development(data: Data, params: Parametre) -> Prisudvikling:
+def price_development(data: Data, params: Parametre, *, aarstal: g.Aarstal | None = None
+                      ) -> Prisudvikling:
     """The unit price paid per provider, paragraph and unit per year and its change against
     the price index (see Prisudvikling). params: the full Parametre (prisindeks and
-    servicetjek.prisstigning_margin)."""
+    servicetjek.prisstigning_margin); aarstal: `year_figures(data)`, to reuse them."""
     prisindeks = float(params.prisindeks)
     margin = float(params.servicetjek.prisstigning_margin)
     covered = g.covered_years(data.betalinger)
@@ -69,10 +70,9 @@ def price_development(data: Data, params: Parametre) -> Prisudvikling:
             prisindeks=prisindeks, margin=margin, graense=prisindeks + margin,
             mangler="Der er ingen betalinger i data, så prisudviklingen kan ikke beregnes.")
     whole = {a.aar: a.helt for a in covered}
-    gy = _paid_and_units(data, covered[0].first, covered[-1].last)
-    bev = data.bevillinger
+    gy = _paid_and_units(data, covered, aarstal)
     for c in ("leverandoer_id", "paragraf", "enhed"):
-        gy[c] = bev[c].astype(str).to_numpy()[gy["i"].to_numpy()]
+        gy[c] = g.grant_column(data, c, gy["i"].to_numpy())
     reneg = _latest_renegotiation(data)
     gy["genforhandlet_aar"] = reneg.reindex(gy["i"]).to_numpy()
 
@@ -93,16 +93,14 @@ def price_development(data: Data, params: Parametre) -> Prisudvikling:
         graense=prisindeks + margin, noter=g.providers_note(data))
 
 
-def _paid_and_units(data: Data, first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
-    """Per grant and year: betalt and enheder over the months the grant delivered units
-    (payments for other months, e.g. after the end, are the servicetjek's findings)."""
-    units = g.units_by_month(data.bevillinger, first, last)
-    units = units[units["enheder"] > 0]
-    paid = g.paid_by_grant_month(data).rename("betalt")
-    key = pd.MultiIndex.from_frame(units[["i", "maaned"]])
-    units["betalt"] = paid.reindex(key).fillna(0.0).to_numpy()
-    units["aar"] = units["maaned"] // 12 + 1970
-    return units.groupby(["i", "aar"], as_index=False)[["betalt", "enheder"]].sum()
+def _paid_and_units(data: Data, covered: list[g.Aar], aarstal: g.Aarstal | None
+                    ) -> pd.DataFrame:
+    """Per grant and year it delivered units: betalt (payments for the months it delivered
+    units) and enheder."""
+    gy = g.grant_years(data, covered, aarstal)
+    gy = gy[gy["enheder"] > 0]
+    return gy[["i", "aar"]].assign(betalt=gy["udgift_levering"].to_numpy(),
+                                   enheder=gy["enheder"].to_numpy())
 
 
 def _latest_renegotiation(data: Data) -> pd.Series:
@@ -118,7 +116,7 @@ def _latest_renegotiation(data: Data) -> pd.Series:
 def _by_group(gy: pd.DataFrame, keys: list[str], data: Data, prisindeks: float,
               margin: float) -> pd.DataFrame:
     by = keys + ["aar"]
-    t = gy.groupby(by).agg(betalt=("betalt", "sum"), enheder=("enheder", "sum"),
+    t = gy.groupby(by, observed=True).agg(betalt=("betalt", "sum"), enheder=("enheder", "sum"),
                            antal_bevillinger=("i", "size"))
     t["antal_borgere"] = g.citizens(data, gy, by)
     t["gns_enhedspris"] = t["betalt"] / t["enheder"].where(t["enheder"] > 0)
@@ -130,7 +128,7 @@ def _by_group(gy: pd.DataFrame, keys: list[str], data: Data, prisindeks: float,
     # nor part years (a grant's units shift between years) look like a price change.
     both = both.assign(genforhandlet=both["genforhandlet_aar"] >= both["aar"] - 1,
                        nu=both["betalt"] / both["enheder"] * both["enheder_foer"])
-    s = both.groupby(by).agg(nu=("nu", "sum"), foer=("betalt_foer", "sum"),
+    s = both.groupby(by, observed=True).agg(nu=("nu", "sum"), foer=("betalt_foer", "sum"),
                              antal_sammenlignet=("i", "size"),
                              genforhandlede=("genforhandlet", "sum"))
     t = t.join(s, how="left")
@@ -139,4 +137,5 @@ def _by_group(gy: pd.DataFrame, keys: list[str], data: Data, prisindeks: float,
     t["over_graense"] = exceeds_index(t["aendring"], prisindeks, margin)
     for c in ("antal_sammenlignet", "genforhandlede"):
         t[c] = t[c].fillna(0).astype(np.int64)
-    return t.reset_index()
+    t = t.reset_index()
+    return t.astype({c: str for c in keys})
