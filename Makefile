@@ -35,7 +35,7 @@ $(VENV)/.installed: pyproject.toml
 sample: install $(SAMPLE)
 
 # Regenerated when the generator or the sample's mapping changes.
-$(SAMPLE): src/socialanalyse/data/synthetic.py parameters/kommuner/eksempelkommune.yaml
+$(SAMPLE): $(wildcard src/socialanalyse/data/synthetic/*.py) parameters/kommuner/eksempelkommune.yaml
 	$(BIN)/socialanalyse sample --kommune eksempelkommune --indbyggere 45000 --seed 1 \
 		--out data/eksempelkommune
 	touch $@
@@ -55,8 +55,10 @@ browser:
 			"(installér med: sudo apt-get install chromium chromium-driver)."; \
 	fi
 
+## lint: ruff, then the import layers (lint-imports, contracts in pyproject.toml)
 lint: install
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/lint-imports
 
 ## bench: print the speed figures (benchmarks/bench_*.py)
 bench: install $(SAMPLE)

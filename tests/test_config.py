@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,8 @@ from socialanalyse.config import (
     merge,
     project_root,
 )
+from socialanalyse.data.contract import check_table_columns
+from socialanalyse.servicetjek.catalog import check_parameters
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -147,14 +151,53 @@ def test_missing_value_is_blamed_on_the_municipality_file(tmp_path):
     assert "furesoe.yaml: nøglen 'navn' mangler" in message
 
 
+def checked_error(tmp_path, own, check) -> str:
+    """The message of a check that config leaves to the data contract or an analysis."""
+    params = load_parameters("furesoe", root=project(tmp_path, own))
+    with pytest.raises(ParameterFejl) as err:
+        check(params)
+    return str(err.value)
+
+
 def test_kolonner_keys_must_be_canonical_columns(tmp_path):
-    message = error(tmp_path, {"data": {"tabeller": {"borgere": {
+    message = checked_error(tmp_path, {"data": {"tabeller": {"borgere": {
         "fil": "b.csv", "kolonner": {"koen": "Køn", "fodselsaar": "Født"},
-        "koder": {"kon": {"1": "M"}}}}}})
-    assert "nøglen 'data.tabeller.borgere.kolonner.fodselsaar' er ikke en kolonne" in message
+        "koder": {"kon": {"1": "M"}}}}}}, check_table_columns)
+    assert message.startswith("Fejl i parametrene:\n  - ")
+    assert ("furesoe.yaml: nøglen 'data.tabeller.borgere.kolonner.fodselsaar' er ikke en "
+            "kolonne") in message
     assert "Mente du 'foedselsaar'" in message
     assert "nøglen 'data.tabeller.borgere.koder.kon'" in message and "Mente du 'koen'" in message
     assert "'data.tabeller.borgere.kolonner.koen'" not in message
+
+
+def test_andel_justeret_keys_must_be_rule_ids(tmp_path):
+    message = checked_error(tmp_path, {"servicetjek": {"andel_justeret": {
+        "standard": [0.1, 0.2], "pris_for_hoej": [0.1, 0.2]}}}, check_parameters)
+    assert ("furesoe.yaml: nøglen 'servicetjek.andel_justeret.pris_for_hoej' ukendt regel "
+            "'pris_for_hoej'; brug 'standard' eller en af pris_over_sammenlignelige") in message
+    assert "andel_justeret.standard" not in message
+
+
+def test_the_checks_name_the_file_that_holds_the_key(tmp_path):
+    # A wrong rule id in default.yaml is blamed on default.yaml, not on the municipality.
+    def edit(default):
+        default["servicetjek"]["andel_justeret"]["dyr_sagg"] = [0.1, 0.2]
+
+    params = load_parameters("furesoe", root=project(tmp_path, {}, default_edit=edit))
+    with pytest.raises(ParameterFejl, match=r"default\.yaml: nøglen 'servicetjek\.andel_justeret\."
+                       r"dyr_sagg' ukendt regel"):
+        check_parameters(params)
+
+
+def test_config_imports_nothing_above_the_reference_tables():
+    # In a fresh interpreter: loading parameters imports neither data nor an analysis.
+    code = ("import sys; from pathlib import Path; from socialanalyse.config import "
+            f"load_parameters; load_parameters('eksempelkommune', root=Path({str(REPO)!r})); "
+            "print(sorted(m for m in sys.modules if m.startswith('socialanalyse')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert eval(out) == ["socialanalyse", "socialanalyse.config", "socialanalyse.reference"]
 
 
 def test_codes_written_as_yaml_numbers_and_booleans_are_text(tmp_path):

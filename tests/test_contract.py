@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from socialanalyse import reference as ref
 from socialanalyse.config import TabelKilde
-from socialanalyse.data import reference as ref
 from socialanalyse.data.contract import TABLES, markdown
 
 README = Path(__file__).resolve().parents[1] / "data" / "README.md"
@@ -51,6 +51,7 @@ def test_readme_explains_every_reference_table_column():
         "paragraffer.csv": ref.paragraffer(), "kommuner.csv": ref.kommuner(),
         "vum_temaer.csv": ref.vum_temaer(), "vum_niveauer.csv": ref.vum_niveauer(),
         "diskonteringsrente.csv": ref.diskonteringsrente(),
+        "kontoplan_funktioner.csv": ref.kontoplan_funktioner(),
     }
     for name, frame in frames.items():
         assert f"`{name}`" in text

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from socialanalyse import report
-from socialanalyse.config import load_parameters
+from socialanalyse.config import ParameterFejl, load_parameters
 from socialanalyse.data import Data
 from socialanalyse.report import display
 from socialanalyse.report import session as session_mod
@@ -66,6 +66,16 @@ def test_setup_session_properties(params, tmp_path):
 def test_setup_rejects_unknown_publikum(params):
     with pytest.raises(ValueError, match="publikum"):
         report.setup("eksempelkommune", "alle", parametre=params)
+
+
+def test_setup_checks_rule_ids_before_the_notebook_runs(params):
+    # model_copy does not validate, so the unknown rule id reaches setup.
+    section = params.servicetjek.model_copy(update={"andel_justeret": {
+        "standard": (0.1, 0.2), "dyr_sagg": (0.1, 0.2)}})
+    bad = params.model_copy(update={"servicetjek": section})
+    with pytest.raises(ParameterFejl, match="parametrene: nøglen "
+                       "'servicetjek.andel_justeret.dyr_sagg' ukendt regel"):
+        report.setup("eksempelkommune", "intern", parametre=bad)
 
 
 def test_record_writes_results_json(params, tmp_path):

@@ -140,6 +140,24 @@ def test_bad_parameters_print_the_danish_message_exit_2_and_run_nothing(project,
     assert not (project / "output").exists()  # not even eksempelkommune started
 
 
+def test_plan_checks_columns_and_rule_ids_that_config_leaves_to_others(project):
+    bad = project / "parameters/kommuner/furesoe.yaml"
+    content = yaml.safe_load(bad.read_text("utf-8"))
+    content.setdefault("servicetjek", {})["andel_justeret"] = {"standard": [0.1, 0.2],
+                                                               "dyr_sagg": [0.1, 0.2]}
+    content["data"] = {"tabeller": {"borgere": {"fil": "b.csv", "kolonner": {"koen_": "Køn"}}}}
+    bad.write_text(yaml.safe_dump(content, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(config.ParameterFejl) as err:
+        run.plan(["furesoe"], root=project, notebooks_dir=project / "nb")
+    assert "furesoe.yaml: nøglen 'data.tabeller.borgere.kolonner.koen_' er ikke en kolonne" in (
+        str(err.value))
+    content["data"] = {}
+    bad.write_text(yaml.safe_dump(content, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(config.ParameterFejl, match="nøglen 'servicetjek.andel_justeret.dyr_sagg' "
+                       "ukendt regel"):
+        run.plan(["furesoe"], root=project, notebooks_dir=project / "nb")
+
+
 def test_unknown_kommune_and_missing_data_folder_exit_2(project, capsys):
     write_notebook(project / "nb" / "00_a.ipynb", "A")
     common = ("--root", str(project), "--notebooks-dir", str(project / "nb"))

@@ -2,7 +2,7 @@
 found (recall ≥ 95 % per rule), and the precision per rule is printed (pytest -s) and checked
 where the planted list is the whole truth.
 
-What counts as a true flag, per rule (see Planted in data/synthetic.py):
+What counts as a true flag, per rule (see Planted in data/synthetic/planted.py):
 - pris_over_sammenlignelige: active grants of the overpriced providers (only active grants are
   screened);
 - opfoelgning_overskredet, betaling_efter_slut, betaling_afviger, dobbelt_kompensation: the

@@ -17,8 +17,8 @@ import yaml
 
 from socialanalyse.data import derived, load, synthetic
 from socialanalyse.data.contract import INDKOEB_TABLES, TABLES
-from socialanalyse.data.reference import paragraffer
 from socialanalyse.data.tables import Data
+from socialanalyse.reference import paragraffer
 
 ROOT = Path(__file__).resolve().parents[1]
 REF = pd.Timestamp("2026-10-31")
@@ -110,6 +110,32 @@ def test_files_do_not_depend_on_the_hash_seed(tmp_path):
 def test_size_is_checked():
     with pytest.raises(ValueError, match="indbyggere"):
         synthetic.generate("eksempelkommune", 500, 1)
+
+
+def test_a_registered_family_adds_its_record_and_changes_nothing_else(sample, monkeypatch):
+    # A later family (as the package docstring describes it): its own stream and its own
+    # planted record. Registered first or last, the other tables and signals stay the same.
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Toy:
+        chosen: tuple[str, ...]
+
+    def toy(w):
+        pick = w.rng("toy").integers(0, 1000, 2)
+        w.plant_family("toy", Toy(tuple(map(str, pick))), {"chosen": "Legetøj."})
+
+    for steps in ((toy, *synthetic.STEPS), (*synthetic.STEPS, toy)):
+        monkeypatch.setattr(synthetic, "STEPS", steps)
+        again = synthetic.generate("eksempelkommune", SMALL, 1)
+        for name in TABLES:
+            pd.testing.assert_frame_equal(sample.tables[name], again.tables[name])
+        assert isinstance(again.planted.families["toy"], Toy)
+        assert again.planted.notes["chosen"] == "Legetøj."
+        rest = {f: getattr(again.planted, f) for f in sample.planted.__dataclass_fields__
+                if f not in ("families", "notes")}
+        assert rest == {f: getattr(sample.planted, f) for f in rest}
+    assert sample.planted.families == {}
 
 
 # --- calibration ----------------------------------------------------------------------------
@@ -479,7 +505,7 @@ def test_budget_is_realistic_before_2026(data):
 
 
 def test_planted_notes_describe_every_signal(sample):
-    fields = set(sample.planted.__dataclass_fields__) - {"notes", "price_rise_year",
+    fields = set(sample.planted.__dataclass_fields__) - {"notes", "families", "price_rise_year",
                                                          "overpriced_grants",
                                                          "price_rise_grants"}
     assert fields <= set(sample.planted.notes)

@@ -6,6 +6,9 @@ code: a model field without a default must be given by default.yaml or the munic
 
 Each analysis has its own section model (`ServicetjekParametre`, ...); add a field there and
 its default to default.yaml.
+
+This module imports nothing of the package above the reference tables. A check that needs the
+data contract or an analysis' catalogue lives there and reports with `key_error`.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
-from .data import reference as ref
+from . import reference as ref
 
 TABLE_NAMES = (
     "borgere",
@@ -240,13 +243,8 @@ class ServicetjekParametre(Model):
     @field_validator("andel_justeret")
     @classmethod
     def _shares(cls, value: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
-        from .servicetjek.catalog import REGLER  # lazy: servicetjek imports this module
-
+        # The keys are rule ids: servicetjek.catalog.check_parameters checks them.
         for key, (lav, hoej) in value.items():
-            if key != "standard" and key not in REGLER:
-                raise ValueError(
-                    f"ukendt regel {key!r}; brug 'standard' eller en af {', '.join(REGLER)}"
-                )
             if not 0 <= lav <= hoej <= 1:
                 raise ValueError(f"andelene for {key} skal opfylde 0 <= lav <= høj <= 1")
         if "standard" not in value:
@@ -369,6 +367,62 @@ class NoegletalParametre(Model):
         return value
 
 
+class BenchmarkParametre(Model):
+    """The public benchmark against all 98 municipalities from Statistics Denmark's statbank
+    exports (see socialanalyse.data.statbank and socialanalyse.benchmark)."""
+
+    statbank_mappe: str | None = Field(
+        description="Mappen med udtræk fra Statistikbanken (relativ til projektmappen); null = "
+        "ingen offentlig benchmark."
+    )
+    regnskab_fil: str = Field(description="Udtrækket af REGK31 i mappen.")
+    befolkning_fil: str = Field(description="Udtrækket af en FOLK-tabel (fx FOLK1A) i mappen.")
+    dranst: list[int] = Field(min_length=1, description="Dranst, der tælles: 1 drift, 2 refusion.")
+    befolkning_kvartal: int = Field(ge=1, le=4, description="Kvartalet, der står for året.")
+    voksne_alder: tuple[int, int] = Field(description="Aldersgruppen for voksenfunktionerne.")
+    boern_alder: tuple[int, int] = Field(description="Aldersgruppen for børnefunktionerne.")
+    afstemning_graense: float = Field(
+        gt=0, description="Advar, når egne betalinger afviger mere end denne andel."
+    )
+
+    @field_validator("dranst")
+    @classmethod
+    def _known_dranst(cls, value: list[int]) -> list[int]:
+        for d in value:
+            if d not in (1, 2):
+                raise ValueError(f"dranst {d} tæller ikke som driftsudgift: brug 1 og evt. 2")
+        return value
+
+    @field_validator("voksne_alder", "boern_alder")
+    @classmethod
+    def _age_range(cls, value: tuple[int, int]) -> tuple[int, int]:
+        if not 0 <= value[0] <= value[1] <= 125:
+            raise ValueError("skal være [fra, til] med 0 <= fra <= til <= 125")
+        return value
+
+
+class KlyngeMaal(Model):
+    """A cluster's shared goals (Vestklyngen: hold takster steady)."""
+
+    takstloft: float | None = Field(
+        ge=0, description="Højeste årlige takststigning ud over indekset (andel); null = intet loft."
+    )
+    prisindeks: float | None = Field(
+        ge=-0.5, le=1, description="Klyngens fælles pris- og lønindeks (andel); null = hvert "
+        "medlems eget prisindeks."
+    )
+
+
+class KlyngeStandard(Model):
+    """What every run shares in aggregater/, and the defaults of cluster files."""
+
+    aggregat_aar: int = Field(ge=1, le=20, description="Antal år med forbrug og priser.")
+    belaegning_maaneder: int = Field(ge=1, le=60, description="Antal måneder med belægning.")
+    min_medlemmer: int = Field(ge=2, description="En leverandør er fælles, når så mange bruger den.")
+    foraeldet_dage: int = Field(ge=1, description="Et medlems kørsel er forældet efter så mange dage.")
+    maal: KlyngeMaal
+
+
 class IndkoebParametre(Model):
     """Settings for the buyer role: suppliers, contracts, negotiation and procurement savings
     (issue: indkøb); see socialanalyse.indkoeb. Every key is explained in default.yaml.
@@ -425,9 +479,12 @@ class Parametre(Model):
     noegletal: NoegletalParametre
     indkoeb: IndkoebParametre
     pejlemaerker: list[Pejlemaerke]
+    benchmark: BenchmarkParametre
+    klynge: KlyngeStandard
 
     _root: Path = PrivateAttr(default=Path("."))
     _files: tuple[Path, ...] = PrivateAttr(default=())
+    _sources: tuple[tuple[Path, dict[str, Any]], ...] = PrivateAttr(default=())  # file, content
 
     @field_validator("kommune", "sammenligningskommuner")
     @classmethod
@@ -446,6 +503,15 @@ class Parametre(Model):
     def files(self) -> tuple[Path, ...]:
         """The parameter files merged into these parameters (default first)."""
         return self._files
+
+    @property
+    def statbank_dir(self) -> Path | None:
+        """The folder with the statbank exports (benchmark.statbank_mappe), or None."""
+        folder = self.benchmark.statbank_mappe
+        if folder is None:
+            return None
+        path = Path(folder)
+        return path if path.is_absolute() else self._root / path
 
     @property
     def data_dir(self) -> Path:
@@ -566,8 +632,8 @@ def _explain(
     for error in exc.errors():
         loc = tuple(error["loc"])
         key = ".".join(str(p) for p in loc) or "(hele filen)"
-        # Name the last file that holds the key; a missing key belongs to the municipality's.
-        path = next((p for p, c in reversed(sources) if _has_path(c, loc)), sources[-1][0])
+        # A missing key belongs to the municipality's file.
+        path = _file_of(sources, loc, sources[-1][0])
         lines.append(f"  - {path}: nøglen '{key}' {_danish(error)}")
     return ParameterFejl(f"{heading}:\n" + "\n".join(lines))
 
@@ -577,27 +643,22 @@ explain_validation_error = _explain
 read_yaml = _read_yaml
 
 
-def _check_table_columns(params: Parametre, sources: list[tuple[Path, dict[str, Any]]]) -> None:
-    """The keys under kolonner and koder must be canonical columns of their table."""
-    from .data.contract import TABLES
+def _file_of(sources, loc: tuple, otherwise: Path | str) -> Path | str:
+    """The last parameter file that holds the key `loc`."""
+    return next((p for p, c in reversed(sources) if _has_path(c, loc)), otherwise)
 
-    lines = []
-    for table, source in params.data.tabeller.items():
-        names = TABLES[table].names
-        for part in ("kolonner", "koder"):
-            for column in getattr(source, part):
-                if column in names:
-                    continue
-                loc = ("data", "tabeller", table, part, column)
-                path = next((p for p, c in reversed(sources) if _has_path(c, loc)), sources[-1][0])
-                close = difflib.get_close_matches(column, names, n=1)
-                hint = f" Mente du {close[0]!r}?" if close else ""
-                lines.append(
-                    f"  - {path}: nøglen '{'.'.join(loc)}' er ikke en kolonne i tabellen "
-                    f"{table}.{hint} Kolonnerne er: {', '.join(names)}."
-                )
-    if lines:
-        raise ParameterFejl("Fejl i parametrene:\n" + "\n".join(lines))
+
+def key_error(params: Parametre, problems: list[tuple[tuple, str]]) -> ParameterFejl:
+    """A ParameterFejl for problems found after validation by checks that need more than the
+    reference tables (the data contract, an analysis' catalogue): each problem is (key path,
+    Danish text) and is named with the parameter file holding the key, as `load_parameters`
+    names its own errors."""
+    lines = [
+        f"  - {_file_of(params._sources, loc, 'parametrene')}: nøglen "
+        f"'{'.'.join(str(p) for p in loc)}' {text}"
+        for loc, text in problems
+    ]
+    return ParameterFejl("Fejl i parametrene:\n" + "\n".join(lines))
 
 
 def parameters_dir(root: Path | None = None) -> Path:
@@ -611,7 +672,10 @@ def load_parameters(
     """Load and validate the parameters of one municipality (default.yaml + kommuner/<slug>.yaml).
 
     Raises ParameterFejl (Danish, naming file and key) for an unknown municipality, a missing
-    file, invalid YAML, an unknown key, a wrong type or a value out of range.
+    file, invalid YAML, an unknown key, a wrong type or a value out of range. Checks against
+    the data contract and the analyses' catalogues are theirs (`data.contract.
+    check_table_columns`, `servicetjek.catalog.check_parameters`), run where parameters are
+    checked before anything runs: the run's plan, `data.load` and `report.setup`.
     """
     root = (root or project_root()).resolve()
     folder = parameters_folder or parameters_dir(root)
@@ -635,9 +699,9 @@ def load_parameters(
         params = Parametre.model_validate(merged)
     except ValidationError as exc:
         raise _explain(exc, sources) from None
-    _check_table_columns(params, sources)
     params._root = root
     params._files = (default_path, own_path)
+    params._sources = tuple(sources)
     return params
 
 
@@ -645,3 +709,70 @@ def available_kommuner(root: Path | None = None) -> list[str]:
     """Slugs that have a parameters file, sorted."""
     folder = parameters_dir(root) / "kommuner"
     return sorted(p.stem for p in folder.glob("*.yaml"))
+
+
+# --- clusters (klynger) -----------------------------------------------------------------------
+
+class KlyngeParametre(Model):
+    """A cluster of municipalities (parameters/klynger/<navn>.yaml) over default.yaml's klynge
+    section: who the members are and what they agreed on. See socialanalyse.klynge."""
+
+    navn: str = Field(min_length=1, description="Klyngens navn, som det vises i rapporten.")
+    beskrivelse: str | None = Field(None, description="Kort tekst om samarbejdet.")
+    medlemmer: list[str] = Field(min_length=2, description="Medlemmernes slugs.")
+    min_medlemmer: int = Field(ge=2)
+    foraeldet_dage: int = Field(ge=1)
+    maal: KlyngeMaal
+
+    _fil: Path = PrivateAttr(default=Path("."))
+
+    @field_validator("medlemmer")
+    @classmethod
+    def _known_members(cls, value: list[str]) -> list[str]:
+        for slug in value:
+            if slug not in ref.kendte_kommuner():
+                raise ValueError(_unknown_kommune_text(slug))
+        dupes = sorted({s for s in value if value.count(s) > 1})
+        if dupes:
+            raise ValueError(f"{', '.join(dupes)} står flere gange")
+        return value
+
+    @property
+    def fil(self) -> Path:
+        """The cluster file these parameters came from."""
+        return self._fil
+
+
+def available_klynger(root: Path | None = None) -> list[str]:
+    """Names of the cluster files in parameters/klynger/, sorted."""
+    return sorted(p.stem for p in (parameters_dir(root) / "klynger").glob("*.yaml"))
+
+
+def load_klynge(navn: str, *, root: Path | None = None,
+                parameters_folder: Path | None = None) -> KlyngeParametre:
+    """Load and validate parameters/klynger/<navn>.yaml over default.yaml's klynge section.
+
+    Raises ParameterFejl (Danish, naming file and key) for a missing file, invalid YAML, an
+    unknown key, an unknown member or a value out of range.
+    """
+    root = (root or project_root()).resolve()
+    folder = parameters_folder or parameters_dir(root)
+    path = folder / "klynger" / f"{navn}.yaml"
+    if not path.is_file():
+        known = available_klynger(root) if parameters_folder is None else sorted(
+            p.stem for p in (folder / "klynger").glob("*.yaml"))
+        hint = f" Klyngerne er: {', '.join(known)}." if known else ""
+        raise ParameterFejl(f"Der er ingen klyngefil {path}.{hint}")
+    default_path = folder / "default.yaml"
+    standard = dict(_read_yaml(default_path).get("klynge") or {})
+    for key in ("aggregat_aar", "belaegning_maaneder"):  # the members' own export settings
+        standard.pop(key, None)
+    own = _read_yaml(path)
+    merged = merge(standard, own)
+    try:
+        params = KlyngeParametre.model_validate(merged)
+    except ValidationError as exc:
+        raise _explain(exc, [(default_path, standard), (path, own)],
+                       heading=f"Fejl i klyngefilen {path.name}") from None
+    params._fil = path
+    return params

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from . import reference as ref
 from .data import Data
-from .data import reference as ref
 from .data.contract import TABLES
 from .data.derived import is_active
 from .data.derived import reference_date as _reference_date

@@ -42,8 +42,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from . import reference as ref
 from .data import Data
-from .data import reference as ref
 from .data.derived import annual_cost, followup_due, population
 
 SAMLET = ""  # gruppe of figures for the whole area

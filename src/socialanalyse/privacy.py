@@ -15,6 +15,9 @@ KEY_ENV = "SOCIALANALYSE_PSEUDONYM_NOEGLE"
 #: DDMMYY-SSSS, with or without the dash (the day and month are checked loosely).
 CPR_PATTERN = re.compile(r"^(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])\d{2}-?\d{4}$")
 
+#: A pseudonym as `pseudonymise` writes it: 'P' and 16 hex digits.
+PSEUDONYM_PATTERN = re.compile(r"(?<![0-9A-Za-z])P[0-9a-f]{16}(?![0-9A-Za-z])")
+
 #: How a suppressed count is shown to people.
 SUPPRESSED = "<5"
 

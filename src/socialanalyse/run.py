@@ -749,11 +749,16 @@ def plan(
         raise KoerselFejl("Angiv mindst én kommune med --kommune SLUG, eller brug --all.")
     if publikum not in ("intern", "byraad"):
         raise KoerselFejl(f"publikum skal være 'intern' eller 'byraad', ikke {publikum!r}.")
+    from .data.contract import check_table_columns
+    from .servicetjek.catalog import check_parameters
+
     params: dict[str, config.Parametre] = {}
     problems: list[str] = []
     for slug in slugs:
         try:
             params[slug] = config.load_parameters(slug, root=root)
+            check_table_columns(params[slug])  # the checks config cannot make itself
+            check_parameters(params[slug])
         except config.ParameterFejl as exc:
             problems.append(f"{slug}: {exc}")
             continue

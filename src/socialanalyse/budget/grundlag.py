@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .. import reference as ref
 from ..data import Data, derived
-from ..data import reference as ref
 
 #: The line of grants that no budget line covers.
 OEVRIGE = "Øvrige (ikke budgetteret)"

@@ -30,7 +30,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from ..data import reference
+from .. import reference
 from .model import (
     RANGES,
     BusinessCase,

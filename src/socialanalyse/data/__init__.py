@@ -1,4 +1,5 @@
-"""The data foundation: contract, reference tables, loading and the synthetic municipality."""
+"""The data foundation: the contract, loading and the synthetic municipality (the reference
+tables are socialanalyse.reference)."""
 
 from .tables import Data, DataFejl, empty_table
 

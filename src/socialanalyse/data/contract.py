@@ -13,13 +13,15 @@ Units (used by `socialanalyse.data.derived.annual_cost`):
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from typing import Literal
 
 import pandas as pd
 import pandera.pandas as pa
 
-from . import reference as ref
+from .. import reference as ref
+from ..config import Parametre, key_error
 
 Kind = Literal["str", "int", "float", "date", "bool"]
 
@@ -695,3 +697,21 @@ def markdown() -> str:
                        f"{c.beskrivelse} | {_rule(t.name, c)} |")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+def check_table_columns(params: Parametre) -> None:
+    """The keys under data.tabeller.<tabel>.kolonner and .koder must be canonical columns of
+    their table; raises config.ParameterFejl naming the file and the key (with a suggestion)."""
+    problems = []
+    for table, source in params.data.tabeller.items():
+        names = TABLES[table].names
+        for part in ("kolonner", "koder"):
+            for column in getattr(source, part):
+                if column not in names:
+                    close = difflib.get_close_matches(column, names, n=1)
+                    hint = f" Mente du {close[0]!r}?" if close else ""
+                    text = (f"er ikke en kolonne i tabellen {table}.{hint} Kolonnerne er: "
+                            f"{', '.join(names)}.")
+                    problems.append((("data", "tabeller", table, part, column), text))
+    if problems:
+        raise key_error(params, problems)

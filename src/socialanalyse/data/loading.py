@@ -30,6 +30,7 @@ from .contract import (
     TABLES,
     Problem,
     allowed_values,
+    check_table_columns,
     conform,
     cross_table_problems,
     schema,
@@ -118,6 +119,7 @@ def load(kommune: str | Parametre, *, root: Path | None = None) -> Data:
     row as Excel shows it, column) otherwise. Input files are only ever opened for reading.
     """
     params = kommune if isinstance(kommune, Parametre) else load_parameters(kommune, root=root)
+    check_table_columns(params)
     folder = params.data_dir
     if not folder.is_dir():
         raise DataFejl(

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .. import reference as ref
 from ..data import Data, derived
-from ..data import reference as ref
 from ..servicetjek import arrays
 
 EGEN_DRIFT = "egen drift"

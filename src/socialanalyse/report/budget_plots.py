@@ -425,7 +425,7 @@ def noegletal_tabel(nt: Noegletal, gruppe: str | None = "", diskretion: int | No
 
 def kommune_navn(slug: str) -> str:
     """A municipality's name from its slug ('eksempelkommune' -> 'Eksempelkommune')."""
-    from ..data import reference as ref
+    from .. import reference as ref
 
     names = ref.kommuner().set_index("slug")["navn"]
     return str(names.get(slug, slug.capitalize()))

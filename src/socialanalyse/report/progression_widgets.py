@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..data import reference as ref
+from .. import reference as ref
 from ..progression import SAMLET, Indsats, InterventionResult, analyse_intervention
 from ..progression.intervention import intervention_options
 from .progression_plots import did_figure

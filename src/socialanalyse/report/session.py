@@ -34,6 +34,8 @@ import pandas as pd
 
 from .. import privacy
 from ..config import Parametre, load_parameters, project_root
+from ..data.contract import check_table_columns
+from ..servicetjek.catalog import check_parameters
 from .files import write_text_atomic
 from .outputs import RESULTS_FILE
 
@@ -144,6 +146,8 @@ def setup(
     if publikum not in PUBLIKUMMER:
         raise ValueError(f"publikum skal være 'intern' eller 'byraad', ikke {publikum!r}.")
     params = parametre if parametre is not None else load_parameters(kommune)
+    check_table_columns(params)  # the checks config cannot make itself, before anything runs
+    check_parameters(params)
     session = Session(
         kommune=kommune,
         publikum=publikum,

@@ -22,6 +22,7 @@ the top-level `prisindeks` regulates prices to the reference year. The reference
 from .base import ServicetjekFejl, need_band, reference_date, screening_base
 from .catalog import REGLER, Regel
 from .decisions import read_decisions
+from .rescreen import Genscreening, rescreen
 from .review import (
     BESLUTNINGER,
     BeslutningsFejl,
@@ -34,13 +35,11 @@ from .review import (
 from .rules import above_peers, exceeds_index, peer_gap, peer_prices
 from .screening import (
     FLAG_COLUMNS,
-    Genscreening,
     Oversigt,
     Priskategorier,
     antal_pr_regel,
     combine,
     price_categories,
-    rescreen,
     screen,
     shares,
     summarize,

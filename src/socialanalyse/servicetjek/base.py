@@ -14,9 +14,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .. import reference as ref
 from ..config import Parametre, ServicetjekParametre
 from ..data import Data
-from ..data import reference as ref
 from ..data.derived import annual_cost
 from ..data.derived import reference_date as derived_reference_date
 from . import arrays

@@ -1,12 +1,13 @@
 """The catalogue of screening rules: id, Danish name, Danish explanation and how the rule's
-savings potential combines with other rules on the same grant.
-
-Pure data without imports from the rest of the package, so config can validate rule ids.
+savings potential combines with other rules on the same grant; `check_parameters` checks the
+rule ids the parameters name.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from ..config import Parametre, key_error
 
 
 @dataclass(frozen=True)
@@ -103,3 +104,16 @@ _RULES = (
 
 #: The rules by id, in the order they are shown.
 REGLER: dict[str, Regel] = {r.id: r for r in _RULES}
+
+
+def check_parameters(params: Parametre) -> None:
+    """The keys of servicetjek.andel_justeret must be rule ids (or 'standard'); raises
+    config.ParameterFejl naming the file and the key."""
+    problems = [
+        (("servicetjek", "andel_justeret", key),
+         f"ukendt regel {key!r}; brug 'standard' eller en af {', '.join(REGLER)}")
+        for key in params.servicetjek.andel_justeret
+        if key != "standard" and key not in REGLER
+    ]
+    if problems:
+        raise key_error(params, problems)

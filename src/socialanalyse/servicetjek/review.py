@@ -14,7 +14,7 @@ import pandas as pd
 from ..config import Parametre
 from ..data import Data
 from ..data.derived import annual_cost, effect_month
-from ..data.reference import OPFOELGNINGSRESULTATER
+from ..reference import OPFOELGNINGSRESULTATER
 from .base import regulated, resolve_as_of, servicetjek_params
 from .catalog import REGLER
 from .screening import combine

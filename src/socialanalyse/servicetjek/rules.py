@@ -136,7 +136,7 @@ def category_limits(base: pd.DataFrame, ctx: Kontekst) -> pd.DataFrame:
     active grants' current prices in the paragraph's usual unit (with at least
     MIN_GRANTS_FOR_QUANTILES grants; otherwise no limits). Columns: paragraf, enhed, lav_til,
     middel_til, hoej_til, kilde ('parametre', 'kvantiler', 'for få bevillinger'), antal."""
-    from ..data import reference as ref
+    from .. import reference as ref
 
     usual = ref.paragraffer().set_index("paragraf")["enhed"]
     rows = []

@@ -1,5 +1,6 @@
 """`screen`: run every rule over the canonical tables and return one row per flag, with the
-savings potential as a range; summaries for the byråd and the widget callback `rescreen`."""
+savings potential as a range; summaries for the byråd, and `with_overrides` for screening
+again with other thresholds (see rescreen.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from ..config import Parametre
 from ..data import Data
 from . import rules as r
 from .base import TIMINGS, Kontekst, resolve_as_of, screening_base, servicetjek_params, timed
-from .catalog import REGLER
+from .catalog import REGLER, check_parameters
 
 #: The columns of `screen`'s result, in order.
 FLAG_COLUMNS = [
@@ -168,16 +169,6 @@ def summarize(flags: pd.DataFrame, data: Data, as_of=None) -> Oversigt:
     )
 
 
-@dataclass(frozen=True)
-class Genscreening:
-    """The result of `rescreen`: the parameters used, the flags, the summary and the list."""
-
-    parametre: Parametre
-    flag: pd.DataFrame
-    oversigt: Oversigt
-    liste: pd.DataFrame
-
-
 def with_overrides(params: Parametre, **overrides) -> Parametre:
     """The parameters with some servicetjek keys replaced (validated like the YAML files)."""
     section = params.servicetjek.model_dump()
@@ -187,24 +178,8 @@ def with_overrides(params: Parametre, **overrides) -> Parametre:
     section.update(overrides)
     new_section = type(params.servicetjek).model_validate(section)
     new = params.model_copy(update={"servicetjek": new_section})
+    check_parameters(new)
     return new
-
-
-def rescreen(data: Data, params: Parametre, as_of=None, *, base: pd.DataFrame | None = None,
-             **overrides) -> Genscreening:
-    """Screen again with some thresholds changed (the widget callback in the notebook), e.g.
-    rescreen(data, params, pris_over_sammenlignelige=0.4, dyr_sag_graense=1_500_000).
-
-    Pass `base` (a `screening_base` for the same data, parameters and date) to skip rebuilding
-    it; it does not depend on the thresholds, only on `naeste_trin` and the price index.
-    """
-    from .review import prioritize
-
-    new = with_overrides(params, **overrides)
-    if base is not None and "naeste_trin" in overrides:
-        base = None
-    flags = screen(data, new, as_of, base=base)
-    return Genscreening(new, flags, summarize(flags, data, as_of), prioritize(flags))
 
 
 @dataclass(frozen=True)
@@ -250,7 +225,7 @@ def antal_pr_regel(flags: pd.DataFrame) -> dict[str, int]:
 
 
 __all__ = [
-    "FLAG_COLUMNS", "Genscreening", "Oversigt", "Priskategorier", "antal_pr_regel", "combine",
-    "price_categories", "rescreen", "screen", "shares", "summarize", "with_overrides",
+    "FLAG_COLUMNS", "Oversigt", "Priskategorier", "antal_pr_regel", "combine",
+    "price_categories", "screen", "shares", "summarize", "with_overrides",
 ]
 

@@ -91,3 +91,11 @@ def diskonteringsrente() -> pd.DataFrame:
 def kendte_kommuner() -> frozenset[str]:
     """Slugs a parameters file may name: the 98 municipalities and the synthetic sample."""
     return frozenset(kommuner()["slug"]) | {EKSEMPELKOMMUNE}
+
+
+def kontoplan_funktioner() -> pd.DataFrame:
+    """The specialised social area's functions in the municipal chart of accounts (kontoplan):
+    funktion ('5.38.50'), statbank_kode (the code Statistics Denmark's REGK31 uses, '53850'),
+    navn, maalgruppe_type (voksne: hovedfunktion 5.38; børn: 5.28) and navn_kilde (how far
+    the name was checked against a published kontoplan; see data/README.md)."""
+    return _read("kontoplan_funktioner.csv").copy()
