@@ -3,8 +3,8 @@ years the payments cover, provider facts, and spending, full-year persons and un
 and year.
 
 Spending is what was paid (`betalinger`); full-year persons are `derived.helaarspersoner`
-over the days the payments cover; units are `derived.expected_payments` at price 1 (the same
-month arithmetic as the payment checks).
+over the days the payments cover; units and tillæg are what `derived.expected_payments` gives
+at price 1 and price 0 (computed by its fast twin `servicetjek.arrays.expected_month`).
 """
 
 from __future__ import annotations
