@@ -22,3 +22,18 @@ def synthetic_data(description: str, default_indbyggere: int = 650_000):
     sample = generate(indbyggere=args.indbyggere, seed=args.seed)
     data = Data.from_tables(sample.tables)
     return args, data, time.perf_counter() - t
+
+
+class Timings(dict):
+    """Step name -> seconds; calling it runs a step, prints its time and returns its result."""
+
+    def __init__(self, width: int = 32):
+        super().__init__()
+        self.width = width
+
+    def __call__(self, name, fn):
+        start = time.perf_counter()
+        out = fn()
+        self[name] = time.perf_counter() - start
+        print(f"{name:<{self.width}} {self[name]:6.2f} s")
+        return out

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import resource
 import sys
-import time
 
-from _common import synthetic_data
+from _common import Timings, synthetic_data
 
 TARGET_SECONDS = 10.0
 
@@ -31,14 +30,7 @@ def main() -> int:
     params = load_parameters("eksempelkommune")
     ind = B.Indstillinger.fra(params)
 
-    timings: dict[str, float] = {}
-
-    def timed(name, fn):
-        start = time.perf_counter()
-        out = fn()
-        timings[name] = time.perf_counter() - start
-        print(f"{name:<32} {timings[name]:6.2f} s")
-        return out
+    timed = Timings()
 
     fr = timed("budget.expected_year_end", lambda: B.expected_year_end(data, ind=ind))
     timed("noegletal.compute", lambda: N.compute(data, params, forventet=fr.linjer["forventet"]))
@@ -50,7 +42,7 @@ def main() -> int:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"max. hukommelse (RSS): {peak:,.0f} MB")
     missed = [k for k in ("budget.expected_year_end", "noegletal.compute")
-              if timings[k] > TARGET_SECONDS]
+              if timed[k] > TARGET_SECONDS]
     if missed:
         print(f"MÅL IKKE NÅET (< {TARGET_SECONDS:.0f} s): {', '.join(missed)}")
         return 1

@@ -52,6 +52,7 @@ def test_readme_explains_every_reference_table_column():
         "vum_temaer.csv": ref.vum_temaer(), "vum_niveauer.csv": ref.vum_niveauer(),
         "diskonteringsrente.csv": ref.diskonteringsrente(),
         "kontoplan_funktioner.csv": ref.kontoplan_funktioner(),
+        "landsniveau.csv": ref.landsniveau(),
     }
     for name, frame in frames.items():
         assert f"`{name}`" in text

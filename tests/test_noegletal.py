@@ -106,8 +106,8 @@ def test_key_figures_hand_computed(tmp_path):
     # Botilbud (§107, §108): (365,000 + 552,000) × 365 / (365 + 184) days.
     assert v("enhedspris_botilbud") == pytest.approx(917_000 * 365 / 549)
     assert v("antal_dyre_sager") == 1  # G2 only
-    assert v("andel_pladser_egen_drift") == pytest.approx(365 / 549)
-    assert v("selvforsyningsgrad") == 0.5  # A in an own offer, B not
+    # Botilbud full-year persons: A 365 days in an own offer, B 184 days in a private one.
+    assert v("selvforsyningsgrad") == pytest.approx(365 / 549)
     # Active on 31.12.2025: G1 (followed up 01.03.2025, 9 < 12 months), G2 (started 01.07.2025,
     # 5 < 6 months), G3 (18 months since its start, no follow-up): 2 of 3 on time.
     assert v("andel_opfoelgning_rettidig") == pytest.approx(2 / 3)
@@ -135,7 +135,7 @@ def test_pejlemaerker_traffic_lights(tmp_path):
     ])
     pm = N.compute(small_data(), p).pejlemaerker.set_index("navn")
     assert pm["status"].tolist() == ["rød", "gul", "grøn", "ukendt nøgletal"]  # selvforsyning first
-    assert pm.iloc[0]["vaerdi"] == 0.5 and pm.iloc[0]["maal"] == 0.9
+    assert pm.iloc[0]["vaerdi"] == pytest.approx(365 / 549) and pm.iloc[0]["maal"] == 0.9
 
 
 def test_traffic_light_hand_computed():

@@ -13,11 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from socialanalyse import report
+from socialanalyse import config, report
 from socialanalyse.config import ParameterFejl, load_parameters
 from socialanalyse.data import Data
 from socialanalyse.report import display
-from socialanalyse.report import session as session_mod
 
 
 @pytest.fixture(scope="module")
@@ -119,18 +118,54 @@ def test_record_without_run_dir_stays_in_memory(params, tmp_path, monkeypatch):
     assert not list(tmp_path.rglob("results.json"))
 
 
-def test_record_suppresses_citizen_counts_for_byraad(params, tmp_path):
+def test_record_suppresses_declared_counts_for_byraad(params, tmp_path):
     report.setup("eksempelkommune", "byraad", tmp_path, notebook="01_a", parametre=params)
-    assert report.record("antal_borgere", 3) == "<5"
-    assert report.record("antal_borgere_i_alt", 12) == 12
-    assert report.record("antal_bevillinger", 3) == 3  # not a count of citizens
+    # The kind is declared, whatever the name: citizens and grants alike.
+    assert report.record("hjemtagning_antal", 3, enhed="borgere") == "<5"
+    assert report.record("borgere_uden_progression", 2, enhed="borgere") == "<5"
+    assert report.record("antal_borgere_i_alt", 12, enhed="borgere") == 12
+    assert report.record("markerede", 3, enhed="bevillinger") == "<5"
+    assert report.record("antal_tilbud", 3, enhed="tal") == 3  # counts no persons
+    assert report.record("andel", 0.02, enhed="pct") == 0.02
     # {a: 3, b: 10, c: 12}: a is primary, b (smallest other) secondary, c stays
-    assert report.record("antal_borgere_pr_paragraf", {"a": 3, "b": 10, "c": 12}) == {
+    assert report.record("pr_paragraf", {"a": 3, "b": 10, "c": 12}, enhed="borgere") == {
         "a": "<5", "b": "x", "c": 12}
     content = report.load_results(tmp_path)
+    assert content["_meta"]["01_a"]["hjemtagning_antal"] == {"enhed": "borgere"}
     assert report.check_byraad_results(content, 5) == []
-    assert report.check_byraad_results({"01_a": {"antal_borgere": 4}}, 5)
-    assert report.check_byraad_results({"01_a": {"antal_borgere_x": {"a": [2]}}}, 5)
+
+
+def test_record_refuses_an_undeclared_integer_for_byraad(params, tmp_path):
+    report.setup("eksempelkommune", "byraad", tmp_path, notebook="01_a", parametre=params)
+    for value in (3, 3000, {"a": 12}, [1, 2]):
+        with pytest.raises(report.PrivatlivsFejl, match="heltal uden angivet enhed"):
+            report.record("hjemtagning_antal", value)
+    assert report.record("effekt", -0.5) == -0.5  # not an integer: no kind needed
+    assert report.record("succes", "opfyldt") == "opfyldt"
+    assert "hjemtagning_antal" not in report.load_results(tmp_path)["01_a"]
+    report.setup("eksempelkommune", "intern", tmp_path, notebook="01_a", parametre=params)
+    assert report.record("hjemtagning_antal", 3) == 3  # intern: a working figure
+    with pytest.raises(ValueError, match="enhed for 'x' skal være en af borgere, bevillinger"):
+        report.record("x", 3, enhed="personer")
+
+
+@pytest.mark.parametrize(("content", "problem"), [
+    ({"01_a": {"x": 4}, "_meta": {"01_a": {"x": {"enhed": "borgere"}}}},
+     "01_a: x viser et antal borgere under diskretionsgrænsen 5"),
+    ({"01_a": {"x": {"a": [2]}}, "_meta": {"01_a": {"x": {"enhed": "bevillinger"}}}},
+     "01_a: x viser et antal bevillinger under diskretionsgrænsen 5"),
+    ({"01_a": {"antal_borgere": 4}}, "01_a: antal_borgere er et heltal uden angivet enhed"),
+    ({"01_a": {"x": {"a": 12}}}, "01_a: x er et heltal uden angivet enhed"),
+])
+def test_byraad_results_check_acts_on_the_declared_kind(content, problem):
+    [found] = report.check_byraad_results(content, 5)
+    assert found.startswith(problem)
+
+
+def test_byraad_results_check_passes_declared_figures():
+    meta = {"01_a": {"n": {"enhed": "borgere"}, "aar": {"enhed": "aar"}, "k": {"enhed": "tal"}}}
+    assert report.check_byraad_results(
+        {"01_a": {"n": "<5", "aar": 2025, "k": 3, "p": 0.5, "ok": True}, "_meta": meta}, 5) == []
 
 
 def test_record_refuses_a_dataframe(params):
@@ -143,7 +178,7 @@ def test_record_refuses_a_dataframe(params):
 
 
 @pytest.mark.parametrize(
-    ("name", "heading"),
+    ("name", "expected"),
     [
         ("borger_id", "Borger-ID"),
         ("aarlig_udgift", "Årlig udgift"),
@@ -157,8 +192,8 @@ def test_record_refuses_a_dataframe(params):
         ("Allerede læsbar", "Allerede læsbar"),
     ],
 )
-def test_overskrift(name, heading):
-    assert report.overskrift(name) == heading
+def test_heading(name, expected):
+    assert report.heading(name) == expected
 
 
 # --- tables ----------------------------------------------------------------------------------
@@ -178,8 +213,8 @@ def test_table_html_danish_formats():
         "start": pd.to_datetime(["2025-12-31", "2026-01-02"]),
         "niveau": [1.25, 2.0],
     })
-    text = report.table_html(df, "Titel", counts=["antal_borgere"], money=["udgift"],
-                             pct=["andel"])
+    text = report.table_html(df, "Titel", counts={"antal_borgere": "borgere"},
+                             money=["udgift"], pct=["andel"])
     assert "<caption>Titel</caption>" in text
     assert cells(text) == [
         "§85", "1.234", "1.234.567 kr.", "12,5 %", "31.12.2025", "1,2",
@@ -203,7 +238,7 @@ def test_table_html_index_becomes_column():
 def test_byraad_table_suppresses_counts_with_footnote():
     df = pd.DataFrame({"maalgruppe": ["Autisme", "Misbrug", "Hjemløshed"],
                        "antal_borgere": [3, 20, 0]})
-    text = report.table_html(df, counts=["antal_borgere"], byraad=True, threshold=5)
+    text = report.table_html(df, counts={"antal_borgere": "borgere"}, byraad=True, threshold=5)
     # 3 is primary (<5); 20 is the only other non-zero cell, hidden so 3 cannot be derived
     # from the total; 0 stays visible.
     assert cells(text) == ["Autisme", "<5", "Misbrug", "x", "Hjemløshed", "0"]
@@ -213,7 +248,7 @@ def test_byraad_table_suppresses_counts_with_footnote():
 
 def test_intern_table_shows_small_counts():
     df = pd.DataFrame({"maalgruppe": ["Autisme"], "antal_borgere": [3]})
-    text = report.table_html(df, counts=["antal_borgere"])
+    text = report.table_html(df, counts={"antal_borgere": "borgere"})
     assert cells(text) == ["Autisme", "3"]
     assert report.check_byraad_html(text, set(), 5)  # would not pass as a byråd page
 
@@ -247,14 +282,22 @@ def test_byraad_refuses_ids_from_the_data():
 def test_show_table_uses_the_session(params, shown):
     report.setup("eksempelkommune", "byraad", parametre=params, data=small_data())
     assert report.current().data.borgere.shape[0] == 2  # loaded: its ids are refused by value
-    df = pd.DataFrame({"paragraf": ["§85"], "antal_borgere": [2]})
-    report.show_table(df, counts=["antal_borgere"])
-    assert cells(shown[-1])[1] == "<5"
+    df = pd.DataFrame({"paragraf": ["§85"], "hjemtagninger": [2], "sager": [3]})
+    report.show_table(df, counts={"hjemtagninger": "borgere", "sager": "bevillinger"})
+    assert cells(shown[-1])[1:] == ["<5", "<5"]
     with pytest.raises(report.PrivatlivsFejl):
         report.show_table(pd.DataFrame({"hvem": ["B0001"]}))
     report.setup("eksempelkommune", "intern", parametre=params)
-    report.show_table(df, counts=["antal_borgere"])
-    assert cells(shown[-1])[1] == "2"
+    report.show_table(df, counts={"hjemtagninger": "borgere", "sager": "bevillinger"})
+    assert cells(shown[-1])[1:] == ["2", "3"]
+
+
+def test_count_columns_must_say_what_they_count():
+    df = pd.DataFrame({"antal_borgere": [3]})
+    with pytest.raises(TypeError, match="hvad hver kolonne tæller"):
+        report.table_html(df, counts=["antal_borgere"], byraad=True)
+    with pytest.raises(ValueError, match="Ukendt art af antal"):
+        report.table_html(df, counts={"antal_borgere": "personer"}, byraad=True)
 
 
 @settings(max_examples=60, deadline=None)
@@ -262,7 +305,8 @@ def test_show_table_uses_the_session(params, shown):
        st.integers(2, 10))
 def test_byraad_table_never_shows_a_small_count(rows, threshold):
     df = pd.DataFrame(rows, columns=["a", "b", "c"]).assign(gruppe="g")
-    text = report.table_html(df, counts=["a", "b", "c"], byraad=True, threshold=threshold)
+    kinds = {"a": "borgere", "b": "bevillinger", "c": "borgere"}
+    text = report.table_html(df, counts=kinds, byraad=True, threshold=threshold)
     assert report.check_byraad_html(text, set(), threshold) == []
 
 
@@ -359,7 +403,7 @@ def test_excel_not_for_byraad(params, tmp_path, shown):
 
 
 def test_excel_interactive_goes_to_output_interaktiv(params, tmp_path, shown, monkeypatch):
-    monkeypatch.setattr(session_mod, "project_root", lambda: tmp_path)
+    monkeypatch.setattr(config, "project_root", lambda: tmp_path)
     report.setup("eksempelkommune", "intern", None, parametre=params)
     path = report.excel({"a": pd.DataFrame({"x": [1]})}, "liste")
     assert path == tmp_path / "output" / "eksempelkommune" / "interaktiv" / "excel" / "liste.xlsx"
@@ -371,6 +415,7 @@ def test_excel_interactive_goes_to_output_interaktiv(params, tmp_path, shown, mo
 def test_antal_borgere_in_prose(params):
     report.setup("eksempelkommune", "byraad", parametre=params)
     assert report.antal_borgere(3) == '<span class="antal-borgere">&lt;5</span>'
+    assert report.antal_bevillinger(4) == '<span class="antal-borgere">&lt;5</span>'
     assert report.antal_borgere(0) == '<span class="antal-borgere">0</span>'
     assert report.antal_borgere(1234) == '<span class="antal-borgere">1.234</span>'
     report.setup("eksempelkommune", "intern", parametre=params)
@@ -393,14 +438,27 @@ def test_record_all_from_a_dataclass(params, tmp_path):
     report.setup("eksempelkommune", "byraad", tmp_path, notebook="00_x", parametre=params)
     stored = report.record_all(
         Periode(pd.Timestamp("2021-11-01"), pd.Timestamp("2026-10-31"), 60),
-        labels={"antal_maaneder": "Måneder"},
+        labels={"antal_maaneder": "Måneder"}, enheder={"antal_maaneder": "tal"},
     )
     assert stored == {"foerste_maaned": "2021-11-01", "opgoerelsesdato": "2026-10-31",
                       "antal_maaneder": 60}
     content = report.load_results(tmp_path)
     assert content["00_x"] == stored
-    assert content["_meta"]["00_x"] == {"antal_maaneder": {"label": "Måneder"}}
+    assert content["_meta"]["00_x"] == {"antal_maaneder": {"label": "Måneder", "enhed": "tal"}}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results.json"]  # no lock file left
+
+
+def test_record_all_takes_a_views_headlines(params, tmp_path):
+    report.setup("eksempelkommune", "byraad", tmp_path, notebook="00_x", parametre=params)
+    stored = report.record_all({
+        "hjemtagninger": report.Headline(3, "Hjemtagninger", "borgere"),
+        "udgift": report.Headline(1.5e6, "Udgift", "mio_kr"),
+        "note": "plain values still work",
+    })
+    assert stored == {"hjemtagninger": "<5", "udgift": 1.5e6, "note": "plain values still work"}
+    assert report.load_results(tmp_path)["_meta"]["00_x"] == {
+        "hjemtagninger": {"label": "Hjemtagninger", "enhed": "borgere"},
+        "udgift": {"label": "Udgift", "enhed": "mio_kr"}}
 
 
 def test_years_are_not_thousand_separated(params, tmp_path, shown):
@@ -413,7 +471,7 @@ def test_years_are_not_thousand_separated(params, tmp_path, shown):
 
 
 def test_datagrundlag_figures():
-    from socialanalyse.report import plots_datagrundlag as plots
+    from socialanalyse.views import datagrundlag as plots
 
     per_year = pd.DataFrame({"aar": [2021, 2022], "udgift": [4e7, 3e8], "maaneder": [2, 12],
                              "helt_aar": [False, True]})

@@ -11,6 +11,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from socialanalyse import report
+from socialanalyse.report.excel import column_format
+from socialanalyse.report.labels import MONEY_WORDS, SHARE_WORDS
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -30,7 +32,8 @@ def build_notebook(publikum: str) -> nbformat.NotebookNode:
                       "s = report.setup(kommune, publikum, run_dir, notebook='99_proeve')\n"
                       "hemmelig_kode = 'KODEN-SKAL-SKJULES'"),
         new_code_cell("report.show_table(pd.DataFrame({'paragraf': ['§85', '§107', '§108'], "
-                      "'antal_borgere': [3, 40, 12]}), 'Borgere', counts=['antal_borgere'])"),
+                      "'antal_borgere': [3, 40, 12]}), 'Borgere', "
+                      "counts={'antal_borgere': 'borgere'})"),
         new_code_cell("fig, ax = plt.subplots()\nax.plot([1, 2, 3])\n"
                       "report.figure(fig, alt='En stigende linje')"),
         new_code_cell("fig, ax = plt.subplots()\nax.plot([1, 2])\nplt.show()"),
@@ -168,9 +171,12 @@ def test_make_self_contained():
 def test_build_index(tmp_path):
     (tmp_path / "results.json").write_text(json.dumps({
         "00_datagrundlag": {"antal_borgere": 1234, "udgift_seneste_aar": 123_456_789.0,
-                            "periode": ["2021-11-01", "2026-10-31"], "andel_privat": 0.125},
+                            "periode": ["2021-11-01", "2026-10-31"], "andel_privat": 0.125,
+                            "hjemtagninger": 12, "antal_borgere_x": 7},
         "01_servicetjek": {"antal_borgere": "<5"},
-        "_meta": {"00_datagrundlag": {"antal_borgere": {"label": "Borgere med en bevilling"}}},
+        "_meta": {"00_datagrundlag": {
+            "antal_borgere": {"label": "Borgere med en bevilling", "enhed": "borgere"},
+            "hjemtagninger": {"label": "Hjemtagninger", "enhed": "bevillinger"}}},
     }), encoding="utf-8")
     path = report.build_index(tmp_path, [
         {"notebook": "00_datagrundlag", "titel": "Datagrundlag – X", "status": "ok",
@@ -187,6 +193,9 @@ def test_build_index(tmp_path):
     assert "<h2>Budget</h2>" in text and "Fejlede" in text
     assert "Afvist af byrådstjekket" in text and "byrådstjek: 1 problem" in text
     assert "<dt>Borgere med en bevilling</dt><dd class=\"antal-borgere\">1.234</dd>" in text
+    # marked by the declared kind, not by the name
+    assert "<dt>Hjemtagninger</dt><dd class=\"antal-borgere\">12</dd>" in text
+    assert "<dt>Antal borgere x</dt><dd>7</dd>" in text
     assert "123,5 mio. kr." in text
     assert "01.11.2021 – 31.10.2026" in text
     assert "12,5 %" in text
@@ -207,10 +216,31 @@ def test_build_index(tmp_path):
         ("effekt", -0.0512, None, "-0,05"),
         ("gennemsnit", 12.25, None, "12,2"),
         ("ok", True, None, "ja"),
+        ("hjemtagninger", 1234, "borgere", "1.234"),
+        ("sager", 3, "bevillinger", "3"),
+        ("benchmark_aar", 2025, "aar", "2025"),
+        ("tillaeg_pr_doegn", 950.0, None, "950 kr."),
+        ("antal_tillaeg", 950, None, "950"),
     ],
 )
 def test_format_value(name, value, enhed, expected):
     assert report.format_value(name, value, enhed) == expected
+
+
+@pytest.mark.parametrize("word", MONEY_WORDS + SHARE_WORDS)
+def test_html_and_excel_guess_units_from_one_word_list(word):
+    import pandas as pd
+
+    name = f"{word}_2025"
+    excel_format = column_format(name, pd.Series([950.4, 12.0]))
+    shown = report.format_value(name, 0.5 if word in SHARE_WORDS else 950.4)
+    if word in SHARE_WORDS:
+        assert excel_format == "0.0%" and shown == "50,0 %"
+    else:
+        assert excel_format == '#,##0 "kr."' and shown == "950 kr."
+        # a count of such things is a number in both
+        assert column_format(f"antal_{name}", pd.Series([3, 4])) == "#,##0"
+        assert report.format_value(f"antal_{name}", 3) == "3"
 
 
 def test_failed_run_is_reported_in_danish(tmp_path):

@@ -423,6 +423,36 @@ class KlyngeStandard(Model):
     maal: KlyngeMaal
 
 
+class KapacitetParametre(Model):
+    """Settings for capacity, hjemtagning and the indsatstrappe (issue: kapacitet); see
+    socialanalyse.kapacitet. Every key is explained in default.yaml. The self-sufficiency
+    goal for botilbud is noegletal.selvforsyning_maal; goals per paragraph add to it here."""
+
+    ledige_maaneder: int = Field(ge=1, le=60)
+    marginal_andel: tuple[float, float]
+    selvforsyning_maal_paragraf: dict[str, float]
+    trinskift_maaneder: int = Field(ge=1, le=24)
+    tyndt_trin_andel: float = Field(gt=0, le=1)
+
+    @field_validator("marginal_andel")
+    @classmethod
+    def _share_range(cls, value: tuple[float, float]) -> tuple[float, float]:
+        if not 0 <= value[0] <= value[1] <= 1:
+            raise ValueError("andelene skal opfylde 0 <= lav <= høj <= 1")
+        return value
+
+    @field_validator("selvforsyning_maal_paragraf")
+    @classmethod
+    def _goals(cls, value: dict[str, float]) -> dict[str, float]:
+        known = set(ref.paragraffer()["paragraf"])
+        for name, goal in value.items():
+            if name not in known:
+                raise ValueError(f"ukendt paragraf {name!r}; se paragrafkataloget")
+            if not 0 <= goal <= 1:
+                raise ValueError(f"målet for {name} skal ligge mellem 0 og 1")
+        return value
+
+
 class IndkoebParametre(Model):
     """Settings for the buyer role: suppliers, contracts, negotiation and procurement savings
     (issue: indkøb); see socialanalyse.indkoeb. Every key is explained in default.yaml.
@@ -477,6 +507,7 @@ class Parametre(Model):
     businesscase: BusinesscaseParametre
     budget: BudgetParametre
     noegletal: NoegletalParametre
+    kapacitet: KapacitetParametre
     indkoeb: IndkoebParametre
     pejlemaerker: list[Pejlemaerke]
     benchmark: BenchmarkParametre

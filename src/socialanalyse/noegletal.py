@@ -2,7 +2,8 @@
 
 Randers' management information on botilbud, Brønderslev's self-sufficiency goal and
 Ringkøbing-Skjern's political pejlemærker, per year with trends. `compute(data, parametre)`
-returns a `Noegletal` with one long table of figures (noegletal, gruppe, aar, vaerdi):
+returns a `Noegletal` with one long table of figures (noegletal, gruppe, aar, vaerdi);
+`compute_with_budget(data, parametre)` adds the budget's expected year-end for the current year:
 
 - budget, forbrug_aar_til_dato (payments January to the reference month, the same months
   every year), forventet_aarsforbrug (complete years: payments; the current year: the expected
@@ -14,10 +15,10 @@ returns a `Noegletal` with one long table of figures (noegletal, gruppe, aar, va
   grants on the same paragraph at once counts twice (servicetjek flags such overlaps);
 - antal_dyre_sager: active grants at the year's end (or the reference date) whose annual cost
   at the year's prices exceeds `servicetjek.dyr_sag_graense` (Randers: cases above 1 mio. kr.);
-- andel_pladser_egen_drift: share of botilbud full-year persons bought in the municipality's
-  own offers (leverandoertype 'egen drift'), the rest bought externally;
-- selvforsyningsgrad: share of citizens in botilbud at the date served in an own offer
-  (Brønderslev's goal: 90 %, parameter `selvforsyning_maal`);
+- selvforsyningsgrad: share of botilbud full-year persons served in the municipality's own
+  offers (leverandoertype 'egen drift'), the rest bought externally (Randers: places bought
+  internally and externally; Brønderslev's goal: 90 %, parameter `selvforsyning_maal`).
+  One definition: `kapacitet.self_sufficiency` over the botilbud paragraphs together;
 - andel_opfoelgning_rettidig: share of active grants at the date whose next follow-up,
   counted from the last one (or the start), is not overdue (`derived.followup_due` with
   `servicetjek.opfoelgning_interval_maaneder`: the same deadline the case review uses);
@@ -45,6 +46,7 @@ import pandas as pd
 from . import reference as ref
 from .data import Data
 from .data.derived import annual_cost, followup_due, population
+from .kapacitet import IkkeTilgaengelig, self_sufficiency
 
 SAMLET = ""  # gruppe of figures for the whole area
 
@@ -57,7 +59,6 @@ NOEGLETAL: dict[str, tuple[str, str]] = {
     "udgift_pr_helaarsperson": ("Gns. årlig udgift pr. helårsperson", "kr"),
     "enhedspris_botilbud": ("Gns. årlig udgift pr. borger i botilbud", "kr"),
     "antal_dyre_sager": ("Sager over grænsen for dyre sager", "antal"),
-    "andel_pladser_egen_drift": ("Andel botilbudspladser købt i egen drift", "andel"),
     "selvforsyningsgrad": ("Selvforsyningsgrad på botilbud", "andel"),
     "andel_opfoelgning_rettidig": ("Andel bevillinger med rettidig opfølgning", "andel"),
     "udgift_pr_18_64_aarig": ("Udgift pr. indbygger i aldersgruppen", "kr"),
@@ -163,9 +164,6 @@ def compute(data: Data, parametre, forventet: pd.Series | float | None = None) -
     botilbud = bev["paragraf"].isin(p.botilbud_paragraffer).to_numpy()
     trin1 = bev["paragraf"].map(cat["trin"]).eq(1).to_numpy()
     temporary = bev["paragraf"].map(cat["midlertidig"]).fillna(False).astype(bool).to_numpy()
-    lev_type = bev["leverandoer_id"].map(
-        data.leverandoerer.set_index("leverandoer_id")["leverandoertype"])
-    own = lev_type.eq("egen drift").to_numpy()
     annual = annual_cost(bev).to_numpy()
     start_year = bev["startdato"].dt.year.to_numpy()
     pos = pd.Index(bev["bevilling_id"]).get_indexer(bet["bevilling_id"])
@@ -175,6 +173,10 @@ def compute(data: Data, parametre, forventet: pd.Series | float | None = None) -
     budget_by_year = data.budget.groupby("aar")["beloeb"].sum()
     first_year = max(int(bet["periode"].min().year), ref_month.year - p.trend_aar + 1)
     first_month = bet["periode"].min().to_period("M").to_timestamp()
+    own_share = self_sufficiency(data, by="samlet", paragraffer=p.botilbud_paragraffer,
+                                 years=range(first_year, ref_month.year + 1))
+    own_share = (pd.Series(dtype=float) if isinstance(own_share, IkkeTilgaengelig)
+                 else own_share.set_index("aar")["andel_egen"])
     if isinstance(forventet, pd.Series):
         forventet_total = float(forventet.sum())
         labels = forventet.index.astype(str)
@@ -223,13 +225,10 @@ def compute(data: Data, parametre, forventet: pd.Series | float | None = None) -
         d_bo = days[botilbud].sum()
         add("enhedspris_botilbud", spend[botilbud].sum() * diy / d_bo if d_bo else np.nan)
 
-        # Expensive cases, places bought internally, self-sufficiency, follow-up.
+        # Expensive cases, self-sufficiency, follow-up.
         annual_now = annual * (1 + parametre.prisindeks) ** (year - start_year)
         add("antal_dyre_sager", (active_on & (annual_now > parametre.servicetjek.dyr_sag_graense)).sum())
-        add("andel_pladser_egen_drift", _share(days[botilbud & own].sum(), d_bo))
-        bo_now = pd.DataFrame({"b": bev["borger_id"].to_numpy()[botilbud & active_on],
-                               "own": own[botilbud & active_on]}).groupby("b")["own"].any()
-        add("selvforsyningsgrad", bo_now.mean() if len(bo_now) else np.nan)
+        add("selvforsyningsgrad", own_share.get(year, np.nan))
         on_time = followup_on_time(bev, data.opfoelgninger, on,
                                    parametre.servicetjek.opfoelgning_interval_maaneder)
         add("andel_opfoelgning_rettidig", on_time.mean() if len(on_time) else np.nan)
@@ -270,6 +269,16 @@ def compute(data: Data, parametre, forventet: pd.Series | float | None = None) -
               for m in parametre.pejlemaerker]
     return Noegletal(tal=result.tal, pejlemaerker=evaluate(result, marks, p.trafiklys_margin),
                      opgjort=opgjort, aar=result.aar)
+
+
+def compute_with_budget(data: Data, parametre) -> Noegletal:
+    """`compute` with the current year's expected year-end per budget line from
+    `budget.expected_year_end` (the budget's own settings), as notebook 05 shows them. The one
+    documented import of another analysis: nøgletal read the budget's forecast."""
+    from . import budget
+
+    forventet = budget.expected_year_end(data, ind=budget.Indstillinger.fra(parametre))
+    return compute(data, parametre, forventet=forventet.linjer["forventet"])
 
 
 def traffic_light(value: float, maal: float, retning: str, margin: float) -> str:

@@ -16,7 +16,9 @@ index. Low and high are the `scenarie_sandsynlighed` prediction interval: each t
 prediction standard error (t distribution with n-2 degrees of freedom) combined by the delta
 method, sd(rate × price) ≈ sqrt((price · se_rate)² + (rate · se_price)²), assuming the two are
 independent; low is floored at 0. A line with fewer than three years keeps its last level with
-no band. For the total, the line deviations are combined as independent risks (root sum of
+no band. The full-year persons get their own band from the rate trend alone
+(helaarspersoner_lav/_hoej: (rate ± t · se_rate) × population / 10,000, low floored at 0),
+for capacity planning (socialanalyse.kapacitet.capacity_need), which counts places, not kroner. For the total, the line deviations are combined as independent risks (root sum of
 squares); the buffer (risikopulje) is high minus base.
 """
 
@@ -48,7 +50,8 @@ class Fremskrivning:
     """A forecast: per line and year (linjer, long) and for the total (samlet, index aar).
 
     linjer: linje, aar, scenarie (faktisk/lav/basis/hoej), udgift, helaarspersoner,
-    pr_10000 (full-year persons per 10,000 in the age group), enhedspris.
+    pr_10000 (full-year persons per 10,000 in the age group), enhedspris, and for future
+    years helaarspersoner_lav/_hoej (the band of full-year persons; NaN for faktisk).
     samlet: faktisk, lav, basis, hoej and buffer (hoej - basis) per year.
     """
 
@@ -136,7 +139,8 @@ def forecast(data: Data, ind: Indstillinger | None = None,
         real_price = np.divide(udgift, helaar, out=np.zeros_like(udgift), where=helaar > 0) / (
             1 + ind.prisindeks) ** (years - last)
         for y, hp, u, r in zip(years, helaar, udgift, rate):
-            rows.append((linje, int(y), "faktisk", u, hp, r, u / hp if hp > 0 else np.nan))
+            rows.append((linje, int(y), "faktisk", u, hp, r, u / hp if hp > 0 else np.nan,
+                         np.nan, np.nan))
         fut = np.array(future, dtype=float)
         priced = helaar > 0
         q = 0.0
@@ -157,13 +161,16 @@ def forecast(data: Data, ind: Indstillinger | None = None,
         sd = scale * np.sqrt((p_hat * se_r) ** 2 + (r_hat * se_p) ** 2)
         for j, y in enumerate(future):
             hp = r_hat[j] * pop.loc[y] / 10_000
+            hp_sd = q * se_r[j] * pop.loc[y] / 10_000
             price = p_hat[j] * (1 + ind.prisindeks) ** (y - last)
             base = hp * price
             for scen, value in (("lav", max(base - q * sd[j], 0.0)), ("basis", base),
                                 ("hoej", base + q * sd[j])):
-                rows.append((linje, y, scen, value, hp, r_hat[j], price))
+                rows.append((linje, y, scen, value, hp, r_hat[j], price,
+                             max(hp - hp_sd, 0.0), hp + hp_sd))
     linjer = pd.DataFrame(rows, columns=["linje", "aar", "scenarie", "udgift",
-                                         "helaarspersoner", "pr_10000", "enhedspris"])
+                                         "helaarspersoner", "pr_10000", "enhedspris",
+                                         "helaarspersoner_lav", "helaarspersoner_hoej"])
     wide = linjer.pivot_table(index=["aar", "linje"], columns="scenarie", values="udgift",
                               aggfunc="sum")
     wide = wide.reindex(columns=["faktisk", *SCENARIER])

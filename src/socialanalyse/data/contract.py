@@ -111,6 +111,23 @@ TABLES: dict[str, Table] = {
                 Col("navn", "str", "Tilbuddets navn."),
                 Col("paragraf", "str", "Paragraf, tilbuddet leverer efter.", allowed=None),
                 Col("pladser", "int", "Antal pladser (normeret kapacitet).", ge=0),
+                Col(
+                    "maalgruppe",
+                    "str",
+                    "Tilbuddets målgruppe (tom = den målgruppe, flest af beboerne har).",
+                    required=False,
+                    nullable=True,
+                    allowed=ref.MAALGRUPPER,
+                ),
+                Col(
+                    "takst",
+                    "float",
+                    "Tilbuddets egen pris i kr. pr. plads pr. døgn (tom = beregnes af "
+                    "bevillingerne i tilbuddet).",
+                    required=False,
+                    nullable=True,
+                    ge=0,
+                ),
             ),
             key=("tilbud_id",),
             foreign_keys={"leverandoer_id": ("leverandoerer", "leverandoer_id")},

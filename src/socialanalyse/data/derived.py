@@ -47,19 +47,62 @@ def days_in_period(
     return ((e - s).dt.days + 1).clip(lower=0).rename("dage")
 
 
-def helaarspersoner(bevillinger: pd.DataFrame, year: int, first: pd.Timestamp | None = None,
-                    last: pd.Timestamp | None = None) -> pd.Series:
+def helaarspersoner(
+    bevillinger: pd.DataFrame,
+    year: int,
+    first: pd.Timestamp | str | None = None,
+    last: pd.Timestamp | str | None = None,
+) -> pd.Series:
     """Full-year equivalents per grant in a calendar year: active days / days in the year.
 
-    `first`/`last` count only the days from/to those dates within the year (e.g. January to
-    the reference date in the current year, matching the spending so far); the divisor stays
-    the days of the whole year, so spending / full-year persons is a cost per year.
+    `first`/`last` narrow the days counted to part of the year (a year the data only partly
+    cover, e.g. January to the reference date); the divisor stays the days in the year.
     """
     start, end = pd.Timestamp(year, 1, 1), pd.Timestamp(year, 12, 31)
     days_in_year = (end - start).days + 1
-    lo = start if first is None else max(start, pd.Timestamp(first))
-    hi = end if last is None else min(end, pd.Timestamp(last))
+    lo = max(start, pd.Timestamp(first)) if first is not None else start
+    hi = min(end, pd.Timestamp(last)) if last is not None else end
     return (days_in_period(bevillinger, lo, hi) / days_in_year).rename("helaarspersoner")
+
+
+def stays(
+    bevillinger: pd.DataFrame,
+    paragraf: str,
+    reference_date: pd.Timestamp | str,
+    gap_days: int = 1,
+) -> pd.DataFrame:
+    """Stays in one paragraph: a citizen's grants of that paragraph joined into one stay when
+    the next starts at most `gap_days` after the previous ends (so a change of provider does
+    not restart the clock).
+
+    One row per stay: borger_id, startdato, slutdato (NaT = still open at the reference date),
+    varighed_dage (start to end, or to the reference date when open; both days counted) and
+    afsluttet (False = censored). Grants starting after the reference date are left out; an
+    end after the reference date counts as open.
+    """
+    ref = pd.Timestamp(reference_date)
+    g = bevillinger.loc[
+        (bevillinger["paragraf"] == paragraf) & (bevillinger["startdato"] <= ref),
+        ["borger_id", "startdato", "slutdato"],
+    ].copy()
+    far = pd.Timestamp("2262-01-01")
+    g["slut"] = g["slutdato"].where(g["slutdato"] <= ref, far).fillna(far)
+    g = g.sort_values(["borger_id", "startdato"])
+    # The latest end among the citizen's earlier grants (cythonised groupby, no per-citizen
+    # Python call: København has thousands of §107 citizens).
+    prev_end = g.groupby("borger_id")["slut"].cummax().groupby(g["borger_id"]).shift()
+    new_stay = prev_end.isna() | (g["startdato"] > prev_end + pd.Timedelta(days=gap_days))
+    g["forloeb"] = new_stay.cumsum()
+    out = g.groupby("forloeb").agg(
+        borger_id=("borger_id", "first"), startdato=("startdato", "min"), slut=("slut", "max")
+    )
+    out["afsluttet"] = out["slut"] < far
+    end = out["slut"].where(out["afsluttet"], ref)
+    out["slutdato"] = out["slut"].where(out["afsluttet"])
+    out["varighed_dage"] = (end - out["startdato"]).dt.days + 1
+    return out[["borger_id", "startdato", "slutdato", "varighed_dage", "afsluttet"]].reset_index(
+        drop=True
+    )
 
 
 def effect_month(dates: pd.Series) -> pd.Series:
@@ -119,6 +162,7 @@ def expected_payments(
     first_month: pd.Timestamp | str,
     last_month: pd.Timestamp | str,
     prisindeks: float,
+    by: str = "bevilling_id",
 ) -> pd.DataFrame:
     """What each grant should cost in each month it is active, at its regulated price.
 
@@ -126,6 +170,8 @@ def expected_payments(
     [first_month, last_month] and `forventet` in kr: regulated price × units in the month
     (doegn/time: omfang × active days / 7; maaned: omfang × active days / days in month)
     plus tillaeg × active days / days in month. The reference for what payments should be.
+    `by` names the column that labels the rows instead of bevilling_id (e.g. a code per offer
+    to sum by, without building a million id strings).
     """
     def month_ordinal(d: pd.Series) -> np.ndarray:
         # Months since 1970-01 (NaT -> a far future month, i.e. still open).
@@ -158,7 +204,7 @@ def expected_payments(
     tillaeg = b["tillaeg"].fillna(0).to_numpy(dtype=float)[rows] * days / days_in_month
     return pd.DataFrame(
         {
-            "bevilling_id": b["bevilling_id"].to_numpy()[rows],
+            by: b[by].to_numpy()[rows],
             "periode": month_start.astype("datetime64[ns]"),
             "forventet": price * units + tillaeg,
         }

@@ -71,10 +71,10 @@ from .intervention import (
 from .summary import (
     cutoff,
     estimates_table,
-    headline_results,
     indsats,
     monthly_for,
     opgoerelsesdato,
+    outcome_options,
     sensitivity,
     settings,
 )
@@ -106,7 +106,6 @@ __all__ = [
     "estimates_table",
     "goal_attainment",
     "goal_success",
-    "headline_results",
     "hide_small_shares",
     "individual_progression",
     "indsats",
@@ -121,6 +120,7 @@ __all__ = [
     "monthly_for",
     "offers_in_period",
     "opgoerelsesdato",
+    "outcome_options",
     "paired_change",
     "paired_values",
     "progression_by",

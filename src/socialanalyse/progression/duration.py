@@ -12,46 +12,10 @@ import pandas as pd
 from scipy import stats
 from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 
+from ..data.derived import stays  # noqa: F401  (one definition of a stay; re-exported)
+
 DAYS_PER_MONTH = 365.25 / 12
 FOER, EFTER = "før", "efter"
-
-
-def stays(
-    bevillinger: pd.DataFrame,
-    paragraf: str,
-    reference_date: pd.Timestamp | str,
-    gap_days: int = 1,
-) -> pd.DataFrame:
-    """Stays in one paragraph: a citizen's grants of that paragraph joined into one stay when
-    the next starts at most `gap_days` after the previous ends (so a change of provider does
-    not restart the clock).
-
-    One row per stay: borger_id, startdato, slutdato (NaT = still open at the reference date),
-    varighed_dage (start to end, or to the reference date when open; both days counted) and
-    afsluttet (False = censored). Grants starting after the reference date are left out; an
-    end after the reference date counts as open.
-    """
-    ref = pd.Timestamp(reference_date)
-    g = bevillinger.loc[
-        (bevillinger["paragraf"] == paragraf) & (bevillinger["startdato"] <= ref),
-        ["borger_id", "startdato", "slutdato"],
-    ].copy()
-    far = pd.Timestamp("2262-01-01")
-    g["slut"] = g["slutdato"].where(g["slutdato"] <= ref, far).fillna(far)
-    g = g.sort_values(["borger_id", "startdato"])
-    prev_end = g.groupby("borger_id")["slut"].transform(lambda s: s.cummax().shift())
-    new_stay = prev_end.isna() | (g["startdato"] > prev_end + pd.Timedelta(days=gap_days))
-    g["forloeb"] = new_stay.cumsum()
-    out = g.groupby("forloeb").agg(
-        borger_id=("borger_id", "first"), startdato=("startdato", "min"), slut=("slut", "max")
-    )
-    out["afsluttet"] = out["slut"] < far
-    end = out["slut"].where(out["afsluttet"], ref)
-    out["slutdato"] = out["slut"].where(out["afsluttet"])
-    out["varighed_dage"] = (end - out["startdato"]).dt.days + 1
-    return out[["borger_id", "startdato", "slutdato", "varighed_dage", "afsluttet"]].reset_index(
-        drop=True
-    )
 
 
 def _groups(st: pd.DataFrame, group: str | None) -> list[tuple[str, pd.DataFrame]]:

@@ -1,17 +1,19 @@
 """Notebook glue that is still logic: parameter overrides from the notebook's parameters
-cell, and the headline results recorded in results.json."""
+cell, the intervention and cut-off they describe, the outcomes to choose from, and the
+sensitivity of the effect to the analysis choices. (What notebook 02 shows and records is
+in socialanalyse.views.progression.)"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pandas as pd
 
 from ..config import ProgressionParametre
 from ..data import derived
-from .duration import DurationComparison
+from ..data import reference as ref
 from .estimates import Estimate
+from .individual import SAMLET
 from .intervention import Indsats, InterventionResult
 
 
@@ -53,49 +55,10 @@ def cutoff(p: ProgressionParametre) -> pd.Timestamp:
     return pd.Timestamp(p.varighed_skaeringsdato or p.indsats.start)
 
 
-def headline_results(
-    effekt: InterventionResult,
-    status: str,
-    andele: pd.DataFrame,
-    varighed: DurationComparison,
-    paragraf: str,
-    medianer_alle: pd.DataFrame,
-    antal: Estimate | None = None,
-    maal: pd.DataFrame | None = None,
-) -> dict[str, Any]:
-    """The notebook's headline figures by name (for `report.record_all`).
-
-    effekt, ci_lav, ci_hoej, p_vaerdi: the DiD estimate (VUM levels; negative = better);
-    succes: the verdict of the success criterion; antal_borgere_indsats / _sammenligning;
-    andel_progression / _stabil / _regression (overall level, first -> latest assessment);
-    median_varighed_<paragraf> (days, all stays) and log-rank p before/after the cut-off;
-    rateratio_antal with its interval; andel_maal_opnaaet (caseworkers' status, concluded
-    goals).
-    """
-    row = andele.iloc[0]
-    suffix = paragraf.replace("§", "").replace(" ", "_").replace("+", "_").lower()
-    out: dict[str, Any] = {
-        "effekt": effekt.did.estimate,
-        "ci_lav": effekt.did.ci_low,
-        "ci_hoej": effekt.did.ci_high,
-        "p_vaerdi": effekt.did.p_value,
-        "succes": status,
-        "effekt_foer_efter": effekt.foer_efter.estimate,
-        "antal_borgere_indsats": effekt.antal_indsats,
-        "antal_borgere_sammenligning": effekt.antal_sammenligning,
-        "andel_progression": row["andel_progression"],
-        "andel_stabil": row["andel_stabil"],
-        "andel_regression": row["andel_regression"],
-        f"median_varighed_{suffix}": medianer_alle["median_dage"].iloc[0],
-        f"logrank_p_{suffix}": varighed.p_value,
-    }
-    if antal is not None:
-        out.update(rateratio_antal=antal.estimate, rateratio_ci_lav=antal.ci_low,
-                   rateratio_ci_hoej=antal.ci_high)
-    if maal is not None:
-        done = maal["afsluttede"].sum()
-        out["andel_maal_opnaaet"] = maal["opnaaet"].sum() / done if done else None
-    return out
+def outcome_options() -> list[str]:
+    """The outcomes to choose from: 'samlet' (the mean over themes) and the VUM themes."""
+    temaer = ref.vum_temaer()
+    return [SAMLET, *temaer.loc[temaer["metode"] == "VUM2", "tema"]]
 
 
 def opgoerelsesdato(data) -> pd.Timestamp:

@@ -1,4 +1,5 @@
-"""Reference tables shipped with the package: paragraphs, municipalities, VUM, discount rates.
+"""Reference tables shipped with the package: paragraphs, municipalities, VUM, discount rates,
+national levels per 10,000 adults.
 
 Each loader returns a fresh DataFrame (callers may modify it) read from the CSV files in this
 folder; the CSVs are the single source and are documented in data/README.md.
@@ -85,6 +86,19 @@ def diskonteringsrente() -> pd.DataFrame:
     df = _read("diskonteringsrente.csv").copy()
     df[["fra_aar", "til_aar"]] = df[["fra_aar", "til_aar"]].astype(int)
     df["rente"] = df["rente"].astype(float)
+    return df
+
+
+def landsniveau() -> pd.DataFrame:
+    """National orders of magnitude: persons per paragraph in Denmark and per 10,000 adults.
+
+    Columns: paragraf, beskrivelse, aar, personer, voksne (adults 18+), kilde, and
+    pr_10000_voksne = personer / voksne × 10,000 (derived, an order of magnitude: §107 about
+    18, §108 12, §105+§85 31, §85 in own home 98; ../shared/reference/FACTS.md).
+    """
+    df = _read("landsniveau.csv").copy()
+    df[["aar", "personer", "voksne"]] = df[["aar", "personer", "voksne"]].astype(int)
+    df["pr_10000_voksne"] = df["personer"] / df["voksne"] * 10_000
     return df
 
 

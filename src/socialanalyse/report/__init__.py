@@ -1,27 +1,41 @@
-"""Reporting: the notebook session, Danish formatting, figures, display tables, results.json,
-HTML and Excel export.
+"""Reporting core every workbook uses: the notebook session, Danish formatting, the plot theme,
+display tables and figures, headline results (results.json), HTML and Excel export, the byråd
+checks and the output layout (`outputs`).
 
-Notebooks use this package; analysis modules never import it. A notebook starts with
+What one notebook shows (its figures, tables, texts, widgets and headline results) lives in
+`socialanalyse.views`; analyses never import this package, and this package never imports
+views. A notebook starts with
 `s = report.setup(kommune, publikum, run_dir, notebook="NN_navn")`.
 """
 
-from .checks import PrivatlivsFejl, check_byraad_html, check_byraad_results, forbidden_ids
-from .display import antal_borgere, figure, markdown, show_table, table_html
-from .excel import excel, write_workbook
-from .format import dato, dato_lang, kr, maaned, mio_kr, pct, tal
+from .checks import (
+    COUNT_KINDS,
+    PrivatlivsFejl,
+    check_byraad_html,
+    check_byraad_results,
+    forbidden_ids,
+)
+from .display import antal_bevillinger, antal_borgere, figure, markdown, show_table, table_html
+from .excel import calculation_excel, excel, write_calculation_workbook, write_workbook
+from .format import amount, dato, dato_lang, kr, maaned, mio_kr, pct, sentence, tal
 from .html import build_index, export_html, format_value, make_self_contained, static_widgets
-from .labels import overskrift
-from .session import Session, current, load_results, record, record_all, setup
+from .labels import heading, kommune_name
+from .session import Headline, Session, current, load_results, record, record_all, setup
 from .theme import axis_kr, axis_pct, axis_tal, theme
 
 __all__ = [
+    "COUNT_KINDS",
+    "Headline",
     "PrivatlivsFejl",
     "Session",
+    "amount",
+    "antal_bevillinger",
     "antal_borgere",
     "axis_kr",
     "axis_pct",
     "axis_tal",
     "build_index",
+    "calculation_excel",
     "check_byraad_html",
     "check_byraad_results",
     "current",
@@ -32,21 +46,24 @@ __all__ = [
     "figure",
     "forbidden_ids",
     "format_value",
+    "heading",
+    "kommune_name",
     "kr",
     "load_results",
     "maaned",
     "make_self_contained",
     "markdown",
     "mio_kr",
-    "overskrift",
     "pct",
     "record",
     "record_all",
+    "sentence",
     "setup",
     "show_table",
     "static_widgets",
     "table_html",
     "tal",
     "theme",
+    "write_calculation_workbook",
     "write_workbook",
 ]

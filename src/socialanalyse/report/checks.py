@@ -1,9 +1,11 @@
-"""Privacy checks for byråd output: no ids, no CPR numbers, no small counts of citizens.
+"""Privacy checks for byråd output: no ids, no CPR numbers, no small counts of citizens or grants.
 
 Conventions the checks rely on (kept by `report.show_table`, `report.record` and the index):
-- every displayed count of citizens sits in an element with class "antal-borgere"
+- a count is declared by its kind (`COUNT_KINDS`), never guessed from its name: table columns
+  in `show_table(counts={"antal_borgere": "borgere"})`, results in
+  `record(..., enhed="borgere")` (results.json's "_meta" keeps the kind);
+- every displayed count of citizens or grants sits in an element with class "antal-borgere"
   (`<td class="tal antal-borgere">12</td>`); its text is a Danish integer, "<5" or "x";
-- recorded results whose name starts with "antal_borgere" are citizen counts;
 - pseudonyms look like 'P' + 16 hex digits (`privacy.pseudonymise`); the ids of the run's data
   (borger_id, bevilling_id, maal_id) are passed as `forbidden_ids`.
 """
@@ -24,6 +26,11 @@ ALLOWED_ID_COLUMNS = frozenset({"leverandoer_id", "tilbud_id"})
 PSEUDONYM_RE = re.compile(r"(?<![0-9A-Za-z])P[0-9a-f]{16}(?![0-9A-Za-z])")
 # Six digits that form a date (ddmmyy), optional dash, four digits; not inside longer numbers.
 CPR_RE = re.compile(r"(?<![\d.,])(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2}-?\d{4}(?![\d,]|\.\d)")
+#: The kinds of counts suppressed for the byråd: citizens, and grants (one grant is nearly
+#: always one citizen). 'borgere' also covers things each belonging to one citizen (goals,
+#: stays in an offer).
+COUNT_KINDS = ("borgere", "bevillinger")
+#: The class of every displayed count of citizens or grants (the name is historical).
 COUNT_CLASS = "antal-borgere"
 MIN_ID_LENGTH = 4  # shorter ids cannot be told from ordinary words and numbers
 
@@ -165,29 +172,43 @@ def check_byraad_html(
     return problems
 
 
+def numbers_in(value: Any):
+    """The numbers in a JSON value (also inside lists and mappings); booleans are not numbers."""
+    if isinstance(value, bool):
+        return
+    if isinstance(value, (int, float)):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from numbers_in(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from numbers_in(v)
+
+
+def has_integer(value: Any) -> bool:
+    """Whether a JSON value is, or holds, an integer (a count nobody declared, maybe)."""
+    return any(isinstance(n, int) for n in numbers_in(value))
+
+
 def check_byraad_results(results: dict[str, Any], threshold: int = 5) -> list[str]:
-    """Problems in a byråd run's results.json content: a recorded citizen count (name starting
-    with 'antal_borgere', also inside lists and mappings) with a value 1..threshold-1."""
+    """Problems in a byråd run's results.json content (empty list = OK), in Danish: a result
+    declared a count of citizens or grants ("_meta" enhed 'borgere'/'bevillinger', also inside
+    lists and mappings) with a value 1..threshold-1, and an integer result with no declared
+    enhed at all (it may be a count nobody declared)."""
     problems = []
-
-    def numbers(value: Any):
-        if isinstance(value, bool):
-            return
-        if isinstance(value, (int, float)):
-            yield value
-        elif isinstance(value, dict):
-            for v in value.values():
-                yield from numbers(v)
-        elif isinstance(value, list):
-            for v in value:
-                yield from numbers(v)
-
+    meta = results.get("_meta") or {}
     for notebook, entries in results.items():
         if notebook.startswith("_") or not isinstance(entries, dict):
             continue
+        kinds = meta.get(notebook) or {}
         for name, value in entries.items():
-            if name.startswith("antal_borgere") and any(0 < n < threshold for n in numbers(value)):
-                problems.append(
-                    f"{notebook}: {name} viser et antal borgere under diskretionsgrænsen {threshold}"
-                )
+            enhed = (kinds.get(name) or {}).get("enhed")
+            numbers = list(numbers_in(value))
+            if enhed in COUNT_KINDS and any(0 < n < threshold for n in numbers):
+                problems.append(f"{notebook}: {name} viser et antal {enhed} under "
+                                f"diskretionsgrænsen {threshold}")
+            elif enhed is None and has_integer(value):
+                problems.append(f"{notebook}: {name} er et heltal uden angivet enhed (det kan "
+                                "være et antal borgere)")
     return problems

@@ -1,8 +1,9 @@
 """Tables and figures shown in notebooks (and so in the exported HTML), Danish formatted.
 
 Byråd conventions (see `report.checks`): `show_table` refuses person/case ids and suppresses
-the `counts` columns with `privacy.suppress`; every count cell carries class "antal-borgere"
-so the check on the finished HTML can verify that no count 1..diskretion-1 is shown.
+the columns declared as counts (`counts={"antal_borgere": "borgere"}`) with
+`privacy.suppress`; every count cell carries class "antal-borgere" so the check on the
+finished HTML can verify that no count 1..diskretion-1 is shown.
 """
 
 from __future__ import annotations
@@ -10,15 +11,15 @@ from __future__ import annotations
 import base64
 import html
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
 
 from .. import privacy
-from .checks import COUNT_CLASS, PrivatlivsFejl, id_columns
+from .checks import COUNT_CLASS, COUNT_KINDS, PrivatlivsFejl, id_columns
 from .format import dato, kr, pct, tal
-from .labels import overskrift
+from .labels import heading
 from .session import current_or_none
 
 DEFAULT_MAX_ROWS = 200
@@ -94,10 +95,22 @@ def _formatter(series: pd.Series, kind: str, decimaler: int | None):
     return other
 
 
+def count_columns(counts: Mapping[str, str]) -> list[str]:
+    """The columns of a `counts` declaration ({column: 'borgere' or 'bevillinger'}), checked."""
+    if not isinstance(counts, Mapping):
+        raise TypeError(
+            "counts skal sige, hvad hver kolonne tæller, fx counts={'antal_borgere': 'borgere', "
+            "'antal_bevillinger': 'bevillinger'}.")
+    wrong = {c: k for c, k in counts.items() if k not in COUNT_KINDS}
+    if wrong:
+        raise ValueError(f"Ukendt art af antal {wrong}: brug {' eller '.join(COUNT_KINDS)}.")
+    return list(counts)
+
+
 def table_html(
     df: pd.DataFrame | pd.Series,
     title: str | None = None,
-    counts: Iterable[str] = (),
+    counts: Mapping[str, str] | None = None,
     money: Iterable[str] = (),
     pct: Iterable[str] = (),
     *,
@@ -110,14 +123,15 @@ def table_html(
 ) -> str:
     """The HTML of a Danish formatted table (pure; `show_table` displays it).
 
-    counts: columns of counts (of citizens): integers; in byraad mode suppressed with
-    `privacy.suppress` (jointly, so secondary suppression works across a cross table) and the
-    footnote added. money: kr. pct: shares (0.125 -> '12,5 %'). Other columns by dtype.
+    counts: the columns of counts with their kind, {column: 'borgere' or 'bevillinger'}
+    (citizens, or grants): integers; in byraad mode suppressed with `privacy.suppress`
+    (jointly, so secondary suppression works across a cross table) and the footnote added.
+    money: kr. pct: shares (0.125 -> '12,5 %'). Other columns by dtype.
     Every `counts` cell gets class "antal-borgere". A non-default index becomes columns.
     In byraad mode raises PrivatlivsFejl for tables with person/case ids.
     """
     frame = _prepare(df)
-    counts, money, pct_cols = list(counts), list(money), list(pct)
+    counts, money, pct_cols = count_columns(counts or {}), list(money), list(pct)
     unknown = [c for c in counts + money + pct_cols if c not in frame.columns]
     if unknown:
         raise KeyError(f"Tabellen har ikke kolonnerne {', '.join(map(str, unknown))}.")
@@ -158,7 +172,7 @@ def table_html(
         parts.append(f"<caption>{html.escape(title)}</caption>")
     header = "".join(
         ('<th scope="col" class="tal">' if c in numeric_cols else '<th scope="col">')
-        + html.escape(overskrift(c)) + "</th>"
+        + html.escape(heading(c)) + "</th>"
         for c in shown.columns
     )
     parts.append(f"<thead><tr>{header}</tr></thead><tbody>")
@@ -194,7 +208,7 @@ def table_html(
 def show_table(
     df: pd.DataFrame | pd.Series,
     title: str | None = None,
-    counts: Iterable[str] = (),
+    counts: Mapping[str, str] | None = None,
     money: Iterable[str] = (),
     pct: Iterable[str] = (),
     *,
@@ -205,7 +219,8 @@ def show_table(
 ) -> None:
     """Display a table in Danish format (thousand dots, decimal comma, kr., %).
 
-    counts / money / pct name the columns of counts of citizens, amounts in kr. and shares.
+    counts declares the columns of counts with what they count, {column: 'borgere'} or
+    'bevillinger'; money / pct name the columns of amounts in kr. and of shares.
     In the current session's byraad mode the table is refused (PrivatlivsFejl) if it holds
     borger_id, bevilling_id, maal_id or values that look like ids/pseudonyms/CPR numbers, and
     the counts columns are suppressed below the discretion threshold, with the footnote.
@@ -273,6 +288,15 @@ def antal_borgere(n: float | None) -> str:
     Returned as `<span class="antal-borgere">…</span>` so the byråd check on the HTML sees it;
     use inside `report.markdown(...)` text.
     """
+    return _count_span(n)
+
+
+def antal_bevillinger(n: float | None) -> str:
+    """A count of grants for prose, suppressed and marked like `antal_borgere`."""
+    return _count_span(n)
+
+
+def _count_span(n: float | None) -> str:
     session = current_or_none()
     if n is None or _is_missing(n):
         text = "–"

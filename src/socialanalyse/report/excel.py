@@ -1,22 +1,33 @@
-"""Excel workbooks for internal use: one sheet per table, Danish headings and number formats.
+"""Excel workbooks for internal use, all written the same way: Danish headings in a bold,
+shaded header row, number formats the Excel way ('#,##0 "kr."', which a Danish Excel shows as
+1.234.567 kr.), saved atomically (`files.atomic_path`) into the run's excel/ folder, intern
+only, with a link in the report (`publish`).
 
-Number formats are stored the Excel way ('#,##0 "kr."'); Excel shows them with the reader's
-locale, so a Danish Excel shows 1.234.567 kr. and 12,5 %.
+Two kinds: tables, one sheet each (`write_workbook`, `excel`), and the business case's
+calculation with live formulas a controller can audit (`write_calculation_workbook`,
+`calculation_excel`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from .files import atomic_path
-from .labels import overskrift
+from .format import kr, pct, tal
+from .labels import guess_unit, heading
+from .outputs import EXCEL_DIR
+
+if TYPE_CHECKING:  # the business case's types, for the calculation workbook's signature
+    from ..businesscase import BusinessCase, MonteCarloResultat, Resultat
 
 FORMATS = {
     "kr": '#,##0 "kr."',
@@ -27,10 +38,9 @@ FORMATS = {
     "dato": "dd-mm-yyyy",
     "tekst": "@",
 }
-# Name fragments that mark amounts in kr and shares, for columns without an explicit format.
-_MONEY_WORDS = ("beloeb", "udgift", "pris", "takst", "tillaeg", "omkostning", "besparelse",
-                "budget", "kr", "loen", "gevinst", "investering", "afvigelse", "forbrug")
-_SHARE_WORDS = ("andel", "pct", "procent")
+#: Amounts in the calculation workbook: costs are negative.
+SIGNED_KR = '#,##0 "kr.";-#,##0 "kr."'
+HEADER_FILL = "DDE6F0"
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -48,13 +58,9 @@ def column_format(name: str, series: pd.Series, formats: Mapping[str, str] | Non
 
     if is_year_column(name, series):
         return "0"
-    words = str(name).lower().split("_")
-    if any(w in _SHARE_WORDS for w in words):
-        return FORMATS["pct"]
-    if any(any(w.startswith(m) for m in _MONEY_WORDS) for w in words) and not (
-        words and words[0] == "antal"
-    ):
-        return FORMATS["kr"]
+    unit = guess_unit(name)
+    if unit is not None:
+        return FORMATS[unit]
     if pd.api.types.is_integer_dtype(series):
         return FORMATS["tal"]
     values = series.dropna()
@@ -105,6 +111,35 @@ def _display_width(value: object, fmt: str | None) -> int:
     return len(str(value))
 
 
+def new_workbook():
+    """An empty openpyxl workbook (its default sheet removed)."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    return workbook
+
+
+def style_header(cells, *, wrap: bool = False) -> None:
+    """The header look of every workbook: bold on a light blue fill (wrapped at the top when
+    `wrap`, for table headings)."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    font, fill = Font(bold=True), PatternFill("solid", fgColor=HEADER_FILL)
+    for cell in cells:
+        cell.font, cell.fill = font, fill
+        if wrap:
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+
+
+def save(workbook, path: str | os.PathLike) -> Path:
+    """Save a workbook atomically: a file at `path` is always complete."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        workbook.save(tmp)
+    return path
+
+
 def write_workbook(
     tables: Mapping[str, pd.DataFrame], path: str | os.PathLike,
     formats: Mapping[str, str] | None = None, *,
@@ -113,26 +148,21 @@ def write_workbook(
 ) -> Path:
     """Write tables to an .xlsx file (pure I/O helper behind `report.excel`).
 
-    One sheet per table (key = sheet name), Danish headings (`labels.overskrift`), number
+    One sheet per table (key = sheet name), Danish headings (`labels.heading`), number
     formats per column (`column_format`), bold frozen header row, autofilter, column widths
     from the content (10–60 characters). `valg`: column name -> allowed values, given as a
     drop-down on the column's cells (for columns colleagues fill in); `ombryd`: column name
     -> width, with the text wrapped. Written to a temp file, then renamed into place, so a
     file at `path` is always complete.
     """
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.styles import Alignment
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    path = Path(path)
     if not tables:
         raise ValueError("Der er ingen tabeller at skrive til Excel.")
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook = new_workbook()
     used: set[str] = set()
-    header_font = Font(bold=True)
-    header_fill = PatternFill("solid", fgColor="DDE6F0")
     for name, df in tables.items():
         frame = df.to_frame() if isinstance(df, pd.Series) else df
         if not isinstance(frame.index, pd.RangeIndex) or any(
@@ -141,13 +171,10 @@ def write_workbook(
             frame = frame.reset_index()
         sheet = workbook.create_sheet(sheet_title(name, used))
         columns = list(frame.columns)
-        sheet.append([overskrift(c) for c in columns])
-        for cell in sheet[1]:
-            cell.font = header_font
-            cell.fill = header_fill
-            cell.alignment = Alignment(vertical="top", wrap_text=True)
+        sheet.append([heading(c) for c in columns])
+        style_header(sheet[1], wrap=True)
         fmts = [column_format(str(c), frame[c], formats) for c in columns]
-        widths = [len(overskrift(c)) + 2 for c in columns]
+        widths = [len(heading(c)) + 2 for c in columns]
         for row in frame.itertuples(index=False, name=None):
             values = [_cell_value(v) for v in row]
             sheet.append(values)
@@ -179,8 +206,33 @@ def write_workbook(
             sheet.auto_filter.ref = (
                 f"A1:{get_column_letter(len(columns))}{max(len(frame) + 1, 1)}"
             )
-    with atomic_path(path) as tmp:
-        workbook.save(tmp)
+    return save(workbook, path)
+
+
+def publish(write: Callable[[Path], Path], name: str, *, link_text: str,
+            byraad_note: str) -> Path | None:
+    """Write a workbook of the current session into its excel/ folder and say where it is.
+
+    `write(path)` writes the file; `name` is the file name without .xlsx. In byraad mode
+    nothing is written (the byråd gets aggregates only) and `byraad_note` is shown instead;
+    returns None then, else the file's path. In a run the report links to the file
+    (`link_text` before the link); in interactive use it names the path.
+    """
+    from .display import _display_html
+    from .session import current
+
+    session = current()
+    if session.byraad:
+        _display_html(f'<p class="sa-note">{byraad_note}</p>')
+        return None
+    stem = re.sub(r"[^\w\-. ]", "_", name).strip() or "tabeller"
+    path = write(session.output_dir / EXCEL_DIR / f"{stem}.xlsx")
+    if session.run_dir is not None:
+        # Relative link from the run's html/ folder, where the exported report lies.
+        link = f"../{EXCEL_DIR}/{path.name}"
+        _display_html(f'<p class="sa-note">{link_text} <a href="{link}">{path.name}</a></p>')
+    else:
+        _display_html(f'<p class="sa-note">Excel-filen er gemt i {path}</p>')
     return path
 
 
@@ -188,34 +240,214 @@ def excel(
     tables: Mapping[str, pd.DataFrame], name: str, formats: Mapping[str, str] | None = None,
     *, valg: Mapping[str, Sequence[str]] | None = None, ombryd: Mapping[str, int] | None = None,
 ) -> Path | None:
-    """Write an Excel workbook for internal use and show where it is.
+    """Write an Excel workbook of tables for internal use and show where it is.
 
     `tables`: sheet name -> DataFrame; `name`: file name without .xlsx; `formats`: column name
     -> 'kr', 'kr2', 'tal', 'decimal', 'pct', 'dato', 'tekst' or a raw Excel number format;
     `valg`, `ombryd`: drop-downs and wrapped columns, as in `write_workbook`.
     Written to <run_dir>/excel/<name>.xlsx (interactive: output/<kommune>/interaktiv/excel/).
-    In byraad mode nothing is written (the byråd gets aggregates only) and a note says so;
-    returns None then, else the file's path.
+    In byraad mode nothing is written and a note says so; returns None then, else the path.
     """
-    from .display import _display_html
-    from .session import current
+    return publish(
+        lambda path: write_workbook(tables, path, formats, valg=valg, ombryd=ombryd), name,
+        link_text="Hele listen i Excel:",
+        byraad_note='Excel-filen laves kun ved intern brug (publikum "intern"); '
+                    "byrådsrapporten viser kun samlede tal.")
 
-    session = current()
-    if session.byraad:
-        _display_html(
-            '<p class="sa-note">Excel-filen laves kun ved intern brug (publikum "intern"); '
-            "byrådsrapporten viser kun samlede tal.</p>"
-        )
-        return None
-    stem = re.sub(r"[^\w\-. ]", "_", name).strip() or "tabeller"
-    path = write_workbook(tables, session.output_dir / "excel" / f"{stem}.xlsx", formats,
-                          valg=valg, ombryd=ombryd)
-    if session.run_dir is not None:
-        # Relative link from the run's html/ folder, where the exported report lies.
-        link = f"../excel/{path.name}"
-        _display_html(
-            f'<p class="sa-note">Hele listen i Excel: <a href="{link}">{path.name}</a></p>'
-        )
-    else:
-        _display_html(f'<p class="sa-note">Excel-filen er gemt i {path}</p>')
-    return path
+
+# --- the business case's calculation, with formulas --------------------------------------------
+
+
+def line_formula_text(case: BusinessCase, section: str, key: str) -> str:
+    """How a line's yearly amount is computed, in Danish: 'pris 330 kr. × antal 68 × 43 beboere …'."""
+    from ..businesscase.model import Gevinst
+
+    line = getattr(case, section)[key]
+    parts = [f"beløb {kr(line.beloeb)}" if line.beloeb is not None
+             else f"pris {kr(line.pris)} × antal {tal(line.antal, 2).rstrip('0').rstrip(',')}"]
+    if line.borgere is not None:
+        group = case.borgergrupper[line.borgere]
+        parts.append(f"{tal(group.antal, 1).removesuffix(',0')} {group.beskrivelse or line.borgere}")
+    if line.deles_af != 1:
+        parts.append(f"1/{tal(line.deles_af, 1).removesuffix(',0')} (deles)")
+    if isinstance(line, Gevinst):
+        parts.append(f"(succesrate {pct(line.succesrate)} − dødvægt {pct(line.doedvaegt)})")
+        if line.varighed is not None:
+            parts.append(f"fuld effekt i {tal(line.varighed, 1).removesuffix(',0')} år, "
+                         f"derefter −{pct(line.aftagning, 0)} pr. år")
+    elif case.optimisme_tillaeg:
+        parts.append(f"(1 + optimismetillæg {pct(case.optimisme_tillaeg)})")
+    return " × ".join(parts)
+
+
+def write_calculation_workbook(
+    res: Resultat,
+    path: str | Path,
+    sens: pd.DataFrame | None = None,
+    mc: MonteCarloResultat | None = None,
+) -> Path:
+    """Write a business case's calculation to an .xlsx a controller can audit line by line.
+
+    Sheets: 'Forudsætninger' (source, assumptions, the lines' inputs); 'Beregning' (one row per
+    line and payer with its yearly amounts; discount rate per year; discount factors as
+    formulas =previous/(1+rate); each row's present value as =SUMPRODUCT(amounts; factors);
+    net, present value and cumulative present value per year as formulas; the total NPV);
+    'Pr. betaler' (present value per payer as =SUMIF over Beregning); optionally 'Følsomhed'
+    and 'Monte Carlo'. Amounts: costs negative, gains positive.
+    """
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter as col
+
+    from ..businesscase import assumptions_table
+
+    case = res.case
+    money = SIGNED_KR
+    bold = Font(bold=True)
+    wb = new_workbook()
+
+    # Forudsætninger
+    ws = wb.create_sheet("Forudsætninger")
+    meta = [
+        ("Business case", case.navn),
+        ("Kommune (eksempel)", case.kommune),
+        ("Scenarie", res.scenarie or "casens egne værdier"),
+        ("Kilde", " ".join(case.kilde.split())),
+        ("Antagelser", " ".join(case.antagelser.split())),
+        ("Horisont", f"{case.horisont} år (år 0 til år {case.horisont - 1}); år 0 diskonteres ikke"),
+        ("Diskontering", "faktor(t) = faktor(t−1) / (1 + rente(t)); Finansministeriets trin"
+         if case.diskontering is None else "faktor(t) = faktor(t−1) / (1 + rente(t)); casens egne trin"),
+        ("Optimismetillæg på udgifter", case.optimisme_tillaeg),
+    ]
+    for name, value in meta:
+        ws.append([name, value])
+        ws.cell(ws.max_row, 1).font = bold
+        ws.cell(ws.max_row, 2).alignment = Alignment(wrap_text=True, vertical="top")
+    ws.cell(len(meta), 2).number_format = "0.0%"
+    ws.append([])
+    table = assumptions_table(case)
+    header_row = ws.max_row + 1
+    ws.append([heading(c) for c in table.columns])
+    style_header(ws[header_row])
+    for row in table.itertuples(index=False):
+        ws.append([None if (isinstance(v, float) and math.isnan(v)) else v for v in row])
+    ws.column_dimensions["A"].width = 30
+    ws.column_dimensions["B"].width = 45
+
+    # Beregning
+    ws = wb.create_sheet("Beregning")
+    years = list(res.aarlig["aar"])
+    first_year_col = 7  # G
+    last_col = first_year_col + len(years) - 1
+    pv_col = last_col + 1
+    ycol = [col(first_year_col + i) for i in range(len(years))]
+    ws.append(["Linje", "Type", "Betaler", "Niveau", "Andel", "Beregning"]
+              + [f"År {t}" + (f" ({case.startaar + t})" if case.startaar else "") for t in years]
+              + ["Nutidsværdi"])
+    style_header(ws[1])
+    line_rows = []
+    grouped = res.linjer.groupby(["type", "linje_id", "betaler_id"], sort=False)
+    for (kind, key, _payer), part in grouped:
+        section = "udgifter" if kind == "udgift" else "gevinster"
+        first = part.iloc[0]
+        r = ws.max_row + 1
+        ws.append([first["linje"], kind, first["betaler"], first["niveau"], float(first["andel"]),
+                   line_formula_text(case, section, key)]
+                  + [float(v) for v in part.sort_values("aar")["beloeb"]] + [None])
+        line_rows.append(r)
+    last_line = ws.max_row
+    rate_row, factor_row = last_line + 2, last_line + 3
+    net_row, pv_row, cum_row = last_line + 4, last_line + 5, last_line + 6
+    ws.cell(rate_row, 1, "Diskonteringsrente")
+    ws.cell(factor_row, 1, "Diskonteringsfaktor")
+    ws.cell(net_row, 1, "Netto (gevinster − udgifter)")
+    ws.cell(pv_row, 1, "Nutidsværdi af netto")
+    ws.cell(cum_row, 1, "Akkumuleret nutidsværdi")
+    for i, letter in enumerate(ycol):
+        ws[f"{letter}{rate_row}"] = float(res.aarlig["diskonteringsrente"].iloc[i])
+        ws[f"{letter}{rate_row}"].number_format = "0.0%"
+        if i == 0:
+            ws[f"{letter}{factor_row}"] = 1
+        else:
+            ws[f"{letter}{factor_row}"] = f"={ycol[i - 1]}{factor_row}/(1+{letter}{rate_row})"
+        ws[f"{letter}{factor_row}"].number_format = "0.000000"
+        ws[f"{letter}{net_row}"] = f"=SUM({letter}2:{letter}{last_line})"
+        ws[f"{letter}{pv_row}"] = f"={letter}{net_row}*{letter}{factor_row}"
+        ws[f"{letter}{cum_row}"] = (f"={letter}{pv_row}" if i == 0
+                                    else f"={ycol[i - 1]}{cum_row}+{letter}{pv_row}")
+        for r in (net_row, pv_row, cum_row):
+            ws[f"{letter}{r}"].number_format = money
+    factors = f"${ycol[0]}${factor_row}:${ycol[-1]}${factor_row}"
+    pv_letter = col(pv_col)
+    for r in line_rows:
+        ws[f"{pv_letter}{r}"] = f"=SUMPRODUCT({ycol[0]}{r}:{ycol[-1]}{r},{factors})"
+        ws[f"{pv_letter}{r}"].number_format = money
+        for letter in ycol:
+            ws[f"{letter}{r}"].number_format = money
+        ws[f"E{r}"].number_format = "0%"
+    total_row = cum_row + 2
+    ws.cell(total_row, 1, "Nutidsværdi i alt").font = bold
+    ws[f"{pv_letter}{total_row}"] = f"=SUM({pv_letter}2:{pv_letter}{last_line})"
+    ws[f"{pv_letter}{total_row}"].number_format = money
+    ws[f"{pv_letter}{total_row}"].font = bold
+    ws.cell(total_row + 1, 1, "Kontrol: summen af nutidsværdien pr. år")
+    ws[f"{pv_letter}{total_row + 1}"] = f"=SUM({ycol[0]}{pv_row}:{ycol[-1]}{pv_row})"
+    ws[f"{pv_letter}{total_row + 1}"].number_format = money
+    ws.column_dimensions["A"].width = 42
+    ws.column_dimensions["C"].width = 30
+    ws.column_dimensions["F"].width = 60
+    for letter in ycol + [pv_letter]:
+        ws.column_dimensions[letter].width = 15
+    ws.freeze_panes = "B2"
+
+    # Pr. betaler
+    ws = wb.create_sheet("Pr. betaler")
+    ws.append(["Betaler", "Udvalg", "Niveau", "Nutidsværdi"])
+    style_header(ws[1])
+    for row in res.pr_betaler.itertuples():
+        r = ws.max_row + 1
+        ws.append([row.betaler, row.udvalg, row.niveau,
+                   (f"=SUMIF(Beregning!$C$2:$C${last_line},A{r},"
+                    f"Beregning!${pv_letter}$2:${pv_letter}${last_line})")])
+        ws[f"D{r}"].number_format = money
+    for letter, width in zip("ABCD", (40, 36, 12, 18)):
+        ws.column_dimensions[letter].width = width
+
+    if sens is not None and len(sens):
+        ws = wb.create_sheet("Følsomhed")
+        cols = ["navn", "lav", "hoej", "nutidsvaerdi_lav", "nutidsvaerdi_hoej", "spaend"]
+        ws.append(["Input", "Lav værdi", "Høj værdi", "Nutidsværdi ved lav", "Nutidsværdi ved høj",
+                   "Spænd"])
+        style_header(ws[1])
+        for row in sens[cols].itertuples(index=False):
+            ws.append(list(row))
+            for letter in "DEF":
+                ws[f"{letter}{ws.max_row}"].number_format = money
+        ws.column_dimensions["A"].width = 50
+    if mc is not None:
+        ws = wb.create_sheet("Monte Carlo")
+        ws.append(["Percentil", "Nutidsværdi"])
+        style_header(ws[1])
+        for row in mc.percentiler.itertuples(index=False):
+            ws.append([f"{row.percentil} %", float(row.nutidsvaerdi)])
+            ws[f"B{ws.max_row}"].number_format = money
+        ws.append(["Sandsynlighed for gevinst", mc.sandsynlighed_for_gevinst])
+        ws[f"B{ws.max_row}"].number_format = "0.0%"
+        ws.append(["Antal simuleringer", mc.n])
+        ws.append(["Seed", mc.seed])
+        ws.column_dimensions["A"].width = 28
+        ws.column_dimensions["B"].width = 18
+    return save(wb, path)
+
+
+def calculation_excel(
+    res: Resultat,
+    name: str,
+    sens: pd.DataFrame | None = None,
+    mc: MonteCarloResultat | None = None,
+) -> Path | None:
+    """Write the business case's auditable workbook (`write_calculation_workbook`) to the run's
+    excel/ folder (intern only) and link to it, as `excel` does for tables."""
+    return publish(
+        lambda path: write_calculation_workbook(res, path, sens, mc), name,
+        link_text="Beregningen i Excel (med formler):",
+        byraad_note='Excel-filen med beregningen laves kun ved intern brug (publikum "intern").')

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterable
 
 import pandas as pd
 
@@ -31,6 +32,11 @@ def mio_kr(x: float | None, decimaler: int = 1) -> str:
     return "–" if tal(x) == "–" else f"{tal(x / 1e6, decimaler)} mio. kr."
 
 
+def amount(x: float | None) -> str:
+    """Money for prose: '11,5 mio. kr.' from one million (either sign), else '650.000 kr.'."""
+    return "–" if tal(x) == "–" else (mio_kr(x) if abs(x) >= 1e6 else kr(x))
+
+
 def pct(andel: float | None, decimaler: int = 1) -> str:
     """A share as a Danish percentage: 0.125 -> '12,5 %'."""
     return "–" if tal(andel) == "–" else f"{tal(andel * 100, decimaler)} %"
@@ -49,3 +55,13 @@ def dato_lang(d: dt.date | pd.Timestamp | None) -> str:
 def maaned(d: dt.date | pd.Timestamp | None) -> str:
     """december 2025"""
     return "–" if d is None or pd.isna(d) else f"{MAANEDER[d.month - 1]} {d.year}"
+
+
+def sentence(text: str) -> str:
+    """End a sentence with one full stop (an amount already ends with 'kr.')."""
+    return text if text.endswith(".") else text + "."
+
+
+def sentences(parts: Iterable[str]) -> str:
+    """Sentences joined with spaces, without the double full stop after an amount ('kr..')."""
+    return " ".join(parts).replace("kr..", "kr.")

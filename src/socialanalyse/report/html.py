@@ -1,6 +1,9 @@
 """HTML export of executed notebooks and the run's index page: Danish, code hidden, and
 self-contained (no scripts, web fonts or any http(s) address; images are inline data).
 
+Both pages come from Jinja templates in templates/: the nbconvert template socialanalyse/
+for a notebook, run_index.html.j2 for the index.
+
 Widgets degrade to static output: the outputs an Output widget (e.g. from `interact`) held
 when the notebook was executed are shown in its place, with the chosen settings; other
 widgets become a short Danish note.
@@ -19,12 +22,15 @@ from typing import Any
 
 import nbformat
 
+from .checks import COUNT_CLASS, COUNT_KINDS
 from .files import write_text_atomic
 from .format import dato, kr, mio_kr, pct, tal
-from .labels import overskrift
+from .labels import guess_unit, heading
+from .outputs import HTML_DIR
 from .session import META_KEY, load_results
 
 TEMPLATE_NAME = "socialanalyse"
+INDEX_TEMPLATE = "run_index.html.j2"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 #: Cells with one of these tags are left out of the HTML.
@@ -36,7 +42,7 @@ _URL_RE = re.compile(r"https?://", re.IGNORECASE)
 
 
 def templates_dir() -> Path:
-    """The folder holding the report's nbconvert template."""
+    """The folder holding the report's templates (nbconvert's and the index page's)."""
     return Path(str(files("socialanalyse.report").joinpath("templates")))
 
 
@@ -263,15 +269,12 @@ def export_html(
 
 # --- the run's index ------------------------------------------------------------------------
 
-_MONEY = ("udgift", "beloeb", "omkostning", "besparelse", "budget", "forbrug", "pris",
-          "takst", "gevinst", "investering", "afvigelse", "kr")
-_SHARE = ("andel", "pct", "procent")
-
 
 def format_value(name: str, value: Any, enhed: str | None = None) -> str:
     """A recorded value in Danish for a person: by `enhed` ('kr', 'mio_kr', 'pct', 'tal',
-    'dato', 'tekst', 'aar') or guessed from the name and value (amounts in kr, shares as %,
-    ISO dates, years such as seneste_hele_aar = 2025 as '2025')."""
+    'dato', 'tekst', 'aar'; counts 'borgere' and 'bevillinger' as numbers) or guessed from the
+    name and value (amounts in kr, shares as %: `labels.guess_unit`; ISO dates; years such as
+    seneste_hele_aar = 2025 as '2025')."""
     if value is None:
         return "–"
     if isinstance(value, str):
@@ -287,16 +290,12 @@ def format_value(name: str, value: Any, enhed: str | None = None) -> str:
     if isinstance(value, dict):
         return "; ".join(f"{k}: {format_value(name, v, enhed)}" for k, v in value.items())
     words = name.lower().split("_")
-    kind = enhed
+    kind = "tal" if enhed in COUNT_KINDS else enhed
     if kind is None and isinstance(value, int) and "aar" in words and 1900 <= value <= 2100:
         kind = "tekst"  # a year: 2025, not 2.025
     if kind is None:
-        if any(w in _SHARE for w in words):
-            kind = "pct"
-        elif words[0] != "antal" and any(any(w.startswith(m) for m in _MONEY) for w in words):
-            kind = "mio_kr" if abs(value) >= 1e6 else "kr"
-        else:
-            kind = "tal"
+        guessed = guess_unit(name)
+        kind = ("mio_kr" if abs(value) >= 1e6 else "kr") if guessed == "kr" else guessed or "tal"
     if kind == "kr":
         return kr(value)
     if kind == "mio_kr":
@@ -311,19 +310,18 @@ def format_value(name: str, value: Any, enhed: str | None = None) -> str:
     return tal(value) if isinstance(value, (int, float)) else str(value)
 
 
-def _headline_html(notebook: str, results: Mapping[str, Any]) -> str:
+def _headlines(notebook: str, results: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A notebook's recorded results for the index: label, Danish text and whether it is a
+    declared count of citizens or grants (marked for the byråd check)."""
     values = results.get(notebook) or {}
     meta = (results.get(META_KEY) or {}).get(notebook, {})
-    if not values:
-        return ""
     rows = []
     for name, value in values.items():
         info = meta.get(name, {})
-        label = info.get("label") or overskrift(name)
-        text = format_value(name, value, info.get("enhed"))
-        cls = ' class="antal-borgere"' if name.startswith("antal_borgere") else ""
-        rows.append(f"<dt>{html.escape(label)}</dt><dd{cls}>{html.escape(text)}</dd>")
-    return '<dl class="sa-tal">' + "".join(rows) + "</dl>"
+        rows.append({"label": info.get("label") or heading(name),
+                     "text": format_value(name, value, info.get("enhed")),
+                     "count": info.get("enhed") in COUNT_KINDS})
+    return rows
 
 
 #: How a notebook's status is shown in the index.
@@ -342,10 +340,44 @@ def _index_link(run_dir: Path, link: object) -> str | None:
         return None
     path = Path(str(link))
     if path.is_absolute():
-        return Path(os.path.relpath(path, run_dir / "html")).as_posix()
-    if path.parts and path.parts[0] == "html":
+        return Path(os.path.relpath(path, run_dir / HTML_DIR)).as_posix()
+    if path.parts and path.parts[0] == HTML_DIR:
         path = Path(*path.parts[1:])
     return path.as_posix()
+
+
+def index_html(
+    results: Mapping[str, Any],
+    reports: Iterable[Mapping[str, Any]],
+    run_dir: Path,
+    *,
+    title: str | None = None,
+    subtitle: str | None = None,
+    lang: str = "da",
+) -> str:
+    """The index page's HTML (pure; see `build_index`), rendered from run_index.html.j2."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    sections = []
+    for report in reports:
+        notebook = str(report.get("notebook", ""))
+        status = str(report.get("status", "ok"))
+        sections.append({
+            "heading": report.get("title") or report.get("titel") or heading(
+                re.sub(r"^\d+_", "", notebook)),
+            "link": _index_link(run_dir, report.get("html") or report.get("link")),
+            "status_text": STATUS_TEXT.get(status, status),
+            "status_class": "sa-status-ok" if status == "ok" else "sa-status-fejl",
+            "error": report.get("error") or report.get("fejl"),
+            "headlines": _headlines(notebook, results),
+        })
+    env = Environment(loader=FileSystemLoader(str(templates_dir())),
+                      autoescape=select_autoescape(["html.j2"]), keep_trailing_newline=True,
+                      trim_blocks=True)
+    page = env.get_template(INDEX_TEMPLATE).render(
+        lang=lang, title=title or "Rapporter", subtitle=subtitle, css=css(), reports=sections,
+        count_class=COUNT_CLASS)
+    return make_self_contained(page)
 
 
 def build_index(
@@ -366,44 +398,12 @@ def build_index(
       status: 'ok', 'fejlet', 'afvist' or 'ikke kørt' (`STATUS_TEXT`; others shown as is);
       error (or fejl, optional): a short Danish error text for a failed notebook.
     Headline figures come from <run_dir>/results.json, formatted in Danish with their labels;
-    recorded citizen counts carry class "antal-borgere" (see `report.checks`).
+    results declared counts of citizens or grants carry class "antal-borgere" (see
+    `report.checks`).
     """
     run_dir = Path(run_dir)
-    results = load_results(run_dir)
-    sections = []
-    for report in reports:
-        notebook = str(report.get("notebook", ""))
-        heading = report.get("title") or report.get("titel") or overskrift(
-            re.sub(r"^\d+_", "", notebook)
-        )
-        link = _index_link(run_dir, report.get("html") or report.get("link"))
-        status = str(report.get("status", "ok"))
-        error = report.get("error") or report.get("fejl")
-        status_text = STATUS_TEXT.get(status, status)
-        status_cls = "sa-status-ok" if status == "ok" else "sa-status-fejl"
-        name_html = (
-            f'<a href="{html.escape(str(link), quote=True)}">{html.escape(heading)}</a>'
-            if link else html.escape(heading)
-        )
-        parts = [
-            f'<section class="sa-rapport"><h2>{name_html}</h2>',
-            f'<p class="{status_cls}">{html.escape(status_text)}</p>',
-        ]
-        if error:
-            parts.append(f'<p class="sa-note">{html.escape(str(error))}</p>')
-        parts.append(_headline_html(notebook, results))
-        parts.append("</section>")
-        sections.append("".join(parts))
-    page_title = title or "Rapporter"
-    sub = f'<p class="sa-undertitel">{html.escape(subtitle)}</p>' if subtitle else ""
-    page = (
-        f'<!DOCTYPE html>\n<html lang="{html.escape(lang, quote=True)}">\n<head>\n'
-        '<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
-        f"<title>{html.escape(page_title)}</title>\n<style>\n{css()}\n</style>\n</head>\n"
-        f'<body>\n<main>\n<header class="sa-top"><h1>{html.escape(page_title)}</h1>{sub}'
-        "</header>\n" + "\n".join(sections) + "\n</main>\n</body>\n</html>\n"
-    )
-    path = run_dir / "html" / "index.html"
-    write_text_atomic(path, make_self_contained(page))
+    page = index_html(load_results(run_dir), reports, run_dir, title=title, subtitle=subtitle,
+                      lang=lang)
+    path = run_dir / HTML_DIR / "index.html"
+    write_text_atomic(path, page)
     return path

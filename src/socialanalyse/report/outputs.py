@@ -2,6 +2,7 @@
 
 Layout (the runner writes it, the notebooks write into it, views read earlier runs)::
 
+    output/<slug>/interaktiv/       files of notebooks run by hand (no run_dir): excel/
     output/<slug>/seneste            the latest successful run (symlink, or a text file
                                      holding the run id where symlinks cannot be made)
     output/<slug>/<run-id>/          a finished run
@@ -23,6 +24,8 @@ from pathlib import Path
 
 import pandas as pd
 
+OUTPUT_DIR = "output"
+INTERACTIVE = "interaktiv"
 RESULTS_FILE = "results.json"
 MANIFEST_FILE = "manifest.json"
 LATEST = "seneste"
@@ -84,10 +87,20 @@ def read_comparisons(output_root: Path, kommuner: list[str], names: list[str],
     return pd.DataFrame(rows, columns=["kommune", "noegletal", "vaerdi", "status"])
 
 
+def default_root() -> Path:
+    """output/ in the project folder."""
+    from ..config import project_root
+
+    return project_root() / OUTPUT_DIR
+
+
+def interactive_dir(kommune: str) -> Path:
+    """Where a notebook run by hand (without a run folder) writes its files."""
+    return default_root() / kommune / INTERACTIVE
+
+
 def output_root(session) -> Path:
     """The output folder holding every municipality's runs (output/), for a session."""
     if session.run_dir is not None:
         return Path(session.run_dir).resolve().parent.parent
-    from ..config import project_root
-
-    return project_root() / "output"
+    return default_root()

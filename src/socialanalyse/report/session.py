@@ -10,12 +10,15 @@ which loads the parameters, applies the plot theme and makes `s` the current ses
 results.json (in the run folder) holds, per notebook, its headline results as plain JSON values:
 
     {"00_datagrundlag": {"antal_borgere": 1234, "periode": ["2021-11-01", "2026-10-31"]},
-     "_meta": {"00_datagrundlag": {"antal_borgere": {"label": "Antal borgere"}}}}
+     "_meta": {"00_datagrundlag": {"antal_borgere": {"label": "Antal borgere",
+                                                     "enhed": "borgere"}}}}
 
 Keys starting with "_" are not notebooks ("_meta" holds labels and units for display).
-Byråd convention: in byraad mode a recorded value whose name starts with "antal_borgere" is a
-count of citizens and is suppressed before it is written (1..diskretion-1 becomes "<5"; in a
-mapping of counts the cells are suppressed with `privacy.suppress`, so also derived cells).
+Privacy by declared kind: a result recorded with enhed="borgere" or "bevillinger" is a count
+of citizens or of grants and, in byraad mode, is suppressed before it is written
+(1..diskretion-1 becomes "<5"; in a mapping of counts the cells are suppressed with
+`privacy.suppress`, so also derived cells). In byraad mode an integer recorded without an
+enhed is refused: it might be a count nobody declared.
 """
 
 from __future__ import annotations
@@ -33,17 +36,19 @@ import numpy as np
 import pandas as pd
 
 from .. import privacy
-from ..config import Parametre, load_parameters, project_root
+from ..config import Parametre, load_parameters
 from ..data.contract import check_table_columns
 from ..servicetjek.catalog import check_parameters
+from .checks import COUNT_KINDS, PrivatlivsFejl, has_integer
 from .files import write_text_atomic
-from .outputs import RESULTS_FILE
+from .outputs import INTERACTIVE, RESULTS_FILE, interactive_dir
 
 PUBLIKUMMER = ("intern", "byraad")
 META_KEY = "_meta"
-#: Recorded names starting with this are counts of citizens (suppressed in byraad mode).
-CITIZEN_COUNT_PREFIX = "antal_borgere"
-INTERACTIVE = "interaktiv"
+#: How a recorded result is shown in the run's index when it is not a count (`COUNT_KINDS`).
+UNITS = ("kr", "mio_kr", "pct", "tal", "aar", "dato", "tekst")
+#: Every allowed `enhed` of a recorded result: the kinds of counts, then the display units.
+ENHEDER = COUNT_KINDS + UNITS
 
 
 @dataclass
@@ -110,7 +115,7 @@ class Session:
         """Where files of this session go: the run folder, or output/<kommune>/interaktiv."""
         if self.run_dir is not None:
             return self.run_dir
-        return project_root() / "output" / self.kommune / INTERACTIVE
+        return interactive_dir(self.kommune)
 
     @property
     def results_path(self) -> Path | None:
@@ -212,13 +217,8 @@ def jsonable(value: Any) -> Any:
     )
 
 
-def is_citizen_count(name: str) -> bool:
-    """Whether a recorded name marks a count of citizens (starts with 'antal_borgere')."""
-    return name.startswith(CITIZEN_COUNT_PREFIX)
-
-
 def suppress_value(value: Any, threshold: int) -> Any:
-    """Suppress a recorded count of citizens (or a mapping of counts) for the byråd."""
+    """Suppress a recorded count of citizens or grants (or a mapping of counts) for the byråd."""
     if isinstance(value, dict):
         numbers = {k: v for k, v in value.items() if isinstance(v, (int, float)) and
                    not isinstance(v, bool) and v is not None}
@@ -234,19 +234,42 @@ def suppress_value(value: Any, threshold: int) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class Headline:
+    """One headline result as a view hands it to `record_all`: the value, its Danish label for
+    the run's index and its `enhed` (a kind of count or a display unit, see `record`)."""
+
+    value: Any
+    label: str | None = None
+    enhed: str | None = None
+
+
 def record(name: str, value: Any, label: str | None = None, *, enhed: str | None = None) -> Any:
     """Record a headline result of the current notebook (into results.json with a run_dir).
 
     name: snake_case key, e.g. 'antal_borgere'; value: number, text, date, list or dict.
     label: the Danish text shown in the run's index ('Antal borgere'); default from the name.
-    enhed (optional): how the index shows it: 'kr', 'mio_kr', 'pct', 'tal', 'dato', 'tekst'.
-    In byraad mode citizen counts (names starting with 'antal_borgere') are suppressed first.
-    Returns the stored value.
+    enhed: what the value is. 'borgere' or 'bevillinger' declare a count of citizens or of
+    grants (also a mapping of counts): suppressed below the discretion threshold in byraad
+    mode and marked for the byråd check. Other values say how the index shows it: 'kr',
+    'mio_kr', 'pct', 'tal' (a number that counts no persons or cases), 'aar', 'dato', 'tekst';
+    None guesses from the name. In byraad mode an integer result without an enhed is refused
+    (PrivatlivsFejl). Returns the stored value.
     """
+    if enhed is not None and enhed not in ENHEDER:
+        raise ValueError(f"enhed for {name!r} skal være en af {', '.join(ENHEDER)}, "
+                         f"ikke {enhed!r}.")
     session = current()
     stored = jsonable(value)
-    if session.byraad and is_citizen_count(name):
+    if session.byraad and enhed in COUNT_KINDS:
         stored = suppress_value(stored, session.diskretion)
+    elif session.byraad and enhed is None and has_integer(stored):
+        raise PrivatlivsFejl(
+            f"Resultatet {name!r} er et heltal uden angivet enhed, så byrådsrapporten kan ikke "
+            "vide, om det er et antal borgere. Angiv enhed='borgere' eller 'bevillinger' for "
+            "et antal borgere eller bevillinger (det diskretioneres), ellers fx enhed='tal' "
+            "eller 'aar'."
+        )
     session.results[name] = stored
     meta = {k: v for k, v in (("label", label), ("enhed", enhed)) if v is not None}
     if meta:
@@ -259,9 +282,10 @@ def record(name: str, value: Any, label: str | None = None, *, enhed: str | None
 def record_all(
     values: Any, labels: dict[str, str] | None = None, *, enheder: dict[str, str] | None = None
 ) -> dict[str, Any]:
-    """Record several headline results at once: a mapping or a dataclass (field -> value).
+    """Record several headline results at once: a mapping (name -> value or `Headline`, as a
+    view's `headline_results` returns it) or a dataclass (field -> value).
 
-    labels / enheder: optional Danish labels and display units per name (see `record`).
+    labels / enheder: Danish labels and units per name for plain values (see `record`).
     Returns the stored values by name.
     """
     import dataclasses
@@ -269,10 +293,13 @@ def record_all(
     if dataclasses.is_dataclass(values) and not isinstance(values, type):
         values = {f.name: getattr(values, f.name) for f in dataclasses.fields(values)}
     labels, enheder = labels or {}, enheder or {}
-    return {
-        name: record(name, value, labels.get(name), enhed=enheder.get(name))
-        for name, value in values.items()
-    }
+    out = {}
+    for name, value in values.items():
+        if isinstance(value, Headline):
+            out[name] = record(name, value.value, value.label, enhed=value.enhed)
+        else:
+            out[name] = record(name, value, labels.get(name), enhed=enheder.get(name))
+    return out
 
 
 @contextlib.contextmanager

@@ -146,8 +146,11 @@ def offers(w: World) -> None:
     t["pladser"] = np.maximum(1, np.ceil(occupied * rng.uniform(1.0, 1.15, len(t)))).astype(
         np.int64)
     w.tilbud = t
+    # The optional maalgruppe and takst are left empty: the analyses take the target group
+    # from the residents and the unit cost from the grants.
     w.tables["tilbud"] = t[["tilbud_id", "leverandoer_id", "navn", "paragraf", "pladser"]
-                           ].sort_values("tilbud_id").reset_index(drop=True)
+                           ].sort_values("tilbud_id").reset_index(drop=True).assign(
+        maalgruppe=None, takst=np.nan)
 
 
 def contracts(w: World) -> None:

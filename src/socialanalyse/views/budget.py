@@ -1,26 +1,33 @@
-"""Figures, display tables and texts for notebooks 04 (budget og prognose) and 05 (nøgletal).
+"""What notebook 04_budget_og_prognose shows: the expected year-end, the deviations split into
+mængde, pris and mix with their explanations, the cost drivers and the forecast (figures with
+alt texts, display tables, Danish texts), the month and scenario panel, and the headline
+results. Nothing here computes an analysis: the numbers come from socialanalyse.budget.
 
 Every figure function returns a matplotlib Figure (show it with `report.figure(fig, alt=...)`)
-and has an `*_alt` companion giving the Danish alt text. Nothing here computes an analysis:
-the numbers come from socialanalyse.budget and socialanalyse.noegletal.
+and has an `*_alt` companion giving the Danish alt text. `month_view` and `scenario_view` are
+plain functions (choices -> figures with alt texts); `Panel` only wires ipywidgets to them, so
+the behaviour is tested without a browser: set a widget's value and read `panel.figures`.
 """
 
 from __future__ import annotations
 
-import textwrap
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from .. import budget as B
+from .. import report
 from ..budget import ForventetRegnskab, Fremskrivning
-from ..noegletal import NOEGLETAL, Noegletal
-from .format import kr, maaned, mio_kr, pct, tal
-from .theme import axis_kr
+from ..report.format import kr, maaned, mio_kr, sentence, tal
+from ..report.theme import axis_kr
+
+if TYPE_CHECKING:
+    from ..data import Data
 
 COLOURS = {
     "budget": "#9e9e9e", "forventet": "#0173b2", "op": "#d55e00", "ned": "#029e73",
     "total": "#0173b2", "band": "#56b4e9",
-    "grøn": "#029e73", "gul": "#ece133", "rød": "#d55e00", "mangler": "#bdbdbd",
 }
 DRIVER_LABELS = {
     "flere_borgere": "Flere/færre borgere",
@@ -29,12 +36,9 @@ DRIVER_LABELS = {
     "reel_pris": "Reel prisændring",
     "oevrigt": "Øvrigt (nye/ophørte linjer)",
 }
-EFFECT_LABELS = {"maengde": "Mængde", "pris": "Pris", "mix": "Mix"}
-
-
-def _end(text: str) -> str:
-    """End a sentence with one full stop (amounts already end with 'kr.')."""
-    return text if text.endswith(".") else text + "."
+#: What the count columns of the budget tables count: full-year persons (citizens), grants.
+BUDGET_COUNTS = {"budget_antal": "borgere", "forventet_antal": "borgere"}
+CAUSE_COUNTS = {"antal_bevillinger": "bevillinger"}
 
 
 def _fig(width: float = 8.0, height: float = 4.5):
@@ -43,33 +47,17 @@ def _fig(width: float = 8.0, height: float = 4.5):
     return plt.subplots(figsize=(width, height))
 
 
-def fmt_value(value: float, enhed: str, diskretion: int | None = None) -> str:
-    """A key figure as Danish text by its unit (kr, andel, antal, pr_10000); counts below
-    `diskretion` (byråd) are shown as '<N'."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "–"
-    if enhed == "kr":
-        return mio_kr(value) if abs(value) >= 1e6 else kr(value)
-    if enhed == "andel":
-        return pct(value)
-    if enhed == "antal":
-        if diskretion is not None and 0 < value < diskretion:
-            return f"<{diskretion}"
-        return tal(value)
-    return tal(value, 1)
-
-
 # --- expected year-end --------------------------------------------------------------------------
 
 
-def forventet_tabel(fr: ForventetRegnskab) -> pd.DataFrame:
+def expected_table(fr: ForventetRegnskab) -> pd.DataFrame:
     """The expected year-end per line with an 'I alt' row, columns in reading order."""
     t = fr.tabel()
     return t[["budget", "betalt", "aktive_resten", "nye", "ophoer", "forventet", "nedre",
               "oevre", "afvigelse", "forventet_antal"]].reset_index()
 
 
-def forventet_figur(fr: ForventetRegnskab):
+def expected_figure(fr: ForventetRegnskab):
     """Budget and expected year-end per line, with the uncertainty band as a whisker."""
     lines = fr.linjer.sort_values("forventet")
     fig, ax = _fig(8.0, max(3.0, 0.45 * len(lines) + 1.2))
@@ -93,7 +81,7 @@ def forventet_figur(fr: ForventetRegnskab):
     return fig
 
 
-def forventet_alt(fr: ForventetRegnskab) -> str:
+def expected_alt(fr: ForventetRegnskab) -> str:
     s = fr.samlet
     worst = fr.linjer["afvigelse"].idxmax() if len(fr.linjer) else "–"
     return (f"Vandrette søjler pr. budgetlinje med budget og forventet regnskab for {fr.aar}, "
@@ -102,7 +90,7 @@ def forventet_alt(fr: ForventetRegnskab) -> str:
             f"{mio_kr(s['oevre'])}). Største merforbrug: {worst}.")
 
 
-def udvikling_figur(by_month: pd.DataFrame):
+def expected_by_month_figure(by_month: pd.DataFrame):
     """The expected year-end as made at the end of each month, with band and budget."""
     fig, ax = _fig()
     x = by_month["maaned"]
@@ -118,9 +106,9 @@ def udvikling_figur(by_month: pd.DataFrame):
     return fig
 
 
-def udvikling_alt(by_month: pd.DataFrame) -> str:
+def expected_by_month_alt(by_month: pd.DataFrame) -> str:
     first, last = by_month.iloc[0], by_month.iloc[-1]
-    return _end(f"Linje med det forventede regnskab opgjort hver måned fra "
+    return sentence(f"Linje med det forventede regnskab opgjort hver måned fra "
                 f"{maaned(first['maaned'])} ({mio_kr(first['forventet'])}) til "
                 f"{maaned(last['maaned'])} ({mio_kr(last['forventet'])}) mod et budget på "
                 f"{mio_kr(last['budget'])}")
@@ -129,7 +117,7 @@ def udvikling_alt(by_month: pd.DataFrame) -> str:
 # --- deviations ---------------------------------------------------------------------------------
 
 
-def vandfald_figur(v: pd.DataFrame, title: str = "Fra budget til forventet regnskab"):
+def waterfall_figure(v: pd.DataFrame, title: str = "Fra budget til forventet regnskab"):
     """Waterfall from the budget through mængde, pris and mix to the expected result, for the
     sum of the rows of a `budget.variance` table."""
     s = v[["budget", "maengde", "pris", "mix", "forventet"]].sum()
@@ -159,14 +147,14 @@ def vandfald_figur(v: pd.DataFrame, title: str = "Fra budget til forventet regns
     return fig
 
 
-def vandfald_alt(v: pd.DataFrame) -> str:
+def waterfall_alt(v: pd.DataFrame) -> str:
     s = v[["budget", "maengde", "pris", "mix", "forventet"]].sum()
-    return _end(f"Vandfaldsdiagram: budget {mio_kr(s['budget'])}, mængdeeffekt "
+    return sentence(f"Vandfaldsdiagram: budget {mio_kr(s['budget'])}, mængdeeffekt "
                 f"{mio_kr(s['maengde'])}, priseffekt {mio_kr(s['pris'])}, mixeffekt "
                 f"{mio_kr(s['mix'])}, forventet regnskab {mio_kr(s['forventet'])}")
 
 
-def afvigelse_tabel(v: pd.DataFrame) -> pd.DataFrame:
+def afvigelse_table(v: pd.DataFrame) -> pd.DataFrame:
     """A variance table with an 'I alt' row (the sum of the rows) for display."""
     total = v.sum(numeric_only=True)
     total["budget_enhedspris"] = total["budget"] / total["budget_antal"] if total[
@@ -178,7 +166,7 @@ def afvigelse_tabel(v: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def forklaringer(v: pd.DataFrame, causes: pd.DataFrame | None = None, n: int = 3,
+def explanations(v: pd.DataFrame, causes: pd.DataFrame | None = None, n: int = 3,
                  min_beloeb: float = 0.0, ids: bool = True,
                  diskretion: int | None = None) -> list[str]:
     """Danish sentences explaining each line's deviation by its effects and, when causes are
@@ -227,7 +215,7 @@ def forklaringer(v: pd.DataFrame, causes: pd.DataFrame | None = None, n: int = 3
     return out
 
 
-def aarsager_tabel(causes: pd.DataFrame) -> pd.DataFrame:
+def causes_table(causes: pd.DataFrame) -> pd.DataFrame:
     """The concrete causes for an intern working list (ids kept; dates and amounts)."""
     cols = ["linje", "aarsag", "effekt", "bevilling_id", "borger_id", "leverandoer",
             "startdato", "slutdato", "udgift", "helaarspersoner", "enhedspris",
@@ -238,7 +226,7 @@ def aarsager_tabel(causes: pd.DataFrame) -> pd.DataFrame:
 # --- cost drivers --------------------------------------------------------------------------------
 
 
-def drivere_figur(cd: pd.DataFrame, linje: str = "I alt"):
+def cost_drivers_figure(cd: pd.DataFrame, linje: str = "I alt"):
     """Stacked bars of the growth drivers per year step, with the total change marked."""
     d = cd[cd["linje"] == linje].copy()
     d["periode"] = d["fra_aar"].astype(str) + "–" + d["til_aar"].astype(str)
@@ -265,17 +253,17 @@ def drivere_figur(cd: pd.DataFrame, linje: str = "I alt"):
     return fig
 
 
-def drivere_alt(cd: pd.DataFrame, linje: str = "I alt") -> str:
+def cost_drivers_alt(cd: pd.DataFrame, linje: str = "I alt") -> str:
     d = cd[cd["linje"] == linje]
     parts = []
     for r in d.itertuples():
         parts.append(f"{r.fra_aar}–{r.til_aar}: ændring {mio_kr(r.aendring)}, heraf flere "
                      f"borgere {mio_kr(r.flere_borgere)}, omfang pr. borger "
                      f"{mio_kr(r.omfang_pr_borger)}, priser {mio_kr(r.enhedspris)}")
-    return _end("Stablede søjler med udgiftsvæksten opdelt på drivere. " + "; ".join(parts))
+    return sentence("Stablede søjler med udgiftsvæksten opdelt på drivere. " + "; ".join(parts))
 
 
-def drivere_tabel(cd: pd.DataFrame) -> pd.DataFrame:
+def cost_drivers_table(cd: pd.DataFrame) -> pd.DataFrame:
     """Per line the drivers summed over all year steps (first to last year)."""
     keys = ["aendring", "flere_borgere", "omfang_pr_borger", "prisregulering", "reel_pris",
             "oevrigt"]
@@ -286,7 +274,7 @@ def drivere_tabel(cd: pd.DataFrame) -> pd.DataFrame:
 # --- forecast -----------------------------------------------------------------------------------
 
 
-def vifte_figur(frem: Fremskrivning, valgt: pd.DataFrame | None = None):
+def forecast_figure(frem: Fremskrivning, valgt: pd.DataFrame | None = None):
     """Fan chart: actual (and expected) spending, then base with the low-high band and the
     buffer; optionally a chosen scenario (`budget.scenario`)."""
     s = frem.samlet
@@ -310,7 +298,7 @@ def vifte_figur(frem: Fremskrivning, valgt: pd.DataFrame | None = None):
     return fig
 
 
-def vifte_alt(frem: Fremskrivning) -> str:
+def forecast_alt(frem: Fremskrivning) -> str:
     fut = frem.samlet.dropna(subset=["basis"])
     if fut.empty:
         return "Fremskrivning uden fremtidige år."
@@ -321,147 +309,104 @@ def vifte_alt(frem: Fremskrivning) -> str:
             f"{mio_kr(r['hoej'])} (buffer {mio_kr(r['buffer'])}).")
 
 
-# --- key figures --------------------------------------------------------------------------------
-
-DASHBOARD = (
-    "forventet_andel_af_budget", "enhedspris_botilbud", "antal_dyre_sager",
-    "andel_pladser_egen_drift", "selvforsyningsgrad", "andel_opfoelgning_rettidig",
-    "udgift_pr_18_64_aarig", "borgere_pr_10000", "andel_borgere_eget_hjem",
-)
+# --- the month and scenario panel (intern) -------------------------------------------------------
 
 
-def dashboard_figur(nt: Noegletal, noegletal: tuple[str, ...] = DASHBOARD,
-                    diskretion: int | None = None, kolonner: int = 3):
-    """A compact dashboard: one tile per key figure with its latest value, the year before, a
-    small trend line and (for pejlemærker) a traffic light against the goal."""
-    import matplotlib.pyplot as plt
-
-    rows = int(np.ceil(len(noegletal) / kolonner))
-    fig, axes = plt.subplots(rows, kolonner, figsize=(3.3 * kolonner, 2.1 * rows))
-    axes = np.atleast_1d(axes).ravel()
-    marks = nt.pejlemaerker
-    marks = marks[marks["gruppe"] == ""] if len(marks) else marks
-    latest = nt.seneste().set_index("noegletal")
-    for ax, key in zip(axes, noegletal):
-        ax.set_xticks([])
-        ax.set_yticks([])
-        for side in ax.spines.values():
-            side.set_visible(False)
-        if key not in latest.index:
-            ax.set_visible(False)
-            continue
-        r = latest.loc[key]
-        trend = nt.udvikling(key).dropna()
-        if len(trend) > 1 and not (r["enhed"] == "antal" and diskretion):
-            inset = ax.inset_axes([0.05, 0.05, 0.9, 0.35])
-            inset.plot(trend.index, trend.to_numpy(), color=COLOURS["forventet"], lw=1.5)
-            inset.axis("off")
-        ax.text(0.05, 0.94, textwrap.fill(r["navn"], 34), fontsize=8, va="top",
-                transform=ax.transAxes)
-        ax.text(0.05, 0.62, fmt_value(r["vaerdi"], r["enhed"], diskretion), fontsize=15,
-                fontweight="bold", va="center", transform=ax.transAxes)
-        ax.text(0.05, 0.46, f"{nt.aar - 1}: {fmt_value(r['forrige'], r['enhed'], diskretion)}",
-                fontsize=8, color="#555555", transform=ax.transAxes)
-        mark = marks[marks["noegletal"] == key] if len(marks) else marks
-        if len(mark):
-            m = mark.iloc[0]
-            ax.add_patch(plt.Circle((0.9, 0.62), 0.07, color=COLOURS.get(m["status"], "#bdbdbd"),
-                                    transform=ax.transAxes))
-            ax.text(0.9, 0.44, f"mål {fmt_value(m['maal'], r['enhed'])}", fontsize=7,
-                    ha="center", transform=ax.transAxes)
-        ax.set_facecolor("#f6f6f6")
-    for ax in axes[len(noegletal):]:
-        ax.set_visible(False)
-    fig.suptitle(f"Nøgletal {nt.aar} (opgjort {nt.opgjort:%d.%m.%Y})", x=0.01, ha="left",
-                 fontweight="bold")
-    fig.tight_layout()
-    return fig
+def month_options(data: Data, year: int | None = None) -> list[tuple[str, pd.Timestamp]]:
+    """(label, first day of month) for every month of the budget year with payments."""
+    ref = B.reference_month(data)
+    year = year or ref.year
+    first = max(pd.Timestamp(year, 1, 1), data.betalinger["periode"].min().to_period(
+        "M").to_timestamp())
+    last = min(pd.Timestamp(year, 12, 1), ref)
+    return [(maaned(m), m) for m in pd.date_range(first, last, freq="MS")]
 
 
-def dashboard_alt(nt: Noegletal, noegletal: tuple[str, ...] = DASHBOARD,
-                  diskretion: int | None = None) -> str:
-    latest = nt.seneste().set_index("noegletal")
-    parts = [f"{r['navn']} {fmt_value(r['vaerdi'], r['enhed'], diskretion)}"
-             for k in noegletal if k in latest.index for r in [latest.loc[k]]]
-    return _end(f"Oversigt over nøgletal for {nt.aar}: " + "; ".join(parts))
+def month_view(data: Data, month, ind: B.Indstillinger) -> tuple[B.ForventetRegnskab, list]:
+    """The expected year-end at the end of `month` and its figures (figure, alt text)."""
+    fr = B.expected_year_end(data, pd.Timestamp(month).year, month, ind)
+    v = B.variance(B.differentiated_budget(data, fr.aar, ind), fr)
+    return fr, [(expected_figure(fr), expected_alt(fr)),
+                (waterfall_figure(v), waterfall_alt(v))]
 
 
-def pejlemaerke_tabel(nt: Noegletal) -> pd.DataFrame:
-    """Pejlemærker with formatted value and goal, status as a traffic light and direction."""
-    pm = nt.pejlemaerker
-    if pm.empty:
-        return pd.DataFrame(columns=["Pejlemærke", "Mål", "Værdi", "Sidste år", "Status",
-                                     "Udvikling"])
-    units = pm["noegletal"].map(lambda k: NOEGLETAL.get(k, ("", ""))[1])
-    lights = {"grøn": "🟢 nået", "gul": "🟡 tæt på", "rød": "🔴 ikke nået",
-              "mangler": "⚪ mangler data", "ukendt nøgletal": "⚪ ukendt nøgletal"}
-    return pd.DataFrame({
-        "Pejlemærke": pm["navn"] + np.where(pm["gruppe"] != "", " (" + pm["gruppe"] + ")", ""),
-        "Mål": [("mindst " if r == "over" else "højst ") + fmt_value(m, u)
-                for m, r, u in zip(pm["maal"], pm["retning"], units)],
-        "Værdi": [fmt_value(v, u) for v, u in zip(pm["vaerdi"], units)],
-        "Sidste år": [fmt_value(v, u) for v, u in zip(pm["forrige"], units)],
-        "Status": pm["status"].map(lights),
-        "Udvikling": pm["udvikling"],
-    })
+def scenario_view(frem: B.Fremskrivning, antal_aendring: float, pris_aendring: float
+                  ) -> tuple[pd.DataFrame, list]:
+    """The forecast with a chosen extra yearly change in persons and prices, and its figure."""
+    valgt = B.scenario(frem, antal_aendring, pris_aendring)
+    return valgt, [(forecast_figure(frem, valgt), forecast_alt(frem))]
 
 
-def noegletal_tabel(nt: Noegletal, gruppe: str | None = "", diskretion: int | None = None,
-                    noegletal: str | None = None) -> pd.DataFrame:
-    """Key figures over the years, formatted by unit (rows: figures, columns: years).
+class Panel:
+    """A month drop-down (expected year-end) and two sliders (forecast scenario).
 
-    gruppe '' = the whole area, None = everything; noegletal limits to one figure (e.g. per
-    paragraph); diskretion (byråd) hides counts below it."""
-    t = nt.tal if gruppe is None else nt.tal[nt.tal["gruppe"] == gruppe]
-    if noegletal is not None:
-        t = t[t["noegletal"] == noegletal]
-    t = t.assign(tekst=[fmt_value(v, e, diskretion) for v, e in zip(t["vaerdi"], t["enhed"])],
-                 label=np.where(t["gruppe"] != "", t["navn"] + " " + t["gruppe"], t["navn"]))
-    wide = t.pivot_table(index="label", columns="aar", values="tekst", aggfunc="first",
-                         sort=False)
-    wide.columns = [str(c) for c in wide.columns]
-    return wide.reset_index().rename(columns={"label": "Nøgletal"})
+    `panel.widget` is the box to display; `panel.forventet`, `panel.valgt` and
+    `panel.figures` hold the latest results.
+    """
+
+    def __init__(self, data: Data, frem: B.Fremskrivning, ind: B.Indstillinger,
+                 draw: bool = True):
+        import ipywidgets as w
+
+        self.data, self.frem, self.ind, self.draw = data, frem, ind, draw
+        style = {"description_width": "initial"}
+        options = month_options(data)
+        self.month = w.Dropdown(options=options, value=options[-1][1],
+                                description="Opgjort ved udgangen af", style=style)
+        self.antal = w.FloatSlider(value=0.0, min=-0.05, max=0.10, step=0.005,
+                                   description="Ekstra vækst i helårspersoner pr. år",
+                                   readout_format=".1%", style=style, continuous_update=False)
+        self.pris = w.FloatSlider(value=0.0, min=-0.05, max=0.10, step=0.005,
+                                  description="Ekstra reel prisvækst pr. år",
+                                  readout_format=".1%", style=style, continuous_update=False)
+        self.summary = w.HTML()
+        self.output = w.Output()
+        for control in (self.month, self.antal, self.pris):
+            control.observe(lambda _change: self.update(), names="value")
+        self.widget = w.VBox([self.month, self.antal, self.pris, self.summary, self.output])
+        self.update()
+
+    def update(self) -> None:
+        """Recompute from the widgets and redraw."""
+        self.forventet, month_figs = month_view(self.data, self.month.value, self.ind)
+        self.valgt, scen_figs = scenario_view(self.frem, self.antal.value, self.pris.value)
+        self.figures = month_figs + scen_figs
+        s = self.forventet.samlet
+        future = self.valgt.dropna(subset=["basis"])
+        last = future.iloc[-1] if len(future) else None
+        self.summary.value = (
+            f"<p><b>Forventet regnskab {mio_kr(s['forventet'])}</b> mod budget "
+            f"{mio_kr(s['budget'])} (opgjort {maaned(self.forventet.opgjort)})"
+            + (f"; valgt scenarie for {future.index[-1]} er {mio_kr(last['valgt'])}"
+               if last is not None else ".") + "</p>")
+        if self.draw:
+            self.output.clear_output(wait=True)
+            with self.output:
+                for fig, alt in self.figures:
+                    report.figure(fig, alt=alt)
+        else:
+            import matplotlib.pyplot as plt
+
+            for fig, _ in self.figures:
+                plt.close(fig)
 
 
-def kommune_navn(slug: str) -> str:
-    """A municipality's name from its slug ('eksempelkommune' -> 'Eksempelkommune')."""
-    from .. import reference as ref
-
-    names = ref.kommuner().set_index("slug")["navn"]
-    return str(names.get(slug, slug.capitalize()))
+# --- headline results ---------------------------------------------------------------------------
 
 
-def benchmark_figur(bench: pd.DataFrame, kommune: str):
-    """Small multiples: each benchmark figure per municipality, the municipality itself
-    highlighted, missing comparisons listed under the figure."""
-    import matplotlib.pyplot as plt
-
-    names = list(dict.fromkeys(bench["noegletal"]))
-    fig, axes = plt.subplots(1, len(names), figsize=(3.6 * len(names), 3.6), squeeze=False)
-    missing = sorted(set(bench.loc[~bench["status"].isin(["ok", "egen"]), "kommune"]))
-    for ax, key in zip(axes[0], names):
-        d = bench[(bench["noegletal"] == key) & bench["status"].isin(["ok", "egen"])]
-        d = d.sort_values("vaerdi")
-        colours = [COLOURS["op"] if k == kommune else COLOURS["forventet"] for k in d["kommune"]]
-        ax.barh([kommune_navn(k) for k in d["kommune"]], d["vaerdi"], color=colours)
-        label, unit = NOEGLETAL.get(key, (key, ""))
-        ax.set_title(textwrap.fill(label, 32), fontsize=9, loc="left")
-        for y, v in enumerate(d["vaerdi"]):
-            ax.annotate(fmt_value(v, unit), (v, y), fontsize=8, va="center",
-                        xytext=(2, 0), textcoords="offset points")
-        ax.set_xticks([])
-    if missing:
-        fig.text(0.01, -0.02, "Mangler tal fra: " + ", ".join(map(kommune_navn, missing)),
-                 fontsize=8)
-    fig.suptitle("Sammenligning med andre kommuner", x=0.01, ha="left", fontweight="bold")
-    fig.tight_layout()
-    return fig
-
-
-def benchmark_alt(bench: pd.DataFrame, kommune: str) -> str:
-    own = bench[bench["status"] == "egen"]
-    parts = [f"{r.navn}: {tal(r.vaerdi)} mod gennemsnit {tal(r.sammenligning_gns)}"
-             for r in own.itertuples()]
-    n = bench.loc[bench["status"] == "ok", "kommune"].nunique()
-    return (f"Søjler for {kommune} og {n} sammenligningskommuner med tal. " + "; ".join(parts)
-            + ".")
+def headline_results(fr: ForventetRegnskab, samlet: pd.DataFrame, frem: Fremskrivning
+                     ) -> dict[str, report.Headline]:
+    """The expected year-end, its deviation split into mængde and pris (`samlet`: the
+    variance of the whole area, `budget.variance(..., by="samlet")`) and next year's buffer,
+    for `report.record_all`."""
+    h = report.Headline
+    naeste = frem.samlet.dropna(subset=["basis"]).iloc[0]
+    return {
+        "forventet_regnskab": h(fr.samlet["forventet"], "Forventet regnskab", "kr"),
+        "budget": h(fr.samlet["budget"], "Budget", "kr"),
+        "afvigelse": h(fr.samlet["afvigelse"], "Forventet afvigelse", "kr"),
+        "afvigelse_maengde": h(samlet["maengde"].sum(), "Heraf mængde", "kr"),
+        "afvigelse_pris": h(samlet["pris"].sum(), "Heraf pris", "kr"),
+        "opgjort": h(fr.opgjort, "Opgjort for måneden", "dato"),
+        "buffer_naeste_aar": h(naeste["buffer"], "Buffer næste budgetår", "kr"),
+    }

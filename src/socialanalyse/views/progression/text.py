@@ -1,4 +1,5 @@
-"""Plain-Danish interpretation of effect estimates, for pasting into a committee paper.
+"""Danish texts of notebook 02: the set-up, the classification, the interpretation of effect
+estimates for pasting into a committee paper, and the durations.
 
 `interpret(estimate, ...)` gives one or two sentences (the effect, its interval, what it
 does and does not show) followed by warnings when the design is weak: before/after without a
@@ -9,8 +10,8 @@ from __future__ import annotations
 
 import math
 
-from ..progression.estimates import Estimate
-from .format import dato_lang, pct, tal
+from ...progression.estimates import Estimate
+from ...report.format import dato_lang, pct, tal
 
 
 def _n(x: float, decimaler: int) -> str:
@@ -310,33 +311,3 @@ def duration_text(varighed, alle, paragraf: str) -> str:
         f"{tal(varighed.p_value, 3)}). Nye forløb har haft kortere tid til at slutte; det tager "
         "Kaplan–Meier højde for, men en median, der ikke er nået, kan stadig ende højere."
     )
-
-
-def headline_labels(paragraf: str) -> dict[str, str]:
-    """Danish labels for `progression.headline_results`."""
-    suffix = paragraf.replace("§", "").replace(" ", "_").replace("+", "_").lower()
-    return {
-        "effekt": "Effekt (forskel-i-forskelle, niveau; negativ = forbedring)",
-        "ci_lav": "Effekt, nedre grænse (95 %)",
-        "ci_hoej": "Effekt, øvre grænse (95 %)",
-        "p_vaerdi": "p-værdi for effekten",
-        "succes": "Succeskriterie",
-        "effekt_foer_efter": "Ændring i indsatsgruppen før/efter",
-        "antal_borgere_indsats": "Borgere i indsatsen",
-        "antal_borgere_sammenligning": "Borgere i sammenligningsgruppen",
-        "andel_progression": "Andel i progression",
-        "andel_stabil": "Andel stabile",
-        "andel_regression": "Andel i regression",
-        f"median_varighed_{suffix}": f"Median varighed i {paragraf} (dage)",
-        f"logrank_p_{suffix}": f"Log-rank p, varighed i {paragraf} før/efter",
-        "rateratio_antal": "Rateratio, antal pr. måned efter/før",
-        "rateratio_ci_lav": "Rateratio, nedre grænse",
-        "rateratio_ci_hoej": "Rateratio, øvre grænse",
-        "andel_maal_opnaaet": "Andel afsluttede mål opnået",
-    }
-
-
-def headline_units(paragraf: str) -> dict[str, str]:
-    """Display units for `report.record_all(enheder=...)`."""
-    return {"andel_progression": "pct", "andel_stabil": "pct", "andel_regression": "pct",
-            "andel_maal_opnaaet": "pct", "succes": "tekst"}

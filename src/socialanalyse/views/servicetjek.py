@@ -1,28 +1,51 @@
-"""Figures, display tables, the Excel review list and headline results for notebook
-01_servicetjek. Nothing here screens: the numbers come from socialanalyse.servicetjek.
+"""What notebook 01_servicetjek shows: figures, display tables, the Excel review list, the
+threshold sliders and the headline results. Nothing here screens: the numbers come from
+socialanalyse.servicetjek.
 
 Every figure function returns a matplotlib Figure (show it with `report.figure(fig, alt=...)`)
 and has an `*_alt` companion with the Danish alt text. Functions taking `diskretion` hide
-counts of citizens below it (pass None for intern use).
+counts below it (pass None for intern use). `Panel` wires ipywidgets to
+`servicetjek.rescreen`, so it can be tested without a browser: set a slider's value and read
+`panel.resultat`.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
-from .. import privacy
-from ..config import Parametre
-from ..servicetjek import REGLER, Oversigt, Priskategorier, Realiseret
+from .. import privacy, report
+from ..report.display import table_html
+from ..report.format import dato_lang, kr, maaned, mio_kr, pct, tal
+from ..report.theme import axis_kr
+from ..servicetjek import (
+    BESLUTNINGER,
+    REGLER,
+    Genscreening,
+    Oversigt,
+    Priskategorier,
+    Realiseret,
+    antal_pr_regel,
+    rescreen,
+)
 from ..servicetjek.rules import KATEGORIER
-from .format import dato_lang, kr, maaned, mio_kr, pct, tal
-from .theme import axis_kr
+
+if TYPE_CHECKING:
+    from ..config import Parametre
+    from ..data import Data
 
 COLOURS = {"markeret": "#d55e00", "oevrige": "#9e9e9e", "lav": "#56b4e9", "hoej": "#0173b2",
            "maal": "#029e73"}
-KATEGORI_FARVER = dict(zip(KATEGORIER, ("#56b4e9", "#0173b2", "#de8f05", "#d55e00")))
+CATEGORY_COLOURS = dict(zip(KATEGORIER, ("#56b4e9", "#0173b2", "#de8f05", "#d55e00")))
 #: Rules whose flags are about the price of the grant (marked in the price figures).
 PRICE_RULES = ("pris_over_sammenlignelige", "priskategori")
+#: What the count columns of the display tables count (`report.show_table(counts=...)`).
+RULE_COUNTS = {"antal_bevillinger": "bevillinger", "antal_borgere": "borgere"}
+CATEGORY_COUNTS = {k: "bevillinger" for k in KATEGORIER}
+HIT_RATE_COUNTS = {"antal_besluttet": "bevillinger", "antal_justeret": "bevillinger",
+                   "antal_ophoert": "bevillinger"}
 
 
 def _fig(width: float = 8.0, height: float = 4.5):
@@ -146,8 +169,9 @@ def potential_text(o: Oversigt, params: Parametre) -> str:
     goal = (f" Det politiske mål er {mio_kr(p.besparelsesmaal)} om året."
             if p.besparelsesmaal else "")
     return (
-        f"Pr. {dato_lang(o.opgoerelsesdato)} er {tal(o.antal_screenede)} aktive bevillinger "
-        f"screenet, og {tal(o.antal_bevillinger)} er markeret af mindst én regel. Hvis de "
+        f"Pr. {dato_lang(o.opgoerelsesdato)} er {report.antal_bevillinger(o.antal_screenede)} "
+        f"aktive bevillinger screenet, og {report.antal_bevillinger(o.antal_bevillinger)} er "
+        "markeret af mindst én regel. Hvis de "
         "markerede sager gennemgås, er besparelsen efter antagelserne mellem "
         f"**{mio_kr(o.potentiale_lav)}** og **{mio_kr(o.potentiale_hoej)}** om året.{goal}\n\n"
         f"Antagelser: en markering er ikke en afgørelse. Det nederste tal antager, at "
@@ -186,7 +210,7 @@ def category_figure(pk: Priskategorier, diskretion: int | None = None):
     y = np.arange(len(table))
     for kategori in KATEGORIER:
         values = shown[kategori].to_numpy(dtype=float)
-        ax.barh(y, values, left=left, color=KATEGORI_FARVER[kategori], label=kategori)
+        ax.barh(y, values, left=left, color=CATEGORY_COLOURS[kategori], label=kategori)
         left += values
     ax.set_yticks(y, table.index)
     ax.set_xlabel("Aktive bevillinger")
@@ -261,12 +285,9 @@ def review_preview(liste: pd.DataFrame, n: int = 25) -> pd.DataFrame:
 def review_workbook(sheet: pd.DataFrame, rules: pd.DataFrame, name: str = "servicetjek"):
     """Write the review list to Excel (via report.excel; intern only) with a drop-down for
     the decision column and wrapped reasons. Returns the file's path, or None for the byråd."""
-    from ..servicetjek import BESLUTNINGER
-    from .excel import excel
-
     money = {c: "kr" for c in ("aarlig_udgift", "enhedspris_nu", "potentiale_lav",
                                "potentiale_hoej", "ny_enhedspris", "ny_aarlig_udgift")}
-    return excel({"Gennemgangsliste": sheet, "Regler": rules}, name,
+    return report.excel({"Gennemgangsliste": sheet, "Regler": rules}, name,
                  formats={**money, "beslutningsdato": "dato", "nyt_omfang": "decimal"},
                  valg={"beslutning": BESLUTNINGER}, ombryd={"aarsager": 80})
 
@@ -321,44 +342,96 @@ def progress_alt(real: Realiseret) -> str:
 
 # --- headline results ----------------------------------------------------------------------
 
-def headline_results(o: Oversigt, flags: pd.DataFrame, diskretion: int | None = None,
-                     real: Realiseret | None = None) -> tuple[dict, dict, dict]:
-    """(values, labels, units) for report.record_all. Counts per rule are suppressed with
-    privacy.suppress when `diskretion` is given (byråd)."""
-    from ..servicetjek import antal_pr_regel
-
-    per_rule = pd.Series(antal_pr_regel(flags), dtype=float)
-    if diskretion is not None:
-        shown = privacy.suppress(per_rule, diskretion)
-        per_rule_out = {k: (v if isinstance(v, str) else int(v)) for k, v in shown.items()}
-    else:
-        per_rule_out = {k: int(v) for k, v in per_rule.items()}
-    values = {
-        "opgoerelsesdato": o.opgoerelsesdato,
-        "antal_screenede": o.antal_screenede,
-        "antal_flag": o.antal_flag,
-        "antal_bevillinger_markeret": o.antal_bevillinger,
-        "antal_borgere_markeret": o.antal_borgere,
-        "potentiale_lav": o.potentiale_lav,
-        "potentiale_hoej": o.potentiale_hoej,
-        "antal_pr_regel": per_rule_out,
+def headline_results(o: Oversigt, flags: pd.DataFrame, real: Realiseret | None = None
+                     ) -> dict[str, report.Headline]:
+    """The screening's figures for `report.record_all`: every count declared by its kind, so
+    the byråd's copy is suppressed by `report.record` (the per-rule counts with
+    `privacy.suppress`, so also derived cells)."""
+    h = report.Headline
+    out = {
+        "opgoerelsesdato": h(o.opgoerelsesdato, "Opgørelsesdato", "dato"),
+        "antal_screenede": h(o.antal_screenede, "Screenede bevillinger", "bevillinger"),
+        "antal_flag": h(o.antal_flag, "Markeringer", "bevillinger"),
+        "antal_bevillinger_markeret": h(o.antal_bevillinger, "Markerede bevillinger",
+                                        "bevillinger"),
+        "antal_borgere_markeret": h(o.antal_borgere, "Borgere med markerede bevillinger",
+                                    "borgere"),
+        "potentiale_lav": h(o.potentiale_lav, "Potentiale pr. år, lav", "mio_kr"),
+        "potentiale_hoej": h(o.potentiale_hoej, "Potentiale pr. år, høj", "mio_kr"),
+        "antal_pr_regel": h(antal_pr_regel(flags), "Markerede bevillinger pr. regel",
+                            "bevillinger"),
     }
-    labels = {
-        "opgoerelsesdato": "Opgørelsesdato", "antal_screenede": "Screenede bevillinger",
-        "antal_flag": "Markeringer", "antal_bevillinger_markeret": "Markerede bevillinger",
-        "antal_borgere_markeret": "Borgere med markerede bevillinger",
-        "potentiale_lav": "Potentiale pr. år, lav", "potentiale_hoej": "Potentiale pr. år, høj",
-        "antal_pr_regel": "Markerede bevillinger pr. regel",
-    }
-    units = {"opgoerelsesdato": "dato", "antal_screenede": "tal", "antal_flag": "tal",
-             "antal_bevillinger_markeret": "tal", "antal_borgere_markeret": "tal",
-             "potentiale_lav": "mio_kr", "potentiale_hoej": "mio_kr"}
     if real is not None:
-        values.update({"realiseret_aarlig": real.aarlig, "realiseret_til_dato": real.realiseret,
-                       "andel_af_maal": real.andel_af_maal})
-        labels.update({"realiseret_aarlig": "Realiseret besparelse pr. år",
-                       "realiseret_til_dato": "Realiseret til dato",
-                       "andel_af_maal": "Andel af det politiske mål"})
-        units.update({"realiseret_aarlig": "mio_kr", "realiseret_til_dato": "mio_kr",
-                      "andel_af_maal": "pct"})
-    return values, labels, units
+        out |= {
+            "realiseret_aarlig": h(real.aarlig, "Realiseret besparelse pr. år", "mio_kr"),
+            "realiseret_til_dato": h(real.realiseret, "Realiseret til dato", "mio_kr"),
+            "andel_af_maal": h(real.andel_af_maal, "Andel af det politiske mål", "pct"),
+        }
+    return out
+
+
+# --- sliders for the main thresholds (intern) ------------------------------------------------
+
+#: The sliders: parameter, label, min, max, step, and the factor from slider to parameter.
+SLIDERS = (
+    ("pris_over_sammenlignelige", "Pris over sammenlignelige (%)", 10, 100, 5, 0.01),
+    ("dyr_sag_graense", "Meget dyr sag (mio. kr. om året)", 0.5, 3.0, 0.1, 1e6),
+    ("forbedring_min", "Forbedret funktionsniveau (fald i niveau)", 0.25, 2.0, 0.25, 1.0),
+)
+
+
+def slider_values(params: Parametre) -> dict[str, float]:
+    """The sliders' starting values (in slider units) from the parameters."""
+    p = params.servicetjek
+    return {name: getattr(p, name) / factor for name, *_, factor in SLIDERS}
+
+
+def overrides(values: dict[str, float]) -> dict[str, float]:
+    """Slider values (slider units) as servicetjek parameters."""
+    factor = {name: f for name, *_, f in SLIDERS}
+    return {name: round(v * factor[name], 10) for name, v in values.items()}
+
+
+def summary_html(res: Genscreening, top: int = 15) -> str:
+    """The per-rule table and the first rows of the list for one screening."""
+    o = res.oversigt
+    head = (f"<p><b>{tal(o.antal_bevillinger)}</b> markerede bevillinger; potentiale "
+            f"<b>{mio_kr(o.potentiale_lav)}</b> – <b>{mio_kr(o.potentiale_hoej)}</b> om året.</p>")
+    rules = table_html(rule_counts_table(o), "Pr. regel", counts=RULE_COUNTS,
+                       money=["potentiale_lav", "potentiale_hoej"])
+    liste = table_html(review_preview(res.liste, top), f"De første {top} på listen",
+                       money=["aarlig_udgift", "potentiale_lav", "potentiale_hoej"])
+    return head + rules + liste
+
+
+class Panel:
+    """Sliders for the thresholds; moving one screens again (`rescreen`) and redraws.
+
+    `panel.widget` is the box to display; `panel.resultat` the latest Genscreening.
+    """
+
+    def __init__(self, data: Data, params: Parametre, base: pd.DataFrame | None = None,
+                 as_of=None, top: int = 15):
+        import ipywidgets as w
+
+        self.data, self.params, self.base, self.as_of, self.top = data, params, base, as_of, top
+        style = {"description_width": "initial"}
+        layout = w.Layout(width="95%")
+        start = slider_values(params)
+        self.sliders = {
+            name: w.FloatSlider(value=start[name], min=lo, max=hi, step=step, description=label,
+                                style=style, layout=layout, continuous_update=False)
+            for name, label, lo, hi, step, _ in SLIDERS
+        }
+        self.output = w.HTML()
+        for slider in self.sliders.values():
+            slider.observe(lambda _change: self.update(), names="value")
+        self.widget = w.VBox([*self.sliders.values(), self.output])
+        self.resultat: Genscreening | None = None
+        self.update()
+
+    def update(self) -> None:
+        values = {name: s.value for name, s in self.sliders.items()}
+        self.resultat = rescreen(self.data, self.params, self.as_of, base=self.base,
+                                 **overrides(values))
+        self.output.value = summary_html(self.resultat, self.top)

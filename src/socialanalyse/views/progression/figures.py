@@ -1,4 +1,4 @@
-"""Figures for notebook 02_effekt_og_progression. Each function returns a matplotlib figure;
+"""Figures of notebook 02_effekt_og_progression. Each function returns a matplotlib figure;
 `report.figure(fig, alt=...)` shows it. VUM levels: lower is better, said on every axis."""
 
 from __future__ import annotations
@@ -9,15 +9,20 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ..progression.duration import DAYS_PER_MONTH
-from ..progression.estimates import Estimate
-from .format import tal
-from .theme import axis_pct, axis_tal
+from ... import report
+from ...progression import hide_small_shares
+from ...progression.duration import DAYS_PER_MONTH
+from ...progression.estimates import Estimate
+from ...report.format import tal
+from ...report.theme import axis_pct, axis_tal
 
 COLOURS = {"progression": "#2a7f62", "stabil": "#9db4cc", "regression": "#c0504d"}
 GROUP_COLOURS = {"indsats": "#1f4e79", "sammenligning": "#e08a2c", "før": "#e08a2c",
                  "efter": "#1f4e79", "alle": "#1f4e79"}
 LEVEL_AXIS = "Gennemsnitligt VUM-niveau (lavere = bedre)"
+#: The counts of a table of progression shares (`progression.progression_by`): citizens.
+SHARE_COUNTS = {"antal_borgere": "borgere", "antal_progression": "borgere",
+                "antal_stabil": "borgere", "antal_regression": "borgere"}
 
 
 def shares_figure(shares: pd.DataFrame, by: str, title: str, min_antal: int = 1):
@@ -180,16 +185,15 @@ def show_shares(shares: pd.DataFrame, by: str | None, title: str, alt: str | Non
     an `alt` text, a figure. In byråd mode the counts are suppressed (`show_table`), the
     shares of suppressed counts blanked (`progression.hide_small_shares`) and small groups
     left out of the figure."""
-    from ..progression import hide_small_shares
-    from .display import figure, show_table
-    from .session import current_or_none
+    from ...report.session import current_or_none
 
     session = current_or_none()
     byraad = bool(session and session.byraad)
     threshold = session.diskretion if session else 5
     table = hide_small_shares(shares, threshold) if byraad else shares
-    counts = [c for c in table.columns if c.startswith("antal_")]
+    counts = {c: kind for c, kind in SHARE_COUNTS.items() if c in table.columns}
     shares_cols = [c for c in table.columns if c.startswith("andel_")]
-    show_table(table, title, counts=counts, pct=shares_cols)
+    report.show_table(table, title, counts=counts, pct=shares_cols)
     if by is not None and alt:
-        figure(shares_figure(table, by, title, min_antal=threshold if byraad else 1), alt=alt)
+        report.figure(shares_figure(table, by, title, min_antal=threshold if byraad else 1),
+                      alt=alt)

@@ -1,5 +1,6 @@
-"""Business-case report helpers: the Excel formulas compute the same NPV as the package, the
-widget callbacks recompute without a browser, figures carry alt text, the conclusion reads right."""
+"""The view of notebook 03 (business case) and its Excel calculation (report.excel): the Excel
+formulas compute the same NPV as the package, the widget callbacks recompute without a
+browser, figures carry alt text, the conclusion reads right, the headline results."""
 
 from __future__ import annotations
 
@@ -16,8 +17,11 @@ from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string
 
 from socialanalyse import businesscase as bc
-from socialanalyse.report import businesscase_plots as plots
-from socialanalyse.report import businesscase_widgets as widgets
+from socialanalyse import report
+from socialanalyse.report.excel import line_formula_text
+from socialanalyse.views import businesscase as view
+from socialanalyse.views.businesscase import text as bc_text
+from socialanalyse.views.businesscase import widgets
 
 # --- a tiny evaluator for the formulas the workbook uses ---------------------------------------
 # Supported: numbers, cell refs (optionally Sheet!, $), ranges, + − * / ( ), SUM, SUMPRODUCT, SUMIF.
@@ -69,7 +73,7 @@ def test_excel_formulas_reproduce_the_npv(tmp_path, name):
     res = bc.evaluate(case)
     sens = bc.sensitivity(case)
     mc = bc.monte_carlo(case, 500, seed=1)
-    path = plots.write_calculation_workbook(res, tmp_path / "beregning.xlsx", sens, mc)
+    path = report.write_calculation_workbook(res, tmp_path / "beregning.xlsx", sens, mc)
     wb = load_workbook(path)
     assert wb.sheetnames == ["Forudsætninger", "Beregning", "Pr. betaler", "Følsomhed",
                              "Monte Carlo"]
@@ -106,11 +110,11 @@ def test_excel_formulas_reproduce_the_npv(tmp_path, name):
 
 def test_line_formula_text():
     case = bc.load("haderslev_akustisk_nattetilsyn")
-    text = plots.line_formula_text(case, "gevinster", "sparede_nattevagttimer")
+    text = line_formula_text(case, "gevinster", "sparede_nattevagttimer")
     assert text == ("pris 330 kr. × antal 68 × 43 beboere med monitor × "
                     "(succesrate 75,0 % − dødvægt 0,0 %)")
     shared = bc.with_scenario(case, "tre_kommuner")
-    assert "1/3 (deles)" in plots.line_formula_text(shared, "udgifter", "natoperatoerer")
+    assert "1/3 (deles)" in line_formula_text(shared, "udgifter", "natoperatoerer")
 
 
 def test_figures_and_alt_texts():
@@ -118,47 +122,47 @@ def test_figures_and_alt_texts():
     res = bc.evaluate(case)
     sens = bc.sensitivity(case)
     mc = bc.monte_carlo(case, 1000, seed=2)
-    for fig, alt in widgets.render(widgets.Visning(case, None, {}, res, sens, mc)):
+    for fig, alt in widgets.render(widgets.CaseView(case, None, {}, res, sens, mc)):
         assert alt and "." in alt
         assert fig.axes
         plt.close(fig)
-    assert "aldrig positiv" not in plots.cumulative_alt(res)
-    fig = plots.tornado_figure(sens.iloc[:0])
+    assert "aldrig positiv" not in view.cumulative_alt(res)
+    fig = view.tornado_figure(sens.iloc[:0])
     plt.close(fig)
-    assert plots.tornado_alt(sens.iloc[:0]).startswith("Tom figur")
+    assert view.tornado_alt(sens.iloc[:0]).startswith("Tom figur")
 
 
 def test_conclusion_and_break_even_text():
     case = bc.load("fredericia_hjemmebaseret_indsats")
     res = bc.evaluate(case)
-    text = plots.konklusion(res)
+    text = view.conclusion(res)
     assert text.startswith("**Intensiv støtte i hjemmet i stedet for anbringelse af tre børn** "
                            "betaler sig over 10 år: nutidsværdien er 11,5 mio. kr.")
     assert "allerede i det første år" in text
     # Break-even 2.19/3.53 = 62.0 %
     assert "succesraten for »Undgået anbringelse af 3 børn« er mindst 62,0 %" in text
     assert "kr.." not in text
-    careful = plots.konklusion(bc.evaluate(case, "forsigtigt"))
+    careful = view.conclusion(bc.evaluate(case, "forsigtigt"))
     assert "betaler sig ikke" in careful and "ikke tjent hjem" in careful
-    table = plots.break_even_text(res)
+    table = view.break_even_table(res)
     assert table.loc[0, "betydning"] == ("Alle linjer skalerer med antallet: casen betaler sig "
                                          "uanset antal.")
     # Herlev: the first year's target alone cannot make the case fail.
-    herlev = plots.break_even_text(bc.evaluate(bc.load("herlev_indkoebskonsulent")))
+    herlev = view.break_even_table(bc.evaluate(bc.load("herlev_indkoebskonsulent")))
     assert herlev.loc[0, "betydning"] == "Casen betaler sig uanset værdien."
     # Costs in one department, gains in another: said plainly.
-    assert "Udgiften ligger hos Indkøb og Udbud" in plots.konklusion(
+    assert "Udgiften ligger hos Indkøb og Udbud" in view.conclusion(
         bc.evaluate(bc.load("herlev_indkoebskonsulent")))
-    hader = plots.break_even_text(bc.evaluate(bc.load("haderslev_akustisk_nattetilsyn")))
+    hader = view.break_even_table(bc.evaluate(bc.load("haderslev_akustisk_nattetilsyn")))
     assert hader.loc[0, "betydning"] == "Casen betaler sig ved mindst 58 beboere med monitor."
 
 
 def test_input_value_text():
-    assert plots.input_value_text("gevinster.x.succesrate", 0.625) == "62,5 %"
-    assert plots.input_value_text("udgifter.x.beloeb", 2_190_000) == "2,2 mio. kr."
-    assert plots.input_value_text("udgifter.x.pris", 330) == "330 kr."
-    assert plots.input_value_text("borgergrupper.b.antal", 43) == "43"
-    assert plots.input_value_text("gevinster.x.varighed", None) == "–"
+    assert bc_text.input_value_text("gevinster.x.succesrate", 0.625) == "62,5 %"
+    assert bc_text.input_value_text("udgifter.x.beloeb", 2_190_000) == "2,2 mio. kr."
+    assert bc_text.input_value_text("udgifter.x.pris", 330) == "330 kr."
+    assert bc_text.input_value_text("borgergrupper.b.antal", 43) == "43"
+    assert bc_text.input_value_text("gevinster.x.varighed", None) == "–"
 
 
 # --- widgets ----------------------------------------------------------------------------------
@@ -193,15 +197,15 @@ def test_recompute_is_a_plain_function():
 def test_panel_updates_when_widgets_change():
     case = bc.load("haderslev_akustisk_nattetilsyn")
     panel = widgets.Panel(case, n=300, seed=1, draw=False)
-    start = panel.visning.resultat.nutidsvaerdi
+    start = panel.view.resultat.nutidsvaerdi
     assert start == pytest.approx(bc.evaluate(case).nutidsvaerdi)
     assert panel.values() == {}
     panel.scenario.value = "seks_kommuner"  # sliders reset to the scenario's values
-    assert panel.visning.resultat.nutidsvaerdi == pytest.approx(
+    assert panel.view.resultat.nutidsvaerdi == pytest.approx(
         bc.evaluate(case, "seks_kommuner").nutidsvaerdi)
     assert panel.values() == {}
     panel.sliders["horisont"].value = 3
-    assert len(panel.visning.resultat.aarlig) == 3
+    assert len(panel.view.resultat.aarlig) == 3
     assert "Nutidsværdi" in panel.summary.value
     panel.scenario.value = None
     assert panel.sliders["horisont"].value == case.horisont
@@ -210,5 +214,19 @@ def test_panel_updates_when_widgets_change():
 def test_panel_draws_into_its_output():
     panel = widgets.Panel(bc.load("herlev_indkoebskonsulent"), n=200, seed=1, draw=True)
     panel.sliders["optimisme_tillaeg"].value = 0.2
-    assert panel.visning.case.optimisme_tillaeg == pytest.approx(0.2)
+    assert panel.view.case.optimisme_tillaeg == pytest.approx(0.2)
     plt.close("all")
+
+
+def test_headline_results_declare_every_integer(tmp_path):
+    case = bc.load("fredericia_hjemmebaseret_indsats")
+    res, mc = bc.evaluate(case), bc.monte_carlo(case, 200, 1)
+    headlines = view.headline_results(res, mc)
+    assert headlines["nutidsvaerdi"].value == res.nutidsvaerdi
+    assert headlines["tilbagebetalingsaar"].value == res.tilbagebetalingsaar
+    ints = {k for k, h in headlines.items() if isinstance(h.value, int)}
+    assert ints == {"horisont", "tilbagebetalingsaar", "simuleringer"}
+    assert all(headlines[k].enhed == "tal" for k in ints)  # counts of no person
+    report.setup("eksempelkommune", "byraad", tmp_path, notebook="03_business_case")
+    report.record_all(headlines)  # byråd: no undeclared integer, so nothing is refused
+    assert report.check_byraad_results(report.load_results(tmp_path), 5) == []

@@ -1,4 +1,5 @@
-"""The plain-Danish interpretation, the figures and the explorer callback of notebook 02."""
+"""The view of notebook 02: the plain-Danish interpretation, the figures, the explorer callback
+and the headline results."""
 
 from __future__ import annotations
 
@@ -10,19 +11,16 @@ import pandas as pd
 import pytest
 from test_progression_intervention import START, small_municipality
 
-from socialanalyse.progression import Estimate, Indsats, did_means
-from socialanalyse.report import progression_plots as plots
-from socialanalyse.report.progression_text import (
+from socialanalyse.progression import Estimate, Indsats, did_means, outcome_options
+from socialanalyse.views import progression as plots
+from socialanalyse.views.progression import (
     design_warnings,
     interpret,
-    success_text,
-)
-from socialanalyse.report.progression_widgets import (
     intervention_explorer,
     intervention_view,
-    option_label,
-    outcome_options,
+    success_text,
 )
+from socialanalyse.views.progression.widgets import option_label
 
 
 @pytest.fixture
@@ -92,7 +90,8 @@ def test_figures_draw_what_they_say():
     assert lines["Indsats"] == [3, 1] and lines["Sammenligningsgruppe"] == [2, 2]
     # Without effect the intervention group would have stayed at 3 (comparison unchanged).
     assert lines["Indsats uden effekt (som sammenligningsgruppen)"] == [3, 3]
-    assert ax.get_title() == "Forskel-i-forskelle: Egenomsorg"
+    # centred by default, left once report.setup has applied the theme (in another test)
+    assert "Forskel-i-forskelle: Egenomsorg" in (ax.get_title(), ax.get_title("left"))
     shares = pd.DataFrame({"g": ["A", "B"], "antal_borgere": [10, 3], "andel_progression": [.2, .5],
                            "andel_stabil": [.7, .5], "andel_regression": [.1, 0]})
     fig = plots.shares_figure(shares, "g", "Udvikling", min_antal=5)
@@ -132,12 +131,12 @@ def test_explorer_builds_and_options(data):
 def test_setup_classification_and_duration_texts(data):
     from socialanalyse.config import load_parameters
     from socialanalyse.progression import compare_durations, median_durations, settings, stays
-    from socialanalyse.report.progression_text import (
+    from socialanalyse.views.progression import (
         classification_text,
         describe_setup,
         duration_text,
-        headline_labels,
         outcome_phrase,
+        paragraph_key,
     )
 
     p = settings(load_parameters("eksempelkommune").progression, tilbud_id="T1",
@@ -157,4 +156,45 @@ def test_setup_classification_and_duration_texts(data):
     assert words.startswith("Mere end halvdelen af forløbene i §107 er stadig i gang")
     assert "medianen ikke nået endnu" in words
     assert "log-rank-test, p = " in words and "1. januar 2024" in words
-    assert headline_labels("§107")["median_varighed_107"] == "Median varighed i §107 (dage)"
+    assert paragraph_key("§107") == "107" and paragraph_key("§105+85") == "105_85"
+
+
+def test_headline_results_label_and_declare_the_figures(data, tmp_path):
+    from socialanalyse import report
+    from socialanalyse.config import load_parameters
+    from socialanalyse.progression import (
+        compare_durations,
+        goal_attainment,
+        median_durations,
+        progression_shares,
+        sensitivity,
+        settings,
+        stays,
+    )
+
+    parametre = load_parameters("eksempelkommune")
+    p = settings(parametre.progression, tilbud_id="T1", startdato="2024-01-01",
+                 sammenligning="paragraf")
+    chosen, _ = sensitivity(data, p)
+    st = stays(data.bevillinger, "§107", "2025-12-31")
+    varighed = compare_durations(st, "2024-01-01")
+    shares = progression_shares(pd.DataFrame({"borger_id": ["a", "b"],
+                                              "udvikling": ["progression", "stabil"]}))
+    maal = pd.DataFrame({"maaltype": ["Udvikle"] * 3, "status": ["opnået", "ikke opnået",
+                                                                 "igangværende"]})
+    out = plots.headline_results(chosen, "opfyldt", shares, varighed, "§107",
+                                 median_durations(st), maal=goal_attainment(maal))
+    assert out["effekt"].value == pytest.approx(-0.95) and out["succes"].value == "opfyldt"
+    assert out["andel_progression"].value == 0.5 and out["andel_maal_opnaaet"].value == 0.5
+    assert out["antal_borgere_indsats"].value == 5 and "median_varighed_107" in out
+    assert out["median_varighed_107"].label == "Median varighed i §107 (dage)"
+    assert "rateratio_antal" not in out  # no count given
+    assert {k for k, h in out.items() if h.enhed in report.COUNT_KINDS} == {
+        "antal_borgere_indsats", "antal_borgere_sammenligning"}
+    # The byråd's copy: 5 citizens in the intervention stay (not below 5), and the record
+    # refuses nothing, since every integer is declared.
+    report.setup("eksempelkommune", "byraad", tmp_path, notebook="02_effekt_og_progression",
+                 parametre=parametre, data=data)
+    stored = report.record_all(out)
+    assert stored["antal_borgere_indsats"] == 5
+    assert report.check_byraad_results(report.load_results(tmp_path), 5) == []

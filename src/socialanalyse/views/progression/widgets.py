@@ -1,4 +1,4 @@
-"""Widgets for notebook 02 (intern mode): pick an intervention and an outcome and see the
+"""The intervention explorer of notebook 02 (intern mode): pick an intervention and an outcome and see the
 effect estimate, its figure and the plain-Danish conclusion.
 
 The callback is `intervention_view`, a plain function (tested); `intervention_explorer`
@@ -11,11 +11,17 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .. import reference as ref
-from ..progression import SAMLET, Indsats, InterventionResult, analyse_intervention
-from ..progression.intervention import intervention_options
-from .progression_plots import did_figure
-from .progression_text import interpret
+from ...progression import (
+    SAMLET,
+    Indsats,
+    InterventionResult,
+    analyse_intervention,
+    outcome_options,
+)
+from ...progression.intervention import intervention_options
+from ...report.display import figure_html
+from .figures import did_figure
+from .text import interpret
 
 EXPLORER_ALT = ("Linjediagram med det gennemsnitlige niveau før og efter for den valgte indsats og "
                 "sammenligningsgruppen.")
@@ -36,12 +42,6 @@ def indsats_of(row: pd.Series, start) -> Indsats:
         pd.Timestamp(start), paragraf=row["paragraf"], leverandoer_id=row["leverandoer_id"],
         tilbud_id=tilbud if isinstance(tilbud, str) else None,
     )
-
-
-def outcome_options() -> list[str]:
-    """The outcomes to choose from: 'samlet' and the VUM themes."""
-    temaer = ref.vum_temaer()
-    return [SAMLET, *temaer.loc[temaer["metode"] == "VUM2", "tema"]]
 
 
 @dataclass(frozen=True)
@@ -92,8 +92,6 @@ def intervention_explorer(data, parametre, *, min_antal: int = 5):
     import ipywidgets as w
     import matplotlib.pyplot as plt
     from IPython.display import HTML, Markdown, display
-
-    from .display import figure_html
 
     p = parametre
     options = intervention_options(data, p.indsats.start)

@@ -1,8 +1,8 @@
-"""Sliders and drop-downs for a business case (intern mode of notebook 03).
+"""The scenario drop-down and assumption sliders of notebook 03 (intern mode).
 
-`recompute` (a plain function: case, scenario, slider values → `Visning`) and `render`
-(Visning → figures) do the work; `Panel` only wires ipywidgets to them, so everything can be
-tested without a browser: set a slider's value and read `panel.visning`.
+`recompute` (a plain function: case, scenario, slider values → `CaseView`) and `render`
+(CaseView → figures) do the work; `Panel` only wires ipywidgets to them, so everything can be
+tested without a browser: set a slider's value and read `panel.view`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..businesscase import (
+from ...businesscase import (
     BusinessCase,
     MonteCarloResultat,
     Resultat,
@@ -24,16 +24,16 @@ from ..businesscase import (
     with_scenario,
     with_values,
 )
-from ..businesscase.model import RANGES
-from . import businesscase_plots as plots
-from .format import kr, pct
+from ...businesscase.model import RANGES
+from ...report.format import kr, pct
+from . import figures
 
 NO_SCENARIO = "casens værdier"
 HORIZON_MAX = 35
 
 
 @dataclass(frozen=True)
-class Visning:
+class CaseView:
     """What the panel shows for one set of choices."""
 
     case: BusinessCase
@@ -79,7 +79,7 @@ def recompute(
     values: Mapping[str, float] | None = None,
     n: int = 5000,
     seed: int | None = 0,
-) -> Visning:
+) -> CaseView:
     """Evaluate the case under a scenario with some inputs set (e.g. from sliders).
 
     Inputs set here are fixed in the Monte Carlo simulation (not drawn) when they differ from
@@ -93,7 +93,7 @@ def recompute(
                             if scenario in case.scenarier else set())
     ranges = {p: d.bounds() for p, d in case.usikkerhed.items() if p not in fixed}
     mc = monte_carlo(current, n, seed, fixed=fixed) if n else None
-    return Visning(
+    return CaseView(
         case=current,
         scenarie=scenario,
         vaerdier=values,
@@ -103,17 +103,17 @@ def recompute(
     )
 
 
-def render(visning: Visning) -> list[tuple[object, str]]:
-    """The figures of a Visning with their alt texts: flows, cumulative, tornado, simulation."""
-    res = visning.resultat
+def render(view: CaseView) -> list[tuple[object, str]]:
+    """The figures of a CaseView with their alt texts: flows, cumulative, tornado, simulation."""
+    res = view.resultat
     out = [
-        (plots.flows_figure(res), plots.flows_alt(res)),
-        (plots.cumulative_figure(res), plots.cumulative_alt(res)),
-        (plots.tornado_figure(visning.foelsomhed), plots.tornado_alt(visning.foelsomhed)),
+        (figures.flows_figure(res), figures.flows_alt(res)),
+        (figures.cumulative_figure(res), figures.cumulative_alt(res)),
+        (figures.tornado_figure(view.foelsomhed), figures.tornado_alt(view.foelsomhed)),
     ]
-    if visning.monte_carlo is not None:
-        mc = visning.monte_carlo
-        out.append((plots.monte_carlo_figure(mc), plots.monte_carlo_alt(mc)))
+    if view.monte_carlo is not None:
+        mc = view.monte_carlo
+        out.append((figures.monte_carlo_figure(mc), figures.monte_carlo_alt(mc)))
     return out
 
 
@@ -121,7 +121,7 @@ class Panel:
     """ipywidgets for a case: a scenario drop-down and one slider per main assumption.
 
     Changing a widget recomputes (`recompute`) and redraws (`render`) into `output`.
-    `panel.widget` is the box to display; `panel.visning` the latest result.
+    `panel.widget` is the box to display; `panel.view` the latest result.
     """
 
     def __init__(self, case: BusinessCase, n: int = 5000, seed: int | None = 0,
@@ -152,7 +152,7 @@ class Panel:
         for control in [self.scenario, *self.sliders.values()]:
             control.observe(self._changed, names="value")
         self.widget = w.VBox([self.scenario, *self.sliders.values(), self.summary, self.output])
-        self.visning: Visning | None = None
+        self.view: CaseView | None = None
         self.update()
 
     def values(self) -> dict[str, float]:
@@ -182,23 +182,23 @@ class Panel:
                 self._busy = False
         self.update()
 
-    def update(self) -> Visning:
+    def update(self) -> CaseView:
         """Recompute from the widgets' values and redraw."""
-        self.visning = recompute(self.case, self.scenario.value, self.values(), self.n,
+        self.view = recompute(self.case, self.scenario.value, self.values(), self.n,
                                  self.seed)
-        res = self.visning.resultat
+        res = self.view.resultat
         payback = ("ikke inden for horisonten" if res.tilbagebetalingsaar is None
                    else f"år {res.tilbagebetalingsaar}")
-        chance = ("" if self.visning.monte_carlo is None else
+        chance = ("" if self.view.monte_carlo is None else
                   f"; sandsynlighed for gevinst "
-                  f"{pct(self.visning.monte_carlo.sandsynlighed_for_gevinst, 0)}")
+                  f"{pct(self.view.monte_carlo.sandsynlighed_for_gevinst, 0)}")
         self.summary.value = (f"<p><b>Nutidsværdi {kr(res.nutidsvaerdi)}</b>; tilbagebetalt "
                               f"{payback}{chance}.</p>")
         if self.draw:
-            from .display import figure
+            from ...report.display import figure
 
             self.output.clear_output(wait=True)
             with self.output:
-                for fig, alt in render(self.visning):
+                for fig, alt in render(self.view):
                     figure(fig, alt=alt)
-        return self.visning
+        return self.view

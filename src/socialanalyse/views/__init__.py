@@ -1,0 +1,13 @@
+"""Views: what each notebook shows, one module (or subpackage) per notebook and analysis.
+
+    00_datagrundlag           views.datagrundlag
+    01_servicetjek            views.servicetjek
+    02_effekt_og_progression  views.progression   (figures, text, widgets)
+    03_business_case          views.businesscase  (figures, text, tables, widgets)
+    04_budget_og_prognose     views.budget
+    05_noegletal              views.noegletal
+
+A view holds a notebook's figures with their alt texts, display tables, Danish texts, widgets
+and one `headline_results(...)` returning {name: report.Headline} for `report.record_all`.
+Views import `report` and the analyses, never each other; nothing below imports views.
+"""
