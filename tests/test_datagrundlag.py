@@ -75,6 +75,7 @@ def test_table_counts(data):
     assert counts.to_dict() == {
         "borgere": 3, "leverandoerer": 3, "tilbud": 0, "bevillinger": 5, "betalinger": 16,
         "opfoelgninger": 0, "vurderinger": 0, "maal": 0, "budget": 0, "befolkning": 0,
+        "kontrakter": 0, "prislister": 0, "tilsyn": 0,
     }
     assert dg.table_counts(data)["beskrivelse"].str.len().gt(10).all()
     assert dg.table_counts(data)["filer"].eq("").all()  # in-memory tables: no files

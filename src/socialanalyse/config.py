@@ -36,6 +36,9 @@ TABLE_NAMES = (
     "tilbud",
     "budget",
     "befolkning",
+    "kontrakter",
+    "prislister",
+    "tilsyn",
 )
 TableName = Literal[
     "borgere",
@@ -48,6 +51,9 @@ TableName = Literal[
     "tilbud",
     "budget",
     "befolkning",
+    "kontrakter",
+    "prislister",
+    "tilsyn",
 ]
 
 
@@ -576,6 +582,44 @@ def _need_levels(key: Any, paragraf: str) -> list[int]:
         f"{paragraf}: støttebehovet {key!r} kan ikke læses: brug et funktionsniveau 0-4 eller "
         "et spænd som '2-3'"
     )
+class IndkoebParametre(Model):
+    """Settings for the buyer role: suppliers, contracts, negotiation and procurement savings
+    (issue: indkøb); see socialanalyse.indkoeb. Every key is explained in default.yaml.
+
+    The peer comparison (how far above the peer median, how many peer grants) and the price
+    rise margin are the servicetjek's keys, so both workbooks use one definition.
+    """
+
+    besparelsesmaal: float | dict[int, float] | None = Field(
+        description="Politisk mål for årlige indkøbsgevinster i kr.: ét tal for alle år, et "
+        "tal pr. år, eller null (intet mål)."
+    )
+    min_andre_leverandoerer: int = Field(
+        ge=1, description="Mindste antal andre leverandører i en sammenligningsgruppe."
+    )
+    kvalitet_lav_under: float = Field(
+        gt=1, le=5, description="Tilsynsbedømmelser under dette tal regnes som lav kvalitet."
+    )
+    kalender_maaneder: int = Field(
+        ge=1, le=60, description="Antal måneder frem, kontraktkalenderen viser."
+    )
+    maalevindue_maaneder: int = Field(
+        ge=1, le=12,
+        description="Antal måneder før og efter en genforhandling, prisen måles over.",
+    )
+
+    @field_validator("besparelsesmaal")
+    @classmethod
+    def _non_negative(cls, value):
+        amounts = value.values() if isinstance(value, dict) else [value]
+        if any(v is not None and v < 0 for v in amounts):
+            raise ValueError("besparelsesmålet kan ikke være negativt")
+        return value
+
+    def maal_for(self, aar: int) -> float | None:
+        """The savings target for one year (None when no target is set for it)."""
+        m = self.besparelsesmaal
+        return m.get(aar) if isinstance(m, dict) else m
 
 
 class Parametre(Model):
@@ -594,6 +638,7 @@ class Parametre(Model):
     noegletal: NoegletalParametre
     kapacitet: KapacitetParametre
     opfoelgning: OpfoelgningParametre
+    indkoeb: IndkoebParametre
     pejlemaerker: list[Pejlemaerke]
     benchmark: BenchmarkParametre
     klynge: KlyngeStandard

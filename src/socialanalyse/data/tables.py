@@ -82,6 +82,10 @@ class Data:
     tilbud: pd.DataFrame
     budget: pd.DataFrame
     befolkning: pd.DataFrame
+    # Optional tables of the indkoeb workbook: empty unless given.
+    kontrakter: pd.DataFrame = field(default_factory=lambda: empty_table("kontrakter"))
+    prislister: pd.DataFrame = field(default_factory=lambda: empty_table("prislister"))
+    tilsyn: pd.DataFrame = field(default_factory=lambda: empty_table("tilsyn"))
     advarsler: tuple[str, ...] = ()
     kilder: dict[str, tuple[Path, ...]] = field(default_factory=dict)  # files per table
 
