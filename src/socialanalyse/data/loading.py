@@ -382,7 +382,8 @@ def _drop_total_rows(table: _Table, frame: pd.DataFrame) -> pd.DataFrame:
     instead of a problem in every column of it; the row is then left out of the checks."""
     words = {w for t in TOTAL_WORDS for w in (t, t.upper(), t.capitalize(), t.title())}
     total = pd.Series(False, index=frame.index)
-    for col in _text_columns(table, frame):
+    # The label stands in an id column (a provider may well be named 'Samlet ...').
+    for col in (c for c in _text_columns(table, frame) if c.endswith("_id")):
         hit = frame[col].isin(words).to_numpy(dtype=bool) & ~total.to_numpy()
         if hit.any():
             rows = frame.index[hit]
