@@ -16,6 +16,7 @@ def sample():
     return s, Data.from_tables(s.tables)
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items):
     """nbval (make test's --nbval-lax notebooks) makes one item per cell: keep each
     notebook's cells together on one xdist worker (--dist loadgroup), in order."""
