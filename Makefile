@@ -17,10 +17,11 @@ run: install $(SAMPLE)
 	$(BIN)/socialanalyse run --kommune $(KOMMUNE) --publikum $(PUBLIKUM)
 
 ## test: set everything up (also headless Chromium for the browser test and the sample) and
-##       run the whole test suite on 2 processes, and every notebook on the sample (nbval)
+##       run the whole test suite on 2 processes, then every notebook on the sample with nbval
+##       (one process: a notebook's cells share one kernel)
 test: install browser $(SAMPLE)
-	$(BIN)/python -m pytest -n 2 --dist loadgroup tests notebooks \
-		--nbval-lax --nbval-kernel-name python3 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -p no:xdist --nbval-lax --nbval-kernel-name python3 notebooks
 
 ## test-min: the fast tests (not the notebook runs) in .venv-min, where every dependency is
 ##           pinned to its lower bound in pyproject.toml (.ci/min_requirements.py)
