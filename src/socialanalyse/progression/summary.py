@@ -9,9 +9,9 @@ import datetime as dt
 
 import pandas as pd
 
+from .. import reference as ref
 from ..config import ProgressionParametre
 from ..data import derived
-from ..data import reference as ref
 from .estimates import Estimate
 from .individual import SAMLET
 from .intervention import Indsats, InterventionResult
