@@ -4,18 +4,18 @@ workbooks' recorded results taking precedence where they are given."""
 from __future__ import annotations
 
 import functools
+import shutil
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from socialanalyse import noegletal
 from socialanalyse import selvevaluering as S
 from socialanalyse.config import load_parameters
 from socialanalyse.data import Data
-from socialanalyse.selvevaluering import from_data as A
 from socialanalyse.selvevaluering.recorded import number
 
 REPO = Path(__file__).resolve().parents[1]
@@ -149,19 +149,19 @@ def test_followups_on_time_is_the_noegletal():
 
 
 def test_own_and_external_compared():
-    a = answer("egne_mod_eksterne")
-    assert a.svar is None and a.vaerdi == 1  # only §108 has both own and external grants
-    assert "inden for 1 paragraffer" in a.evidens and "arbejdsbog 06 (indkøb)" in a.evidens
-    rec = {"06_indkoeb": {"udgift_pr_helaarsperson_egen_drift": 600_000,
-                          "udgift_pr_helaarsperson_ekstern": 900_000}}
-    b = answer("egne_mod_eksterne", rec)
-    assert b.svar == "Ja" and b.vaerdi == pytest.approx(0.5)
-    assert b.evidens == ("Arbejdsbog 06 (indkøb) sammenligner udgiften pr. helårsperson: egen "
-                         "drift 600.000 kr., eksterne leverandører 900.000 kr.")
+    a = answer("egne_mod_eksterne")  # §108: own (A, B) and external (C); too few to show costs
+    assert a.svar == "Ja" and a.vaerdi is None
+    assert a.evidens == ("Arbejdsbog 06 (indkøb) sammenligner udgiften pr. helårsperson i egne "
+                         "og eksterne tilbud inden for 1 paragraffer (2025).")
+    b = answer("egne_mod_eksterne", p=params().model_copy(update={"diskretion": 1}))
+    own = (360_000 + 300_000) / (1 + 306 / 365)  # G2 from 1 March: 306 of 365 days
+    assert b.vaerdi == pytest.approx(720_000 / own - 1)
+    assert b.evidens.endswith("; fx §108: egen drift 359.016 kr., eksterne leverandører "
+                              "720.000 kr.")
     only_own = Data.from_tables({**small().tables(), "leverandoerer": small().leverandoerer.assign(
         leverandoertype="egen drift")})
     c = answer("egne_mod_eksterne", data=only_own)
-    assert c.svar is None and c.vaerdi == 0 and "ingen paragraf" in c.evidens
+    assert c.svar is None and c.vaerdi == 0 and "Ingen paragraf" in c.evidens
 
 
 def test_budget_split_on_price_and_quantity():
@@ -202,24 +202,27 @@ def test_effect_and_progression_measured():
     assert c.svar == "Ikke i gang" and "ingen udredninger" in c.evidens
 
 
-def test_serviceniveau_in_the_parameters():
-    a = answer("serviceniveau")  # main's parameters have no opfoelgning.serviceniveau
+def test_serviceniveau_in_the_parameters(tmp_path):
+    a = answer("serviceniveau")  # default.yaml: an empty serviceniveau
     assert a.svar == "Nej" and a.spoergsmaal == "D10" and a.anbefaling == 2
-    stub = SimpleNamespace(opfoelgning=SimpleNamespace(serviceniveau={
-        "§85": {"0-1": {}}, "§107": {"2-4": {}}}))
-    b = A.serviceniveau(small(), stub)
+    folder = tmp_path / "parameters"
+    (folder / "kommuner").mkdir(parents=True)
+    shutil.copy(REPO / "parameters" / "default.yaml", folder / "default.yaml")
+    own = {"kommune": "furesoe", "navn": "Furesø", "opfoelgning": {"serviceniveau": {
+        "§85": {"0-1": {"omfang": "1-3", "priskategori": "middel", "revisitation_maaneder": 12}},
+        "§107": {"2-4": {"omfang": 7, "priskategori": "middel", "revisitation_maaneder": 6}}}}}
+    (folder / "kommuner" / "furesoe.yaml").write_text(yaml.safe_dump(own, allow_unicode=True),
+                                                     encoding="utf-8")
+    b = answer("serviceniveau", p=load_parameters("furesoe", root=tmp_path))
     assert b.svar == "Ja" and b.vaerdi == 2
     assert b.evidens.startswith("Parametrene har et serviceniveau for 2 paragraffer (§107, §85)")
-    empty = SimpleNamespace(opfoelgning=SimpleNamespace(serviceniveau={}))
-    assert A.serviceniveau(small(), empty).svar == "Nej"
 
 
 def test_providers_in_use():
-    a = answer("antal_leverandoerer")
+    a = answer("antal_leverandoerer")  # 2025: L2 720,000, L1 660,000, L3 230,000
     assert a.svar is None and a.vaerdi == 3
-    assert a.evidens == "Kommunen har betalt til 3 leverandører i 2025, heraf 2 eksterne."
-    b = answer("antal_leverandoerer", {"06_indkoeb": {"antal_leverandoerer_80_pct": 2}})
-    assert b.evidens.endswith("2 leverandører står for 80 % af udgiften (arbejdsbog 06 (indkøb)).")
+    assert a.evidens == ("Kommunen har betalt til 3 leverandører i 2025, heraf 2 eksterne; 2 "
+                         "leverandører står for 80 % af udgiften (arbejdsbog 06, indkøb).")
 
 
 def test_occupancy_of_own_offers():
@@ -247,11 +250,11 @@ def test_occupancy_of_own_offers():
 
 
 def test_recorded_numbers_only_when_they_are_numbers():
-    res = {"06_indkoeb": {"andel_udgift_standardkontrakt": "<5", "antal_leverandoerer_80_pct": True,
+    res = {"06_indkoeb": {"andel_udgift_standardkontrakt": "<5", "forhandlingspotentiale_hoej": True,
                           "forhandlingspotentiale_lav": float("nan")},
            "07_kapacitet": {"belaegningsgrad": 0.9}}
     assert number(res, "standardkontrakt") is None
-    assert number(res, "leverandoerer_80_pct") is None
+    assert number(res, "forhandling_hoej") is None
     assert number(res, "forhandling_lav") is None
     assert number(res, "belaegning") == 0.9
     assert number({}, "belaegning") is None and number(None, "belaegning") is None

@@ -108,18 +108,6 @@ def _dato(x: pd.Timestamp) -> str:
     return fmt_dato(pd.Series([x])).iloc[0]
 
 
-def _latest_year(betalinger: pd.DataFrame) -> pd.DataFrame:
-    """The payments of the latest calendar year in the extract (possibly a part year)."""
-    year = betalinger["periode"].dt.year
-    return betalinger[year == year.max()]
-
-
-def _external(data: Data, leverandoer_id: pd.Series) -> pd.Series:
-    """True for payments or grants to a provider that is not the municipality's own."""
-    kind = leverandoer_id.map(data.leverandoerer.set_index("leverandoer_id")["leverandoertype"])
-    return (kind.notna() & kind.astype(object).ne("egen drift")).astype(bool)
-
-
 def _active(data: Data, on: pd.Timestamp) -> pd.DataFrame:
     return data.bevillinger[is_active(data.bevillinger, on)]
 
@@ -127,9 +115,9 @@ def _active(data: Data, on: pd.Timestamp) -> pd.DataFrame:
 # --- the answers ----------------------------------------------------------------------------
 
 def serviceniveau(data: Data, params: Parametre, resultater: dict | None = None) -> Datasvar:
-    """Deloitte 10 (KL 2): is a serviceniveau catalogue set in the parameters? Ja when the
-    opfølgning workbook's `opfoelgning.serviceniveau` names at least one paragraph."""
-    catalogue = getattr(getattr(params, "opfoelgning", None), "serviceniveau", None) or {}
+    """Deloitte 10 (KL 2): is a serviceniveau catalogue set in the parameters? Ja when
+    `opfoelgning.serviceniveau` (the opfølgning workbook's catalogue) names a paragraph."""
+    catalogue = params.opfoelgning.serviceniveau
     if catalogue:
         names = sorted(catalogue)
         return _answer("serviceniveau", "Ja", len(names),
@@ -277,23 +265,15 @@ def effektmaaling(data: Data, params: Parametre, resultater: dict | None = None)
 
 
 def standard_contract_share(data: Data) -> tuple[float | None, int | None]:
-    """(share, year): the latest year's payments to external providers on the standard contract
-    (leverandoerer.standardkontrakt) / all payments to external providers. (None, year)
-    without external payments. The indkøb workbook's contract_coverage gives the same share
-    without a kontrakter table (and knows the contracts when there is one); its recorded share
-    is preferred."""
-    bet = data.betalinger
-    if bet.empty:
-        return None, None
-    b = _latest_year(bet)
-    year = int(b["periode"].dt.year.iloc[0])
-    ext = _external(data, b["leverandoer_id"])
-    total = float(b.loc[ext, "beloeb"].sum())
-    if total <= 0:
-        return None, year
-    flag = data.leverandoerer.set_index("leverandoer_id")["standardkontrakt"]
-    std = b["leverandoer_id"].map(flag).astype("boolean").fillna(False).astype(bool)
-    return float(b.loc[ext & std, "beloeb"].sum()) / total, year
+    """(share, year): the part of the latest year's spending on external providers bought on
+    the standard contract, `indkoeb.contract_coverage` (per grant's contract with a kontrakter
+    table, else the provider's standardkontrakt flag). (None, year) when it cannot be told."""
+    from ..indkoeb import contract_coverage
+
+    cov = contract_coverage(data)
+    share = cov.andel_udgift_standardkontrakt
+    ok = cov.tilgaengelig and share is not None and not pd.isna(share)
+    return (float(share) if ok else None), cov.aar
 
 
 def standardkontrakt(data: Data, params: Parametre, resultater: dict | None = None) -> Datasvar:
@@ -317,54 +297,60 @@ def standardkontrakt(data: Data, params: Parametre, resultater: dict | None = No
 
 def egne_mod_eksterne(data: Data, params: Parametre, resultater: dict | None = None
                       ) -> Datasvar:
-    """Deloitte 8 (KL 12): are the costs of own and external offers compared? Ja when the
-    indkøb workbook recorded both costs per full-year person in this run; otherwise the data
-    cannot tell (svar None), and the evidence says in how many paragraphs the municipality
-    has both own and external grants, i.e. could compare them."""
-    own = number(resultater, "egen_drift_pr_helaarsperson")
-    ext = number(resultater, "ekstern_pr_helaarsperson")
-    if own is not None and ext is not None:
-        return _answer("egne_mod_eksterne", "Ja", ext / own - 1 if own else None,
-                       f"{workbook('egen_drift_pr_helaarsperson').capitalize()} sammenligner "
-                       f"udgiften pr. helårsperson: egen drift {_kr(own)}, eksterne "
-                       f"leverandører {_kr(ext)}", _source("egen_drift_pr_helaarsperson"))
-    on = reference_date(data.betalinger)
-    a = _active(data, on) if on is not None else data.bevillinger.iloc[:0]
-    kinds = a.assign(ekstern=_external(data, a["leverandoer_id"]).to_numpy()).groupby(
-        "paragraf", observed=True)["ekstern"].agg(["any", "all"])
-    both = int((kinds["any"] & ~kinds["all"]).sum())
-    if not both:
+    """Deloitte 8 (KL 12): are the costs of own and external offers compared? They are, by the
+    indkøb workbook, wherever a paragraph has both (`indkoeb.own_vs_external`, the latest whole
+    year): Ja then, with the cost per full-year person of the paragraph with the most
+    full-year persons among those where both sides have at least `diskretion` citizens (the
+    cost of a smaller group is not shown); svar None when no paragraph has both."""
+    from ..indkoeb import own_vs_external
+
+    cmp = own_vs_external(data)
+    if not cmp.tilgaengelig:
+        return _answer("egne_mod_eksterne", None, None, cmp.mangler)
+    p = cmp.pr_paragraf[cmp.pr_paragraf["helaarspersoner"] > 0]
+    own = p[p["leverandoertype"].eq("egen drift")].set_index("paragraf")
+    ext = p[~p["leverandoertype"].eq("egen drift")].groupby("paragraf").agg(
+        udgift=("udgift", "sum"), helaarspersoner=("helaarspersoner", "sum"),
+        antal_borgere=("antal_borgere", "max"))  # max: fewest distinct citizens possible
+    both = own.index.intersection(ext.index)
+    if not len(both):
         return _answer("egne_mod_eksterne", None, 0,
-                       "Data har ingen paragraf med både egne og eksterne tilbud i brug, så der "
-                       "er ingen udgifter at sammenligne.")
-    return _answer("egne_mod_eksterne", None, both,
-                   f"Kommunen har både egne og eksterne tilbud i brug inden for {_tal(both)} "
-                   "paragraffer, så udgifterne kan sammenlignes; sammenligningen laves i "
-                   f"{workbook('egen_drift_pr_helaarsperson')}, som ikke har gemt den i denne "
-                   "kørsel.")
+                       f"Ingen paragraf har både egne og eksterne tilbud i {cmp.aar}, så der er "
+                       "ingen udgifter at sammenligne.")
+    text = (f"Arbejdsbog 06 (indkøb) sammenligner udgiften pr. helårsperson i egne og eksterne "
+            f"tilbud inden for {_tal(len(both))} paragraffer ({cmp.aar})")
+    shown = [q for q in both if min(own.loc[q, "antal_borgere"],
+                                    ext.loc[q, "antal_borgere"]) >= params.diskretion]
+    if not shown:
+        return _answer("egne_mod_eksterne", "Ja", None, text + ".")
+    q = max(shown, key=lambda q: own.loc[q, "helaarspersoner"] + ext.loc[q, "helaarspersoner"])
+    cost_own = own.loc[q, "udgift"] / own.loc[q, "helaarspersoner"]
+    cost_ext = ext.loc[q, "udgift"] / ext.loc[q, "helaarspersoner"]
+    return _answer("egne_mod_eksterne", "Ja", cost_ext / cost_own - 1,
+                   text + f"; fx {q}: egen drift {_kr(cost_own)}, eksterne leverandører "
+                   f"{_kr(cost_ext)}")
 
 
 def antal_leverandoerer(data: Data, params: Parametre, resultater: dict | None = None
                         ) -> Datasvar:
     """KL 12 (a fact, no answer): how many providers the municipality paid in the latest year,
-    how many of them external, and (from 06_indkoeb) how many carry 80 % of the spending.
-    Neither source asks for the number, so svar is None."""
-    bet = data.betalinger
-    if bet.empty:
-        return _answer("antal_leverandoerer", None, None,
-                       "Der er ingen betalinger i data, så leverandørerne kan ikke tælles.")
-    b = _latest_year(bet)
-    b = b[b["beloeb"] > 0]
-    year = int(bet["periode"].dt.year.max())
-    paid = pd.Series(b["leverandoer_id"].unique())
-    n, m = len(paid), int(_external(data, paid).sum())
-    text = f"Kommunen har betalt til {_tal(n)} leverandører i {year}, heraf {_tal(m)} eksterne."
-    top = number(resultater, "leverandoerer_80_pct")
-    if top is not None:
-        text += (f" {_tal(top)} leverandører står for 80 % af udgiften "
-                 f"({workbook('leverandoerer_80_pct')}).")
-    return _answer("antal_leverandoerer", None, n, text,
-                   _source("leverandoerer_80_pct") if top is not None else DATA)
+    how many of them external, and how few carry 80 % of the spending
+    (`indkoeb.supplier_overview`'s concentration). Neither source asks for the number, so svar
+    is None."""
+    from ..indkoeb import supplier_overview
+
+    s = supplier_overview(data)
+    if not s.tilgaengelig:
+        return _answer("antal_leverandoerer", None, None, s.mangler)
+    k = s.koncentration
+    k = k[k["aar"] == k["aar"].max()].set_index("omfang")
+    year, n, m = int(k["aar"].iloc[0]), k.loc["alle", "antal_leverandoerer"], \
+        k.loc["eksterne", "antal_leverandoerer"]
+    part = "" if k.loc["alle", "helt_aar"] else " (året til nu)"
+    return _answer("antal_leverandoerer", None, n,
+                   f"Kommunen har betalt til {_tal(n)} leverandører i {year}{part}, heraf "
+                   f"{_tal(m)} eksterne; {_tal(k.loc['alle', 'antal_for_andel'])} leverandører "
+                   f"står for {_pct(s.andel, 0)} af udgiften (arbejdsbog 06, indkøb).")
 
 
 #: The registry: key -> function, in the order of the KL recommendations they inform.

@@ -12,7 +12,7 @@ from typing import Any
 
 #: key -> (notebook, recorded name). The 01, 02, 04 and 05 names are what those workbooks
 #: record today; the 06, 07 and 08 names are proposed for the indkøb, kapacitet and opfølgning
-#: workbooks (not on main yet).
+#: notebooks (their analyses are in the package, their notebooks not yet).
 RESULTATER: dict[str, tuple[str, str]] = {
     "servicetjek_lav": ("01_servicetjek", "potentiale_lav"),
     "servicetjek_hoej": ("01_servicetjek", "potentiale_hoej"),
@@ -20,9 +20,6 @@ RESULTATER: dict[str, tuple[str, str]] = {
     "budget_afvigelse": ("04_budget_og_prognose", "afvigelse"),
     "opfoelgning_rettidig": ("05_noegletal", "andel_opfoelgning_rettidig"),
     "standardkontrakt": ("06_indkoeb", "andel_udgift_standardkontrakt"),
-    "egen_drift_pr_helaarsperson": ("06_indkoeb", "udgift_pr_helaarsperson_egen_drift"),
-    "ekstern_pr_helaarsperson": ("06_indkoeb", "udgift_pr_helaarsperson_ekstern"),
-    "leverandoerer_80_pct": ("06_indkoeb", "antal_leverandoerer_80_pct"),
     "forhandling_lav": ("06_indkoeb", "forhandlingspotentiale_lav"),
     "forhandling_hoej": ("06_indkoeb", "forhandlingspotentiale_hoej"),
     "belaegning": ("07_kapacitet", "belaegningsgrad"),
