@@ -197,7 +197,8 @@ def test_config_imports_nothing_above_the_reference_tables():
             "print(sorted(m for m in sys.modules if m.startswith('socialanalyse')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
-    assert eval(out) == ["socialanalyse", "socialanalyse.config", "socialanalyse.reference"]
+    assert eval(out) == ["socialanalyse", "socialanalyse.config", "socialanalyse.kalender",
+                         "socialanalyse.reference"]
 
 
 def test_codes_written_as_yaml_numbers_and_booleans_are_text(tmp_path):

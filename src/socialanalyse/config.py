@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -35,6 +36,9 @@ TABLE_NAMES = (
     "tilbud",
     "budget",
     "befolkning",
+    "kontrakter",
+    "prislister",
+    "tilsyn",
 )
 TableName = Literal[
     "borgere",
@@ -47,6 +51,9 @@ TableName = Literal[
     "tilbud",
     "budget",
     "befolkning",
+    "kontrakter",
+    "prislister",
+    "tilsyn",
 ]
 
 
@@ -131,11 +138,21 @@ def _yaml_text(value: Any) -> Any:
     return value
 
 
+class UsandsynligtBeloeb(Model):
+    """Payments so large they are probably a mistake (kr): the loader warns, naming the rows."""
+
+    linje: float = Field(gt=0, description="Én betalingslinje over dette beløb (plus eller minus).")
+    bevilling_maaned: float = Field(
+        gt=0, description="En bevillings betalinger for én måned tilsammen over dette beløb."
+    )
+
+
 class DataKilder(Model):
     """Where a municipality's extracts are."""
 
     mappe: str = Field(description="Datamappen; relativ til projektmappen. {kommune} udfyldes.")
     tabeller: dict[TableName, TabelKilde]
+    usandsynligt_beloeb: UsandsynligtBeloeb
 
 
 class Pejlemaerke(Model):
@@ -458,6 +475,174 @@ class KoerselParametre(Model):
     )
 
 
+def parse_range(value: Any) -> tuple[float, float]:
+    """A volume range from the parameters: '3-6' (also '3–6', '2,5-5', '3 til 6'), [3, 6] or
+    one number (exactly that). Raises ValueError in Danish."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        lo = hi = float(value)
+    elif isinstance(value, (list, tuple)) and len(value) == 2 and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+        lo, hi = float(value[0]), float(value[1])
+    else:
+        text = " ".join(str(value).split())
+        number = r"\d+(?:[.,]\d+)?"
+        match = re.fullmatch(rf"({number}) ?(?:-|–|til) ?({number})|({number})", text)
+        if not isinstance(value, str) or not match:
+            raise ValueError(
+                f"omfanget {value!r} kan ikke læses: skriv et spænd som '3-6' (fra 3 til 6 "
+                "enheder pr. uge, pr. måned for månedsydelser) eller ét tal som '7'"
+            )
+        a, b, one = (None if g is None else float(g.replace(",", ".")) for g in match.groups())
+        lo, hi = (one, one) if one is not None else (a, b)
+    if lo < 0 or hi < lo:
+        raise ValueError(f"omfanget {value!r}: fra skal være mindst 0 og højst til")
+    return lo, hi
+
+
+class Serviceniveau(Model):
+    """The serviceniveau for one paragraph and need level: the usual volume, the highest usual
+    price category and the longest a grant runs before it is revisited."""
+
+    omfang: tuple[float, float] = Field(
+        description="Sædvanligt omfang fra-til, fx '3-6' timer pr. uge (døgn pr. uge; pr. måned "
+        "for månedsydelser)."
+    )
+    priskategori: Literal["lav", "middel", "høj", "ekstraordinær"] | None = Field(
+        None, description="Højeste sædvanlige priskategori (servicetjekkets kategorier)."
+    )
+    revisitation_maaneder: int | None = Field(
+        None, ge=1, le=120, description="Højst så mange måneder mellem revisitationer."
+    )
+
+    @field_validator("omfang", mode="before")
+    @classmethod
+    def _range(cls, value: Any) -> tuple[float, float]:
+        return parse_range(value)
+
+
+class OpfoelgningParametre(Model):
+    """Settings for the follow-up calendar, progression-led follow-up, the serviceniveau and
+    business cases followed up (issue: opfølgning); see socialanalyse.opfoelgning. Every key
+    is explained in default.yaml. The follow-up interval is servicetjek's
+    opfoelgning_interval_maaneder (one deadline for both)."""
+
+    moedekalender: dict[str, str | list[_dt.date]] = Field(
+        description="Mødekalender pr. afdeling: en regel som 'første tirsdag i måneden' eller "
+        "en liste af datoer; 'standard' gælder afdelinger, der ikke er nævnt."
+    )
+    fridage: list[_dt.date] = Field(description="Lokale lukkedage ud over helligdagene.")
+    plan_maaneder: int = Field(ge=1, le=24)
+    statusanmodning_maaneder: int = Field(ge=0, le=12)
+    statusfrist_dage: int = Field(ge=0, le=90)
+    progression_maaneder: int = Field(ge=1, le=120)
+    udviklingsparagraffer: list[str]
+    potentiale_andel: float = Field(gt=0, le=1)
+    potentiale_min_borgere: int = Field(ge=1)
+    serviceniveau: dict[str, dict[str, Serviceniveau]]
+    businesscase_margin: float = Field(ge=0, lt=1)
+
+    @field_validator("moedekalender")
+    @classmethod
+    def _calendar(cls, value: dict[str, str | list[_dt.date]]):
+        from .kalender import parse_rule
+
+        if "standard" not in value:
+            raise ValueError("der skal være en 'standard'-kalender (fx 'første tirsdag i "
+                             "måneden') for de afdelinger, der ikke er nævnt")
+        for afdeling, entry in value.items():
+            if isinstance(entry, str):
+                try:
+                    parse_rule(entry)
+                except ValueError as exc:
+                    raise ValueError(f"afdelingen {afdeling!r}: {exc}") from None
+            elif not entry:
+                raise ValueError(f"afdelingen {afdeling!r}: listen af mødedatoer er tom")
+        return value
+
+    @field_validator("udviklingsparagraffer")
+    @classmethod
+    def _known_development(cls, value: list[str]) -> list[str]:
+        known = set(ref.paragraffer()["paragraf"])
+        for name in value:
+            if name not in known:
+                raise ValueError(f"ukendt paragraf {name!r}; se paragrafkataloget")
+        return value
+
+    @field_validator("serviceniveau", mode="before")
+    @classmethod
+    def _level_keys(cls, value: Any) -> Any:
+        # YAML reads the need level 2 as a number and '2-3' as text: both become '2', '3'.
+        if not isinstance(value, dict):
+            return value
+        known = set(ref.paragraffer()["paragraf"])
+        out: dict[str, Any] = {}
+        for paragraf, levels in value.items():
+            if paragraf not in known:
+                raise ValueError(f"ukendt paragraf {paragraf!r}; se paragrafkataloget")
+            if not isinstance(levels, dict):
+                out[paragraf] = levels
+                continue
+            out[paragraf] = {}
+            for key, entry in levels.items():
+                for level in _need_levels(key, paragraf):
+                    if str(level) in out[paragraf]:
+                        raise ValueError(f"{paragraf}: niveau {level} står mere end én gang")
+                    out[paragraf][str(level)] = entry
+        return out
+
+
+def _need_levels(key: Any, paragraf: str) -> list[int]:
+    """Need level keys of the serviceniveau: 0-4, or a span like '2-3'."""
+    text = str(key).replace("–", "-").replace(" ", "")
+    lo, _, hi = text.partition("-")
+    if lo.isdigit() and (hi == "" or hi.isdigit()) and not isinstance(key, bool):
+        first, last = int(lo), int(hi or lo)
+        if 0 <= first <= last <= 4:
+            return list(range(first, last + 1))
+    raise ValueError(
+        f"{paragraf}: støttebehovet {key!r} kan ikke læses: brug et funktionsniveau 0-4 eller "
+        "et spænd som '2-3'"
+    )
+class IndkoebParametre(Model):
+    """Settings for the buyer role: suppliers, contracts, negotiation and procurement savings
+    (issue: indkøb); see socialanalyse.indkoeb. Every key is explained in default.yaml.
+
+    The peer comparison (how far above the peer median, how many peer grants) and the price
+    rise margin are the servicetjek's keys, so both workbooks use one definition.
+    """
+
+    besparelsesmaal: float | dict[int, float] | None = Field(
+        description="Politisk mål for årlige indkøbsgevinster i kr.: ét tal for alle år, et "
+        "tal pr. år, eller null (intet mål)."
+    )
+    min_andre_leverandoerer: int = Field(
+        ge=1, description="Mindste antal andre leverandører i en sammenligningsgruppe."
+    )
+    kvalitet_lav_under: float = Field(
+        gt=1, le=5, description="Tilsynsbedømmelser under dette tal regnes som lav kvalitet."
+    )
+    kalender_maaneder: int = Field(
+        ge=1, le=60, description="Antal måneder frem, kontraktkalenderen viser."
+    )
+    maalevindue_maaneder: int = Field(
+        ge=1, le=12,
+        description="Antal måneder før og efter en genforhandling, prisen måles over.",
+    )
+
+    @field_validator("besparelsesmaal")
+    @classmethod
+    def _non_negative(cls, value):
+        amounts = value.values() if isinstance(value, dict) else [value]
+        if any(v is not None and v < 0 for v in amounts):
+            raise ValueError("besparelsesmålet kan ikke være negativt")
+        return value
+
+    def maal_for(self, aar: int) -> float | None:
+        """The savings target for one year (None when no target is set for it)."""
+        m = self.besparelsesmaal
+        return m.get(aar) if isinstance(m, dict) else m
+
+
 class Parametre(Model):
     """All parameters of one municipality: default.yaml with the municipality's overrides."""
 
@@ -473,6 +658,8 @@ class Parametre(Model):
     budget: BudgetParametre
     noegletal: NoegletalParametre
     kapacitet: KapacitetParametre
+    opfoelgning: OpfoelgningParametre
+    indkoeb: IndkoebParametre
     pejlemaerker: list[Pejlemaerke]
     benchmark: BenchmarkParametre
     klynge: KlyngeStandard
@@ -556,10 +743,46 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (linje {mark.line + 1}, kolonne {mark.column + 1})" if mark else ""
-        raise ParameterFejl(f"Parameterfilen {path} er ikke gyldig YAML{where}: {exc}") from None
+        english = " ".join(str(x) for x in (getattr(exc, "problem", None) or exc,
+                                            getattr(exc, "context", None)) if x)
+        raise ParameterFejl(
+            f"Parameterfilen {path} er ikke gyldig YAML{where}: {_yaml_problem(exc, text)}.\n"
+            f"  (YAML-læserens egen besked: {english})"
+        ) from None
     if not isinstance(content, dict):
         raise ParameterFejl(f"Parameterfilen {path} skal indeholde nøgler og værdier.")
     return content
+
+
+# What PyYAML's (English) problems mean, in the words of someone editing a parameter file.
+_INDENT = "indrykningen passer ikke: nøgler i samme gruppe skal stå lige langt inde"
+_COLON = ("et kolon (:) står, hvor det ikke må: skriv hver nøgle på sin egen linje, og sæt en "
+          "værdi med kolon i anførselstegn")
+_YAML_PROBLEMS = (
+    ("mapping values are not allowed", _COLON),
+    ("end of stream", "et anførselstegn er ikke lukket"),
+    ("expected ',' or ']'", "en liste [...] er ikke lukket med ]"),
+    ("expected ',' or '}'", "en gruppe {...} er ikke lukket med }"),
+    ("undefined alias", "en værdi, der begynder med *, skal stå i anførselstegn"),
+    ("could not find expected ':'", "der mangler et kolon (:) efter en nøgle"),
+    ("expected key", _INDENT),
+    ("expected <block end>", _INDENT),
+    ("expected '-' indicator", "en liste med - blandes med nøgler på samme niveau"),
+)
+
+
+def _yaml_problem(exc: yaml.YAMLError, text: str) -> str:
+    """A Danish sentence for a YAML syntax error."""
+    problem = str(getattr(exc, "problem", "") or "")
+    if "cannot start any token" in problem:
+        mark = exc.problem_mark
+        lines = text.splitlines()
+        char = lines[mark.line][mark.column:mark.column + 1] if mark.line < len(lines) else ""
+        if char == "\t":
+            return "et tabulatortegn må ikke bruges til indrykning; brug mellemrum"
+        return f"en værdi må ikke begynde med tegnet {char!r}; sæt den i anførselstegn"
+    return next((da for en, da in _YAML_PROBLEMS if en in problem),
+                "filen følger ikke YAML-formatet (nøgle: værdi, indrykket med mellemrum)")
 
 
 def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

@@ -3,7 +3,8 @@
 A case is a YAML file in parameters/business_cases/ (schema in `model`). `load` reads and
 validates it; `evaluate` gives yearly flows per line and payer, net present value, payback
 year and break-even; `sensitivity` and `monte_carlo` show the uncertainty; `from_data` fills
-prices and quantities from a municipality's own data. Conventions (years, discounting, signs)
+prices and quantities from a municipality's own data; `follow_up` compares a case with what the
+data show after the decision (its `opfoelgning` section). Conventions (years, discounting, signs)
 are stated in `evaluate`.
 """
 
@@ -20,6 +21,7 @@ from .evaluate import (
     payback_year,
     rates,
 )
+from .followup import Opfoelgningsresultat, follow_up
 from .link import data_values, from_data, last_whole_year, measure, reference_date
 from .model import (
     BusinessCase,
@@ -45,6 +47,7 @@ __all__ = [
     "Fordeling",
     "Gevinst",
     "MonteCarloResultat",
+    "Opfoelgningsresultat",
     "Resultat",
     "Udgift",
     "assumptions_table",
@@ -57,6 +60,7 @@ __all__ = [
     "discount_factors",
     "draw",
     "evaluate",
+    "follow_up",
     "from_data",
     "get_value",
     "input_kind",

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -251,6 +252,70 @@ class DataKobling(Model):
         return [value] if isinstance(value, str) else value
 
 
+class FulgtIndsats(Model):
+    """The real intervention a case is followed up on: its grants (all given filters match,
+    active on or after `start`; as progression.intervention_grants, plus målgruppe/afdeling)."""
+
+    paragraf: str | None = Field(None, description="Indsatsens paragraf, fx 'BL §32'.")
+    tilbud_id: str | None = Field(None, description="Tilbuddets id.")
+    leverandoer_id: str | None = Field(None, description="Leverandørens id.")
+    maalgruppe: str | None = Field(None, description="Kun borgere i denne målgruppe.")
+    afdeling: str | None = Field(None, description="Kun bevillinger fra denne afdeling.")
+    start: date = Field(description="Dato, indsatsen startede.")
+
+    @model_validator(mode="after")
+    def _something(self) -> FulgtIndsats:
+        if not (self.paragraf or self.tilbud_id or self.leverandoer_id):
+            raise ValueError("angiv mindst én af paragraf, tilbud_id eller leverandoer_id")
+        return self
+
+
+class FulgtEffekt(Model):
+    """An effect to follow: a gain line and what in the data shows it (a fall against the
+    base year, valued in kr per unit)."""
+
+    maal: Literal["helaarspersoner", "nye_forloeb", "udgift"] = Field(
+        description="helaarspersoner (helårspersoner i paragraffen), nye_forloeb (bevillinger, "
+        "der starter i året) eller udgift (betalinger i kr.)."
+    )
+    paragraf: list[str] = Field(min_length=1, description="Paragraffer, fx ['BL §46'].")
+    maalgruppe: str | None = Field(None, description="Kun borgere i denne målgruppe.")
+    afdeling: str | None = Field(None, description="Kun bevillinger fra denne afdeling.")
+    basisaar: int | None = Field(
+        None, description="Året før indsatsen, der sammenlignes med (tom = året før start)."
+    )
+    vaerdi_pr_enhed: float | None = Field(
+        None, gt=0, description="Kr. pr. undgået enhed (tom: kommunens egen udgift pr. "
+        "helårsperson i basisåret; 1 for udgift; skal angives for nye_forloeb)."
+    )
+
+    @field_validator("paragraf", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _value_needed(self) -> FulgtEffekt:
+        if self.maal == "nye_forloeb" and self.vaerdi_pr_enhed is None:
+            raise ValueError("nye_forloeb kræver vaerdi_pr_enhed (kr. pr. undgået forløb)")
+        return self
+
+
+class Opfoelgning(Model):
+    """How a case is followed up after the decision (see `followup.follow_up`)."""
+
+    indsats: FulgtIndsats
+    udgifter: list[str] | None = Field(
+        None, description="Udgiftslinjerne, indsatsens betalinger svarer til (tom = alle)."
+    )
+    borgergruppe: str | None = Field(
+        None, description="Borgergruppen, antallet af borgere i indsatsen sammenlignes med."
+    )
+    effekter: dict[str, FulgtEffekt] = Field(
+        default_factory=dict, description="Gevinstlinje -> hvordan effekten ses i data."
+    )
+
+
 class BusinessCase(Model):
     """A business case: costs and gains over years, by payer. See the module docstring."""
 
@@ -274,6 +339,9 @@ class BusinessCase(Model):
     usikkerhed: dict[str, Fordeling] = Field(default_factory=dict)
     scenarier: dict[str, Scenarie] = Field(default_factory=dict)
     fra_data: dict[str, DataKobling] = Field(default_factory=dict)
+    opfoelgning: Opfoelgning | None = Field(
+        None, description="Den rigtige indsats og de effekter, der følges op på."
+    )
 
     _fil: Path | None = PrivateAttr(default=None)
     _id: str | None = PrivateAttr(default=None)
@@ -439,6 +507,8 @@ def _cross_errors(case: BusinessCase, check_base: bool = True) -> list[dict[str,
                 add(("fra_data", path), path, "kan kun udfylde beløb, priser og antal")
         except ValueError as exc:
             add(("fra_data", path), path, str(exc))
+    if case.opfoelgning is not None:
+        errors.extend(_followup_errors(case))
     if case.diskontering is not None:
         steps = sorted(case.diskontering, key=lambda s: s.fra_aar)
         expected = 0
@@ -452,6 +522,39 @@ def _cross_errors(case: BusinessCase, check_base: bool = True) -> list[dict[str,
             if expected < case.horisont:
                 add(("diskontering",), expected - 1,
                     f"renten skal dække alle år op til {case.horisont - 1}")
+    return errors
+
+
+def _followup_errors(case: BusinessCase) -> list[dict[str, Any]]:
+    """The follow-up section must name the case's own lines and groups, and the case needs a
+    startaar (to place its years in the calendar)."""
+    f = case.opfoelgning
+    errors: list[dict[str, Any]] = []
+
+    def add(loc: tuple, value: Any, message: str) -> None:
+        errors.append({"type": "value_error", "loc": ("opfoelgning", *loc), "input": value,
+                       "ctx": {"error": ValueError(message)}})
+
+    if case.startaar is None:
+        add((), "startaar", "opfølgning kræver, at casen har et startaar (kalenderåret for år 0)")
+    for key in f.effekter:
+        if key not in case.gevinster:
+            add(("effekter", key), key, _unknown("gevinst", key, case.gevinster))
+    for key in f.udgifter or []:
+        if key not in case.udgifter:
+            add(("udgifter",), key, _unknown("udgift", key, case.udgifter))
+    from .. import reference
+
+    known = set(reference.paragraffer()["paragraf"])
+    if f.indsats.paragraf is not None and f.indsats.paragraf not in known:
+        add(("indsats", "paragraf"), f.indsats.paragraf, "ukendt paragraf; se paragrafkataloget")
+    for key, effect in f.effekter.items():
+        for name in effect.paragraf:
+            if name not in known:
+                add(("effekter", key, "paragraf"), name, "ukendt paragraf; se paragrafkataloget")
+    if f.borgergruppe is not None and f.borgergruppe not in case.borgergrupper:
+        add(("borgergruppe",), f.borgergruppe,
+            _unknown("borgergruppe", f.borgergruppe, case.borgergrupper))
     return errors
 
 

@@ -23,8 +23,10 @@ from ..privacy import pseudonymise
 _CPR = r"(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2}-?\d{4}"
 # RE2 (pyarrow) has no look-around: a quick, slightly wide first pass over distinct values.
 _CPR_ROUGH = rf"(?:^|\D){_CPR}(?:\D|$)"
-# Python re confirms: a pseudonym token is matched first (and kept), else a CPR number.
-_TOKEN = re.compile(rf"(?<![0-9A-Za-z])(P[0-9a-f]{{16}})(?![0-9A-Za-z])|(?<!\d)({_CPR})(?!\d)")
+# Python re confirms: a pseudonym token is matched first (and kept), else a CPR number. The
+# token needs no boundary: a CPR number written in place inside free text ('0505500050a')
+# leaves its pseudonym glued to the letters around it ('P2007024908db4e88a').
+_TOKEN = re.compile(rf"(P[0-9a-f]{{16}})|(?<!\d)({_CPR})(?!\d)")
 
 #: What a pseudonym looks like (privacy.pseudonymise).
 PSEUDONYM = re.compile(r"P[0-9a-f]{16}")

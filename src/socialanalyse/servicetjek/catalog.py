@@ -55,6 +55,15 @@ _RULES = (
         "indsats",
     ),
     Regel(
+        "ingen_progression",
+        "Udviklingsforløb uden progression",
+        "Et udviklingsforløb (midlertidigt tilbud eller mål om udvikling) har efter den fastsatte "
+        "tid i tilbuddet (standard 12 måneder) ingen pålidelig progression i funktionsniveauet: "
+        "overvej et andet tilbud (Deloitte). Potentialet er prisen over medianen for "
+        "sammenlignelige tilbud.",
+        "indsats",
+    ),
+    Regel(
         "opfoelgning_overskredet",
         "Opfølgning overskredet",
         "Der er ikke fulgt op på bevillingen inden for det krævede interval (fx 6 måneder for "

@@ -64,12 +64,15 @@ def screen(data: Data, params: Parametre, as_of=None, *, base: pd.DataFrame | No
             peers = r.peer_prices(base, p.pris_over_sammenlignelige, p.min_sammenlignelige)
             limits = r.category_limits(base, ctx)
             categories = r.price_category(base, limits)
+        with timed("udviklingsforløb"):
+            development = _development(data, params, as_of)
         parts = []
         for rule, extra in [
             (r.pris_over_sammenlignelige, (peers,)),
             (r.priskategori, (limits, categories)),
             (r.midlertidig_overskredet, ()),
             (r.forbedret_funktion, ()),
+            (r.ingen_progression, (peers, *development)),
             (r.opfoelgning_overskredet, ()),
             (r.dyr_sag, ()),
             (r.dobbelt_kompensation, ()),
@@ -85,6 +88,16 @@ def screen(data: Data, params: Parametre, as_of=None, *, base: pd.DataFrame | No
     del payments
     with timed("samling"):
         return _assemble(parts, base, params)
+
+
+def _development(data: Data, params: Parametre, as_of: pd.Timestamp) -> tuple[pd.DataFrame, int]:
+    """The development cases flagged 'ingen progression' (opfoelgning) and the months."""
+    # Lazy: opfoelgning builds on the servicetjek (screening base, price categories).
+    from ..opfoelgning.udvikling import INGEN_PROGRESSION, progression_followup
+
+    flagged = progression_followup(data, params, as_of=as_of, potentiale=False).markerede(
+        INGEN_PROGRESSION)
+    return flagged, params.opfoelgning.progression_maaneder
 
 
 def _timed_payments(grants: pd.DataFrame, data: Data, ctx: Kontekst) -> r.Payments:

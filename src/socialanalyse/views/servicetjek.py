@@ -82,6 +82,8 @@ def rules_table(params: Parametre) -> pd.DataFrame:
         "midlertidig_overskredet": "efter forventet slutdato",
         "forbedret_funktion": f"fald på mindst {tal(p.forbedring_min, 1)} i gennemsnitligt "
                               "niveau",
+        "ingen_progression": f"ingen pålidelig progression efter "
+                             f"{params.opfoelgning.progression_maaneder} måneder i tilbuddet",
         "opfoelgning_overskredet": intervals.replace("standard", "øvrige"),
         "dyr_sag": f"over {mio_kr(p.dyr_sag_graense)} om året",
         "dobbelt_kompensation": "samme kategori, to afdelinger, samtidig",
