@@ -38,7 +38,7 @@ SELF = S.validate_answers(pd.DataFrame([
 RESULTATER = {
     "01_servicetjek": {"potentiale_lav": 4_000_000, "potentiale_hoej": 8_000_000},
     "04_budget_og_prognose": {"afvigelse": -500_000},
-    "06_indkoeb": {"forhandlingspotentiale_lav": 1_000_000, "forhandlingspotentiale_hoej": 3_000_000},
+    "06_indkoeb": {"potentiale_lav": 1_000_000, "potentiale_hoej": 3_000_000},
     "07_kapacitet": {"hjemtagning_besparelse_lav": 2_000_000},
     "08_opfoelgning": {"serviceniveau_merudgift": 2_500_000},
     "_meta": {},
