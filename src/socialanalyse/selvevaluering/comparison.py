@@ -153,7 +153,7 @@ def deloitte_comparison(answers: pd.DataFrame | None, datasvar: pd.DataFrame) ->
         groups = f[f["nr"] == r.nr]
         same = np.nan
         if svar in SKALAER[r.skala]:
-            holding = groups[groups["svar"].map(lambda s: svar in s)]
+            holding = groups[[svar in g for g in groups["svar"]]]
             unstated = groups.loc[groups["svar"].map(len).eq(0), "antal"].sum()
             same = float(holding["antal"].sum() if len(holding) else unstated)
         rows.append((int(r.nr), r.id, r.titel, r.skala, svar, data.get(r.id), same))

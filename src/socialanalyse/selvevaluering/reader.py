@@ -17,14 +17,12 @@ from .questionnaire import (
     ARK,
     DELOITTE,
     KL,
+    PARAMETER,
     SVARKOLONNE,
     SelvevalueringsFejl,
     problem_lines,
     validate_answers,
 )
-
-#: The parameter key naming the filled-in file (in messages).
-NOEGLE = "selvevaluering.besvarelse"
 
 #: How many rows from the top to look for the header row (a title may sit above it).
 HEADER_SEARCH_ROWS = 10
@@ -53,7 +51,7 @@ def missing_file_problem(params, besvarelse: str | None = None) -> str | None:
         return f"--parameter 10_selvevaluering:besvarelse: {text}"
     from ..config import key_error
 
-    line = str(key_error(params, [(tuple(NOEGLE.split(".")), text)])).splitlines()[1]
+    line = str(key_error(params, [(tuple(PARAMETER.split(".")), text)])).splitlines()[1]
     return line.strip().removeprefix("- ")
 
 

@@ -18,6 +18,7 @@ from .. import reference as ref
 from .. import report
 from .. import selvevaluering as S
 from ..report.format import mio_kr, tal
+from ..selvevaluering.questionnaire import PARAMETER
 from ..selvevaluering.recorded import ARBEJDSBOEGER, RESULTATER
 
 #: Status colours, least to most progress (a red-to-green scale readable in grey), and grey
@@ -48,7 +49,7 @@ def _group_colour(svar: tuple, skala: str) -> str:
     if not svar:
         return UKENDT_FARVE
     pos = float(np.mean([S.position(s, skala) for s in svar]))
-    return GRUPPE_FARVER[int(round(pos * (len(GRUPPE_FARVER) - 1)))]
+    return GRUPPE_FARVER[round(pos * (len(GRUPPE_FARVER) - 1))]
 
 
 # --- Deloitte: the municipality against the 14 -----------------------------------------------
@@ -67,9 +68,11 @@ def deloitte_figure(cmp: pd.DataFrame):
             width = float(g.antal)
             ax.barh(y, width, left=left, height=0.62, color=_group_colour(g.svar, r.skala),
                     edgecolor="white", linewidth=0.8)
-            if width >= 2:
-                ax.text(left + width / 2, y, f"{g.betegnelse}: {tal(width)}", ha="center",
-                        va="center", fontsize=7.5)
+            if width >= 1:  # the group's name where it fits, else its count
+                label = f"{g.betegnelse}: {tal(width)}" if width >= 4 else tal(width)
+                dark = _group_colour(g.svar, r.skala) == GRUPPE_FARVER[-1]
+                ax.text(left + width / 2, y, label, ha="center", va="center", fontsize=7.5,
+                        color="white" if dark else "black")
             for answer, marker, dy in ((r.kommune, KOMMUNE_MARKOER, -0.42),
                                        (r.data, DATA_MARKOER, 0.42)):
                 holds = answer in g.svar if answer else False
@@ -102,8 +105,9 @@ def deloitte_figure(cmp: pd.DataFrame):
                        label="Kommunens svar"),
                 Line2D([], [], marker=DATA_MARKOER, color="black", markerfacecolor="white",
                        linestyle="", label="Datas svar")]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.45 / len(cmp) * 8),
-              ncol=3, fontsize=8)
+    below = 0.75 / (0.42 * len(cmp) + 1.6)  # the legend 0.75 inch under the axes
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -below), ncol=6,
+              fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -192,6 +196,15 @@ def source_name(kilde: str) -> str:
     return KILDE_DATA
 
 
+def answer_text(svar: str | None, vaerdi: float | None) -> str:
+    """The data's answer in words: the answer, 'Intet svar (et faktum)' for a fact with a
+    number but no question to answer, else 'Kan ikke afgøres'."""
+    if isinstance(svar, str):
+        return svar
+    return "Intet svar (et faktum)" if vaerdi is not None and not pd.isna(vaerdi) else \
+        "Kan ikke afgøres"
+
+
 def data_answers_table(datasvar: pd.DataFrame) -> pd.DataFrame:
     """The data's answers for reading: Emne, Spørgsmål (Deloitte nr. or KL's number), Datas
     svar ('Kan ikke afgøres' where the data cannot tell), Begrundelse, Kilde."""
@@ -200,9 +213,7 @@ def data_answers_table(datasvar: pd.DataFrame) -> pd.DataFrame:
         "Emne": datasvar["emne"],
         "Spørgsmål": [f"{'KL' if i.startswith('KL') else 'Deloitte'} {q.loc[i, 'nr']}: "
                       f"{q.loc[i, 'titel']}" for i in datasvar["spoergsmaal"]],
-        "Datas svar": np.select([datasvar["svar"].notna(), datasvar["vaerdi"].notna()],
-                                [datasvar["svar"], "Intet svar (et faktum)"],
-                                "Kan ikke afgøres"),
+        "Datas svar": [answer_text(a, v) for a, v in zip(datasvar["svar"], datasvar["vaerdi"])],
         "Begrundelse": datasvar["evidens"],
         "Kilde": datasvar["kilde"].map(source_name),
     })
@@ -264,9 +275,14 @@ def proposal_text(prio: pd.DataFrame) -> str:
                  else "ingen kroner opgjort i kørslen")
         status = r.status.lower() if r.status else "ukendt"
         lines.append(f"- **{r.nr}. {r.titel}**: {stake}; status {status}.")
+    with_kroner = int(chosen["kroner"].gt(0).sum())
+    why = ("dem med flest kroner på spil blandt dem, der ikke er på plads" if with_kroner ==
+           len(chosen) else "de anbefalinger, der ikke er på plads, med flest kroner på spil "
+           "først og ellers dem, kommunen er kommet kortest med" if with_kroner else
+           "dem, kommunen er kommet kortest med, da ingen arbejdsbog i kørslen har sat kroner "
+           "på de anbefalinger, der ikke er på plads")
     return (f"KL råder kommunerne: »{KL_CITAT}« Arbejdsbogen foreslår derfor at starte med "
-            f"{tal(len(chosen))} anbefalinger, dem med flest kroner på spil, som ikke er på "
-            "plads:\n\n" + "\n".join(lines))
+            f"{tal(len(chosen))} anbefalinger, {why}:\n\n" + "\n".join(lines))
 
 
 def discussion_text(prio: pd.DataFrame) -> str:
@@ -281,28 +297,35 @@ def discussion_text(prio: pd.DataFrame) -> str:
     return "\n\n".join(parts)
 
 
-def fill_in_text(path, intern: bool, fil: str | None = None) -> str:
-    """Markdown: how to fill in the questionnaire (intern: the Excel file just written, at
-    `path`) and where the next run reads it (the parameter); `fil` is the filled-in file
-    this run read (a path), if any."""
+def fill_in_text(path, intern: bool, fil=None) -> str:
+    """Markdown: whether this run read a filled-in questionnaire (`fil`, a path) and how to
+    fill one in. Intern: the Excel file just written (`path`) and the parameter the next run
+    reads it from; byråd: one plain sentence, no file names or parameters."""
+    if not intern:
+        if fil:
+            return ("Selvvurderingen er kommunens egen besvarelse af KL's anbefalinger og "
+                    "Deloittes spørgsmål, udfyldt af forvaltningen.")
+        return ("Forvaltningen har endnu ikke udfyldt selvevalueringen, så statussen bygger "
+                "alene på kommunens data, hvor data kan svare.")
     if fil:
         head = f"Kørslen har læst den udfyldte selvevaluering **{Path(fil).name}**."
     else:
         head = ("Kommunen har endnu ikke udfyldt selvevalueringen, så arbejdsbogen viser "
                 "datas svar og prioriteringen uden kommunens egen vurdering.")
-    where = (f"Skemaet ligger i kørslens Excel-mappe som **{path.name}**" if path is not None
-             else "Skemaet laves ved en intern kørsel (publikum \"intern\") som "
-                  "**selvevaluering.xlsx** i kørslens Excel-mappe")
-    how = (f"{where}: arket *{S.KL_ARK}* har en rullemenu med status for hver af KL's 12 "
-           f"anbefalinger, arket *{S.DELOITTE_ARK}* Deloittes 25 spørgsmål med de 14 kommuners "
-           "svar ved siden af. Udfyld dem gerne i fællesskab, gem filen, og skriv stien i "
-           "kommunens parameterfil (`parameters/kommuner/<kommune>.yaml`):\n\n"
-           "```yaml\nselvevaluering:\n  besvarelse: data/{kommune}/selvevaluering_udfyldt.xlsx"
-           "\n```\n\nNæste kørsel læser svarene, stiller dem op mod data og de 14 kommuner og "
-           "viser, hvor selvvurderingen og data er uenige.")
-    if not intern and path is None:
-        how = how.replace("Udfyld dem", "Forvaltningen udfylder dem")
-    return head + "\n\n" + how
+    where = (f"Et nyt skema ligger i kørslens Excel-mappe som **{Path(path).name}**"
+             if path is not None else "Skemaet laves i kørslens Excel-mappe")
+    sheets = (f"arket *{S.KL_ARK}* har en rullemenu med status for hver af KL's 12 "
+              f"anbefalinger, arket *{S.DELOITTE_ARK}* Deloittes 25 spørgsmål med de 14 "
+              "kommuners svar ved siden af")
+    if fil:
+        return (f"{head}\n\n{where} med datas svar fra denne kørsel ({sheets}). Skal svarene "
+                "opdateres, så ret den udfyldte fil, eller udfyld det nye skema og ret stien i "
+                f"`{PARAMETER}`.")
+    return (f"{head}\n\n{where}: {sheets}. Udfyld dem gerne i fællesskab, gem filen, og skriv "
+            "stien i kommunens parameterfil (`parameters/kommuner/<kommune>.yaml`):\n\n"
+            "```yaml\nselvevaluering:\n  besvarelse: data/{kommune}/selvevaluering_udfyldt.xlsx"
+            "\n```\n\nNæste kørsel læser svarene, stiller dem op mod data og de 14 kommuner "
+            "og viser, hvor selvvurderingen og data er uenige.")
 
 
 def missing_results(resultater: dict | None) -> list[str]:
@@ -338,13 +361,13 @@ def latest_results(kommune: str) -> dict:
 
 
 def show_working_papers(session, answers: pd.DataFrame | None, datasvar: pd.DataFrame,
-                        fil=None):
+                        fil=None) -> None:
     """The internal part of the workbook: the data's answers, the municipality against
     Deloitte's 14, the disagreements, and the questionnaire written to Excel with how to fill
     it in. The byråd version shows only how the questionnaire is filled in (no Excel)."""
     if not session.intern:
         report.markdown(fill_in_text(None, False, fil))
-        return None
+        return
     report.markdown("## Datas svar\n\nFor hvert spørgsmål, data kan belyse, svarer "
                     "arbejdsbogen selv ud fra kommunens data og de andre arbejdsbøgers "
                     "resultater i samme kørsel, med begrundelsen.")
@@ -365,7 +388,6 @@ def show_working_papers(session, answers: pd.DataFrame | None, datasvar: pd.Data
     path = report.excel(S.questionnaire_sheets(datasvar), "selvevaluering",
                         **S.excel_options())
     report.markdown(fill_in_text(path, True, fil))
-    return path
 
 
 # --- headline results ---------------------------------------------------------------------------
@@ -379,7 +401,8 @@ def headline_results(answers: pd.DataFrame | None, datasvar: pd.DataFrame,
     h = report.Headline
     answered = 0 if answers is None else int(answers["svar"].notna().sum())
     chosen = prio[prio["start_her"]]
-    mid = prio["kroner"].fillna(0.0)
+    mid = prio["kroner"]
+    known = mid.notna()
     return {
         "antal_besvarede": h(answered, "Besvarede spørgsmål i selvevalueringen", "tal"),
         "status": h({f"{r.nr}. {r.titel}": r.status or "Ukendt" for r in st.itertuples()},
@@ -389,17 +412,18 @@ def headline_results(answers: pd.DataFrame | None, datasvar: pd.DataFrame,
                         "Spørgsmål, hvor selvvurdering og data er uenige", "tekst"),
         "forslag": h([f"{r.nr}. {r.titel}" for r in chosen.itertuples()],
                      "Anbefalinger at starte med", "tekst"),
-        "kroner_forslag": h(float(mid[prio["start_her"]].sum()),
-                            "Kroner på spil i de foreslåede anbefalinger", "mio_kr"),
-        "kroner_paa_spil": h(float(mid.sum()), "Kroner på spil i alt", "mio_kr"),
-        "datasvar": h({r.emne: r.svar or "Kan ikke afgøres" for r in datasvar.itertuples()},
+        # None (not 0) when no workbook of the run put kroner on them.
+        "kroner_forslag": h(mid[prio["start_her"]].sum() if (known & prio["start_her"]).any()
+                            else None, "Kroner på spil i de foreslåede anbefalinger", "mio_kr"),
+        "kroner_paa_spil": h(mid.sum() if known.any() else None, "Kroner på spil i alt",
+                             "mio_kr"),
+        "datasvar": h({r.emne: answer_text(r.svar, r.vaerdi) for r in datasvar.itertuples()},
                       "Datas svar", "tekst"),
     }
 
 
 __all__ = [
-    "latest_results",
-    "show_working_papers",
+    "answer_text",
     "data_answers_table",
     "deloitte_alt",
     "deloitte_figure",
@@ -408,10 +432,12 @@ __all__ = [
     "fill_in_text",
     "headline_results",
     "kroner_text",
+    "latest_results",
     "missing_results",
     "missing_results_text",
     "priorities_table",
     "proposal_text",
+    "show_working_papers",
     "source_name",
     "status_grid_alt",
     "status_grid_figure",
