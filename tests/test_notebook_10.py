@@ -67,9 +67,9 @@ def test_html_shows_the_datas_answers_and_how_to_fill_in(intern):
     assert alts[0].startswith("Statusgitter for KL's 12 anbefalinger")
     assert alts[1].startswith("Søjler for Deloittes 25 spørgsmål")
     assert "Kommunen har endnu ikke udfyldt selvevalueringen" in page
-    assert "besvarelse: data/{kommune}/selvevaluering_udfyldt.xlsx" in page
+    assert "data/{kommune}/selvevaluering_udfyldt.xlsx" in page  # in a highlighted yaml block
     assert "Uden en udfyldt selvevaluering er der intet at sammenligne data med." in page
-    assert "Datas svar" in page and "Prioritering af KL&#x27;s anbefalinger" in page
+    assert "Datas svar" in page and "Prioritering af KL's anbefalinger" in page
     # 06, 07 and 08 are not in this run: said in Danish, never a crash.
     assert "Kørslen har ingen resultater fra" in page and "arbejdsbog 07 (kapacitet)" in page
     # The questionnaire it wrote reads back, unanswered.
@@ -85,20 +85,26 @@ def test_byraad_shows_grid_priorities_and_questions_only(byraad, data):
     assert report.check_byraad_results(report.load_results(run_dir), 5) == []
     assert not (run_dir / "excel").exists()
     assert [a[:30] for a in _alts(page)] == ["Statusgitter for KL's 12 anbef"]
-    assert "Til videre drøftelse" in page and "Prioritering af KL&#x27;s anbefalinger" in page
+    assert "Til videre drøftelse" in page and "Prioritering af KL's anbefalinger" in page
     assert "Kommunen mod Deloittes 14 kommuner" not in page and "Datas svar</" not in page
     assert "Hele listen i Excel" not in page
 
 
 # --- with a filled-in questionnaire: notebook 10 alone ------------------------------------------
 
-@pytest.fixture(scope="module")
-def filled_project(tmp_path_factory):
-    root = make_project(tmp_path_factory.mktemp("selveval") / "projekt")
+def _with_besvarelse(root):
+    """Point eksempelkommune's parameter file at BESVARELSE; returns the file."""
     own = root / "parameters/kommuner/eksempelkommune.yaml"
     content = yaml.safe_load(own.read_text("utf-8"))
     content["selvevaluering"] = {"besvarelse": BESVARELSE}
     own.write_text(yaml.safe_dump(content, allow_unicode=True, sort_keys=False), "utf-8")
+    return own
+
+
+@pytest.fixture(scope="module")
+def filled_project(tmp_path_factory):
+    root = make_project(tmp_path_factory.mktemp("selveval") / "projekt")
+    _with_besvarelse(root)
     write_filled(root / BESVARELSE.format(kommune="eksempelkommune"))
     return root
 
@@ -162,10 +168,7 @@ def test_filled_byraad_passes_the_check(filled_byraad, filled_project):
 
 def test_missing_filled_file_is_named_with_its_key(tmp_path):
     root = make_project(tmp_path / "projekt", sample=False)
-    own = root / "parameters/kommuner/eksempelkommune.yaml"
-    content = yaml.safe_load(own.read_text("utf-8"))
-    content["selvevaluering"] = {"besvarelse": BESVARELSE}
-    own.write_text(yaml.safe_dump(content, allow_unicode=True, sort_keys=False), "utf-8")
+    own = _with_besvarelse(root)
     with pytest.raises(config.ParameterFejl) as info:
         plan.validate_parameters(["eksempelkommune"], root)
     text = str(info.value)

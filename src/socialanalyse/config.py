@@ -27,8 +27,8 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
+    ValidationInfo,
     field_validator,
-    model_validator,
 )
 
 from . import reference as ref
@@ -494,11 +494,13 @@ class SelvevalueringParametre(Model):
     antal_forslag: int = Field(ge=1, le=12, description="Højst så mange anbefalinger foreslås.")
     mindst_forslag: int = Field(ge=0, le=12, description="Mindst så mange foreslås.")
 
-    @model_validator(mode="after")
-    def _least_not_above_most(self) -> SelvevalueringParametre:
-        if self.mindst_forslag > self.antal_forslag:
-            raise ValueError("mindst_forslag må ikke være større end antal_forslag")
-        return self
+    @field_validator("mindst_forslag")
+    @classmethod
+    def _least_not_above_most(cls, value: int, info: ValidationInfo) -> int:
+        most = info.data.get("antal_forslag")
+        if most is not None and value > most:
+            raise ValueError(f"må ikke være større end antal_forslag ({most})")
+        return value
 
 
 def parse_range(value: Any) -> tuple[float, float]:
