@@ -49,6 +49,12 @@ def test_deloitte_figure_and_alt():
     cmp = S.deloitte_comparison(ANSWERS, DATASVAR)
     fig = view.deloitte_figure(cmp)
     assert len(fig.axes[0].get_yticks()) == 25
+    # A mark per answer on a scale: the municipality's D1, D3, D5, D10, D21 (not D2's 'Ved
+    # ikke'), the data's D10 and D21; D10's both on the grey 'ikke oplyst' (x = 14 / 2).
+    marks = [(line.get_marker(), *line.get_xydata()[0]) for line in fig.axes[0].lines]
+    assert len(marks) == 7
+    assert ("v", 7.0, 9 - 0.42) in marks and ("o", 7.0, 9 + 0.42) in marks
+    assert ("v", 13.0, 4 - 0.42) in marks  # D5 Nej: the 2 after Ja's 12
     plt.close(fig)
     alt = view.deloitte_alt(cmp)
     assert "Kommunen har besvaret 6 af dem" in alt  # six Deloitte rows, D2 Ved ikke too

@@ -131,6 +131,17 @@ def disagreements(answers: pd.DataFrame | None, datasvar: pd.DataFrame) -> pd.Da
         columns="_orden").reset_index(drop=True)
 
 
+def answer_group(groups: pd.DataFrame, svar: str | None):
+    """The index of the group among one question's rows of deloitte_fordeling that holds the
+    answer `svar` on the question's scale: the stated group ('Ja', 'Middel eller høj') naming
+    it, else the 'ikke oplyst' group (its answer may be among those), None when neither."""
+    if svar is None:
+        return None
+    stated = [i for i, g in groups["svar"].items() if svar in g]
+    unstated = [i for i, g in groups["svar"].items() if not g]
+    return (stated or unstated or [None])[0]
+
+
 def deloitte_comparison(answers: pd.DataFrame | None, datasvar: pd.DataFrame) -> pd.DataFrame:
     """Deloitte's 25 questions with the municipality's and the data's answer next to the 14
     municipalities' answers (as far as the report states them).
@@ -153,9 +164,8 @@ def deloitte_comparison(answers: pd.DataFrame | None, datasvar: pd.DataFrame) ->
         groups = f[f["nr"] == r.nr]
         same = np.nan
         if svar in SKALAER[r.skala]:
-            holding = groups[[svar in g for g in groups["svar"]]]
-            unstated = groups.loc[groups["svar"].map(len).eq(0), "antal"].sum()
-            same = float(holding["antal"].sum() if len(holding) else unstated)
+            group = answer_group(groups, svar)
+            same = 0.0 if group is None else float(groups.at[group, "antal"])
         rows.append((int(r.nr), r.id, r.titel, r.skala, svar, data.get(r.id), same))
     out = pd.DataFrame(rows, columns=["nr", "id", "spoergsmaal", "skala", "kommune", "data",
                                       "hoejst_samme"])

@@ -18,6 +18,7 @@ from .. import reference as ref
 from .. import report
 from .. import selvevaluering as S
 from ..report.format import mio_kr, tal
+from ..selvevaluering.comparison import answer_group
 from ..selvevaluering.questionnaire import PARAMETER
 from ..selvevaluering.recorded import ARBEJDSBOEGER, RESULTATER
 
@@ -28,9 +29,10 @@ UKENDT_FARVE = "#d9d9d9"
 #: Deloitte's answer groups by their position on the scale (least to most), 'ikke oplyst' grey.
 GRUPPE_FARVER = ("#fdae61", "#abd9e9", "#2c7bb6")
 KOMMUNE_MARKOER, DATA_MARKOER = "v", "o"
-#: KL's advice, quoted where the proposal is made.
-KL_CITAT = ("Fokuser på de områder, der har størst potentiale i jeres kommune. Lad være med at "
-            "starte for mange projekter på en gang, men start hellere noget ordentligt.")
+#: KL's advice (its introduction, word for word), quoted where the proposal is made.
+KL_CITAT = ("Når I læser og får dannet et overblik, så fokuser på de områder, der har størst "
+            "potentiale i jeres kommune. Lad være med at starte for mange projekter på en gang, "
+            "men start hellere noget ordentligt.")
 KILDE_DATA = "Kommunens data"
 
 
@@ -64,7 +66,11 @@ def deloitte_figure(cmp: pd.DataFrame):
     fig, ax = _fig(11.0, 0.42 * len(cmp) + 1.6)
     for y, r in enumerate(cmp.itertuples()):
         left = 0.0
-        for g in f[f["nr"] == r.nr].itertuples():
+        groups = f[f["nr"] == r.nr]
+        marks = [(answer_group(groups, a if a in S.SKALAER[r.skala] else None), m, dy)
+                 for a, m, dy in ((r.kommune, KOMMUNE_MARKOER, -0.42),
+                                  (r.data, DATA_MARKOER, 0.42))]
+        for g in groups.itertuples():
             width = float(g.antal)
             ax.barh(y, width, left=left, height=0.62, color=_group_colour(g.svar, r.skala),
                     edgecolor="white", linewidth=0.8)
@@ -73,12 +79,8 @@ def deloitte_figure(cmp: pd.DataFrame):
                 dark = _group_colour(g.svar, r.skala) == GRUPPE_FARVER[-1]
                 ax.text(left + width / 2, y, label, ha="center", va="center", fontsize=7.5,
                         color="white" if dark else "black")
-            for answer, marker, dy in ((r.kommune, KOMMUNE_MARKOER, -0.42),
-                                       (r.data, DATA_MARKOER, 0.42)):
-                holds = answer in g.svar if answer else False
-                unstated = not g.svar and answer and not any(
-                    answer in h for h in f.loc[f["nr"] == r.nr, "svar"])
-                if (holds or unstated) and width > 0:
+            for group, marker, dy in marks:
+                if group == g.Index and width > 0:
                     ax.plot(left + width / 2, y + dy, marker=marker, color="black",
                             markersize=6, markerfacecolor="black" if marker == "v" else "white")
             left += width
