@@ -187,3 +187,8 @@ def test_missing_filled_file_is_named_with_its_key(tmp_path):
 def test_view_reads_the_latest_run_interactively(tmp_path, monkeypatch):
     monkeypatch.setenv("SOCIALANALYSE_HOME", str(tmp_path))
     assert view.latest_results("eksempelkommune") == {}
+    run = tmp_path / "output" / "eksempelkommune" / "20261201-120000-intern"
+    run.mkdir(parents=True)
+    (run / "results.json").write_text('{"01_servicetjek": {"potentiale_lav": 7}}', "utf-8")
+    (run.parent / "seneste").write_text(run.name, "utf-8")  # as where no symlink can be made
+    assert view.latest_results("eksempelkommune") == {"01_servicetjek": {"potentiale_lav": 7}}

@@ -11,9 +11,10 @@ import math
 from typing import Any
 
 #: key -> (notebook, recorded name): what each workbook's view records (headline_results).
-#: 01, 02, 04, 05, 06 (views/indkoeb) and 07 (views/kapacitet: belaegning_gns is the average
-#: of the latest 12 months) as recorded; 08's serviceniveau_merudgift is proposed (the
-#: opfølgning notebook is not built yet), so it is absent and the workbook says so.
+#: 01, 02, 04, 05, 06 (views/indkoeb), 07 (views/kapacitet: belaegning_gns is the average
+#: of the latest 12 months) and 08 (views/opfoelgning: besparelse is what bringing the grants
+#: above the serviceniveau down to it saves a year, i.e. the spending over it). A workbook not
+#: in the run records nothing; the workbook says so.
 RESULTATER: dict[str, tuple[str, str]] = {
     "servicetjek_lav": ("01_servicetjek", "potentiale_lav"),
     "servicetjek_hoej": ("01_servicetjek", "potentiale_hoej"),
@@ -26,7 +27,7 @@ RESULTATER: dict[str, tuple[str, str]] = {
     "belaegning": ("07_kapacitet", "belaegning_gns"),
     "hjemtagning_lav": ("07_kapacitet", "hjemtagning_besparelse_lav"),
     "hjemtagning_hoej": ("07_kapacitet", "hjemtagning_besparelse_hoej"),
-    "serviceniveau_kr": ("08_opfoelgning", "serviceniveau_merudgift"),
+    "serviceniveau_kr": ("08_opfoelgning", "besparelse"),
 }
 
 #: How a workbook is named in Danish evidence ("arbejdsbog 06 (indkøb)").
