@@ -114,6 +114,9 @@ def test_proposal_and_discussion_texts():
     assert view.KL_CITAT in text and "**10. Sæt fokus på faglige" in text
     assert "1,0–3,0 mio. kr. på spil (servicetjekkets potentiale pr. år" in text
     assert "dem med flest kroner på spil blandt dem, der ikke er på plads" in text
+    assert "men står sidst" not in text  # nothing with kroner is på plads here
+    done = prio.assign(status=prio["status"].where(prio["nr"] != 10, "På plads"))
+    assert "Anbefaling 10 har 2,0 mio. kr. på spil, men står sidst" in view.proposal_text(done)
     bare = view.proposal_text(S.priorities({}, DATASVAR, ANSWERS))
     assert "da ingen arbejdsbog i kørslen har sat kroner" in bare
     kl = S.questions().set_index("id")

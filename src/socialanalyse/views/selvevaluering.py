@@ -283,8 +283,13 @@ def proposal_text(prio: pd.DataFrame) -> str:
            "først og ellers dem, kommunen er kommet kortest med" if with_kroner else
            "dem, kommunen er kommet kortest med, da ingen arbejdsbog i kørslen har sat kroner "
            "på de anbefalinger, der ikke er på plads")
+    done = prio[prio["status"].eq(S.STATUS[-1]) & prio["kroner"].gt(0)]
+    note = "" if not len(done) else (
+        "\n\nAnbefaling " + " og ".join(str(n) for n in done["nr"]) +
+        f" har {mio_kr(done['kroner'].sum())} på spil, men står sidst, fordi data eller "
+        "selvvurderingen viser, at de er på plads; tallene er værd at drøfte.")
     return (f"KL råder kommunerne: »{KL_CITAT}« Arbejdsbogen foreslår derfor at starte med "
-            f"{tal(len(chosen))} anbefalinger, {why}:\n\n" + "\n".join(lines))
+            f"{tal(len(chosen))} anbefalinger, {why}:\n\n" + "\n".join(lines) + note)
 
 
 def discussion_text(prio: pd.DataFrame) -> str:
