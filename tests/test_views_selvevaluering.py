@@ -8,6 +8,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from socialanalyse import selvevaluering as S
 from socialanalyse.views import selvevaluering as view
@@ -164,3 +166,28 @@ def test_headline_results():
                                  S.disagreements(None, DATASVAR),
                                  S.priorities({}, DATASVAR))
     assert none["antal_besvarede"].value == 0 and none["kroner_paa_spil"].value is None
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_at_most_this_many_never_exceeds_the_14_nor_what_could_be_unstated(draw):
+    from socialanalyse import reference as ref
+
+    q = S.questions()
+    q = q[q["kilde"] == "Deloitte"]
+    ids = draw.draw(st.lists(st.sampled_from(list(q["id"])), unique=True, max_size=25))
+    rows = q.set_index("id").loc[ids]
+    picks = [draw.draw(st.sampled_from(list(c))) for c in rows["svarmuligheder"]]
+    answers = S.validate_answers(pd.DataFrame({"id": ids, "svar": picks}))
+    cmp = S.deloitte_comparison(answers, DATASVAR).set_index("id")
+    f = ref.deloitte_fordeling()
+    for qid, svar in zip(ids, picks):
+        same = cmp.at[qid, "hoejst_samme"]
+        if svar == S.VED_IKKE:
+            assert np.isnan(same) and not cmp.at[qid, "mindretal"]
+            continue
+        groups = f[f["nr"] == int(qid[1:])]
+        stated = groups[[svar in g for g in groups["svar"]]]["antal"].sum()
+        unstated = groups[groups["svar"].map(len) == 0]["antal"].sum()
+        assert 0 <= same <= 14 and same in (stated, unstated)
+        assert cmp.at[qid, "mindretal"] == (same < 7)
