@@ -61,8 +61,9 @@ class Belaegning:
     one free place), fuldt_belagt_maaneder_i_traek (months in a row up to the last with at
     least FULD of the places occupied), eksterne_nu (citizens of the offer's paragraph and
     target group in external offers on the last day; NaN without leverandoerer) and
-    fuld_med_eksterne (full in each of the last `ledige_maaneder` months while eksterne_nu
-    ≥ 1: a reason to consider more places, KL's recommendation 3).
+    fuld_med_eksterne (full in each of the last `ledige_maaneder` months, or in every month
+    counted if fewer, while eksterne_nu ≥ 1: a reason to consider more places, KL's
+    recommendation 3).
     opgjort: the last day counted.
     """
 
