@@ -160,10 +160,8 @@ def occupancy_figure(bel: K.Belaegning, diskretion: int | None = None):
         order["tilbud_id"])
     shown = np.ma.masked_array(grid.to_numpy(dtype=float),
                                mask=_small(residents, diskretion) | grid.isna().to_numpy())
-    cmap = mpl.colormaps["RdYlBu"].copy()
-    cmap.set_under("#67001f")
-    cmap.set_over("#e7298a")
-    cmap.set_bad("#d9d9d9")
+    cmap = mpl.colormaps["RdYlBu"].with_extremes(under="#67001f", over="#e7298a",
+                                                 bad="#d9d9d9")
     fig, ax = plt.subplots(figsize=(8.5, 0.34 * len(order) + 1.8))
     image = ax.imshow(shown, aspect="auto", cmap=cmap, vmin=0.5, vmax=1.0,
                       interpolation="nearest")
