@@ -84,7 +84,7 @@ def test_the_planted_signals_are_in_the_run(intern, planted, figures):
 
 
 def test_intern_shows_the_list_the_figures_and_the_panel(intern, planted):
-    _, run_dir, page = intern
+    _, _, page = intern
     assert "Traceback" not in page and "report.setup" not in page
     assert 'href="../excel/hjemtagning.xlsx"' in page
     assert "Vist med indstillingerne" in page  # the panel, made static

@@ -160,8 +160,8 @@ def test_need_shows_the_botilbud_and_every_signal_but_hold(results):
     assert set(ind.selvforsyning_maal) <= set(shown)
     assert set(first.index[first["signal"] != "hold"]) <= set(shown)
     sentences = V.need_sentences(kb, shown)
-    assert len(sentences) == len(shown) and all(s.startswith("**§") or s.startswith("**BL")
-                                                for s in sentences)
+    assert len(sentences) == len(shown)
+    assert all(s.startswith(("**§", "**BL")) for s in sentences)
     table = V.need_table(kb)
     assert set(table["Paragraf"]) == set(kb.behov["paragraf"]) and table["Signal"].notna().all()
 
