@@ -37,6 +37,8 @@ OPFOELGNINGSTYPER = ("opfølgning", "revisitation", "genforhandling")
 OPFOELGNINGSRESULTATER = ("uændret", "justeret", "ophørt")
 VURDERINGSMETODER = ("VUM2", "ICS")
 KOEN = ("K", "M")
+#: How a contract's price is regulated (kontrakter.prisregulering).
+PRISREGULERINGER = ("pl-indeks", "fast pris", "efter aftale", "leverandørens takst")
 
 
 @cache
