@@ -21,7 +21,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from . import reference as ref
 
@@ -475,6 +483,26 @@ class KoerselParametre(Model):
     )
 
 
+class SelvevalueringParametre(Model):
+    """Settings for the self-evaluation (issue: selvevaluering); see
+    socialanalyse.selvevaluering. Every key is explained in default.yaml."""
+
+    besvarelse: str | None = Field(
+        description="Den udfyldte selvevaluering (.xlsx); {kommune} erstattes af kommunens "
+        "slug, en relativ sti regnes fra projektmappen. Tom: ingen besvarelse endnu.",
+    )
+    antal_forslag: int = Field(ge=1, le=12, description="Højst så mange anbefalinger foreslås.")
+    mindst_forslag: int = Field(ge=0, le=12, description="Mindst så mange foreslås.")
+
+    @field_validator("mindst_forslag")
+    @classmethod
+    def _least_not_above_most(cls, value: int, info: ValidationInfo) -> int:
+        most = info.data.get("antal_forslag")
+        if most is not None and value > most:
+            raise ValueError(f"må ikke være større end antal_forslag ({most})")
+        return value
+
+
 def parse_range(value: Any) -> tuple[float, float]:
     """A volume range from the parameters: '3-6' (also '3–6', '2,5-5', '3 til 6'), [3, 6] or
     one number (exactly that). Raises ValueError in Danish."""
@@ -664,6 +692,7 @@ class Parametre(Model):
     benchmark: BenchmarkParametre
     klynge: KlyngeStandard
     koersel: KoerselParametre
+    selvevaluering: SelvevalueringParametre
 
     _root: Path = PrivateAttr(default=Path("."))
     _files: tuple[Path, ...] = PrivateAttr(default=())

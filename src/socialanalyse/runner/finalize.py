@@ -43,8 +43,9 @@ def sha256_file(path: Path) -> str:
 
 
 def input_hashes(params: config.Parametre) -> dict[str, str]:
-    """SHA-256 of every file under the municipality's data folder (hidden files excepted),
-    keyed by path relative to the project folder (or absolute when outside it), sorted."""
+    """SHA-256 of every file under the municipality's data folder (hidden files excepted) and
+    of the filled-in self-evaluation (selvevaluering.besvarelse), keyed by path relative to
+    the project folder (or absolute when outside it), sorted."""
     root = params.root
     folder = params.data_dir
     out: dict[str, str] = {}
@@ -53,7 +54,12 @@ def input_hashes(params: config.Parametre) -> dict[str, str]:
             if any(part.startswith(".") for part in path.relative_to(folder).parts):
                 continue  # markers such as .komplet and hidden folders are not inputs
             out[_shown(path, root)] = sha256_file(path)
-    return out
+    from ..selvevaluering.reader import answers_file
+
+    answers = answers_file(params)  # the filled-in self-evaluation is an input too
+    if answers is not None and answers.is_file():
+        out[_shown(answers, root)] = sha256_file(answers)
+    return dict(sorted(out.items()))
 
 
 def _shown(path: Path, root: Path) -> str:

@@ -35,6 +35,7 @@ FROM_PARAMETERS: dict[str, dict[str, str]] = {
     },
     "03_business_case": {"case": "businesscase.case"},
     "04_budget_og_prognose": {"aar": "budget.aar", "opgjort": "budget.opgjort"},
+    "10_selvevaluering": {"besvarelse": "selvevaluering.besvarelse"},
 }
 
 #: Set by the runner for every notebook (from --kommune and --publikum), never by --parameter.

@@ -159,6 +159,7 @@ def validate_parameters(slugs: list[str], root: Path) -> dict[str, config.Parame
             )
             problems.append(f"{slug}: datamappen {params[slug].data_dir} findes ikke.{hint}")
         problems += [f"{slug}: {p}" for p in _business_case(params[slug], {})]
+        problems += [f"{slug}: {p}" for p in _selvevaluering(params[slug], {})]
     if problems:
         raise config.ParameterFejl("\n".join(problems))
     return params
@@ -170,9 +171,11 @@ def validate_notebook_parameters(
     """Validate the --parameter values ({notebook: {name: value}}) for every municipality like
     the keys they stand for (notebook_parameters.FROM_PARAMETERS); raises one ParameterFejl."""
     case_chosen = chosen.get("03_business_case", {}).get("case") is not None
+    answers_chosen = chosen.get(SELVEVALUERING, {}).get("besvarelse") is not None
     problems = [f"{slug}: {p}" for slug, one in params.items()
                 for p in nb_params.check(one, chosen)
-                + (_business_case(one, chosen) if case_chosen else [])]
+                + (_business_case(one, chosen) if case_chosen else [])
+                + (_selvevaluering(one, chosen) if answers_chosen else [])]
     if problems:
         raise config.ParameterFejl("\n".join(problems))
 
@@ -192,6 +195,18 @@ def _business_case(params: config.Parametre, chosen: dict[str, dict[str, Any]]) 
                  else f"{params.files[-1]}: nøglen 'businesscase.case'")
         problems.append(f"{where}: {exc}")
     return problems
+
+
+SELVEVALUERING = "10_selvevaluering"
+
+
+def _selvevaluering(params: config.Parametre, chosen: dict[str, dict[str, Any]]) -> list[str]:
+    """The filled-in self-evaluation notebook 10 will read (selvevaluering.besvarelse, or its
+    --parameter in `chosen`) must exist; its problem in Danish, naming the key or the option."""
+    from ..selvevaluering.reader import missing_file_problem
+
+    problem = missing_file_problem(params, chosen.get(SELVEVALUERING, {}).get("besvarelse"))
+    return [problem] if problem else []
 
 
 def build_plan(
