@@ -20,6 +20,9 @@ the signals it plants:
                  citizens improved past their end date
 - `followups`    opfoelgninger; overdue follow-ups
 - `payments`     betalinger; payments after slutdato, payments that differ from the grant
+- `indkoeb`      kontrakter, prislister, tilsyn; expiring and overdue contracts, high price
+                 and low quality, a fast-growing tillæg, a renegotiation with a known saving,
+                 a price list with a known ranking (`Planted.families["indkoeb"]`)
 - `budget`       budget; the two 2026 overruns
 - `world`        what the steps share (`World`: calendar, random streams, working frames)
 - `calibration`  the per-paragraph figures; `planted` the returned record; `export` the writer
@@ -35,9 +38,11 @@ Adding a table family (e.g. a workbook's new tables and its planted signals):
    `w.tables`), draws only from its own stream `w.rng("<family>")`, writes
    `w.tables["table"] = ...` and records its signals as its own frozen dataclass with
    `w.plant_family("<family>", record, notes={signal: Danish description})`.
-3. Register the step: one line at the end of `STEPS`. `EXPORT` is then collected from its
-   module, and `Planted.families["<family>"]` holds the record.
-A new stream never changes what the other steps draw, so the existing files stay the same.
+3. Register the step: one line at the end of `STEPS` (a family that changes grants or
+   payments goes just before the budget, which is made from what was paid). `EXPORT` is then
+   collected from its module, and `Planted.families["<family>"]` holds the record.
+A new stream never changes what the other steps draw, so the existing files stay the same
+(except where a family changes a table on purpose, as indkoeb does with tillæg and payments).
 """
 
 from __future__ import annotations
@@ -47,7 +52,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..contract import TABLES, dtype
-from . import assessments, budget, followups, grants, payments, population, providers
+from . import (
+    assessments,
+    budget,
+    followups,
+    grants,
+    indkoeb,
+    payments,
+    population,
+    providers,
+)
 from .export import Export, write_tables
 from .planted import Intervention, Planted, Sample
 from .world import REFERENCE_DATE, World
@@ -68,6 +82,7 @@ STEPS: tuple[Callable[[World], None], ...] = (
     followups.followups,
     payments.payments,
     assessments.goals,
+    indkoeb.step,  # changes payments (tillæg, a renegotiated price): before the budget
     budget.budget,
 )
 
