@@ -138,11 +138,21 @@ def _yaml_text(value: Any) -> Any:
     return value
 
 
+class UsandsynligtBeloeb(Model):
+    """Payments so large they are probably a mistake (kr): the loader warns, naming the rows."""
+
+    linje: float = Field(gt=0, description="Én betalingslinje over dette beløb (plus eller minus).")
+    bevilling_maaned: float = Field(
+        gt=0, description="En bevillings betalinger for én måned tilsammen over dette beløb."
+    )
+
+
 class DataKilder(Model):
     """Where a municipality's extracts are."""
 
     mappe: str = Field(description="Datamappen; relativ til projektmappen. {kommune} udfyldes.")
     tabeller: dict[TableName, TabelKilde]
+    usandsynligt_beloeb: UsandsynligtBeloeb
 
 
 class Pejlemaerke(Model):
@@ -721,10 +731,46 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (linje {mark.line + 1}, kolonne {mark.column + 1})" if mark else ""
-        raise ParameterFejl(f"Parameterfilen {path} er ikke gyldig YAML{where}: {exc}") from None
+        english = " ".join(str(x) for x in (getattr(exc, "problem", None) or exc,
+                                            getattr(exc, "context", None)) if x)
+        raise ParameterFejl(
+            f"Parameterfilen {path} er ikke gyldig YAML{where}: {_yaml_problem(exc, text)}.\n"
+            f"  (YAML-læserens egen besked: {english})"
+        ) from None
     if not isinstance(content, dict):
         raise ParameterFejl(f"Parameterfilen {path} skal indeholde nøgler og værdier.")
     return content
+
+
+# What PyYAML's (English) problems mean, in the words of someone editing a parameter file.
+_INDENT = "indrykningen passer ikke: nøgler i samme gruppe skal stå lige langt inde"
+_COLON = ("et kolon (:) står, hvor det ikke må: skriv hver nøgle på sin egen linje, og sæt en "
+          "værdi med kolon i anførselstegn")
+_YAML_PROBLEMS = (
+    ("mapping values are not allowed", _COLON),
+    ("end of stream", "et anførselstegn er ikke lukket"),
+    ("expected ',' or ']'", "en liste [...] er ikke lukket med ]"),
+    ("expected ',' or '}'", "en gruppe {...} er ikke lukket med }"),
+    ("undefined alias", "en værdi, der begynder med *, skal stå i anførselstegn"),
+    ("could not find expected ':'", "der mangler et kolon (:) efter en nøgle"),
+    ("expected key", _INDENT),
+    ("expected <block end>", _INDENT),
+    ("expected '-' indicator", "en liste med - blandes med nøgler på samme niveau"),
+)
+
+
+def _yaml_problem(exc: yaml.YAMLError, text: str) -> str:
+    """A Danish sentence for a YAML syntax error."""
+    problem = str(getattr(exc, "problem", "") or "")
+    if "cannot start any token" in problem:
+        mark = exc.problem_mark
+        lines = text.splitlines()
+        char = lines[mark.line][mark.column:mark.column + 1] if mark.line < len(lines) else ""
+        if char == "\t":
+            return "et tabulatortegn må ikke bruges til indrykning; brug mellemrum"
+        return f"en værdi må ikke begynde med tegnet {char!r}; sæt den i anførselstegn"
+    return next((da for en, da in _YAML_PROBLEMS if en in problem),
+                "filen følger ikke YAML-formatet (nøgle: værdi, indrykket med mellemrum)")
 
 
 def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
