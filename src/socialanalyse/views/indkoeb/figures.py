@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import MaxNLocator
+from matplotlib import dates as mdates
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ...indkoeb import (
     KVADRANTER,
@@ -24,7 +25,7 @@ from ...indkoeb import (
     PrisOgKvalitet,
     Prisudvikling,
 )
-from ...report.format import amount, kr, maaned, pct, sentence, tal
+from ...report.format import MAANEDER, amount, kr, maaned, pct, sentence, tal
 from ...report.theme import axis_kr, axis_pct, axis_tal
 from .labels import (
     COLOURS,
@@ -41,6 +42,17 @@ def _fig(width: float = 8.0, height: float = 4.5):
     import matplotlib.pyplot as plt
 
     return plt.subplots(figsize=(width, height))
+
+
+def short_month(d) -> str:
+    """'jan. 2025', 'apr. 2025', 'jul. 2025', 'okt. 2025' (the quarters' first months)."""
+    return f"{MAANEDER[d.month - 1][:3]}. {d.year}"
+
+
+def axis_quarters(ax) -> None:
+    """A date x-axis with a Danish tick at the first month of each quarter."""
+    ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: short_month(mdates.num2date(x))))
 
 
 # --- spending by provider type and the Pareto curve ------------------------------------------
@@ -442,7 +454,8 @@ def savings_figure(gev: Indkoebsgevinster):
     ax1.set_title("Realiseret indkøbsgevinst")
     ax1.legend(loc="best")
     axis_kr(ax1, "y")
-    fig.autofmt_xdate()
+    axis_quarters(ax1)
+    ax1.tick_params(axis="x", labelrotation=45)
     y = gev.pr_aar
     x = np.arange(len(y))
     ax2.bar(x - 0.2, y["aarlig_effekt"], width=0.4, color=COLOURS["hoej"], label="Årlig effekt")

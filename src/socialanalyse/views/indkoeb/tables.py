@@ -226,6 +226,36 @@ def contracts_sheet(kal: Kontraktkalender) -> pd.DataFrame:
         Udløbsdato=t["udloebsdato"].to_numpy())
 
 
+def negotiation_grants_sheet(fl: Forhandlingsliste) -> pd.DataFrame:
+    """The compared grants behind the negotiation list for the intern workbook, largest gap
+    first: ids, the provider by name, price against the peer median and the yearly gap."""
+    b = fl.bevillinger
+    names = fl.liste.set_index("leverandoer_id")["navn"]
+    return pd.DataFrame({
+        "Bevilling-ID": b["bevilling_id"], "Borger-ID": b["borger_id"],
+        "Leverandør": b["leverandoer_id"].map(names).fillna(b["leverandoer_id"]),
+        "Paragraf": b["paragraf"], "Enhed": b["enhed"].map(ENHED).fillna(b["enhed"]),
+        "Funktionsniveau ved start": b["niveau"], "Pris pr. enhed": b["pris"],
+        "Medianpris": b["median"], "Sammenlignelige bevillinger": b["antal_sammenlignelige"],
+        "Andre leverandører": b["andre_leverandoerer"], "Enheder pr. år": b["enheder_aar"],
+        "Årlig udgift": b["aarlig_udgift"], "Over medianen pr. år": b["gab"],
+        "Mindst 25 % over": b["over_graense"].map({True: "ja", False: "nej"}),
+    }).reset_index(drop=True)
+
+
+def tillaeg_sheet(dk: Kontraktdaekning) -> pd.DataFrame:
+    """Tillæg per external provider and year for the intern workbook."""
+    t = dk.tillaeg
+    return pd.DataFrame({
+        "År": t["aar"], "Helt år": t["helt_aar"].map({True: "ja", False: "nej"}),
+        "Leverandør": t["navn"], "Leverandørtype": _types(t["leverandoertype"]),
+        "Udgift": t["udgift"], "Tillæg": t["tillaeg"], "Andel af udgiften": t["andel_tillaeg"],
+        "Tillæg pr. måned": t["tillaeg_pr_maaned"], "Vækst": t["vaekst"],
+        "Ændring i andel (point)": t["aendring_andel"] * 100,
+        "Bevillinger med tillæg": t["antal_bevillinger_med_tillaeg"],
+    }).reset_index(drop=True)
+
+
 def negotiation_table(fl: Forhandlingsliste, evidens: bool = False) -> pd.DataFrame:
     """The negotiation list; with `evidens` (the Excel workbook) the evidence sentences too
     (they hold counts of grants: never for the byråd)."""
@@ -321,18 +351,20 @@ def workbook(fl: Forhandlingsliste, kal: Kontraktkalender | None = None,
     renegotiations; sheets of unavailable results are left out. None for the byråd."""
     sheets = {"Forhandlingsliste": negotiation_table(fl, evidens=True)}
     if fl.tilgaengelig and len(fl.bevillinger):
-        sheets["Bevillinger at forhandle"] = fl.bevillinger
+        sheets["Bevillinger at forhandle"] = negotiation_grants_sheet(fl)
     if kal is not None and kal.tilgaengelig:
         sheets["Kontraktkalender"] = contracts_sheet(kal)
     if dk is not None and dk.tilgaengelig:
-        t = dk.tillaeg
-        sheets["Tillæg"] = t.assign(leverandoertype=_types(t["leverandoertype"]))
+        sheets["Tillæg"] = tillaeg_sheet(dk)
     if pb is not None and pb.tilgaengelig:
         sheets["Prisberegner"] = calculator_table(pb, indhold=True)
     if gev is not None and gev.tilgaengelig:
         sheets["Genforhandlinger"] = savings_table(gev)
     formats = {"Næste genforhandling": "dato", "Dato": "dato", "Gælder fra": "dato",
-               "Virkning fra": "dato", "Pris mod medianen": "0.00", "Dage": "tal"}
+               "Virkning fra": "dato", "Pris mod medianen": "0.00", "Dage": "tal",
+               "Pris pr. enhed": "kr", "Medianpris": "kr", "Over medianen pr. år": "kr",
+               "Udgift": "kr", "Tillæg": "kr", "Andel af udgiften": "pct",
+               "Ændring i andel (point)": "0.0", "Enheder pr. år": "0.0"}
     for args in TABLE_ARGS.values():  # Danish column names: declare kr. and shares
         formats |= {c: "kr" for c in args.get("money", ())} | {c: "pct" for c in
                                                                  args.get("pct", ())}
