@@ -96,7 +96,7 @@ def test_headline_results_are_the_package_figures_with_declared_units(full):
 
 
 def test_without_the_optional_tables_each_section_says_so_in_danish(bare, shown):
-    d, r = bare
+    _, r = bare
     h = headline(r)
     flags = h["tilgaengelig"].value
     assert not flags["Kontraktkalender"] and not flags["Prisberegner"]
@@ -153,7 +153,7 @@ def test_byraad_tables_hold_no_ids_and_no_single_grant_contracts(full):
 
 
 def test_price_calculator_widget_ranks_in_danish(full):
-    d, r = full
+    d, _ = full
     panel = view.PriceCalculator(d.prislister, d.leverandoerer, draw=False)
     assert panel.ydelse.description == "Ydelse"
     assert panel.omfang.description == "Timer pr. uge"
