@@ -165,3 +165,16 @@ def test_price_calculator_widget_ranks_in_danish(full):
     assert second == pytest.approx(2 * first)
     assert re.search(r"\d{1,3}(\.\d{3})+ kr\.", panel.html)
     assert "Prisen indeholder" in panel.html and "12 timer om ugen" in panel.html
+
+
+def test_calculator_choice_takes_the_notebook_then_the_parameters(full, params):
+    d, _ = full
+    most = view.default_service(d.prislister)
+    assert view.calculator_choice(d.prislister, params) == (most, 6.0)
+    other = next(y for y in indkoeb.services(d.prislister)["ydelse"] if y != most)
+    ind = params.indkoeb.model_copy(update={"prisberegner_ydelse": other,
+                                            "prisberegner_omfang": 10})
+    own = params.model_copy(update={"indkoeb": ind})
+    assert view.calculator_choice(d.prislister, own) == (other, 10.0)
+    assert view.calculator_choice(d.prislister, own, most, 3) == (most, 3.0)
+    assert view.calculator_choice(d.prislister, own, "ukendt ydelse")[0] == most

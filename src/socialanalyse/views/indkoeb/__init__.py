@@ -35,7 +35,7 @@ from .sections import (
 )
 from .tables import TABLE_ARGS, workbook
 from .text import SNART, data_status
-from .widgets import PriceCalculator, calculator_html, default_service
+from .widgets import PriceCalculator, calculator_choice, calculator_html, default_service
 
 #: "Expiring soon" in the headline results: within this many months.
 SNART_MAANEDER = SNART
@@ -127,6 +127,7 @@ __all__ = [
     "SNART_MAANEDER",
     "TABLE_ARGS",
     "PriceCalculator",
+    "calculator_choice",
     "calculator_html",
     "data_status",
     "default_service",

@@ -38,6 +38,17 @@ def default_service(prislister: pd.DataFrame, ydelse: str | None = None) -> str 
                ["ydelse"].iloc[0])
 
 
+def calculator_choice(prislister: pd.DataFrame, params, ydelse: str | None = None,
+                      omfang: float | None = None) -> tuple[str | None, float]:
+    """The calculator's service and volume: the notebook's when set, else the parameters'
+    (indkoeb.prisberegner_ydelse / prisberegner_omfang), the service falling back on the one
+    most providers price (`default_service`)."""
+    ind = params.indkoeb
+    chosen = ydelse if ydelse is not None else ind.prisberegner_ydelse
+    return (default_service(prislister, chosen),
+            float(omfang if omfang is not None else ind.prisberegner_omfang))
+
+
 def volume_options(enhed: str) -> list[tuple[str, float]]:
     """The slider's choices for a unit, labelled the Danish way ('6,5')."""
     first, last, step = STEPS.get(enhed, STEPS["time"])
