@@ -7,19 +7,9 @@ Nothing here computes an analysis: the numbers come from socialanalyse.indkoeb.
 
 from __future__ import annotations
 
+from ... import indkoeb as ik
 from ... import report
-from ...indkoeb import (
-    KVADRANTER,
-    EgneModEksterne,
-    Forhandlingsliste,
-    Indkoebsgevinster,
-    Kontraktdaekning,
-    Kontraktkalender,
-    Leverandoeroverblik,
-    Prisberegning,
-    PrisOgKvalitet,
-    Prisudvikling,
-)
+from ...indkoeb import KVADRANTER
 from .labels import whole_year
 from .sections import (
     opgoerelsesdato,
@@ -41,10 +31,10 @@ from .widgets import PriceCalculator, calculator_choice, calculator_html, defaul
 SNART_MAANEDER = SNART
 
 
-def headline_results(lev: Leverandoeroverblik, pris: Prisudvikling, dk: Kontraktdaekning,
-                     kal: Kontraktkalender, fl: Forhandlingsliste, pk: PrisOgKvalitet,
-                     gev: Indkoebsgevinster, egne: EgneModEksterne | None = None,
-                     pb: Prisberegning | None = None) -> dict[str, report.Headline]:
+def headline_results(lev: ik.Leverandoeroverblik, pris: ik.Prisudvikling, dk: ik.Kontraktdaekning,
+                     kal: ik.Kontraktkalender, fl: ik.Forhandlingsliste, pk: ik.PrisOgKvalitet,
+                     gev: ik.Indkoebsgevinster, egne: ik.EgneModEksterne | None = None,
+                     pb: ik.Prisberegning | None = None) -> dict[str, report.Headline]:
     """The workbook's figures for `report.record_all`; a section that cannot be made records
     None for its figures and False in `tilgaengelig`. Counts of providers and contracts are
     declared 'tal' (not persons), of citizens and grants by their kind."""

@@ -14,17 +14,8 @@ import pandas as pd
 from matplotlib import dates as mdates
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from ...indkoeb import (
-    KVADRANTER,
-    EgneModEksterne,
-    Forhandlingsliste,
-    Indkoebsgevinster,
-    Kontraktdaekning,
-    Leverandoeroverblik,
-    Prisberegning,
-    PrisOgKvalitet,
-    Prisudvikling,
-)
+from ... import indkoeb as ik
+from ...indkoeb import KVADRANTER
 from ...report.format import MAANEDER, amount, kr, maaned, pct, sentence, tal
 from ...report.theme import axis_kr, axis_pct, axis_tal
 from .labels import (
@@ -58,7 +49,7 @@ def axis_quarters(ax) -> None:
 # --- spending by provider type and the Pareto curve ------------------------------------------
 
 
-def spend_by_type_figure(lev: Leverandoeroverblik, til: pd.Timestamp | None = None):
+def spend_by_type_figure(lev: ik.Leverandoeroverblik, til: pd.Timestamp | None = None):
     """Stacked bars: the area's spending per year by provider type (the current, partial
     year labelled as such)."""
     t = lev.pr_type.pivot_table(index="aar", columns="leverandoertype", values="udgift",
@@ -81,7 +72,7 @@ def spend_by_type_figure(lev: Leverandoeroverblik, til: pd.Timestamp | None = No
     return fig
 
 
-def spend_by_type_alt(lev: Leverandoeroverblik) -> str:
+def spend_by_type_alt(lev: ik.Leverandoeroverblik) -> str:
     t = lev.pr_type[lev.pr_type["helt_aar"]]
     if t.empty:
         return "Stablede søjler med udgifterne pr. leverandørtype (ingen hele år)."
@@ -93,7 +84,7 @@ def spend_by_type_alt(lev: Leverandoeroverblik) -> str:
                     f"{parts}")
 
 
-def pareto_figure(lev: Leverandoeroverblik, aar: int | None = None):
+def pareto_figure(lev: ik.Leverandoeroverblik, aar: int | None = None):
     """The Pareto curve: providers ranked by spending (largest first) against the cumulative
     share of the year's spending, for all providers and for the external ones, with the
     `lev.andel` line and how many providers reach it."""
@@ -128,7 +119,7 @@ def pareto_figure(lev: Leverandoeroverblik, aar: int | None = None):
     return fig
 
 
-def pareto_alt(lev: Leverandoeroverblik, aar: int | None = None) -> str:
+def pareto_alt(lev: ik.Leverandoeroverblik, aar: int | None = None) -> str:
     aar = whole_year(lev.pr_leverandoer, aar)
     k = lev.koncentration.set_index(["aar", "omfang"])
     alle, ext = k.loc[(aar, "alle")], k.loc[(aar, "eksterne")]
@@ -153,20 +144,20 @@ def chained(rows: pd.DataFrame) -> pd.Series:
     return pd.Series(np.r_[100.0, values], index=np.r_[r["aar"].iloc[0] - 1, r["aar"]])
 
 
-def main_paragraphs(pris: Prisudvikling, n: int = 5) -> list[str]:
+def main_paragraphs(pris: ik.Prisudvikling, n: int = 5) -> list[str]:
     """The paragraphs with the most paid, largest first."""
     t = pris.pr_paragraf.groupby("paragraf")["betalt"].sum().sort_values(ascending=False)
     return list(t.index[:n])
 
 
-def risen(pris: Prisudvikling, n: int = 4) -> pd.DataFrame:
+def risen(pris: ik.Prisudvikling, n: int = 4) -> pd.DataFrame:
     """The provider-paragraph rows with the largest rises above the limit in the latest year
     with any (the first `n`)."""
     s = pris.stigninger
     return s[s["aar"] == s["aar"].max()].head(n) if len(s) else s
 
 
-def price_index_figure(pris: Prisudvikling, n: int = 5):
+def price_index_figure(pris: ik.Prisudvikling, n: int = 5):
     """The price paid per unit for the same grants as an index: the `n` paragraphs with most
     paid (thin lines) and the providers with the largest rises above the limit (bold),
     against the price index."""
@@ -200,7 +191,7 @@ def price_index_figure(pris: Prisudvikling, n: int = 5):
     return fig
 
 
-def price_index_alt(pris: Prisudvikling, n: int = 5) -> str:
+def price_index_alt(pris: ik.Prisudvikling, n: int = 5) -> str:
     parts = []
     for paragraf in main_paragraphs(pris, n):
         idx = chained(pris.pr_paragraf[pris.pr_paragraf["paragraf"] == paragraf])
@@ -219,7 +210,7 @@ def price_index_alt(pris: Prisudvikling, n: int = 5) -> str:
 # --- own vs external ---------------------------------------------------------------------------
 
 
-def own_external_cells(egne: EgneModEksterne, diskretion: int | None = None,
+def own_external_cells(egne: ik.EgneModEksterne, diskretion: int | None = None,
                        n: int = 6) -> pd.DataFrame:
     """The rows of `pr_paragraf` the figure shows: the `n` paragraphs with most spending that
     have own provision or more than one provider type; with `diskretion` (byråd) cells with
@@ -233,7 +224,7 @@ def own_external_cells(egne: EgneModEksterne, diskretion: int | None = None,
     return t[t["paragraf"].isin(keep)]
 
 
-def own_external_figure(egne: EgneModEksterne, diskretion: int | None = None):
+def own_external_figure(egne: ik.EgneModEksterne, diskretion: int | None = None):
     """Cost per full-year person per paragraph and provider type: the middle grant (dot) and
     the 25-75 % spread (line), own provision first."""
     t = own_external_cells(egne, diskretion)
@@ -253,7 +244,7 @@ def own_external_figure(egne: EgneModEksterne, diskretion: int | None = None):
     return fig
 
 
-def own_external_alt(egne: EgneModEksterne, diskretion: int | None = None) -> str:
+def own_external_alt(egne: ik.EgneModEksterne, diskretion: int | None = None) -> str:
     t = own_external_cells(egne, diskretion)
     parts = []
     for paragraf, rows in t.groupby("paragraf", sort=False):
@@ -267,7 +258,7 @@ def own_external_alt(egne: EgneModEksterne, diskretion: int | None = None) -> st
 # --- contracts ---------------------------------------------------------------------------------
 
 
-def coverage_shares(dk: Kontraktdaekning) -> pd.DataFrame:
+def coverage_shares(dk: ik.Kontraktdaekning) -> pd.DataFrame:
     """Per year: the shares of external spending on the standard contract, on another
     contract and without a valid contract (known only with kontrakter), and the share of
     external grants on the standard contract."""
@@ -283,7 +274,7 @@ def coverage_shares(dk: Kontraktdaekning) -> pd.DataFrame:
     })
 
 
-def coverage_figure(dk: Kontraktdaekning, til: pd.Timestamp | None = None):
+def coverage_figure(dk: ik.Kontraktdaekning, til: pd.Timestamp | None = None):
     """100 % bars of the external spending by contract (standard, other, none) per year, with
     the share of external grants on the standard contract as a line."""
     s = coverage_shares(dk)
@@ -310,7 +301,7 @@ def coverage_figure(dk: Kontraktdaekning, til: pd.Timestamp | None = None):
     return fig
 
 
-def coverage_alt(dk: Kontraktdaekning) -> str:
+def coverage_alt(dk: ik.Kontraktdaekning) -> str:
     s = coverage_shares(dk)
     first, last = s.index[0], s.index[-1]
     return (f"Søjler med andelen af de eksterne udgifter på kommunens standardkontrakt, anden "
@@ -324,7 +315,7 @@ def coverage_alt(dk: Kontraktdaekning) -> str:
 # --- the negotiation list ------------------------------------------------------------------
 
 
-def negotiation_figure(fl: Forhandlingsliste, n: int = 10):
+def negotiation_figure(fl: ik.Forhandlingsliste, n: int = 10):
     """The potential per provider (the first `n` on the list) as a low-high range, with the
     expected value; providers whose renegotiation date has passed are marked."""
     t = fl.liste.head(n).iloc[::-1]
@@ -347,7 +338,7 @@ def negotiation_figure(fl: Forhandlingsliste, n: int = 10):
     return fig
 
 
-def negotiation_alt(fl: Forhandlingsliste, n: int = 10) -> str:
+def negotiation_alt(fl: ik.Forhandlingsliste, n: int = 10) -> str:
     t = fl.liste.head(n)
     top = t.iloc[0]
     over = int(t["genforhandling_overskredet"].sum())
@@ -361,7 +352,7 @@ def negotiation_alt(fl: Forhandlingsliste, n: int = 10) -> str:
 # --- price and quality -----------------------------------------------------------------------
 
 
-def quadrant_figure(pk: PrisOgKvalitet):
+def quadrant_figure(pk: ik.PrisOgKvalitet):
     """Each provider's price against its peers (1 = the median) and its latest supervision
     score, in four quadrants; point size by the compared grants' yearly cost; the providers
     with high price and low quality are named."""
@@ -395,7 +386,7 @@ def quadrant_figure(pk: PrisOgKvalitet):
     return fig
 
 
-def quadrant_alt(pk: PrisOgKvalitet) -> str:
+def quadrant_alt(pk: ik.PrisOgKvalitet) -> str:
     counts = "; ".join(f"{k} {tal(v)}" for k, v in pk.antal_pr_kvadrant.items())
     worst = pk.tabel[pk.tabel["kvadrant"] == KVADRANTER[0]]["navn"].tolist()
     named = (f" Høj pris og lav kvalitet: {', '.join(worst)}." if worst else
@@ -408,7 +399,7 @@ def quadrant_alt(pk: PrisOgKvalitet) -> str:
 # --- the price calculator ------------------------------------------------------------------
 
 
-def calculator_figure(pb: Prisberegning):
+def calculator_figure(pb: ik.Prisberegning):
     """Yearly cost per provider for the chosen service and volume, cheapest first."""
     t = pb.tabel.iloc[::-1]
     fig, ax = _fig(8.0, 0.42 * len(t) + 1.4)
@@ -425,7 +416,7 @@ def calculator_figure(pb: Prisberegning):
     return fig
 
 
-def calculator_alt(pb: Prisberegning) -> str:
+def calculator_alt(pb: ik.Prisberegning) -> str:
     t = pb.tabel
     first, last = t.iloc[0], t.iloc[-1]
     return (f"Vandrette søjler med den årlige udgift til {pb.ydelse}, "
@@ -437,7 +428,7 @@ def calculator_alt(pb: Prisberegning) -> str:
 # --- realised savings ----------------------------------------------------------------------
 
 
-def savings_figure(gev: Indkoebsgevinster):
+def savings_figure(gev: ik.Indkoebsgevinster):
     """Left: realised savings month by month and accumulated; right: each year's yearly
     effect of its renegotiations against the political target."""
     import matplotlib.pyplot as plt
@@ -470,7 +461,7 @@ def savings_figure(gev: Indkoebsgevinster):
     return fig
 
 
-def savings_alt(gev: Indkoebsgevinster) -> str:
+def savings_alt(gev: ik.Indkoebsgevinster) -> str:
     goal = (f" Målet for {gev.aar} er {amount(gev.maal)}; årets genforhandlinger svarer til "
             f"{pct(gev.andel_af_maal, 0)} af det." if gev.maal else " Der er ikke sat et mål.")
     months = gev.pr_maaned

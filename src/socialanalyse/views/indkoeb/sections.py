@@ -10,19 +10,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ... import indkoeb as ik
 from ... import report
 from ...data import derived
-from ...indkoeb import (
-    EgneModEksterne,
-    Forhandlingsliste,
-    Indkoebsgevinster,
-    Kontraktdaekning,
-    Kontraktkalender,
-    Leverandoeroverblik,
-    Prisberegning,
-    PrisOgKvalitet,
-    Prisudvikling,
-)
 from ...indkoeb.grundlag import Resultat
 from . import figures as f
 from . import tables as t
@@ -49,7 +39,7 @@ def _notes(result: Resultat) -> None:
         report.markdown(notes)
 
 
-def show_overview(lev: Leverandoeroverblik, aar: int | None = None,
+def show_overview(lev: ik.Leverandoeroverblik, aar: int | None = None,
                   til: pd.Timestamp | None = None, diskretion: int | None = None) -> None:
     """Spending by provider type over the years, the text, the Pareto curve, the tables per
     type and per paragraph, and the providers (all intern; the ten largest for the byråd)."""
@@ -70,7 +60,7 @@ def show_overview(lev: Leverandoeroverblik, aar: int | None = None,
     _notes(lev)
 
 
-def show_prices(pris: Prisudvikling) -> None:
+def show_prices(pris: ik.Prisudvikling) -> None:
     """The price index per paragraph against the price index, and the rises above it."""
     if not _available(pris, "Prisudviklingen"):
         return
@@ -81,7 +71,7 @@ def show_prices(pris: Prisudvikling) -> None:
     _notes(pris)
 
 
-def show_own_external(egne: EgneModEksterne, diskretion: int | None = None) -> None:
+def show_own_external(egne: ik.EgneModEksterne, diskretion: int | None = None) -> None:
     if not _available(egne, "Sammenligningen af egne og eksterne tilbud"):
         return
     report.figure(f.own_external_figure(egne, diskretion),
@@ -95,7 +85,7 @@ def show_own_external(egne: EgneModEksterne, diskretion: int | None = None) -> N
     _notes(egne)
 
 
-def show_coverage(dk: Kontraktdaekning, til: pd.Timestamp | None = None) -> None:
+def show_coverage(dk: ik.Kontraktdaekning, til: pd.Timestamp | None = None) -> None:
     """Standard-contract coverage over the years, and the fast-growing tillæg."""
     if not _available(dk, "Kontraktdækningen"):
         return
@@ -110,7 +100,7 @@ def show_coverage(dk: Kontraktdaekning, til: pd.Timestamp | None = None) -> None
     _notes(dk)
 
 
-def show_calendar(kal: Kontraktkalender, diskretion: int | None = None,
+def show_calendar(kal: ik.Kontraktkalender, diskretion: int | None = None,
                   maaneder: int = text.SNART) -> None:
     """The contract calendar: first what needs action (overdue renegotiations, expired
     contracts with running grants, expiries within `maaneder` months), then for intern use the
@@ -132,7 +122,7 @@ def show_calendar(kal: Kontraktkalender, diskretion: int | None = None,
     _notes(kal)
 
 
-def show_negotiation(fl: Forhandlingsliste, diskretion: int | None = None) -> None:
+def show_negotiation(fl: ik.Forhandlingsliste, diskretion: int | None = None) -> None:
     if not _available(fl, "Forhandlingslisten"):
         return
     if len(fl.liste):
@@ -146,7 +136,7 @@ def show_negotiation(fl: Forhandlingsliste, diskretion: int | None = None) -> No
     _notes(fl)
 
 
-def show_quality(pk: PrisOgKvalitet) -> None:
+def show_quality(pk: ik.PrisOgKvalitet) -> None:
     if not _available(pk, "Pris mod kvalitet"):
         return
     report.figure(f.quadrant_figure(pk), alt=f.quadrant_alt(pk))
@@ -155,7 +145,7 @@ def show_quality(pk: PrisOgKvalitet) -> None:
     _notes(pk)
 
 
-def show_calculator(pb: Prisberegning) -> None:
+def show_calculator(pb: ik.Prisberegning) -> None:
     """The calculator's answer for one service and volume (the byråd's, and the static one)."""
     if not _available(pb, "Prisberegneren"):
         return
@@ -166,7 +156,7 @@ def show_calculator(pb: Prisberegning) -> None:
     _notes(pb)
 
 
-def show_savings(gev: Indkoebsgevinster, diskretion: int | None = None) -> None:
+def show_savings(gev: ik.Indkoebsgevinster, diskretion: int | None = None) -> None:
     """Realised savings against the target; the renegotiations one by one for intern use."""
     if not _available(gev, "Indkøbsgevinsterne"):
         return

@@ -12,18 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ... import indkoeb as ik
 from ... import report
-from ...indkoeb import (
-    EgneModEksterne,
-    Forhandlingsliste,
-    Indkoebsgevinster,
-    Kontraktdaekning,
-    Kontraktkalender,
-    Leverandoeroverblik,
-    Prisberegning,
-    PrisOgKvalitet,
-    Prisudvikling,
-)
 from ...indkoeb.kontrakter import OVERSKREDET, UDLOEBER, UDLOEBET
 from ...report.format import tal
 from .labels import ENHED, type_label, whole_year
@@ -65,7 +55,7 @@ def _types(s: pd.Series) -> pd.Series:
     return s.map(type_label)
 
 
-def type_table(lev: Leverandoeroverblik, aar: int | None = None) -> pd.DataFrame:
+def type_table(lev: ik.Leverandoeroverblik, aar: int | None = None) -> pd.DataFrame:
     """Per provider type in the year: providers, spending and its share, grants, citizens,
     the change from the year before and the yearly growth over the whole years
     (`lev.tendens`)."""
@@ -80,7 +70,7 @@ def type_table(lev: Leverandoeroverblik, aar: int | None = None) -> pd.DataFrame
     }).reset_index(drop=True)
 
 
-def concentration_table(lev: Leverandoeroverblik, aar: int | None = None) -> pd.DataFrame:
+def concentration_table(lev: ik.Leverandoeroverblik, aar: int | None = None) -> pd.DataFrame:
     """Per paragraph in the year: spending, providers used, how many carry `andel` of it, the
     share of the `top` largest and the Herfindahl index; the whole area first."""
     aar = whole_year(lev.pr_paragraf, aar)
@@ -103,7 +93,7 @@ def _conc(r: pd.Series) -> dict:
     return {c: r[c] for c in ("antal_leverandoerer", "antal_for_andel", "top_andel", "hhi")}
 
 
-def provider_table(lev: Leverandoeroverblik, aar: int | None = None,
+def provider_table(lev: ik.Leverandoeroverblik, aar: int | None = None,
                    n: int | None = None) -> pd.DataFrame:
     """The providers of the year, largest spending first (the first `n`)."""
     aar = whole_year(lev.pr_leverandoer, aar)
@@ -118,7 +108,7 @@ def provider_table(lev: Leverandoeroverblik, aar: int | None = None,
     }).reset_index(drop=True)
 
 
-def price_rises_table(pris: Prisudvikling) -> pd.DataFrame:
+def price_rises_table(pris: ik.Prisudvikling) -> pd.DataFrame:
     """The rises above the index + margin, largest first (Bevillinger: those compared, active
     in both years)."""
     t = pris.stigninger
@@ -130,7 +120,7 @@ def price_rises_table(pris: Prisudvikling) -> pd.DataFrame:
     }).reset_index(drop=True)
 
 
-def own_external_table(egne: EgneModEksterne, diskretion: int | None = None) -> pd.DataFrame:
+def own_external_table(egne: ik.EgneModEksterne, diskretion: int | None = None) -> pd.DataFrame:
     """Per paragraph and provider type: full-year persons, the cost per full-year person with
     the middle grant and the 25-75 % spread, and the difference to egen drift (0.1 = 10 %
     dearer). With `diskretion` (byråd) the costs of cells
@@ -153,7 +143,7 @@ def own_external_table(egne: EgneModEksterne, diskretion: int | None = None) -> 
     return out
 
 
-def coverage_table(dk: Kontraktdaekning) -> pd.DataFrame:
+def coverage_table(dk: ik.Kontraktdaekning) -> pd.DataFrame:
     """The headline year per external provider type and in total."""
     t = dk.pr_aar[dk.pr_aar["aar"] == dk.aar]
     out = pd.DataFrame({
@@ -171,7 +161,7 @@ def coverage_table(dk: Kontraktdaekning) -> pd.DataFrame:
     return out
 
 
-def tillaeg_table(dk: Kontraktdaekning, n: int = 10) -> pd.DataFrame:
+def tillaeg_table(dk: ik.Kontraktdaekning, n: int = 10) -> pd.DataFrame:
     """The external providers whose tillæg per month grew most in the latest whole year
     (providers with tillæg that year), with the year before."""
     t = dk.tillaeg
@@ -191,7 +181,7 @@ def tillaeg_table(dk: Kontraktdaekning, n: int = 10) -> pd.DataFrame:
 HANDLING = (OVERSKREDET, UDLOEBET, UDLOEBER)
 
 
-def calendar_table(kal: Kontraktkalender, byraad: bool = False, handling: bool | None = None,
+def calendar_table(kal: ik.Kontraktkalender, byraad: bool = False, handling: bool | None = None,
                    maaneder: int | None = None) -> pd.DataFrame:
     """The calendar's events in date order. handling=True: only what needs action (overdue
     renegotiations, expired contracts with running grants, and expiries within `maaneder`
@@ -215,7 +205,7 @@ def calendar_table(kal: Kontraktkalender, byraad: bool = False, handling: bool |
     return out.drop(columns="Kontrakt") if byraad else out
 
 
-def contracts_sheet(kal: Kontraktkalender) -> pd.DataFrame:
+def contracts_sheet(kal: ik.Kontraktkalender) -> pd.DataFrame:
     """The whole calendar with the contracts' terms, for the Excel workbook."""
     t = kal.kalender
     return calendar_table(kal).assign(
@@ -226,7 +216,7 @@ def contracts_sheet(kal: Kontraktkalender) -> pd.DataFrame:
         Udløbsdato=t["udloebsdato"].to_numpy())
 
 
-def negotiation_grants_sheet(fl: Forhandlingsliste) -> pd.DataFrame:
+def negotiation_grants_sheet(fl: ik.Forhandlingsliste) -> pd.DataFrame:
     """The compared grants behind the negotiation list for the intern workbook, largest gap
     first: ids, the provider by name, price against the peer median and the yearly gap."""
     b = fl.bevillinger
@@ -243,7 +233,7 @@ def negotiation_grants_sheet(fl: Forhandlingsliste) -> pd.DataFrame:
     }).reset_index(drop=True)
 
 
-def tillaeg_sheet(dk: Kontraktdaekning) -> pd.DataFrame:
+def tillaeg_sheet(dk: ik.Kontraktdaekning) -> pd.DataFrame:
     """Tillæg per external provider and year for the intern workbook."""
     t = dk.tillaeg
     return pd.DataFrame({
@@ -256,7 +246,7 @@ def tillaeg_sheet(dk: Kontraktdaekning) -> pd.DataFrame:
     }).reset_index(drop=True)
 
 
-def negotiation_table(fl: Forhandlingsliste, evidens: bool = False) -> pd.DataFrame:
+def negotiation_table(fl: ik.Forhandlingsliste, evidens: bool = False) -> pd.DataFrame:
     """The negotiation list; with `evidens` (the Excel workbook) the evidence sentences too
     (they hold counts of grants: never for the byråd)."""
     t = fl.liste
@@ -277,7 +267,7 @@ def negotiation_table(fl: Forhandlingsliste, evidens: bool = False) -> pd.DataFr
     return out
 
 
-def quality_table(pk: PrisOgKvalitet) -> pd.DataFrame:
+def quality_table(pk: ik.PrisOgKvalitet) -> pd.DataFrame:
     t = pk.tabel
     return pd.DataFrame({
         "Leverandør": t["navn"], "Pris mod medianen": t["prisindeks"],
@@ -288,7 +278,7 @@ def quality_table(pk: PrisOgKvalitet) -> pd.DataFrame:
     }).reset_index(drop=True)
 
 
-def calculator_table(pb: Prisberegning, indhold: bool = False) -> pd.DataFrame:
+def calculator_table(pb: ik.Prisberegning, indhold: bool = False) -> pd.DataFrame:
     """The ranking; with `indhold` what each price contains (the Excel workbook; the page
     lists it under the table, `text.contents_text`)."""
     t = pb.tabel
@@ -300,7 +290,7 @@ def calculator_table(pb: Prisberegning, indhold: bool = False) -> pd.DataFrame:
                                         if indhold else {}))
 
 
-def savings_year_table(gev: Indkoebsgevinster) -> pd.DataFrame:
+def savings_year_table(gev: ik.Indkoebsgevinster) -> pd.DataFrame:
     t = gev.pr_aar
     return pd.DataFrame({
         "aar": t["aar"], "Årlig effekt": t["aarlig_effekt"], "Realiseret": t["realiseret"],
@@ -308,7 +298,7 @@ def savings_year_table(gev: Indkoebsgevinster) -> pd.DataFrame:
     })
 
 
-def savings_table(gev: Indkoebsgevinster, alle: bool = True) -> pd.DataFrame:
+def savings_table(gev: ik.Indkoebsgevinster, alle: bool = True) -> pd.DataFrame:
     """The renegotiations one by one (intern: grant and citizen ids). alle=False: the page's
     short version, only those that changed the price; the workbook has all, with the source,
     the citizen and the date."""
@@ -343,9 +333,9 @@ def show(name: str, frame: pd.DataFrame, title: str, **kwargs) -> None:
 # --- the intern workbook -------------------------------------------------------------------
 
 
-def workbook(fl: Forhandlingsliste, kal: Kontraktkalender | None = None,
-             dk: Kontraktdaekning | None = None, pb: Prisberegning | None = None,
-             gev: Indkoebsgevinster | None = None, name: str = "indkoeb"):
+def workbook(fl: ik.Forhandlingsliste, kal: ik.Kontraktkalender | None = None,
+             dk: ik.Kontraktdaekning | None = None, pb: ik.Prisberegning | None = None,
+             gev: ik.Indkoebsgevinster | None = None, name: str = "indkoeb"):
     """The intern Excel workbook (report.excel): the negotiation list and its grants, the
     contract calendar, tillæg per provider, the price calculator's answer and the
     renegotiations; sheets of unavailable results are left out. None for the byråd."""

@@ -7,18 +7,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ...indkoeb import (
-    KVADRANTER,
-    EgneModEksterne,
-    Forhandlingsliste,
-    Indkoebsgevinster,
-    Kontraktdaekning,
-    Kontraktkalender,
-    Leverandoeroverblik,
-    Prisberegning,
-    PrisOgKvalitet,
-    Prisudvikling,
-)
+from ... import indkoeb as ik
+from ...indkoeb import KVADRANTER
 from ...indkoeb.grundlag import Resultat
 from ...report.format import amount, dato, pct, sentences, tal
 from .labels import omfang_text, type_label, whole_year
@@ -64,7 +54,7 @@ def notes_text(result: Resultat) -> str | None:
 # --- the sections ----------------------------------------------------------------------------
 
 
-def overview_text(lev: Leverandoeroverblik, aar: int | None = None) -> str:
+def overview_text(lev: ik.Leverandoeroverblik, aar: int | None = None) -> str:
     aar = whole_year(lev.pr_leverandoer, aar)
     t = lev.pr_type[lev.pr_type["aar"] == aar].set_index("leverandoertype")
     total = t["udgift"].sum()
@@ -90,7 +80,7 @@ def overview_text(lev: Leverandoeroverblik, aar: int | None = None) -> str:
     ])
 
 
-def price_text(pris: Prisudvikling) -> str:
+def price_text(pris: ik.Prisudvikling) -> str:
     rises = pris.stigninger
     if rises.empty:
         found = "Ingen leverandører har hævet prisen mere end grænsen fra et år til det næste."
@@ -114,7 +104,7 @@ def price_text(pris: Prisudvikling) -> str:
     ])
 
 
-def own_external_text(egne: EgneModEksterne) -> str:
+def own_external_text(egne: ik.EgneModEksterne) -> str:
     t = egne.pr_paragraf
     cells = t[t["forhold_til_egen_drift"].notna() & (t["leverandoertype"] != "egen drift")]
     dearer = cells[cells["forhold_til_egen_drift"] > 1.1]
@@ -134,7 +124,7 @@ def own_external_text(egne: EgneModEksterne) -> str:
     ])
 
 
-def coverage_text(dk: Kontraktdaekning) -> str:
+def coverage_text(dk: ik.Kontraktdaekning) -> str:
     source = ("hver bevillings egen kontrakt (kontrakttabellen)" if dk.kilde == "kontrakter"
               else "leverandørtabellens markering af standardkontrakt")
     return sentences([
@@ -147,7 +137,7 @@ def coverage_text(dk: Kontraktdaekning) -> str:
     ])
 
 
-def tillaeg_text(dk: Kontraktdaekning, tabel: pd.DataFrame) -> str:
+def tillaeg_text(dk: ik.Kontraktdaekning, tabel: pd.DataFrame) -> str:
     if tabel.empty:
         return "Ingen eksterne leverandører har tillæg (særtakster) i de to seneste år."
     top = tabel.iloc[0]
@@ -161,7 +151,7 @@ def tillaeg_text(dk: Kontraktdaekning, tabel: pd.DataFrame) -> str:
     ])
 
 
-def calendar_text(kal: Kontraktkalender, soon_months: int = SNART) -> str:
+def calendar_text(kal: ik.Kontraktkalender, soon_months: int = SNART) -> str:
     soon = kal.udloeber(soon_months)
     return sentences([
         (f"Kalenderen viser de kontrakter, der udløber eller skal genforhandles inden for "
@@ -174,7 +164,7 @@ def calendar_text(kal: Kontraktkalender, soon_months: int = SNART) -> str:
     ])
 
 
-def negotiation_text(fl: Forhandlingsliste) -> str:
+def negotiation_text(fl: ik.Forhandlingsliste) -> str:
     if fl.liste.empty:
         return "Ingen eksterne leverandører har priser over medianen for sammenlignelige sager."
     top = fl.liste.iloc[0]
@@ -193,13 +183,13 @@ def negotiation_text(fl: Forhandlingsliste) -> str:
     ])
 
 
-def evidence_text(fl: Forhandlingsliste, n: int = 5) -> str:
+def evidence_text(fl: ik.Forhandlingsliste, n: int = 5) -> str:
     """The evidence of the first `n` on the negotiation list, one bullet each (intern use:
     the sentences count grants)."""
     return "\n".join(f"- **{r.navn}**: {r.evidens}" for r in fl.liste.head(n).itertuples())
 
 
-def quality_text(pk: PrisOgKvalitet) -> str:
+def quality_text(pk: ik.PrisOgKvalitet) -> str:
     worst = pk.tabel[pk.tabel["kvadrant"] == KVADRANTER[0]]
     named = (f"**{', '.join(worst['navn'])}** har både høj pris og lav kvalitet: her er det "
              f"oplagt at begynde." if len(worst) else
@@ -212,7 +202,7 @@ def quality_text(pk: PrisOgKvalitet) -> str:
     ])
 
 
-def calculator_text(pb: Prisberegning) -> str:
+def calculator_text(pb: ik.Prisberegning) -> str:
     t = pb.tabel
     first, last = t.iloc[0], t.iloc[-1]
     return sentences([
@@ -224,13 +214,13 @@ def calculator_text(pb: Prisberegning) -> str:
     ])
 
 
-def contents_text(pb: Prisberegning) -> str:
+def contents_text(pb: ik.Prisberegning) -> str:
     """What each provider's price contains, one bullet each, cheapest first."""
     return "**Prisen indeholder:**\n\n" + "\n".join(
         f"- **{r.navn}**: {r.indhold}" for r in pb.tabel.itertuples() if isinstance(r.indhold, str))
 
 
-def savings_text(gev: Indkoebsgevinster) -> str:
+def savings_text(gev: ik.Indkoebsgevinster) -> str:
     goal = (f" Det politiske mål for {gev.aar} er {amount(gev.maal)}, så årets "
             f"genforhandlinger svarer til **{pct(gev.andel_af_maal, 0)} af målet**."
             if gev.maal else " Der er ikke sat et politisk mål (indkoeb.besparelsesmaal).")
