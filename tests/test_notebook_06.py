@@ -60,6 +60,9 @@ def test_intern_writes_the_workbook_and_shows_the_calculator(intern):
                                    "Genforhandlinger"]
     header = [c.value for c in workbook["Forhandlingsliste"][1]]
     assert header[:3] == ["Prioritet", "Leverandør", "Type"] and "Evidens" in header
+    tillaeg = workbook["Tillæg"]
+    assert tillaeg["A1"].value == "År" and tillaeg["A2"].number_format == "0"  # 2025, not 2.025
+    assert workbook["Bevillinger at forhandle"]["G1"].value == "Pris pr. enhed"
     assert 'href="../excel/indkoeb.xlsx"' in page
     assert "Vist med indstillingerne" in page  # the calculator widget, made static
     assert "Det bygger listen på" in page and "Kontrakt" in page

@@ -351,7 +351,7 @@ def workbook(fl: ik.Forhandlingsliste, kal: ik.Kontraktkalender | None = None,
     if gev is not None and gev.tilgaengelig:
         sheets["Genforhandlinger"] = savings_table(gev)
     formats = {"Næste genforhandling": "dato", "Dato": "dato", "Gælder fra": "dato",
-               "Virkning fra": "dato", "Pris mod medianen": "0.00", "Dage": "tal",
+               "Virkning fra": "dato", "Pris mod medianen": "0.00", "Dage": "tal", "År": "0",
                "Pris pr. enhed": "kr", "Medianpris": "kr", "Over medianen pr. år": "kr",
                "Udgift": "kr", "Tillæg": "kr", "Andel af udgiften": "pct",
                "Ændring i andel (point)": "0.0", "Enheder pr. år": "0.0"}
