@@ -443,7 +443,10 @@ def savings_figure(gev: ik.Indkoebsgevinster):
                  label="Akkumuleret")
     ax1.axhline(0, color="black", lw=0.8)
     ax1.set_title("Realiseret indkøbsgevinst")
-    ax1.legend(loc="best")
+    # The accumulated curve runs from the first month's corner to the opposite one: the
+    # legend goes in the corner it leaves free.
+    falling = len(m) and m["akkumuleret"].iloc[-1] < 0
+    ax1.legend(loc="lower left" if falling else "upper left")
     axis_kr(ax1, "y")
     axis_quarters(ax1)
     ax1.tick_params(axis="x", labelrotation=45)
