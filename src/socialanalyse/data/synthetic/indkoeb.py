@@ -461,7 +461,7 @@ def _later(start: pd.Timestamp, rng) -> pd.Timestamp:
 def _supervision(w: World, rng):
     """tilsyn: an overall score and the seven themes per report, every 12-24 months from
     2022, for each provider of residential offers (own providers per offer). The low one:
-    an overpriced provider's latest report scores 2 (4 before). Returns (table, its row or
+    an overpriced provider's latest report scores at most 2 (4 before). Returns (table, its row or
     None: a very small municipality may have no overpriced provider)."""
     prov = w.prov
     low = int(w.overpriced[0]) if len(w.overpriced) else None
