@@ -24,6 +24,8 @@ the signals it plants:
                  and low quality, a fast-growing tillæg, a renegotiation with a known saving,
                  a price list with a known ranking (`Planted.families["indkoeb"]`)
 - `budget`       budget; the two 2026 overruns
+- `kapacitet`    rows in the tables above: an own §108 offer with empty places and known
+                 hjemtagning candidates, a full own §107 offer, step-down flows after §107
 - `world`        what the steps share (`World`: calendar, random streams, working frames)
 - `calibration`  the per-paragraph figures; `planted` the returned record; `export` the writer
 
@@ -38,11 +40,14 @@ Adding a table family (e.g. a workbook's new tables and its planted signals):
    `w.tables`), draws only from its own stream `w.rng("<family>")`, writes
    `w.tables["table"] = ...` and records its signals as its own frozen dataclass with
    `w.plant_family("<family>", record, notes={signal: Danish description})`.
-3. Register the step: one line at the end of `STEPS` (a family that changes grants or
-   payments goes just before the budget, which is made from what was paid). `EXPORT` is then
-   collected from its module, and `Planted.families["<family>"]` holds the record.
-A new stream never changes what the other steps draw, so the existing files stay the same
-(except where a family changes a table on purpose, as indkoeb does with tillæg and payments).
+3. Register the step: one line at the end of `STEPS` (before `budget.budget` if its grants
+   or payments should count in the budget, as kapacitet's and indkoeb's do; a family that
+   reads every grant, as indkoeb does for its contracts, goes after those that add grants).
+   `EXPORT` is then collected from its module, and `Planted.families["<family>"]` holds the
+   record.
+A new stream never changes what the other steps draw, so the existing rows stay the same
+(a family that adds grants adds rows, and the budget follows them; indkoeb changes tillæg and
+payments on purpose).
 """
 
 from __future__ import annotations
@@ -58,6 +63,7 @@ from . import (
     followups,
     grants,
     indkoeb,
+    kapacitet,
     payments,
     population,
     providers,
@@ -82,7 +88,10 @@ STEPS: tuple[Callable[[World], None], ...] = (
     followups.followups,
     payments.payments,
     assessments.goals,
-    indkoeb.step,  # changes payments (tillæg, a renegotiated price): before the budget
+    kapacitet.kapacitet,
+    # Reads every grant (contracts) and changes payments (tillæg, a renegotiated price):
+    # after the families that add grants, before the budget.
+    indkoeb.step,
     budget.budget,
 )
 
