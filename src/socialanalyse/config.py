@@ -656,6 +656,14 @@ class IndkoebParametre(Model):
         ge=1, le=12,
         description="Antal måneder før og efter en genforhandling, prisen måles over.",
     )
+    prisberegner_ydelse: str | None = Field(
+        description="Prisberegnerens ydelse i byrådsudgaven og som start i den interne; null: "
+        "den ydelse, flest leverandører prissætter."
+    )
+    prisberegner_omfang: float = Field(
+        gt=0, le=168, description="Prisberegnerens omfang: enheder pr. uge (pr. måned for "
+        "månedspriser)."
+    )
 
     @field_validator("besparelsesmaal")
     @classmethod

@@ -35,6 +35,8 @@ FROM_PARAMETERS: dict[str, dict[str, str]] = {
     },
     "03_business_case": {"case": "businesscase.case"},
     "04_budget_og_prognose": {"aar": "budget.aar", "opgjort": "budget.opgjort"},
+    "06_indkoeb": {"ydelse": "indkoeb.prisberegner_ydelse",
+                   "timer_pr_uge": "indkoeb.prisberegner_omfang"},
     "10_selvevaluering": {"besvarelse": "selvevaluering.besvarelse"},
 }
 

@@ -20,6 +20,9 @@ the signals it plants:
                  citizens improved past their end date
 - `followups`    opfoelgninger; overdue follow-ups
 - `payments`     betalinger; payments after slutdato, payments that differ from the grant
+- `indkoeb`      kontrakter, prislister, tilsyn; expiring and overdue contracts, high price
+                 and low quality, a fast-growing tillæg, a renegotiation with a known saving,
+                 a price list with a known ranking (`Planted.families["indkoeb"]`)
 - `budget`       budget; the two 2026 overruns
 - `kapacitet`    rows in the tables above: an own §108 offer with empty places and known
                  hjemtagning candidates, a full own §107 offer, step-down flows after §107
@@ -38,10 +41,13 @@ Adding a table family (e.g. a workbook's new tables and its planted signals):
    `w.tables["table"] = ...` and records its signals as its own frozen dataclass with
    `w.plant_family("<family>", record, notes={signal: Danish description})`.
 3. Register the step: one line at the end of `STEPS` (before `budget.budget` if its grants
-   should count in the budget, as kapacitet's do). `EXPORT` is then collected from its
-   module, and `Planted.families["<family>"]` holds the record.
+   or payments should count in the budget, as kapacitet's and indkoeb's do; a family that
+   reads every grant, as indkoeb does for its contracts, goes after those that add grants).
+   `EXPORT` is then collected from its module, and `Planted.families["<family>"]` holds the
+   record.
 A new stream never changes what the other steps draw, so the existing rows stay the same
-(a family that adds grants adds rows, and the budget follows them).
+(a family that adds grants adds rows, and the budget follows them; indkoeb changes tillæg and
+payments on purpose).
 """
 
 from __future__ import annotations
@@ -51,7 +57,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..contract import TABLES, dtype
-from . import assessments, budget, followups, grants, kapacitet, payments, population, providers
+from . import (
+    assessments,
+    budget,
+    followups,
+    grants,
+    indkoeb,
+    kapacitet,
+    payments,
+    population,
+    providers,
+)
 from .export import Export, write_tables
 from .planted import Intervention, Planted, Sample
 from .world import REFERENCE_DATE, World
@@ -73,6 +89,9 @@ STEPS: tuple[Callable[[World], None], ...] = (
     payments.payments,
     assessments.goals,
     kapacitet.kapacitet,
+    # Reads every grant (contracts) and changes payments (tillæg, a renegotiated price):
+    # after the families that add grants, before the budget.
+    indkoeb.step,
     budget.budget,
 )
 
