@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import unicodedata
 from pathlib import Path
 
 from .checks import COUNT_CLASS, COUNT_MARK
@@ -146,7 +147,9 @@ def _is_pdf(path: Path) -> bool:
 
 
 def pdf_text(path: str | os.PathLike) -> list[str]:
-    """The text of each page of a PDF (pypdf), e.g. for the byråd check."""
+    """The text of each page of a PDF (pypdf), e.g. for the byråd check; NFKC-normalised, as
+    the fonts' ligatures ('ﬁ') would otherwise split words and ids."""
     from pypdf import PdfReader
 
-    return [page.extract_text() or "" for page in PdfReader(str(path)).pages]
+    return [unicodedata.normalize("NFKC", page.extract_text() or "")
+            for page in PdfReader(str(path)).pages]
