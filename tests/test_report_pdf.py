@@ -13,6 +13,7 @@ import pytest
 from socialanalyse import report
 from socialanalyse.report import pdf
 from socialanalyse.report.checks import COUNT_MARK
+from socialanalyse.report.html import css as report_css
 
 
 def needs_chromium(test):
@@ -152,3 +153,31 @@ def test_the_chromium_variable_names_the_program(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", os.pathsep.join([str(tmp_path)]))
     os.rename(program, tmp_path / "chromium")
     assert pdf.find_chromium() == str(tmp_path / "chromium")
+
+
+@needs_chromium
+def test_a_table_wider_than_the_page_is_shrunk_to_fit_not_cut_off(tmp_path):
+    from pypdf import PdfReader
+
+    cells = "".join(f'<td class="tal">{i}.234.567 kr.</td>' for i in range(14))
+    html = tmp_path / "bred.html"
+    html.write_text(f'<!DOCTYPE html><html lang="da"><head><meta charset="utf-8"><style>'
+                    f'{report_css()}</style></head><body><main><p>Tekst i fuld størrelse.</p>'
+                    f'<div class="sa-tabel-boks"><table><tr>{cells}<td>Sidste kolonne</td>'
+                    "</tr></table></div></main></body></html>", encoding="utf-8")
+    target = tmp_path / "bred.pdf"
+    report.export_pdf(html, target, "Bred tabel", "Ærø")
+    page = PdfReader(str(target)).pages[0]
+    starts: list[float] = []
+    sizes: dict[str, float] = {}
+
+    def visit(text, cm, tm, font, size):
+        if "Sidste" in text:
+            starts.append(tm[4] * cm[0] + tm[5] * cm[2] + cm[4])  # x on the page
+        if text.strip():
+            sizes[text.strip()] = size * tm[0] * cm[0]  # the font size on the page, pt
+
+    page.extract_text(visitor_text=visit)
+    assert starts and starts[0] < float(page.mediabox.width) - 40
+    # Only the table is shrunk: the text keeps its 10,5 pt.
+    assert abs(sizes["Tekst i fuld størrelse."] - 10.5) < 0.3

@@ -2,8 +2,8 @@
 eksempelkommune (15.000 inhabitants, in a temporary project folder), for both audiences.
 
 Checks the folder layout, manifest.json, results.json, the HTML (self-contained, Danish, alt
-texts) and, for the byråd, the PDFs and that no id of the data appears anywhere. The runs are shared with
-test_browser.py through run_support (same xdist group, so they are made once).
+texts) and, for the byråd, the PDFs and that no id of the data appears anywhere. The runs are
+shared with test_browser.py through run_support (same xdist group, so they are made once).
 """
 
 from __future__ import annotations

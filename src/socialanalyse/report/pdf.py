@@ -70,12 +70,33 @@ def print_css(title: str, header_right: str) -> str:
         "}\n"
         f'.{COUNT_CLASS}::before, .{COUNT_CLASS}::after {{ content: "{mark}"; '
         "color: transparent; font-size: 1px; }\n"
+        # As sa.css prints, also on the screen the script measures tables on (FIT_TABLES).
+        "html { font-size: 10.5pt; } main { max-width: none; padding: 0; }\n"
+        "th.tal, table.dataframe th { white-space: normal; }\n"
     )
 
 
+#: Chromium's window is as wide as an A4 page's text (178 mm at 96 px per inch) and the print
+#: copy is laid out as on paper (`print_css`), so its script sees the width a table gets there.
+WINDOW = "--window-size=672,1000"
+#: Shrinks a table wider than the text (a budget table of eleven columns) to fit the page
+#: instead of being cut off at its right edge. Only in the print copy: reports have no script.
+FIT_TABLES = """<script>
+addEventListener("DOMContentLoaded", () => {
+  const room = document.querySelector("main")?.clientWidth || document.body.clientWidth;
+  for (const table of document.querySelectorAll("table")) {
+    const width = table.getBoundingClientRect().width;
+    if (width > room) table.style.zoom = (room / width).toFixed(3);
+  }
+});
+</script>
+"""
+
+
 def print_page(page: str, title: str, header_right: str) -> str:
-    """A copy of a report's HTML ready to print: the page rules (`print_css`) in its head."""
-    style = f'<style media="print">\n{print_css(title, header_right)}</style>\n'
+    """A copy of a report's HTML ready to print: the page rules (`print_css`) and the script
+    fitting wide tables to the page (FIT_TABLES) in its head."""
+    style = f"<style>\n{print_css(title, header_right)}</style>\n{FIT_TABLES}"
     head_end = page.find("</head>")
     if head_end < 0:
         return style + page
@@ -86,7 +107,7 @@ def _command(chromium: str, profile: Path, html_file: Path, pdf_file: Path) -> l
     command = [
         chromium, "--headless", "--disable-gpu", "--no-pdf-header-footer", "--no-first-run",
         "--no-default-browser-check", "--disable-extensions", "--disable-dev-shm-usage",
-        f"--user-data-dir={profile}", f"--print-to-pdf={pdf_file}",
+        WINDOW, f"--user-data-dir={profile}", f"--print-to-pdf={pdf_file}",
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--no-sandbox")  # Chromium refuses to start as root with its sandbox
