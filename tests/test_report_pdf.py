@@ -181,3 +181,20 @@ def test_a_table_wider_than_the_page_is_shrunk_to_fit_not_cut_off(tmp_path):
     assert starts and starts[0] < float(page.mediabox.width) - 40
     # Only the table is shrunk: the text keeps its 10,5 pt.
     assert abs(sizes["Tekst i fuld størrelse."] - 10.5) < 0.3
+
+
+def test_a_chromium_without_page_margin_boxes_is_an_error_not_a_pdf_without_page_numbers(
+    tmp_path
+):
+    from pypdf import PdfWriter
+
+    old = tmp_path / "gammel.pdf"
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)  # a PDF, but without the header and "Side 1 af 1"
+    writer.write(str(old))
+    body = f'for a in "$@"; do case "$a" in --print-to-pdf=*) cp {old} "${{a#*=}}";; esac; done'
+    target = tmp_path / "pdf" / "01_servicetjek.pdf"
+    with pytest.raises(pdf.PdfFejl, match="uden sidehoved og sidetal; det kræver Chromium 131"):
+        report.export_pdf(_page(tmp_path), target, "Servicetjek", "Ærø",
+                          chromium=_fake_chromium(tmp_path, body))
+    assert list(target.parent.iterdir()) == []

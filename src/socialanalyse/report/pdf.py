@@ -156,6 +156,9 @@ def export_pdf(
                 last = (done.stderr or "").strip().splitlines()[-1:] or ["intet svar"]
                 raise PdfFejl(f"Chromium kunne ikke skrive {pdf_path.name} (kode "
                               f"{done.returncode}): {last[0]}")
+            if "Side 1 af" not in _first_page_text(tmp):
+                raise PdfFejl(f"{chromium} skrev {pdf_path.name} uden sidehoved og sidetal; "
+                              "det kræver Chromium 131 eller nyere.")
     return round(time.perf_counter() - t0, 3)
 
 
@@ -167,10 +170,17 @@ def _is_pdf(path: Path) -> bool:
         return False
 
 
-def pdf_text(path: str | os.PathLike) -> list[str]:
-    """The text of each page of a PDF (pypdf), e.g. for the byråd check; NFKC-normalised, as
-    the fonts' ligatures ('ﬁ') would otherwise split words and ids."""
+def _first_page_text(path: Path) -> str:
+    try:
+        return pdf_text(path, pages=1)[0]
+    except Exception:  # noqa: BLE001 - an unreadable PDF has no page numbers either
+        return ""
+
+
+def pdf_text(path: str | os.PathLike, pages: int | None = None) -> list[str]:
+    """The text of each page of a PDF (the first `pages`; pypdf), e.g. for the byråd check;
+    NFKC-normalised, as the fonts' ligatures ('ﬁ') would otherwise split words and ids."""
     from pypdf import PdfReader
 
     return [unicodedata.normalize("NFKC", page.extract_text() or "")
-            for page in PdfReader(str(path)).pages]
+            for page in list(PdfReader(str(path)).pages)[:pages]]
