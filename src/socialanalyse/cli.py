@@ -32,6 +32,7 @@ def _run(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         quiet=args.quiet,
         notebook_parameters=args.parameter,
+        pdf=args.pdf,
     )
 
 
@@ -67,6 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="en notebookparameter til denne kørsel, fx 01_servicetjek:vis_antal=50"
                      " (kan gentages)")
     run.add_argument("--quiet", action="store_true", help="ingen statuslinjer undervejs")
+    # Neither: koersel.pdf_byraad decides for the byråd, intern none; the last one given wins.
+    run.add_argument("--pdf", dest="pdf", action="store_true", default=None,
+                     help="skriv også hver rapport som A4-PDF i pdf/ (standard for byrådet)")
+    run.add_argument("--ingen-pdf", dest="pdf", action="store_false",
+                     help="ingen PDF'er, kun HTML (standard for intern)")
     run.set_defaults(func=_run)
     return parser
 

@@ -481,6 +481,10 @@ class KoerselParametre(Model):
         gt=0, description="Timer, en afbrudt kørsels ufærdige mappe får lov at ligge, før den "
         "næste kørsel sletter den.",
     )
+    pdf_byraad: bool = Field(
+        description="Om en byrådskørsel også skriver hver rapport som A4-PDF i pdf/ (headless "
+        "Chromium); --pdf/--ingen-pdf vælger for den enkelte kørsel.",
+    )
 
 
 class SelvevalueringParametre(Model):

@@ -346,6 +346,11 @@ def _index_link(run_dir: Path, link: object) -> str | None:
     return path.as_posix()
 
 
+def _pdf_link(link: object) -> str | None:
+    """A PDF's link from html/index.html: relative to the run folder ('pdf/x.pdf') given."""
+    return f"../{Path(str(link)).as_posix()}" if link else None
+
+
 def index_html(
     results: Mapping[str, Any],
     reports: Iterable[Mapping[str, Any]],
@@ -366,6 +371,7 @@ def index_html(
             "heading": report.get("title") or report.get("titel") or heading(
                 re.sub(r"^\d+_", "", notebook)),
             "link": _index_link(run_dir, report.get("html") or report.get("link")),
+            "pdf": _pdf_link(report.get("pdf")),
             "status_text": STATUS_TEXT.get(status, status),
             "status_class": "sa-status-ok" if status == "ok" else "sa-status-fejl",
             "error": report.get("error") or report.get("fejl"),
@@ -395,6 +401,7 @@ def build_index(
       title (or titel): the report's Danish title (default from the name);
       html (or link): the HTML file: relative to html/ ('00_datagrundlag.html'), relative to
         the run folder ('html/00_datagrundlag.html') or absolute; None = no link;
+      pdf (optional): the report's PDF relative to the run folder ('pdf/00_datagrundlag.pdf');
       status: 'ok', 'fejlet', 'afvist' or 'ikke kørt' (`STATUS_TEXT`; others shown as is);
       error (or fejl, optional): a short Danish error text for a failed notebook.
     Headline figures come from <run_dir>/results.json, formatted in Danish with their labels;

@@ -31,6 +31,7 @@ MANIFEST_FILE = "manifest.json"
 LATEST = "seneste"
 TMP_SUFFIX = ".tmp"
 HTML_DIR = "html"
+PDF_DIR = "pdf"  # the byråd reports as A4 PDFs beside html/ (report.pdf)
 EXCEL_DIR = "excel"
 NOTEBOOK = "05_noegletal"
 

@@ -133,6 +133,7 @@ def build_manifest(
         "koersel": {
             "kernel": KERNEL_NAME,
             "timeout_sekunder": job.timeout,
+            "pdf": job.pdf,
             "notebookmappe": str(Path(job.notebooks[0]).parent) if job.notebooks else None,
             "notebookparametre": {Path(nb).stem: job.parameters_for(Path(nb).stem)
                                   for nb in job.notebooks if job.parameters_for(Path(nb).stem)},

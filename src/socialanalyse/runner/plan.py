@@ -42,6 +42,7 @@ class Job:
     parallel: int = 1  # notebooks of this job that may run at once (spare cores, see plan)
     scratch: str | None = None  # private temp folder for kernel files (folders.reserve)
     notebook_parameters: tuple[tuple[str, str, Any], ...] = ()  # (notebook, name, value)
+    pdf: bool = False  # also an A4 PDF of each report in pdf/ (report.pdf; see `want_pdf`)
 
     def parameters_for(self, notebook: str) -> dict[str, Any]:
         """The --parameter values for one notebook (by stem)."""
@@ -68,6 +69,7 @@ class Plan:
     executor: str = "local"
     scheduler: str | None = None
     dask_options: dict[str, Any] = field(default_factory=dict)  # LocalCluster keyword args
+    warnings: list[str] = field(default_factory=list)  # Danish, shown before the run starts
 
 
 def new_run_id(publikum: str, out_dirs: Iterable[Path], when: dt.datetime | None = None) -> str:
@@ -131,6 +133,29 @@ def discover_notebooks(folder: Path, only: Iterable[str] = ()) -> list[Path]:
             raise KoerselFejl(f"Ukendt notebook {name!r}. Der findes: {known}.")
         chosen.extend(h for h in hits if h not in chosen)
     return sorted(chosen)
+
+
+def want_pdf(
+    pdf: bool | None, publikum: str, params: dict[str, config.Parametre]
+) -> tuple[dict[str, bool], list[str]]:
+    """Which municipalities' runs write PDFs, and the warnings to show.
+
+    `pdf` is --pdf (True) / --ingen-pdf (False) / neither (None: a byråd run writes PDFs when
+    the municipality's koersel.pdf_byraad says so, an intern run none). Without Chromium an
+    asked-for PDF (--pdf) stops the run before it starts (KoerselFejl); PDFs on by default
+    are left out with a warning saying how to install it, so no run pretends to have them."""
+    from ..report.pdf import find_chromium, missing_chromium_text
+
+    wanted = {slug: pdf if pdf is not None else (publikum == "byraad"
+                                                   and one.koersel.pdf_byraad)
+              for slug, one in params.items()}
+    if not any(wanted.values()) or find_chromium() is not None:
+        return wanted, []
+    if pdf:
+        raise KoerselFejl(missing_chromium_text() + " Eller kør uden --pdf.")
+    return dict.fromkeys(wanted, False), [
+        "Bemærk: kørslen laver ingen PDF'er, kun HTML. " + missing_chromium_text()
+        + " Brug --ingen-pdf for at slå PDF fra uden denne besked."]
 
 
 def validate_parameters(slugs: list[str], root: Path) -> dict[str, config.Parametre]:
@@ -223,10 +248,12 @@ def build_plan(
     timeout: int = DEFAULT_TIMEOUT,
     prewarm: bool = True,
     notebook_parameters: Iterable[str] = (),
+    pdf: bool | None = None,
 ) -> Plan:
     """Validate every municipality's parameters and data folder, choose the notebooks, check
-    the `--parameter NOTEBOOK:NAVN=VÆRDI` specs `notebook_parameters` and make one job per
-    municipality. Raises config.ParameterFejl or KoerselFejl; starts nothing."""
+    the `--parameter NOTEBOOK:NAVN=VÆRDI` specs `notebook_parameters`, decide the PDFs (`pdf`:
+    --pdf/--ingen-pdf or None, see `want_pdf`) and make one job per municipality. Raises
+    config.ParameterFejl or KoerselFejl; starts nothing."""
     root = (root or config.project_root()).resolve()
     slugs = list(dict.fromkeys(kommuner))
     if not slugs:
@@ -243,6 +270,7 @@ def build_plan(
     except ValueError as exc:
         raise KoerselFejl(str(exc)) from None
     validate_notebook_parameters(params, chosen)
+    pdfs, warnings = want_pdf(pdf, publikum, params)
     out_root = (out or root / "output").resolve()
     out_dirs = [out_root / slug for slug in slugs]
     run_id = new_run_id(publikum, out_dirs)
@@ -267,7 +295,8 @@ def build_plan(
             notebook_parameters=tuple(
                 (nb, name, value) for nb, values in chosen.items()
                 for name, value in values.items()),
+            pdf=pdfs[slug],
         )
         for slug in slugs
     ]
-    return Plan(jobs, params, workers, executor, scheduler)
+    return Plan(jobs, params, workers, executor, scheduler, warnings=warnings)
