@@ -191,7 +191,23 @@ def _business_case(params: config.Parametre, chosen: dict[str, dict[str, Any]]) 
         where = ("--parameter 03_business_case:case" if mine.get("case") is not None
                  else f"{params.files[-1]}: nøglen 'businesscase.case'")
         problems.append(f"{where}: {exc}")
+    problems += _decisions_folder_check(params, chosen.get("01_servicetjek", {}))
     return problems
+
+
+def _decisions_folder_check(params: config.Parametre, mine: dict[str, Any]) -> list[str]:
+    """The decisions folder notebook 01 reads (servicetjek.beslutninger or its --parameter)
+    must exist when it is set: a misspelt folder would otherwise forget every decision."""
+    from .. import servicetjek
+
+    folder = servicetjek.decision_folder(
+        params, nb_params.effective(params, "01_servicetjek", mine, "beslutninger"))
+    if folder is None or folder.exists():
+        return []
+    where = ("--parameter 01_servicetjek:beslutninger" if mine.get("beslutninger") is not None
+             else f"{params.files[-1]}: nøglen 'servicetjek.beslutninger'")
+    return [f"{where}: mappen med beslutninger {folder} findes ikke. Opret den (myndigheden "
+            "lægger de udfyldte gennemgangslister dér), eller ret stien."]
 
 
 def build_plan(
