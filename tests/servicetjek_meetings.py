@@ -49,8 +49,9 @@ def _fill(written: Path, target: Path, liste: pd.DataFrame, meeting: str,
     col = {c.value: c.column for c in ws[1]}
     row_of = {ws.cell(r, col["Bevilling-ID"]).value: r for r in range(2, ws.max_row + 1)}
     done = []
+    fresh = liste.loc[liste["sidste_beslutning"].isna(), "bevilling_id"]  # not decided yet
     choices = {bid: {"beslutning": PATTERN[i % len(PATTERN)]}
-               for i, bid in enumerate(liste["bevilling_id"].head(ROWS))}
+               for i, bid in enumerate(fresh.head(ROWS))}
     choices |= extra or {}
     for bid, choice in choices.items():
         if choice["beslutning"] is None:

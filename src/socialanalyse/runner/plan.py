@@ -159,6 +159,7 @@ def validate_parameters(slugs: list[str], root: Path) -> dict[str, config.Parame
             )
             problems.append(f"{slug}: datamappen {params[slug].data_dir} findes ikke.{hint}")
         problems += [f"{slug}: {p}" for p in _business_case(params[slug], {})]
+        problems += [f"{slug}: {p}" for p in _decisions_folder(params[slug], {})]
     if problems:
         raise config.ParameterFejl("\n".join(problems))
     return params
@@ -170,9 +171,11 @@ def validate_notebook_parameters(
     """Validate the --parameter values ({notebook: {name: value}}) for every municipality like
     the keys they stand for (notebook_parameters.FROM_PARAMETERS); raises one ParameterFejl."""
     case_chosen = chosen.get("03_business_case", {}).get("case") is not None
+    folder_chosen = chosen.get("01_servicetjek", {}).get("beslutninger") is not None
     problems = [f"{slug}: {p}" for slug, one in params.items()
                 for p in nb_params.check(one, chosen)
-                + (_business_case(one, chosen) if case_chosen else [])]
+                + (_business_case(one, chosen) if case_chosen else [])
+                + (_decisions_folder(one, chosen) if folder_chosen else [])]
     if problems:
         raise config.ParameterFejl("\n".join(problems))
 
@@ -191,15 +194,15 @@ def _business_case(params: config.Parametre, chosen: dict[str, dict[str, Any]]) 
         where = ("--parameter 03_business_case:case" if mine.get("case") is not None
                  else f"{params.files[-1]}: nøglen 'businesscase.case'")
         problems.append(f"{where}: {exc}")
-    problems += _decisions_folder_check(params, chosen.get("01_servicetjek", {}))
     return problems
 
 
-def _decisions_folder_check(params: config.Parametre, mine: dict[str, Any]) -> list[str]:
-    """The decisions folder notebook 01 reads (servicetjek.beslutninger or its --parameter)
-    must exist when it is set: a misspelt folder would otherwise forget every decision."""
+def _decisions_folder(params: config.Parametre, chosen: dict[str, dict[str, Any]]) -> list[str]:
+    """The decisions folder notebook 01 reads (servicetjek.beslutninger, or its --parameter in
+    `chosen`) must exist when set: a misspelt folder would silently forget every decision."""
     from .. import servicetjek
 
+    mine = chosen.get("01_servicetjek", {})
     folder = servicetjek.decision_folder(
         params, nb_params.effective(params, "01_servicetjek", mine, "beslutninger"))
     if folder is None or folder.exists():

@@ -118,7 +118,7 @@ def combine_decisions(lists: list[Gennemgangsliste], data: Data) -> Beslutninger
     # What was decided: the decision and its numbers (the same in two files counts once).
     sig = d["beslutning"].astype(str)
     for c in _NUMBERS:
-        sig = sig + "|" + d[c].round(2).astype(str)
+        sig = sig + "|" + d[c].round(2).fillna(-1.0).astype(str)  # NaN would blank it
     d = d.assign(_sig=sig.to_numpy()).drop_duplicates(["bevilling_id", "dato", "_sig"])
     clash = d.groupby(["bevilling_id", "dato"])["_sig"].transform("nunique") > 1
     c = d[clash].assign(_txt=_said(d[clash]))
