@@ -60,7 +60,7 @@ def test_three_meetings_with_one_grant_decided_twice(programme):
 
 
 def test_a_grant_decided_unchanged_last_month_comes_back_only_when_its_price_rose(programme):
-    _, params, data, m = programme
+    _, params, data, _ = programme
     b = servicetjek.read_decision_folder(servicetjek.decision_folder(params), data)
     liste = servicetjek.prioritize(servicetjek.screen(data, params))
     last = b.gaeldende[(b.gaeldende["beslutning"] == "uændret")

@@ -209,8 +209,8 @@ def _decisions_folder(params: config.Parametre, chosen: dict[str, dict[str, Any]
         return []
     where = ("--parameter 01_servicetjek:beslutninger" if mine.get("beslutninger") is not None
              else f"{params.files[-1]}: nøglen 'servicetjek.beslutninger'")
-    return [f"{where}: mappen med beslutninger {folder} findes ikke. Opret den (myndigheden "
-            "lægger de udfyldte gennemgangslister dér), eller ret stien."]
+    return [(f"{where}: mappen med beslutninger {folder} findes ikke. Opret den (myndigheden "
+             "lægger de udfyldte gennemgangslister dér), eller ret stien.")]
 
 
 def build_plan(

@@ -357,6 +357,9 @@ def decisions_text(b, folder) -> str:
                 "uden hukommelse, og der er ingen realiserede besparelser.")
     n = report.antal_bevillinger
     files = sorted(set(b.filer["fil"]))
+    if not files:
+        return (f"Mappen {folder.name}/ har endnu ingen udfyldte gennemgangslister (.xlsx), "
+                "så listen nedenfor er uden hukommelse.")
     parts = [f"Mappen {folder.name}/ har {tal(len(files))} udfyldte gennemgangslister"
              + (f" ({', '.join(files)})" if files else "") + f": {n(b.antal)} bevillinger har "
              "en gældende beslutning."]
