@@ -9,9 +9,8 @@ import hashlib
 
 import pandas as pd
 import pytest
-import yaml
 from openpyxl import load_workbook
-from run_support import NOTEBOOKS, cli, make_project
+from run_support import NOTEBOOKS, cli, make_project, own_parameters
 from servicetjek_meetings import PROGRAMSTART, write_meetings
 
 from socialanalyse import cli as cli_module
@@ -22,22 +21,12 @@ from socialanalyse.runner import build_plan
 FOLDER = "data/eksempelkommune/beslutninger"
 
 
-def own(root, **sections):
-    """Add keys to sections of eksempelkommune's parameter file; returns its path."""
-    path = root / "parameters/kommuner/eksempelkommune.yaml"
-    content = yaml.safe_load(path.read_text("utf-8"))
-    for key, value in sections.items():
-        content[key] = {**content.get(key, {}), **value}
-    path.write_text(yaml.safe_dump(content, allow_unicode=True), encoding="utf-8")
-    return path
-
-
 @pytest.fixture(scope="module")
 def programme(tmp_path_factory):
     """The small sample as a project whose parameters name the decisions folder, with the
     three meetings' lists in it: (root, params, data, Meetings)."""
     root = make_project(tmp_path_factory.mktemp("program") / "projekt")
-    own(root, servicetjek={"beslutninger": FOLDER, "programstart": PROGRAMSTART})
+    own_parameters(root, servicetjek={"beslutninger": FOLDER, "programstart": PROGRAMSTART})
     params = config.load_parameters("eksempelkommune", root=root)
     data = load(params)
     meetings = write_meetings(root / FOLDER, data, params)
@@ -142,7 +131,7 @@ def project(tmp_path):
 def test_a_misspelt_or_missing_decisions_folder_stops_the_run_naming_file_and_key(project,
                                                                                    capsys):
     args = ["run", "--kommune", "eksempelkommune", "--root", str(project)]
-    path = own(project, servicetjek={"beslutningr": FOLDER})
+    path = own_parameters(project, servicetjek={"beslutningr": FOLDER})
     assert cli_module.main(args) == 2
     err = capsys.readouterr().err
     assert "Kørslen er ikke startet" in err
