@@ -303,8 +303,9 @@ def realized_table(real: Realiseret) -> pd.DataFrame:
                              "aarlig_effekt": "aarlig_effekt_kr"})
 
 
-#: What the count columns of `expected_table` count.
-EXPECTED_COUNTS = {"antal_besluttet": "bevillinger", "antal_justeret": "bevillinger"}
+#: What the count columns of `expected_table` count, and its amounts in kr.
+EXPECTED_COUNTS = {"Besluttede sager": "bevillinger", "Justeret eller ophørt": "bevillinger"}
+EXPECTED_MONEY = ["Realiseret pr. justeret sag", "Forventet pr. justeret sag"]
 
 
 def expected_table(t: pd.DataFrame) -> pd.DataFrame:
@@ -315,7 +316,9 @@ def expected_table(t: pd.DataFrame) -> pd.DataFrame:
     out.insert(out.columns.get_loc("andel_lav"), "antaget_andel", [
         f"{pct(lo)} – {pct(hi)}" for lo, hi in zip(t["andel_lav"], t["andel_hoej"])])
     return out.drop(columns=["andel_lav", "andel_hoej"]).rename(columns={
-        "traefprocent": "observeret_andel", "besparelse_pr_justeret": "realiseret_pr_justeret"})
+        "antal_besluttet": "Besluttede sager", "antal_justeret": "Justeret eller ophørt",
+        "traefprocent": "Observeret andel", "antaget_andel": "Antaget andel",
+        "besparelse_pr_justeret": EXPECTED_MONEY[0], "forventet_pr_justeret": EXPECTED_MONEY[1]})
 
 
 def progress_figure(real: Realiseret):
@@ -333,6 +336,9 @@ def progress_figure(real: Realiseret):
     ax.set_title("Besparelser måned for måned" + (" mod det politiske mål" if real.maal else ""))
     ax.legend(loc="upper left")
     axis_kr(ax, "y")
+    step = max(1, len(m) // 12)  # at most about a dozen month labels
+    ticks = m["maaned"].iloc[::step]
+    ax.set_xticks(ticks, [maaned(t) for t in ticks])
     fig.autofmt_xdate()
     return fig
 
@@ -421,9 +427,10 @@ def memory_table(h) -> pd.DataFrame:
 
 
 def memory_preview(h, n: int = 25) -> pd.DataFrame:
-    """The first rows of the remembered list with their status (intern use)."""
+    """The first rows of the remembered list with their status (intern use; the date of the
+    last decision is in the Excel list)."""
     cols = [c for c in REVIEW_COLUMNS if c in h.liste.columns]
-    return h.liste[[cols[0], "status", "sidste_beslutning", *cols[1:]]].head(n)
+    return h.liste[[cols[0], "status", *cols[1:]]].head(n)
 
 
 def meeting_workbook(pack: dict[str, pd.DataFrame], name: str = "servicetjek_moedepakke"):
