@@ -379,9 +379,8 @@ def realized_savings(decisions: pd.DataFrame, data: Data, params: Parametre, as_
     traef = traef.astype(float).fillna(0.0)
     for c in ("antal_besluttet", "antal_justeret", "antal_ophoert"):
         traef[c] = traef[c].astype(int)
-    traef["traefprocent"] = (traef["antal_justeret"] + traef["antal_ophoert"]) / traef[
-        "antal_besluttet"].where(traef["antal_besluttet"] > 0)
     changed = traef["antal_justeret"] + traef["antal_ophoert"]
+    traef["traefprocent"] = changed / traef["antal_besluttet"].where(traef["antal_besluttet"] > 0)
     traef["besparelse_pr_justeret"] = traef["aarlig_besparelse"] / changed.where(changed > 0)
     traef.insert(0, "regel_navn", [REGLER[k].navn for k in traef.index])
     traef = traef.rename_axis("regel").reset_index().merge(shares(params), on="regel")[

@@ -23,7 +23,10 @@ from ..report.theme import axis_kr
 from ..servicetjek import (
     BESLUTNINGER,
     REGLER,
+    Andele,
+    Beslutninger,
     Genscreening,
+    Hukommelse,
     Oversigt,
     Priskategorier,
     Realiseret,
@@ -33,6 +36,8 @@ from ..servicetjek import (
 from ..servicetjek.rules import KATEGORIER
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ..config import Parametre
     from ..data import Data
 
@@ -313,11 +318,11 @@ def expected_table(t: pd.DataFrame) -> pd.DataFrame:
     observed share adjusted beside the assumed range, the realised saving per adjusted grant
     beside the expected one."""
     out = t.drop(columns="regel").rename(columns={"regel_navn": "Regel"})
-    out.insert(out.columns.get_loc("andel_lav"), "antaget_andel", [
+    out.insert(out.columns.get_loc("andel_lav"), "Antaget andel", [
         f"{pct(lo)} – {pct(hi)}" for lo, hi in zip(t["andel_lav"], t["andel_hoej"])])
     return out.drop(columns=["andel_lav", "andel_hoej"]).rename(columns={
         "antal_besluttet": "Besluttede sager", "antal_justeret": "Justeret eller ophørt",
-        "traefprocent": "Observeret andel", "antaget_andel": "Antaget andel",
+        "traefprocent": "Observeret andel",
         "besparelse_pr_justeret": EXPECTED_MONEY[0], "forventet_pr_justeret": EXPECTED_MONEY[1]})
 
 
@@ -354,7 +359,7 @@ def progress_alt(real: Realiseret) -> str:
 
 # --- the monthly routine: decisions of every meeting, memory, shares, meeting pack --------
 
-def decisions_text(b, folder) -> str:
+def decisions_text(b: Beslutninger | None, folder: Path | None) -> str:
     """What was read from the decisions folder, in Danish; counts as report.antal_bevillinger
     (suppressed for the byråd). `b`: servicetjek.Beslutninger or None (no folder set)."""
     if b is None:
@@ -382,13 +387,13 @@ def decisions_text(b, folder) -> str:
     return " ".join(parts)
 
 
-def repeated_table(b) -> pd.DataFrame:
+def repeated_table(b: Beslutninger) -> pd.DataFrame:
     """Grants decided more than once: which decision is in force and which it replaced."""
     return b.gentagne.rename(columns={"gaeldende": "Gældende beslutning",
                                       "tidligere": "Tidligere beslutninger"})
 
 
-def unusable_table(b) -> pd.DataFrame:
+def unusable_table(b: Beslutninger) -> pd.DataFrame:
     """Decisions that could not be used: for grants not in the data, and two different
     decisions on the same date, with file, sheet and row (intern)."""
     gone = b.ukendte.assign(
@@ -402,7 +407,7 @@ def unusable_table(b) -> pd.DataFrame:
         columns={"hvor": "Hvor (fil, ark, række)"})
 
 
-def shares_text(a) -> str:
+def shares_text(a: Andele | None) -> str:
     """Which shares adjusted the potential uses and why (servicetjek.Andele, or None)."""
     if a is None or a.observerede.empty:
         why = (f"ingen regel har endnu mindst {a.min_beslutninger} besluttede sager"
@@ -419,14 +424,14 @@ def shares_text(a) -> str:
             f"(`andel_justeret`), fordi de har færre end {a.min_beslutninger} beslutninger.")
 
 
-def memory_table(h) -> pd.DataFrame:
+def memory_table(h: Hukommelse) -> pd.DataFrame:
     """This month's list by status, with what was left out (servicetjek.Hukommelse)."""
     t = h.antal.copy()
     t["status"] = t["status"].str.capitalize()
     return t.rename(columns={"status": "Status"})
 
 
-def memory_preview(h, n: int = 25) -> pd.DataFrame:
+def memory_preview(h: Hukommelse, n: int = 25) -> pd.DataFrame:
     """The first rows of the remembered list with their status (intern use; the date of the
     last decision is in the Excel list)."""
     cols = [c for c in REVIEW_COLUMNS if c in h.liste.columns]
@@ -448,7 +453,8 @@ def meeting_workbook(pack: dict[str, pd.DataFrame], name: str = "servicetjek_moe
                         valg={"beslutning": BESLUTNINGER}, ombryd={"aarsager": 80})
 
 
-def routine_results(h, b, a) -> dict[str, report.Headline]:
+def routine_results(h: Hukommelse, b: Beslutninger | None, a: Andele | None
+                    ) -> dict[str, report.Headline]:
     """The monthly routine's figures for `report.record_all` (counts declared, so the byråd's
     copy is suppressed): on the list, left out, decisions in force, observed shares used."""
     hd = report.Headline
