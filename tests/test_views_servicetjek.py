@@ -97,7 +97,7 @@ def test_review_workbook_has_a_decision_drop_down_and_reads_back(case, tmp_path)
     first = sheet.loc[0, "bevilling_id"]
     assert real.pr_bevilling.set_index("bevilling_id").loc[first, "beslutning"] == "ophørt"
     assert view.realized_table(real).columns.tolist() == ["Måned", "besparelse_kr",
-                                                            "akkumuleret_kr"]
+                                                            "akkumuleret_kr", "aarlig_effekt_kr"]
     report.display.figure_html(view.progress_figure(real), view.progress_alt(real))
     assert "Målet er 0,5 mio. kr." in view.progress_alt(real)
 

@@ -228,6 +228,15 @@ class ServicetjekParametre(Model):
     naeste_trin: dict[str, str]
     andel_justeret: dict[str, tuple[float, float]]
     besparelsesmaal: float | None = Field(ge=0)
+    # The servicetjek as a monthly routine (issue 20): the decisions folder, the programme's
+    # start, how long a decided grant stays off the list, when observed shares replace the
+    # assumed ones, and the cases per afdeling in the meeting pack.
+    beslutninger: str | None = Field(
+        description="Mappe med de udfyldte gennemgangslister (relativ til projektmappen).")
+    programstart: _dt.date | None
+    gentag_efter_maaneder: int = Field(ge=0, le=120)
+    min_beslutninger_observeret: int = Field(ge=1)
+    moedepakke_antal: int | None = Field(ge=1)
 
     @field_validator("priskategori_paragraffer", "priskategori_graenser", "naeste_trin")
     @classmethod

@@ -24,6 +24,7 @@ from typing import Any
 #: Notebook parameters whose value comes from the municipality's parameters when the notebook
 #: leaves them None: notebook -> parameter -> key in the parameters (dotted).
 FROM_PARAMETERS: dict[str, dict[str, str]] = {
+    "01_servicetjek": {"beslutninger": "servicetjek.beslutninger"},
     "02_effekt_og_progression": {
         "paragraf": "progression.indsats.paragraf",
         "leverandoer_id": "progression.indsats.leverandoer_id",

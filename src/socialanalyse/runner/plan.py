@@ -185,6 +185,7 @@ def validate_parameters(slugs: list[str], root: Path) -> dict[str, config.Parame
             problems.append(f"{slug}: datamappen {params[slug].data_dir} findes ikke.{hint}")
         problems += [f"{slug}: {p}" for p in _business_case(params[slug], {})]
         problems += [f"{slug}: {p}" for p in _selvevaluering(params[slug], {})]
+        problems += [f"{slug}: {p}" for p in _decisions_folder(params[slug], {})]
     if problems:
         raise config.ParameterFejl("\n".join(problems))
     return params
@@ -197,10 +198,12 @@ def validate_notebook_parameters(
     the keys they stand for (notebook_parameters.FROM_PARAMETERS); raises one ParameterFejl."""
     case_chosen = chosen.get("03_business_case", {}).get("case") is not None
     answers_chosen = chosen.get(SELVEVALUERING, {}).get("besvarelse") is not None
+    folder_chosen = chosen.get("01_servicetjek", {}).get("beslutninger") is not None
     problems = [f"{slug}: {p}" for slug, one in params.items()
                 for p in nb_params.check(one, chosen)
                 + (_business_case(one, chosen) if case_chosen else [])
-                + (_selvevaluering(one, chosen) if answers_chosen else [])]
+                + (_selvevaluering(one, chosen) if answers_chosen else [])
+                + (_decisions_folder(one, chosen) if folder_chosen else [])]
     if problems:
         raise config.ParameterFejl("\n".join(problems))
 
@@ -232,6 +235,22 @@ def _selvevaluering(params: config.Parametre, chosen: dict[str, dict[str, Any]])
 
     problem = missing_file_problem(params, chosen.get(SELVEVALUERING, {}).get("besvarelse"))
     return [problem] if problem else []
+
+
+def _decisions_folder(params: config.Parametre, chosen: dict[str, dict[str, Any]]) -> list[str]:
+    """The decisions folder notebook 01 reads (servicetjek.beslutninger, or its --parameter in
+    `chosen`) must exist when set: a misspelt folder would silently forget every decision."""
+    from .. import servicetjek
+
+    mine = chosen.get("01_servicetjek", {})
+    folder = servicetjek.decision_folder(
+        params, nb_params.effective(params, "01_servicetjek", mine, "beslutninger"))
+    if folder is None or folder.exists():
+        return []
+    where = ("--parameter 01_servicetjek:beslutninger" if mine.get("beslutninger") is not None
+             else f"{params.files[-1]}: nøglen 'servicetjek.beslutninger'")
+    return [(f"{where}: mappen med beslutninger {folder} findes ikke. Opret den (myndigheden "
+             "lægger de udfyldte gennemgangslister dér), eller ret stien.")]
 
 
 def build_plan(
