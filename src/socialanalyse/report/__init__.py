@@ -17,7 +17,7 @@ from .checks import (
 )
 from .display import antal_bevillinger, antal_borgere, figure, markdown, show_table, table_html
 from .excel import calculation_excel, excel, write_calculation_workbook, write_workbook
-from .format import amount, dato, dato_lang, kr, maaned, mio_kr, pct, sentence, tal
+from .format import amount, dato, dato_lang, kr, maaned, mio_kr, p_vaerdi, pct, sentence, tal
 from .html import build_index, export_html, format_value, make_self_contained, static_widgets
 from .labels import heading, kommune_name
 from .session import Headline, Session, current, load_results, record, record_all, setup
@@ -54,6 +54,7 @@ __all__ = [
     "make_self_contained",
     "markdown",
     "mio_kr",
+    "p_vaerdi",
     "pct",
     "record",
     "record_all",
