@@ -73,7 +73,7 @@ def lab(tmp_path_factory):
     env = {**os.environ, "SOCIALANALYSE_HOME": str(root),
            "JUPYTERLAB_SETTINGS_DIR": str(base / "lab-indstillinger"),
            "JUPYTERLAB_WORKSPACES_DIR": str(base / "lab-arbejdsrum"),
-           "JUPYTER_RUNTIME_DIR": str(base / "rt"), "MPLBACKEND": "Agg"}
+           "JUPYTER_RUNTIME_DIR": str(base / "rt"), "JUPYTER_DATA_DIR": str(base / "data")}
     command = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}",
                "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
                "--ServerApp.password=", f"--ServerApp.root_dir={folder}",
@@ -141,8 +141,17 @@ def _dismiss_news(drv) -> None:
 def _run_all(drv) -> None:
     from selenium.webdriver.common.by import By
 
-    _dismiss_news(drv)
-    drv.find_element(By.CSS_SELECTOR, f"{ACTIVE} .jp-Cell").click()
+    from selenium.common.exceptions import WebDriverException
+
+    def click_first_cell() -> bool:
+        _dismiss_news(drv)
+        try:
+            drv.find_element(By.CSS_SELECTOR, f"{ACTIVE} .jp-Cell").click()
+            return True
+        except WebDriverException:  # the notebook was still being drawn
+            return False
+
+    _wait_until(click_first_cell, 30, "den første celle kunne ikke vælges")
     menu = next(e for e in drv.find_elements(By.CSS_SELECTOR, ".lm-MenuBar-itemLabel")
                 if e.text == "Run")
     menu.click()
@@ -227,7 +236,10 @@ def _drag_first_slider(drv) -> None:
     handle = drv.find_element(By.CSS_SELECTOR, f"{ACTIVE} .widget-vbox .noUi-handle")
     track = handle.find_element(By.XPATH, "ancestor::*[contains(@class,'noUi-target')][1]")
     _js(drv, "arguments[0].scrollIntoView({block: 'center'});", track)
+    # 30 % of the track towards the side with room (a slider may start at its maximum).
     dx = int(track.rect["width"] * 0.3)
+    if handle.rect["x"] - track.rect["x"] > track.rect["width"] / 2:
+        dx = -dx
     ActionChains(drv).click_and_hold(handle).pause(0.2).move_by_offset(dx, 0).pause(0.2) \
         .release().perform()
 

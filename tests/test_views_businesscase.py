@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from openpyxl import load_workbook
+from helpers import readouts
 from openpyxl.utils import column_index_from_string
 
 from socialanalyse import businesscase as bc
@@ -228,21 +229,14 @@ def test_panel_drop_down_shows_the_chosen_scenario():
 def test_slider_readouts_are_danish():
     case = bc.load("haderslev_akustisk_nattetilsyn")
     panel = widgets.Panel(case, n=0, draw=False)
-    readouts = {path: _readout(panel, path) for path in panel.sliders}
-    assert readouts["horisont"] == f"{case.horisont} år"
-    assert readouts["optimisme_tillaeg"] == pct(case.optimisme_tillaeg, 1)
+    shown = readouts(panel.widget)
+    assert len(shown) == len(panel.sliders)
+    assert shown["Horisont (år)"] == f"{case.horisont} år"
+    assert shown["Optimismetillæg på udgifter"] == pct(case.optimisme_tillaeg, 1)
     assert widgets.slider_text("gevinster.x.succesrate", 0.6) == "60,0 %"
     assert widgets.slider_text("udgifter.x.pris", 2_190_000) == "2.190.000 kr."
     panel.sliders["optimisme_tillaeg"].value = 0.25
-    assert _readout(panel, "optimisme_tillaeg") == "25,0 %"
-
-
-def _readout(panel, path: str) -> str:
-    """The Danish readout label beside a slider (report.widgets.slider_row)."""
-    row = next(r for r in panel.widget.children
-               if getattr(r, "children", ()) and r.children[0] is panel.sliders[path])
-    assert panel.sliders[path].readout is False  # ipywidgets' English readout is hidden
-    return row.children[1].value
+    assert readouts(panel.widget)["Optimismetillæg på udgifter"] == "25,0 %"
 
 
 def test_panel_draws_into_its_output():

@@ -118,6 +118,7 @@ def test_intervention_view_callback(data):
 def test_explorer_builds_and_options(data):
     from socialanalyse.config import load_parameters
     from socialanalyse.progression import intervention_options
+    from socialanalyse.report.widgets import LABEL_WIDTH
 
     options = intervention_options(data, START)
     assert option_label(options.iloc[0]) == "§107 – Indsatsen – Tilbud 1 (5 borgere)"
@@ -126,7 +127,7 @@ def test_explorer_builds_and_options(data):
     box = intervention_explorer(data, params, min_antal=1)
     # Indsats, udfald, sammenligning and matching in rows with one label width, then the output.
     assert len(box.children) == 5
-    assert {c.style.description_width for c in box.children[:4]} == {"20em"}
+    assert {c.style.description_width for c in box.children[:4]} == {LABEL_WIDTH}
     matplotlib.pyplot.close("all")
 
 

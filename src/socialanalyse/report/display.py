@@ -209,7 +209,9 @@ def table_html(
     if note:
         notes.append(note)
     notes_html = "".join(f'<p class="fodnote">{html.escape(n)}</p>' for n in notes)
-    return f'<div class="sa-tabel-boks">{"".join(parts)}{notes_html}</div>'
+    # Inline as well as in sa.css: JupyterLab and widget panels do not load the stylesheet.
+    box = '<div class="sa-tabel-boks" style="overflow-x:auto;max-width:100%">'
+    return f'{box}{"".join(parts)}{notes_html}</div>'
 
 
 def show_table(

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 #: Width of the description in front of every control, so the tracks start in one line.
-LABEL_WIDTH = "20em"
+LABEL_WIDTH = "26em"
 #: Width of the Danish readout after a slider's track.
 READOUT_WIDTH = "9em"
 #: Class of the readout label (read by the static HTML export and the browser test).
