@@ -139,9 +139,8 @@ def _dismiss_news(drv) -> None:
 
 
 def _run_all(drv) -> None:
-    from selenium.webdriver.common.by import By
-
     from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.common.by import By
 
     def click_first_cell() -> bool:
         _dismiss_news(drv)

@@ -13,8 +13,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from openpyxl import load_workbook
 from helpers import readouts
+from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string
 
 from socialanalyse import businesscase as bc
