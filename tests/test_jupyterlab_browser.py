@@ -191,6 +191,13 @@ def _panel_state(drv) -> dict:
                 e => e.getBoundingClientRect().width),
             dropdowns: [...box.querySelectorAll('.widget-dropdown select')].map(
                 s => s.selectedIndex >= 0 ? s.options[s.selectedIndex].text : ''),
+            height: Math.round(box.getBoundingClientRect().height),
+            reasons: [...box.querySelectorAll('table')].flatMap(t => {{
+                const i = [...t.querySelectorAll('th')].findIndex(
+                    h => h.textContent === 'Årsager');
+                return i < 0 ? [] : [...t.querySelectorAll('tbody tr')].map(
+                    r => Math.round(r.children[i].getBoundingClientRect().width));
+            }}),
         }};
     """)
 
@@ -278,6 +285,11 @@ def test_notebook_panel_works_with_the_mouse_in_jupyterlab(lab, driver, name):
     assert start["readouts"] and all(map(_danish, start["readouts"])), start["readouts"]
     assert min(start["tracks"]) > 250, f"skydernes spor er for smalle: {start['tracks']}"
     assert all(start["dropdowns"]), f"en rullemenu er tom: {start['dropdowns']}"
+    # The reasons in 01's list keep their width (the list scrolls sideways instead).
+    assert bool(start["reasons"]) == (name == "01_servicetjek")
+    assert min(start["reasons"], default=500) >= 450, start["reasons"]
+    print(f"{name}: spor {start['tracks']} px, panel {start['height']} px høj, "
+          f"årsager {sorted(set(start['reasons']))} px brede")
 
     _drag_first_slider(driver)
     moved = _settled(driver, start)

@@ -159,6 +159,6 @@ def test_review_list_names_its_rules(case):
     assert view.rule_names("pris_over_sammenlignelige, dyr_sag") == (
         "Pris over sammenlignelige, Meget dyr sag")
     html = view.summary_html(view.rescreen(*case[:2], base=case[2]))
-    assert '<td style="min-width:32em">' in html  # the reasons stay readable in the panel
+    assert '<td style="min-width:40em">' in html  # the reasons stay readable in the panel
     headline = view.headline_results(summarize(flags, case[0]), flags)["antal_pr_regel"]
     assert headline.navne["dyr_sag"] == "Meget dyr sag"

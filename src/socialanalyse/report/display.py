@@ -23,8 +23,6 @@ from .labels import heading
 from .session import current_or_none
 
 DEFAULT_MAX_ROWS = 200
-#: Minimum width of a long text column (`table_html(wide=...)`).
-WIDE_COLUMN = "32em"
 
 
 def _display_html(text: str) -> None:
@@ -122,7 +120,7 @@ def table_html(
     max_rows: int | None = DEFAULT_MAX_ROWS,
     decimaler: int | None = None,
     note: str | None = None,
-    wide: Iterable[str] = (),
+    wide: Mapping[str, str] | None = None,
 ) -> str:
     """The HTML of a Danish formatted table (pure; `show_table` displays it).
 
@@ -131,13 +129,14 @@ def table_html(
     (jointly, so secondary suppression works across a cross table) and the footnote added.
     money: kr. pct: shares (0.125 -> '12,5 %'). Other columns by dtype.
     Every `counts` cell gets class "antal-borgere". A non-default index becomes columns.
-    wide: columns of long text (reasons, explanations), given a minimum width so they stay
-    readable in a narrow place such as a widget panel (the table then scrolls sideways).
+    wide: columns of long text (reasons, explanations) with their minimum width,
+    {'aarsager': '40em'}, so they stay readable in a narrow place such as a widget panel
+    (the table then scrolls sideways).
     In byraad mode raises PrivatlivsFejl for tables with person/case ids.
     """
     frame = _prepare(df)
     counts, money, pct_cols = count_columns(counts or {}), list(money), list(pct)
-    wide = set(wide)
+    wide = dict(wide or {})
     unknown = [c for c in [*counts, *money, *pct_cols, *wide] if c not in frame.columns]
     if unknown:
         raise KeyError(f"Tabellen har ikke kolonnerne {', '.join(map(str, unknown))}.")
@@ -197,7 +196,7 @@ def table_html(
                 classes.append(COUNT_CLASS)
             cls = f' class="{" ".join(classes)}"' if classes else ""
             style = (' style="text-align:right"' if column in numeric_cols else
-                     f' style="min-width:{WIDE_COLUMN}"' if column in wide else "")
+                     f' style="min-width:{wide[column]}"' if column in wide else "")
             cells.append(f"<td{cls}{style}>{html.escape(str(text))}</td>")
         parts.append("<tr>" + "".join(cells) + "</tr>")
     parts.append("</tbody></table>")
@@ -225,7 +224,7 @@ def show_table(
     decimaler: int | None = None,
     note: str | None = None,
     tom: str | None = None,
-    wide: Iterable[str] = (),
+    wide: Mapping[str, str] | None = None,
 ) -> None:
     """Display a table in Danish format (thousand dots, decimal comma, kr., %).
 

@@ -280,8 +280,9 @@ REVIEW_COLUMNS = ["prioritet", "bevilling_id", "borger_id", "paragraf", "afdelin
                   "aarlig_udgift", "potentiale_lav", "potentiale_hoej", "aarsager"]
 
 
-#: Long text columns of the review list, kept wide enough to read in a narrow panel.
-REVIEW_WIDE = ("aarsager",)
+#: Long text columns of the review list with their minimum width, so they stay readable in a
+#: narrow panel (the list scrolls sideways instead of growing rows hundreds of pixels tall).
+REVIEW_WIDE = {"regler": "14em", "aarsager": "40em"}
 
 
 def rule_names(ids: str) -> str:

@@ -35,7 +35,7 @@ def headline_results(res: Resultat, mc: MonteCarloResultat | None = None
     simulation's figures with a Monte Carlo result)."""
     h = report.Headline
     out = {
-        "case": h(res.case.id, "Business case", "tekst"),
+        "case": h(res.case.id, "Business case", "tekst", tekst=res.case.navn),
         "scenarie": h(res.scenarie or "casens værdier", "Scenarie", "tekst"),
         "horisont": h(res.case.horisont, "Horisont (år)", "tal"),
         "nutidsvaerdi": h(res.nutidsvaerdi, "Nutidsværdi", "mio_kr"),
