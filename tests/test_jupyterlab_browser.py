@@ -1,8 +1,8 @@
 """The notebooks as an analyst meets them: JupyterLab 4 in headless Chromium (selenium).
 
 The test starts its own JupyterLab server (own process, 127.0.0.1, a free port, a token, a
-temporary root folder with copies of the notebooks and the small sample), opens 01, 03 and 04,
-runs all cells, then in each widget panel drags a slider with the mouse (ActionChains) and, where
+temporary root folder with copies of the notebooks and the small sample), opens 01, 03 and 04
+in three tabs and runs all cells in each (at the same time), then in each widget panel drags a slider with the mouse (ActionChains) and, where
 there is one, picks another drop-down option. It checks that the output changed, that no error
 output or widget placeholder appears, that every slider has a track to drag and that the
 readouts are Danish. Screenshots are saved in the temp folder (skaermbilleder/). The server is
@@ -165,7 +165,8 @@ def _finished(drv) -> bool:
     return bool(_js(drv, f"""
         const panel = document.querySelector('{ACTIVE}');
         if (!panel) return false;
-        const ind = document.querySelector('.jp-Notebook-ExecutionIndicator');
+        const ind = panel.querySelector('.jp-Notebook-ExecutionIndicator')
+            || document.querySelector('.jp-Notebook-ExecutionIndicator');
         if (ind && ind.getAttribute('data-status') !== 'idle') return false;
         const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]
             .map(p => p.textContent);
@@ -265,18 +266,59 @@ def _danish(readout: str) -> bool:
     return bool(readout.strip()) and not ENGLISH_NUMBER.search(readout)
 
 
+def _open(drv, url: str, token: str, name: str, first: bool) -> None:
+    """Open a notebook in a new tab: the first by its address (a fresh workspace), the others
+    from the file browser, so the page is not reloaded and earlier tabs keep running."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    if first:
+        drv.get(f"{url}/lab/tree/{name}.ipynb?reset&token={token}")
+    else:
+        item = _wait_until(lambda: next(
+            (e for e in drv.find_elements(By.CSS_SELECTOR, ".jp-DirListing-item")
+             if e.get_attribute("textContent").strip().startswith(name)), None),
+            30, f"{name} findes ikke i filoversigten")
+        ActionChains(drv).double_click(item).perform()
+    _wait_until(lambda: _js(drv, f"""
+        const tab = document.querySelector('.lm-DockPanel .lm-TabBar-tab.lm-mod-current');
+        const panel = document.querySelector('{ACTIVE}');
+        return !!(tab && tab.textContent.includes('{name}') && panel
+                  && panel.querySelector('.jp-Cell'));"""), 60, f"{name} blev ikke åbnet")
+    _wait_until(lambda: _js(drv, f"""
+        const i = document.querySelector('{ACTIVE} .jp-Notebook-ExecutionIndicator')
+            || document.querySelector('.jp-Notebook-ExecutionIndicator');
+        return !!i && i.getAttribute('data-status') === 'idle';"""), 60, "kernen startede ikke")
+
+
+def _activate(drv, name: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    tab = next(t for t in drv.find_elements(By.CSS_SELECTOR, ".lm-DockPanel .lm-TabBar-tab")
+               if name in t.get_attribute("textContent"))
+    tab.click()
+    _wait_until(lambda: _js(drv, f"""
+        const tab = document.querySelector('.lm-DockPanel .lm-TabBar-tab.lm-mod-current');
+        return !!tab && tab.textContent.includes('{name}');"""), 10, f"fanen {name} kom ikke frem")
+
+
+@pytest.fixture(scope="module")
+def running(lab, driver):
+    """All three notebooks open in their own tabs and running all cells at the same time (the
+    kernels share the machine's cores; one after the other would take about twice as long)."""
+    url, token, _ = lab
+    for i, name in enumerate(PANELS):
+        _open(driver, url, token, name, first=i == 0)
+        _run_all(driver)
+    return driver
+
+
 @pytest.mark.parametrize("name", list(PANELS))
-def test_notebook_panel_works_with_the_mouse_in_jupyterlab(lab, driver, name):
-    url, token, base = lab
-    shots = base / "skaermbilleder"
+def test_notebook_panel_works_with_the_mouse_in_jupyterlab(lab, running, name):
+    driver = running
+    shots = lab[2] / "skaermbilleder"
     shots.mkdir(exist_ok=True)
-    driver.get(f"{url}/lab/tree/{name}.ipynb?reset&token={token}")
-    _wait_until(lambda: _js(driver, f"return !!document.querySelector('{ACTIVE} .jp-Cell')"),
-                60, f"{name} blev ikke åbnet")
-    _wait_until(lambda: _js(driver, "return !!document.querySelector("
-                                    "'.jp-Notebook-ExecutionIndicator[data-status=\"idle\"]')"),
-                60, "kernen startede ikke")
-    _run_all(driver)
+    _activate(driver, name)
     _wait_until(lambda: _finished(driver), RUN_TIMEOUT, f"{name} blev ikke kørt færdig")
     start = _wait_until(lambda: _panel_state(driver), 30, f"{name} viser ikke sit panel")
     driver.save_screenshot(str(shots / f"{name}_foer.png"))
