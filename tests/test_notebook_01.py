@@ -65,6 +65,9 @@ def test_html_is_a_finished_danish_report(intern):
     # rules, potential, categories and one price figure per categorised paragraph
     assert len(alts) == 6
     assert "Gennemgangslisten" in page and "Prøv selv" in page
+    # The panel made static: its Danish readouts, and the tables its HTML widget showed.
+    assert "Vist med indstillingerne: Pris over sammenlignelige: 25 %" in page
+    assert "<caption>Pr. regel</caption>" in page and "<caption>De første 15 på listen" in page
 
 
 def test_byraad_shows_aggregates_only(byraad, data):

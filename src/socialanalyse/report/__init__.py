@@ -18,7 +18,7 @@ from .checks import (
 )
 from .display import antal_bevillinger, antal_borgere, figure, markdown, show_table, table_html
 from .excel import calculation_excel, excel, write_calculation_workbook, write_workbook
-from .format import amount, dato, dato_lang, kr, maaned, mio_kr, pct, sentence, tal
+from .format import amount, dato, dato_lang, kr, maaned, mio_kr, p_vaerdi, pct, sentence, tal
 from .html import build_index, export_html, format_value, make_self_contained, static_widgets
 from .labels import heading, kommune_name
 from .pdf import PdfFejl, export_pdf, find_chromium, missing_chromium_text, pdf_text
@@ -61,6 +61,7 @@ __all__ = [
     "markdown",
     "mio_kr",
     "missing_chromium_text",
+    "p_vaerdi",
     "pct",
     "pdf_text",
     "record",

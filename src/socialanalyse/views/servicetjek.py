@@ -20,6 +20,7 @@ from .. import privacy, report
 from ..report.display import table_html
 from ..report.format import dato_lang, kr, maaned, mio_kr, pct, tal
 from ..report.theme import axis_kr
+from ..report.widgets import slider_row
 from ..servicetjek import (
     BESLUTNINGER,
     REGLER,
@@ -282,9 +283,23 @@ REVIEW_COLUMNS = ["prioritet", "bevilling_id", "borger_id", "paragraf", "afdelin
                   "aarlig_udgift", "potentiale_lav", "potentiale_hoej", "aarsager"]
 
 
+#: Long text columns of the review list with their minimum width, so they stay readable in a
+#: narrow panel (the list scrolls sideways instead of growing rows hundreds of pixels tall).
+REVIEW_WIDE = {"regler": "14em", "aarsager": "40em"}
+
+
+def rule_names(ids: str) -> str:
+    """The rules of a list row by their Danish names: 'pris_over_sammenlignelige, dyr_sag' ->
+    'Pris over sammenlignelige, Meget dyr sag' (the list and its Excel file keep the ids)."""
+    return ", ".join(REGLER[i].navn if i in REGLER else i
+                     for i in (part.strip() for part in ids.split(",")) if i)
+
+
 def review_preview(liste: pd.DataFrame, n: int = 25) -> pd.DataFrame:
-    """The first rows of the review list for display (intern use)."""
-    return liste[REVIEW_COLUMNS].head(n)
+    """The first rows of the review list for display (intern use), rules by name."""
+    out = liste[REVIEW_COLUMNS].head(n).copy()
+    out["regler"] = out["regler"].map(rule_names)
+    return out
 
 
 def review_workbook(sheet: pd.DataFrame, rules: pd.DataFrame, name: str = "servicetjek"):
@@ -434,8 +449,9 @@ def memory_table(h: Hukommelse) -> pd.DataFrame:
 def memory_preview(h: Hukommelse, n: int = 25) -> pd.DataFrame:
     """The first rows of the remembered list with their status (intern use; the date of the
     last decision is in the Excel list)."""
-    cols = [c for c in REVIEW_COLUMNS if c in h.liste.columns]
-    return h.liste[[cols[0], "status", *cols[1:]]].head(n)
+    out = review_preview(h.liste, n)  # rules by name, as the plain list
+    out.insert(1, "status", h.liste["status"].head(n).to_numpy())
+    return out
 
 
 def meeting_workbook(pack: dict[str, pd.DataFrame], name: str = "servicetjek_moedepakke"):
@@ -488,7 +504,7 @@ def headline_results(o: Oversigt, flags: pd.DataFrame, real: Realiseret | None =
         "potentiale_lav": h(o.potentiale_lav, "Potentiale pr. år, lav", "mio_kr"),
         "potentiale_hoej": h(o.potentiale_hoej, "Potentiale pr. år, høj", "mio_kr"),
         "antal_pr_regel": h(antal_pr_regel(flags), "Markerede bevillinger pr. regel",
-                            "bevillinger"),
+                            "bevillinger", navne={k: r.navn for k, r in REGLER.items()}),
     }
     if real is not None:
         out |= {
@@ -501,23 +517,26 @@ def headline_results(o: Oversigt, flags: pd.DataFrame, real: Realiseret | None =
 
 # --- sliders for the main thresholds (intern) ------------------------------------------------
 
-#: The sliders: parameter, label, min, max, step, and the factor from slider to parameter.
+#: The sliders: parameter, label, min, max, step, the factor from slider to parameter, and
+#: how the parameter's value reads (the readout beside the track).
 SLIDERS = (
-    ("pris_over_sammenlignelige", "Pris over sammenlignelige (%)", 10, 100, 5, 0.01),
-    ("dyr_sag_graense", "Meget dyr sag (mio. kr. om året)", 0.5, 3.0, 0.1, 1e6),
-    ("forbedring_min", "Forbedret funktionsniveau (fald i niveau)", 0.25, 2.0, 0.25, 1.0),
+    ("pris_over_sammenlignelige", "Pris over sammenlignelige", 10, 100, 5, 0.01,
+     lambda x: pct(x, 0)),
+    ("dyr_sag_graense", "Meget dyr sag (om året)", 0.5, 3.0, 0.1, 1e6, mio_kr),
+    ("forbedring_min", "Forbedret funktionsniveau (fald i niveau)", 0.25, 2.0, 0.25, 1.0,
+     lambda x: tal(x, 2)),
 )
 
 
 def slider_values(params: Parametre) -> dict[str, float]:
     """The sliders' starting values (in slider units) from the parameters."""
     p = params.servicetjek
-    return {name: getattr(p, name) / factor for name, *_, factor in SLIDERS}
+    return {name: getattr(p, name) / factor for name, *_, factor, _fmt in SLIDERS}
 
 
 def overrides(values: dict[str, float]) -> dict[str, float]:
     """Slider values (slider units) as servicetjek parameters."""
-    factor = {name: f for name, *_, f in SLIDERS}
+    factor = {name: f for name, *_, f, _fmt in SLIDERS}
     return {name: round(v * factor[name], 10) for name, v in values.items()}
 
 
@@ -529,7 +548,8 @@ def summary_html(res: Genscreening, top: int = 15) -> str:
     rules = table_html(rule_counts_table(o), "Pr. regel", counts=RULE_COUNTS,
                        money=["potentiale_lav", "potentiale_hoej"])
     liste = table_html(review_preview(res.liste, top), f"De første {top} på listen",
-                       money=["aarlig_udgift", "potentiale_lav", "potentiale_hoej"])
+                       money=["aarlig_udgift", "potentiale_lav", "potentiale_hoej"],
+                       wide=REVIEW_WIDE)
     return head + rules + liste
 
 
@@ -544,18 +564,17 @@ class Panel:
         import ipywidgets as w
 
         self.data, self.params, self.base, self.as_of, self.top = data, params, base, as_of, top
-        style = {"description_width": "initial"}
-        layout = w.Layout(width="95%")
         start = slider_values(params)
-        self.sliders = {
-            name: w.FloatSlider(value=start[name], min=lo, max=hi, step=step, description=label,
-                                style=style, layout=layout, continuous_update=False)
-            for name, label, lo, hi, step, _ in SLIDERS
-        }
-        self.output = w.HTML()
+        self.sliders, rows = {}, []
+        for name, label, lo, hi, step, factor, fmt in SLIDERS:
+            slider = w.FloatSlider(value=start[name], min=lo, max=hi, step=step,
+                                   description=label, continuous_update=False)
+            rows.append(slider_row(slider, lambda v, f=factor, fmt=fmt: fmt(v * f)))
+            self.sliders[name] = slider
+        self.output = w.HTML(layout=w.Layout(width="100%"))
         for slider in self.sliders.values():
             slider.observe(lambda _change: self.update(), names="value")
-        self.widget = w.VBox([*self.sliders.values(), self.output])
+        self.widget = w.VBox([*rows, self.output])
         self.resultat: Genscreening | None = None
         self.update()
 
