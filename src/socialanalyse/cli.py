@@ -1,4 +1,5 @@
-"""The command line: `socialanalyse run …` and `socialanalyse sample …` (messages in Danish)."""
+"""The command line: `socialanalyse run …`, `socialanalyse klynge …` and
+`socialanalyse sample …` (messages in Danish)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,14 @@ def _run(args: argparse.Namespace) -> int:
     )
 
 
+def _klynge(args: argparse.Namespace) -> int:
+    from .runner.klynge import run_klynge
+
+    return run_klynge(args.navn, publikum=args.publikum, root=args.root,
+                      notebooks_dir=args.notebooks_dir, out=args.out, timeout=args.timeout,
+                      quiet=args.quiet)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="socialanalyse",
@@ -68,6 +77,18 @@ def build_parser() -> argparse.ArgumentParser:
                      " (kan gentages)")
     run.add_argument("--quiet", action="store_true", help="ingen statuslinjer undervejs")
     run.set_defaults(func=_run)
+
+    kl = sub.add_parser("klynge", help="kør klyngens arbejdsbog (09_klynge) på medlemmernes "
+                        "seneste aggregater")
+    kl.add_argument("--navn", required=True, help="klyngen (parameters/klynger/NAVN.yaml)")
+    kl.add_argument("--publikum", choices=("intern", "byraad"), default="intern")
+    kl.add_argument("--out", default=None, help="outputmappe med medlemmernes kørsler "
+                    "(standard: output/); klyngen skriver i output/klynger/NAVN/")
+    kl.add_argument("--timeout", type=int, default=600, help="sekunder pr. celle (standard 600)")
+    kl.add_argument("--root", default=None, help="projektmappen (standard: find selv)")
+    kl.add_argument("--notebooks-dir", default=None, help="mappen med notebooks")
+    kl.add_argument("--quiet", action="store_true", help="ingen statuslinjer undervejs")
+    kl.set_defaults(func=_klynge)
     return parser
 
 

@@ -473,6 +473,17 @@ def check_aggregater(agg: Aggregater, threshold: int, forbidden_ids: Iterable[st
 
 # --- the cluster ------------------------------------------------------------------------------
 
+def empty_aggregater() -> Aggregater:
+    """Tables in FORMAT without rows (a cluster none of whose members has run yet)."""
+    return Aggregater(**{name: pd.DataFrame({c: pd.Series(dtype=_DTYPES[kind])
+                                             for c, (kind, _) in cols.items()})
+                         for name, cols in FORMAT.items()})
+
+
+_DTYPES = {"tekst": object, "heltal": "Int64", "tal": float, "kr": float, "dato": "datetime64[ns]",
+           "ja/nej": bool}
+
+
 def combine(members: Iterable[Aggregater]) -> Aggregater:
     """The members' aggregates as one set of tables (rows keep their kommune)."""
     members = list(members)
@@ -522,6 +533,8 @@ def price_spread(priser: pd.DataFrame, min_medlemmer: int = 2) -> pd.DataFrame:
     One row per member and group; sorted by the group's total saving, largest first.
     """
     p = _latest(priser)
+    # Own offers are not bought on the market (and each member has its own).
+    p = p[p["leverandoertype"].astype(str).ne("egen drift")]
     p = p.assign(noegle=provider_key(p["leverandoer"]),
                  niveau=pd.to_numeric(p["niveau"], errors="coerce"))
     p = p[p["gennemsnitspris"] > 0]
@@ -671,3 +684,99 @@ def key_figure_benchmark(noegletal: pd.DataFrame, navne: list[str] | None = None
     t["klynge_median"] = t.groupby("noegletal")["vaerdi"].transform("median")
     t["forskel"] = t["vaerdi"] / t["klynge_median"] - 1
     return t.sort_values(["noegletal", "kommune"]).reset_index(drop=True)
+
+
+# --- the files: aggregater/ in a run folder ---------------------------------------------------
+
+README_FILE = "README.md"
+
+
+def write_aggregater(agg: Aggregater, folder, threshold: int,
+                     forbidden_ids: Iterable[str] = ()) -> None:
+    """Write the tables into `folder` (which must not exist): `<tabel>.parquet`, a CSV copy
+    a person can open (UTF-8 with BOM, semicolons, decimal comma) and a Danish README with the
+    format. Checked first (`check_aggregater`: raises AggregatFejl and writes nothing); the
+    files go into a hidden sibling folder renamed into place at the end, so a failure never
+    leaves a folder that looks finished."""
+    import os
+    import shutil
+    from pathlib import Path
+
+    check_aggregater(agg, threshold, forbidden_ids)
+    folder = Path(folder)
+    part = folder.with_name(f".{folder.name}.skrives")
+    shutil.rmtree(part, ignore_errors=True)
+    part.mkdir(parents=True)
+    try:
+        for name, frame in agg.tables().items():
+            frame.to_parquet(part / f"{name}.parquet", index=False)
+            frame.to_csv(part / f"{name}.csv", sep=";", decimal=",", index=False,
+                         encoding="utf-8-sig", date_format="%Y-%m-%d")
+        meta = agg.metadata.iloc[0] if len(agg.metadata) else {}
+        head = (f"# Aggregater for {meta.get('navn', '')}\n\n"
+                f"Opgjort {pd.Timestamp(meta.get('opgjort')):%d.%m.%Y}. Kun aggregater: ingen "
+                f"id'er på borgere, bevillinger eller mål, og antal borgere under "
+                f"diskretionsgrænsen {threshold} er skjult (`diskretioneret`). Klyngens kørsel "
+                "(`socialanalyse klynge --navn X`) læser Parquet-filerne.\n\n")
+        (part / README_FILE).write_text(head + format_markdown(), encoding="utf-8")
+        os.replace(part, folder)
+    finally:
+        shutil.rmtree(part, ignore_errors=True)
+
+
+def read_aggregater(folder) -> Aggregater:
+    """The aggregate tables a run wrote into `folder` (Parquet). Raises AggregatFejl (Danish,
+    naming the folder) when a table is missing or the format's version is not this one."""
+    from pathlib import Path
+
+    folder = Path(folder)
+    tables = {}
+    for name in FORMAT:
+        path = folder / f"{name}.parquet"
+        if not path.is_file():
+            raise AggregatFejl(f"{folder}: tabellen {name}.parquet mangler.")
+        tables[name] = pd.read_parquet(path)
+    agg = Aggregater(**tables)
+    versions = set(pd.to_numeric(agg.metadata["version"]).dropna())
+    if versions != {AGGREGAT_VERSION}:
+        raise AggregatFejl(f"{folder}: aggregaterne har formatversion {sorted(versions)}; "
+                           f"denne version af socialanalyse læser version {AGGREGAT_VERSION}.")
+    return agg
+
+
+# --- the whole cluster step -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Klyngeresultat:
+    """Everything the cluster's workbook shows (one call: `analyse`)."""
+
+    medlemmer: list[str]
+    prisindeks: float
+    takstloft: float | None
+    priser: pd.DataFrame  # price_spread
+    marked: pd.DataFrame  # market_weight
+    match: pd.DataFrame  # capacity_matches
+    takster: pd.DataFrame  # takst_development
+    noegletal: pd.DataFrame  # key_figure_benchmark
+
+
+def analyse(agg: Aggregater, *, min_medlemmer: int = 2, prisindeks: float | None = None,
+            takstloft: float | None = None, diskretion: int | None = None) -> Klyngeresultat:
+    """Run every cluster function on the members' combined aggregates. prisindeks: the
+    cluster's index (None: the median of the members' own, from metadata); diskretion: the
+    threshold for capacity_matches' safe bounds (None: the highest of the members')."""
+    meta = agg.metadata
+    if prisindeks is None:
+        own = pd.to_numeric(meta["prisindeks"]).median()
+        prisindeks = float(own) if pd.notna(own) else 0.0
+    if diskretion is None:
+        highest = pd.to_numeric(meta["diskretion"]).max()
+        diskretion = int(highest) if pd.notna(highest) else 5
+    return Klyngeresultat(
+        medlemmer=sorted(meta["kommune"].astype(str).unique()),
+        prisindeks=prisindeks, takstloft=takstloft,
+        priser=price_spread(agg.priser, min_medlemmer),
+        marked=market_weight(agg.forbrug),
+        match=capacity_matches(agg.kapacitet, agg.eksterne_koeb, diskretion),
+        takster=takst_development(agg.forbrug, prisindeks, takstloft),
+        noegletal=key_figure_benchmark(agg.noegletal))

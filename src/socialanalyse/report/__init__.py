@@ -20,7 +20,16 @@ from .excel import calculation_excel, excel, write_calculation_workbook, write_w
 from .format import amount, dato, dato_lang, kr, maaned, mio_kr, pct, sentence, tal
 from .html import build_index, export_html, format_value, make_self_contained, static_widgets
 from .labels import heading, kommune_name
-from .session import Headline, Session, current, load_results, record, record_all, setup
+from .session import (
+    Headline,
+    Session,
+    current,
+    load_results,
+    record,
+    record_all,
+    setup,
+    setup_klynge,
+)
 from .theme import axis_kr, axis_pct, axis_tal, theme
 
 __all__ = [
@@ -59,6 +68,7 @@ __all__ = [
     "record_all",
     "sentence",
     "setup",
+    "setup_klynge",
     "show_table",
     "static_widgets",
     "table_html",

@@ -32,6 +32,8 @@ LATEST = "seneste"
 TMP_SUFFIX = ".tmp"
 HTML_DIR = "html"
 EXCEL_DIR = "excel"
+AGGREGAT_DIR = "aggregater"  # the run's byråd-safe aggregates for klynger (socialanalyse.klynge)
+KLYNGER_DIR = "klynger"  # output/klynger/<navn>/<run-id>/: a cluster's runs
 NOTEBOOK = "05_noegletal"
 
 
