@@ -11,8 +11,13 @@ from pathlib import Path
 def _sample(args: argparse.Namespace) -> int:
     from .data import synthetic
 
-    synthetic.write_sample(args.kommune, args.indbyggere, args.seed, Path(args.out))
+    synthetic.write_sample(args.kommune, args.indbyggere, args.seed, Path(args.out),
+                           Path(args.statbank) if args.statbank else None,
+                           args.statbank_kommune)
     print(f"Eksempeldata for {args.kommune} er skrevet til {args.out}")
+    if args.statbank:
+        print(f"Et opdigtet udtræk fra Statistikbanken (REGK31, FOLK1A), hvor kommunen står "
+              f"som {args.statbank_kommune}, er skrevet til {args.statbank}")
     return 0
 
 
@@ -56,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--indbyggere", type=int, default=45_000)
     sample.add_argument("--seed", type=int, default=1)
     sample.add_argument("--out", default="data/eksempelkommune")
+    sample.add_argument("--statbank", default=None, metavar="MAPPE",
+                        help="skriv også et opdigtet udtræk fra Statistikbanken i MAPPE")
+    sample.add_argument("--statbank-kommune", default="furesoe",
+                        help="kommunen, eksempelkommunen står som i udtrækket (standard furesoe)")
     sample.set_defaults(func=_sample)
 
     run = sub.add_parser("run", help="kør notebooks for en eller flere kommuner")

@@ -397,6 +397,17 @@ class BenchmarkParametre(Model):
     afstemning_graense: float = Field(
         gt=0, description="Advar, når egne betalinger afviger mere end denne andel."
     )
+    statistikbank_kommune: str | None = Field(
+        None, description="Kommunen, hvis offentlige tal er kommunens egne (slug); null = "
+        "kommunens egen slug. Eksempelkommunen står som en rigtig kommune i sit opdigtede udtræk."
+    )
+
+    @field_validator("statistikbank_kommune")
+    @classmethod
+    def _known_statbank_kommune(cls, value: str | None) -> str | None:
+        if value is not None and value not in ref.kendte_kommuner():
+            raise ValueError(_unknown_kommune_text(value))
+        return value
 
     @field_validator("dranst")
     @classmethod

@@ -646,11 +646,13 @@ def capacity_matches(kapacitet: pd.DataFrame, eksterne_koeb: pd.DataFrame,
 
 def takst_development(forbrug: pd.DataFrame, prisindeks: float,
                       takstloft: float | None = None) -> pd.DataFrame:
-    """The realised unit price per provider, paragraph and unit across the cluster, complete
-    years only: pris (the members' payments / units delivered, i.e. volume weighted),
+    """The realised unit price per external provider, paragraph and unit across the cluster,
+    complete years only: pris (the members' payments / units delivered, i.e. volume weighted),
     aendring (from the year before), over_indeks (aendring > prisindeks) and over_loft
     (aendring > prisindeks + takstloft; NaN without a cap)."""
-    f = forbrug[forbrug["maaneder"].eq(12) & (forbrug["pris_pr_enhed"] > 0)]
+    # Own offers' rows are no takst paid to a provider (as in price_spread).
+    f = forbrug[forbrug["maaneder"].eq(12) & (forbrug["pris_pr_enhed"] > 0)
+                & forbrug["leverandoertype"].astype(str).ne("egen drift")]
     f = f.assign(noegle=provider_key(f["leverandoer"]),
                  enheder=f["udgift"] / f["pris_pr_enhed"])
     keys = ["noegle", "paragraf", "enhed"]

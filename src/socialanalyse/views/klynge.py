@@ -126,8 +126,10 @@ def members_table(status: pd.DataFrame) -> pd.DataFrame:
 # --- prices -----------------------------------------------------------------------------------
 
 def _group_label(r) -> str:
+    import textwrap
+
     level = "" if pd.isna(r.niveau) else f", niveau {int(r.niveau)}"
-    return f"{r.leverandoer} ({r.paragraf}, pr. {r.enhed}{level})"
+    return textwrap.fill(f"{r.leverandoer} ({r.paragraf}, pr. {r.enhed}{level})", 38)
 
 
 def price_groups(spread: pd.DataFrame) -> pd.DataFrame:
@@ -152,7 +154,7 @@ def price_figure(spread: pd.DataFrame, n: int = 8):
     import matplotlib.pyplot as plt
 
     groups = price_groups(spread).head(n)
-    fig, ax = plt.subplots(figsize=(9, 0.7 * max(len(groups), 1) + 1.5))
+    fig, ax = plt.subplots(figsize=(11, 1.0 * max(len(groups), 1) + 1.5))
     for i, g in enumerate(groups.itertuples()):
         y = len(groups) - 1 - i
         rows = spread[(spread["leverandoer"] == g.leverandoer) & (spread["paragraf"] == g.paragraf)
@@ -165,7 +167,8 @@ def price_figure(spread: pd.DataFrame, n: int = 8):
                         textcoords="offset points", ha="center", fontsize=7)
         ax.plot([g.klynge_median] * 2, [y - 0.3, y + 0.3], color=COLOURS["median"], lw=2.5)
     ax.set_yticks(range(len(groups)), [_group_label(g) for g in groups.itertuples()][::-1],
-                  fontsize=8)
+                  fontsize=9)
+    ax.set_ylim(-0.6, len(groups) - 0.4)
     ax.set_xlabel("Gennemsnitlig pris pr. enhed")
     axis_kr(ax, "x")
     ax.set_title("Pris pr. enhed hos fælles leverandører (streg: klyngens vægtede median)")
@@ -211,6 +214,7 @@ def market_table(marked: pd.DataFrame, n: int = 15) -> pd.DataFrame:
         return pd.DataFrame(columns=["Leverandør", "År", "Udgift", "Andel", "Medlemmer",
                                      "Udvikling"])
     last = ext[ext["aar"] == ext["aar"].max()].nlargest(n, "udgift")
+    last = last.assign(aar=last["aar"].astype(str))  # a year, not an amount
     return last.rename(columns={
         "leverandoer": "Leverandør", "aar": "År", "udgift": "Udgift", "andel": "Andel",
         "antal_medlemmer": "Medlemmer", "udvikling": "Udvikling",
@@ -292,7 +296,8 @@ def takst_table(takster: pd.DataFrame) -> pd.DataFrame:
                                      "Stigning", "Over indeks", "Over loft", "Medlemmer"])
     t = t[t["aar"] == t["aar"].max()].sort_values("aendring", ascending=False)
     yes = {True: "ja", False: "nej"}
-    t = t.assign(over_indeks=t["over_indeks"].map(yes), over_loft=t["over_loft"].map(yes))
+    t = t.assign(over_indeks=t["over_indeks"].map(yes), over_loft=t["over_loft"].map(yes),
+                 aar=t["aar"].astype(str))
     return t.rename(columns={
         "leverandoer": "Leverandør", "paragraf": "Paragraf", "enhed": "Enhed", "aar": "År",
         "pris": "Pris", "aendring": "Stigning", "over_indeks": "Over indeks",
