@@ -69,6 +69,10 @@ def test_the_comparison_covers_region_and_country(statbank):
     assert table["Placering (1 = lavest)"].iloc[0].endswith(
         f"af {int(total.loc['kommune', 'af_kommuner'])}")
     assert "Søjler for" in view.offentlig_alt(o)
+    assert (table["Hele landet"] != 0).all()  # functions nobody books are left out
+    shown = view.afstemning_table(o)
+    assert ((shown["Regnskab (Statistikbanken)"] != 0) | (shown["Egne betalinger"] != 0)).all()
+    assert len(shown) < len(o.afstemning)
 
 
 def test_what_is_missing_is_said_in_danish(statbank, tmp_path):

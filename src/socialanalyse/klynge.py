@@ -499,19 +499,27 @@ def weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
     reaches half the total; where it reaches exactly half, the mean of that value and the
     next. Rows with a missing value or a weight <= 0 are left out; NaN when none is left."""
     v = np.asarray(values, dtype=float)
-    w = np.asarray(weights, dtype=float)
-    ok = np.isfinite(v) & np.isfinite(w) & (w > 0)
-    v, w = v[ok], w[ok]
-    if not len(v):
-        return float("nan")
-    order = np.argsort(v, kind="stable")
-    v, w = v[order], w[order]
-    cum = np.cumsum(w)
-    half = cum[-1] / 2
-    i = int(np.searchsorted(cum, half - 1e-9 * cum[-1]))
-    if np.isclose(cum[i], half, rtol=1e-12, atol=0) and i + 1 < len(v):
-        return float((v[i] + v[i + 1]) / 2)
-    return float(v[i])
+    out = weighted_medians(v, np.asarray(weights, dtype=float), np.zeros(len(v), dtype=int))
+    return float(out.get(0, np.nan))
+
+
+def weighted_medians(values: np.ndarray, weights: np.ndarray, groups: np.ndarray) -> pd.Series:
+    """`weighted_median` of each group at once (groups: an integer label per row); a
+    Series by group label (groups with no usable row are absent)."""
+    d = pd.DataFrame({"g": groups, "v": values, "w": weights})
+    d = d[np.isfinite(d["v"]) & np.isfinite(d["w"]) & (d["w"] > 0)]
+    if d.empty:
+        return pd.Series(dtype=float)
+    d = d.sort_values(["g", "v"], kind="stable")
+    cum = d.groupby("g")["w"].cumsum()
+    total = d.groupby("g")["w"].transform("sum")
+    half = total / 2
+    nxt = d.groupby("g")["v"].shift(-1)
+    reached = d[(cum >= half - 1e-9 * total).to_numpy()]
+    first = reached.groupby("g").head(1).index
+    exact = np.isclose(cum[first], half[first], rtol=1e-12, atol=0) & nxt[first].notna()
+    value = np.where(exact, (d.loc[first, "v"] + nxt[first]) / 2, d.loc[first, "v"])
+    return pd.Series(value, index=d.loc[first, "g"].to_numpy())
 
 
 def _latest(frame: pd.DataFrame, by: str = "aar") -> pd.DataFrame:
@@ -550,13 +558,15 @@ def price_spread(priser: pd.DataFrame, min_medlemmer: int = 2) -> pd.DataFrame:
         return pd.DataFrame(columns=["leverandoer", *keys, "kommune", "gennemsnitspris",
                                      "udgift", "klynge_median", "laveste", "hoejeste",
                                      "spredning", "besparelse", "antal_medlemmer"])
-    rows = []
-    for _, g in p.groupby(keys, dropna=False, sort=False):  # shared provider groups
-        median = weighted_median(g["gennemsnitspris"].to_numpy(), g["enheder"].to_numpy())
-        rows.append(g.assign(klynge_median=median, laveste=g["gennemsnitspris"].min(),
-                             hoejeste=g["gennemsnitspris"].max(),
-                             antal_medlemmer=g["kommune"].nunique()))
-    out = pd.concat(rows, ignore_index=True)
+    out = p.reset_index(drop=True)
+    by = out.groupby(keys, dropna=False, sort=False)
+    group = by.ngroup().to_numpy()  # shared provider groups
+    medians = weighted_medians(out["gennemsnitspris"].to_numpy(), out["enheder"].to_numpy(),
+                               group)
+    out["klynge_median"] = medians.reindex(group).to_numpy()
+    out["laveste"] = by["gennemsnitspris"].transform("min")
+    out["hoejeste"] = by["gennemsnitspris"].transform("max")
+    out["antal_medlemmer"] = by["kommune"].transform("nunique")
     out["spredning"] = out["hoejeste"] / out["laveste"] - 1
     out["besparelse"] = (out["udgift"] * (1 - out["klynge_median"] / out["gennemsnitspris"])
                          ).clip(lower=0)
@@ -623,22 +633,23 @@ def capacity_matches(kapacitet: pd.DataFrame, eksterne_koeb: pd.DataFrame,
         buyers = demand[(demand["paragraf"] == par) & (demand["maalgruppe"] == group)]
         if buyers.empty:
             continue
-        left = offers.assign(_pris=offers["aarspris"].fillna(np.inf)).sort_values(
-            ["_pris", "kommune", "tilbud"])["ledige"].to_dict()
-        offer_rows = offers.loc[list(left)]
+        ordered = offers.assign(_pris=offers["aarspris"].fillna(np.inf)).sort_values(
+            ["_pris", "kommune", "tilbud"])
+        offer_rows = list(ordered[["kommune", "tilbud", "aarspris", "usikker"]].itertuples(
+            index=False, name=None))
+        left = ordered["ledige"].to_list()
         for b in buyers.sort_values(["aarspris", "kommune"], ascending=[False, True]).itertuples():
             need = b.antal
-            for i, o in offer_rows.iterrows():  # few offers per paragraph and group
+            for i, (seller, tilbud, price, unsure) in enumerate(offer_rows):  # a few offers
                 if need <= 0:
                     break
-                if o["kommune"] == b.kommune or left[i] <= 0:
+                if seller == b.kommune or left[i] <= 0:
                     continue
                 n = min(need, left[i])
                 left[i] -= n
                 need -= n
-                saving = n * (b.aarspris - o["aarspris"])
-                rows.append((par, group, o["kommune"], o["tilbud"], b.kommune, n, b.aarspris,
-                             o["aarspris"], saving, bool(o["usikker"] or b.usikker)))
+                rows.append((par, group, seller, tilbud, b.kommune, n, b.aarspris, price,
+                             n * (b.aarspris - price), bool(unsure or b.usikker)))
     out = pd.DataFrame(rows, columns=columns)
     return out.sort_values("aarlig_besparelse", ascending=False, na_position="last"
                            ).reset_index(drop=True)

@@ -201,7 +201,8 @@ def offentlig_table(o: Offentlig) -> pd.DataFrame:
     wide = c.pivot_table(index="funktion", columns="niveau", values="udgift_pr_maalgruppe",
                          aggfunc="first").reindex(columns=list(NIVEAUER))
     own = c[c["niveau"] == "kommune"].set_index("funktion")
-    order = ["i_alt", "voksne", "boern"] + sorted(f for f in wide.index if f[0].isdigit())
+    used = wide.index[wide["landet"].fillna(1) != 0]  # functions nobody books are left out
+    order = ["i_alt", "voksne", "boern"] + sorted(f for f in used if f[0].isdigit())
     wide = wide.reindex([f for f in order if f in wide.index])
     out = pd.DataFrame({"Funktion": [own.loc[f, "navn"] if not f[0].isdigit()
                                      else f"{f} {own.loc[f, 'navn']}" for f in wide.index]})
@@ -258,8 +259,10 @@ def kr_text(value) -> str:
 
 
 def afstemning_table(o: Offentlig) -> pd.DataFrame:
-    """The reconciliation per function: published, own payments, difference and remark."""
+    """The reconciliation per function: published, own payments, difference and remark
+    (functions with nothing on either side left out)."""
     a = o.afstemning
+    a = a[(a["offentliggjort"] != 0) | (a["egne_betalinger"] != 0)]
     return pd.DataFrame({
         "Funktion": a["funktion"] + " " + a["navn"].fillna(""),
         "Regnskab (Statistikbanken)": a["offentliggjort"],
