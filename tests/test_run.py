@@ -434,7 +434,9 @@ class _Params:
 
     def __init__(self, kommune, folder):
         self.kommune, self.data_dir = kommune, folder
-        self.data = config.DataKilder(mappe=str(folder), tabeller={})
+        self.data = config.DataKilder(
+            mappe=str(folder), tabeller={},
+            usandsynligt_beloeb={"linje": 1e6, "bevilling_maaned": 1e6})
 
 
 @pytest.mark.parametrize("memory", [True, False])
