@@ -436,7 +436,7 @@ class _Params:
         self.kommune, self.data_dir = kommune, folder
         self.data = config.DataKilder(
             mappe=str(folder), tabeller={},
-            usandsynligt_beloeb={"linje": 1e6, "bevilling_maaned": 1e6})
+            usandsynligt_beloeb=config.UsandsynligtBeloeb(linje=1e7, bevilling_maaned=2e6))
 
 
 @pytest.mark.parametrize("memory", [True, False])

@@ -95,7 +95,7 @@ def test_an_interrupted_run_never_looks_finished(project, how):
     # The sleeping notebook runs once its kernel has been handed the notebook: the first
     # notebook's result is in results.json by then.
     stdout, stderr = interrupt(proc, how, lambda: any(
-        (t / "results.json").is_file() for t in slug_out.glob(".*.tmp")), wait=60, timeout=30)
+        (t / "results.json").is_file() for t in slug_out.glob(".*.tmp")), wait=180, timeout=30)
     if how != "sigkill":
         assert proc.returncode == 130, stdout + stderr
         assert "afbrudt" in stderr

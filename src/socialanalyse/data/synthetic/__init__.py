@@ -21,6 +21,8 @@ the signals it plants:
 - `followups`    opfoelgninger; overdue follow-ups
 - `payments`     betalinger; payments after slutdato, payments that differ from the grant
 - `budget`       budget; the two 2026 overruns
+- `kapacitet`    rows in the tables above: an own §108 offer with empty places and known
+                 hjemtagning candidates, a full own §107 offer, step-down flows after §107
 - `world`        what the steps share (`World`: calendar, random streams, working frames)
 - `calibration`  the per-paragraph figures; `planted` the returned record; `export` the writer
 
@@ -35,9 +37,11 @@ Adding a table family (e.g. a workbook's new tables and its planted signals):
    `w.tables`), draws only from its own stream `w.rng("<family>")`, writes
    `w.tables["table"] = ...` and records its signals as its own frozen dataclass with
    `w.plant_family("<family>", record, notes={signal: Danish description})`.
-3. Register the step: one line at the end of `STEPS`. `EXPORT` is then collected from its
+3. Register the step: one line at the end of `STEPS` (before `budget.budget` if its grants
+   should count in the budget, as kapacitet's do). `EXPORT` is then collected from its
    module, and `Planted.families["<family>"]` holds the record.
-A new stream never changes what the other steps draw, so the existing files stay the same.
+A new stream never changes what the other steps draw, so the existing rows stay the same
+(a family that adds grants adds rows, and the budget follows them).
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..contract import TABLES, dtype
-from . import assessments, budget, followups, grants, payments, population, providers
+from . import assessments, budget, followups, grants, kapacitet, payments, population, providers
 from .export import Export, write_tables
 from .planted import Intervention, Planted, Sample
 from .world import REFERENCE_DATE, World
@@ -68,6 +72,7 @@ STEPS: tuple[Callable[[World], None], ...] = (
     followups.followups,
     payments.payments,
     assessments.goals,
+    kapacitet.kapacitet,
     budget.budget,
 )
 
