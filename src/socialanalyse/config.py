@@ -414,6 +414,17 @@ class BenchmarkParametre(Model):
     afstemning_graense: float = Field(
         gt=0, description="Advar, når egne betalinger afviger mere end denne andel."
     )
+    statistikbank_kommune: str | None = Field(
+        None, description="Kommunen, hvis offentlige tal er kommunens egne (slug); null = "
+        "kommunens egen slug. Eksempelkommunen står som en rigtig kommune i sit opdigtede udtræk."
+    )
+
+    @field_validator("statistikbank_kommune")
+    @classmethod
+    def _known_statbank_kommune(cls, value: str | None) -> str | None:
+        if value is not None and value not in ref.kendte_kommuner():
+            raise ValueError(_unknown_kommune_text(value))
+        return value
 
     @field_validator("dranst")
     @classmethod
@@ -995,8 +1006,12 @@ class KlyngeParametre(Model):
     min_medlemmer: int = Field(ge=2)
     foraeldet_dage: int = Field(ge=1)
     maal: KlyngeMaal
+    # From default.yaml's top level unless the cluster file sets them.
+    diskretion: int = Field(ge=1, description="Diskretionsgrænsen for klyngens rapporter.")
+    koersel: KoerselParametre
 
     _fil: Path = PrivateAttr(default=Path("."))
+    _standard: Path = PrivateAttr(default=Path("."))
 
     @field_validator("medlemmer")
     @classmethod
@@ -1013,6 +1028,16 @@ class KlyngeParametre(Model):
     def fil(self) -> Path:
         """The cluster file these parameters came from."""
         return self._fil
+
+    @property
+    def files(self) -> list[Path]:
+        """The parameter files read, in merge order (as Parametre.files)."""
+        return [self._standard, self._fil]
+
+    @property
+    def root(self) -> Path:
+        """The project folder (parameters/ is in it)."""
+        return self._fil.parent.parent.parent
 
 
 def available_klynger(root: Path | None = None) -> list[str]:
@@ -1036,7 +1061,9 @@ def load_klynge(navn: str, *, root: Path | None = None,
         hint = f" Klyngerne er: {', '.join(known)}." if known else ""
         raise ParameterFejl(f"Der er ingen klyngefil {path}.{hint}")
     default_path = folder / "default.yaml"
-    standard = dict(_read_yaml(default_path).get("klynge") or {})
+    defaults = _read_yaml(default_path)
+    standard = dict(defaults.get("klynge") or {})
+    standard.update({k: defaults[k] for k in ("diskretion", "koersel") if k in defaults})
     for key in ("aggregat_aar", "belaegning_maaneder"):  # the members' own export settings
         standard.pop(key, None)
     own = _read_yaml(path)
@@ -1046,5 +1073,5 @@ def load_klynge(navn: str, *, root: Path | None = None,
     except ValidationError as exc:
         raise _explain(exc, [(default_path, standard), (path, own)],
                        heading=f"Fejl i klyngefilen {path.name}") from None
-    params._fil = path
+    params._fil, params._standard = path, default_path
     return params

@@ -22,7 +22,16 @@ from .format import amount, dato, dato_lang, kr, maaned, mio_kr, p_vaerdi, pct, 
 from .html import build_index, export_html, format_value, make_self_contained, static_widgets
 from .labels import heading, kommune_name
 from .pdf import PdfFejl, export_pdf, find_chromium, missing_chromium_text, pdf_text
-from .session import Headline, Session, current, load_results, record, record_all, setup
+from .session import (
+    Headline,
+    Session,
+    current,
+    load_results,
+    record,
+    record_all,
+    setup,
+    setup_klynge,
+)
 from .theme import axis_kr, axis_pct, axis_tal, theme
 
 __all__ = [
@@ -68,6 +77,7 @@ __all__ = [
     "record_all",
     "sentence",
     "setup",
+    "setup_klynge",
     "show_table",
     "static_widgets",
     "table_html",

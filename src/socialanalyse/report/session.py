@@ -68,6 +68,7 @@ class Session:
     labels: dict[str, dict[str, Any]] = field(default_factory=dict)
     _data: Any = None
     _forbidden: frozenset[str] | None = None
+    _interactive: Path | None = None  # a cluster's output/klynger/<navn>/interaktiv
 
     @property
     def intern(self) -> bool:
@@ -115,7 +116,7 @@ class Session:
         """Where files of this session go: the run folder, or output/<kommune>/interaktiv."""
         if self.run_dir is not None:
             return self.run_dir
-        return interactive_dir(self.kommune)
+        return self._interactive or interactive_dir(self.kommune)
 
     @property
     def results_path(self) -> Path | None:
@@ -147,7 +148,6 @@ def setup(
     replaces it). Data are loaded lazily on first `session.data`. `data` and `parametre`
     (keyword-only) inject ready objects, for tests.
     """
-    global _current
     if publikum not in PUBLIKUMMER:
         raise ValueError(f"publikum skal være 'intern' eller 'byraad', ikke {publikum!r}.")
     params = parametre if parametre is not None else load_parameters(kommune)
@@ -161,6 +161,38 @@ def setup(
         notebook=notebook,
         _data=data,
     )
+    return _start(session)
+
+
+def setup_klynge(
+    klynge: str = "vestklyngen",
+    publikum: str = "intern",
+    run_dir: str | os.PathLike | None = None,
+    notebook: str | None = None,
+    *,
+    parametre=None,
+) -> Session:
+    """Start a notebook session for a cluster (parameters/klynger/<klynge>.yaml,
+    `config.load_klynge`) and make it current: as `setup`, but without data of its own (the
+    cluster reads its members' aggregates); interactive files go to
+    output/klynger/<klynge>/interaktiv/."""
+    from ..config import load_klynge
+    from .outputs import KLYNGER_DIR, default_root
+
+    if publikum not in PUBLIKUMMER:
+        raise ValueError(f"publikum skal være 'intern' eller 'byraad', ikke {publikum!r}.")
+    session = Session(
+        kommune=klynge, publikum=publikum,
+        parametre=parametre if parametre is not None else load_klynge(klynge),
+        run_dir=None if run_dir in (None, "") else Path(run_dir), notebook=notebook,
+        _interactive=default_root() / KLYNGER_DIR / klynge / INTERACTIVE,
+    )
+    return _start(session)
+
+
+def _start(session: Session) -> Session:
+    """Theme, Danish number display and a cleared results entry; `session` becomes current."""
+    global _current
     from .format import tal
     from .theme import theme
 

@@ -26,10 +26,10 @@ from pathlib import Path
 from .. import config
 from .executors import execute_plan
 from .folders import cannot_write_text, remove_stale, reserve
-from .plan import DEFAULT_TIMEOUT, KoerselFejl, build_plan
+from .plan import DEFAULT_TIMEOUT, KoerselFejl, Plan, build_plan
 from .summary import format_summary
 
-__all__ = ["DEFAULT_TIMEOUT", "KoerselFejl", "build_plan", "execute_plan", "run"]
+__all__ = ["DEFAULT_TIMEOUT", "KoerselFejl", "build_plan", "execute", "execute_plan", "run"]
 
 
 def run(
@@ -80,7 +80,12 @@ def run(
     except (config.ParameterFejl, KoerselFejl) as exc:
         print(f"Kørslen er ikke startet.\n{exc}", file=sys.stderr)
         return 2
+    return execute(p, quiet=quiet)
 
+
+def execute(p: Plan, *, quiet: bool = False) -> int:
+    """Reserve the plan's folders, run its jobs, print the summary and where the reports
+    are; the exit code as `run` returns it (also for a cluster's run, runner.klynge)."""
     try:
         p = reserve(p)
     except OSError as exc:  # the output folder cannot be written (a full disk: DiskFuld)
@@ -88,7 +93,8 @@ def run(
         return 2
     n_nb = len(p.jobs[0].notebooks)
     print(
-        f"Kører {n_nb} notebook(s) for {len(p.jobs)} kommune(r) "
+        f"Kører {n_nb} notebook(s) for "
+        f"{'klyngen ' + p.jobs[0].kommune if p.jobs[0].klynge else f'{len(p.jobs)} kommune(r)'} "
         f"({p.jobs[0].publikum}, {p.executor}, {p.workers} worker(s)); kørsel {p.jobs[0].run_id}.",
         flush=True,
     )

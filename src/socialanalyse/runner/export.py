@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 
 from .. import config
-from ..report.outputs import HTML_DIR, PDF_DIR, RESULTS_FILE
+from ..report.outputs import AGGREGAT_DIR, HTML_DIR, PDF_DIR, RESULTS_FILE
 from .folders import DiskFuld, disk_full, scratch_root
 from .plan import Job, notebook_title
 from .results import FAILED, OK, REJECTED, JobResult, NotebookResult, describe_error
@@ -96,7 +96,8 @@ def export_run(job: Job, params: config.Parametre, out: JobResult, loaded=None) 
     titles = {Path(p).stem: _title(Path(p), params) for p in job.notebooks}
     forbidden: set[str] = set()
     if job.publikum == "byraad":
-        forbidden = forbidden_ids(params, loaded)
+        # A cluster has no case data (only its members' checked aggregates).
+        forbidden = set() if job.klynge else forbidden_ids(params, loaded)
         for res in out.notebooks:
             if res.html is None:
                 continue
@@ -128,6 +129,38 @@ def export_run(job: Job, params: config.Parametre, out: JobResult, loaded=None) 
     if job.publikum == "byraad":
         out.byraadstjek += [f"{index.name}: {p}" for p in
                             _check_page(index, forbidden, params.diskretion)]
+
+
+def export_aggregater(job: Job, params: config.Parametre, out: JobResult, loaded=None) -> None:
+    """The run's byråd-safe aggregates for klynger (klynge.build_aggregater) in
+    `aggregater/`, for both audiences, checked first (klynge.check_aggregater with the data's
+    ids). A leak (an id, a small count) rejects the run and writes nothing; a failure to build
+    fails it. Data that cannot be loaded (the notebooks show why) give no aggregates; the
+    manifest says so (`JobResult.aggregater`)."""
+    from .. import data, klynge
+
+    try:
+        loaded = loaded if loaded is not None else data.load(params)
+    except Exception as exc:
+        if disk_full(exc):
+            raise DiskFuld(str(exc)) from exc
+        out.aggregater = f"ikke skrevet: data kunne ikke indlæses ({describe_error(exc)})"
+        return
+    try:
+        agg = klynge.build_aggregater(loaded, params)
+        klynge.write_aggregater(agg, job.tmp_dir / AGGREGAT_DIR, int(params.diskretion),
+                                forbidden_ids(params, loaded))
+    except klynge.AggregatFejl as exc:
+        out.aggregater = "afvist"
+        out.byraadstjek.append(f"{AGGREGAT_DIR}/: {exc}")
+        return
+    except Exception as exc:
+        if disk_full(exc):
+            raise DiskFuld(str(exc)) from exc
+        out.aggregater = "fejlet"
+        out.fejl = _join(out.fejl, f"Aggregaterne kunne ikke laves: {describe_error(exc)}")
+        return
+    out.aggregater = AGGREGAT_DIR
 
 
 def _check_page(path: Path, forbidden: set[str], threshold: int) -> list[str]:

@@ -42,7 +42,7 @@ FROM_PARAMETERS: dict[str, dict[str, str]] = {
 }
 
 #: Set by the runner for every notebook (from --kommune and --publikum), never by --parameter.
-FROM_RUNNER = ("kommune", "publikum", "run_dir")
+FROM_RUNNER = ("kommune", "klynge", "publikum", "run_dir")
 
 _NOT_A_LITERAL = object()
 

@@ -43,10 +43,26 @@ class Job:
     scratch: str | None = None  # private temp folder for kernel files (folders.reserve)
     notebook_parameters: tuple[tuple[str, str, Any], ...] = ()  # (notebook, name, value)
     pdf: bool = False  # also an A4 PDF of each report in pdf/ (report.pdf; see `want_pdf`)
+    # A cluster's run (runner.klynge): `kommune` is the cluster's name, the notebooks get
+    # `klynge` instead of `kommune`, and `inputs` (the members' aggregates) are its inputs.
+    klynge: bool = False
+    inputs: tuple[str, ...] = ()
 
     def parameters_for(self, notebook: str) -> dict[str, Any]:
         """The --parameter values for one notebook (by stem)."""
         return {n: v for nb, n, v in self.notebook_parameters if nb == notebook}
+
+    def runner_parameters(self) -> dict[str, Any]:
+        """What the runner gives every notebook of the job (FROM_RUNNER)."""
+        return {"klynge" if self.klynge else "kommune": self.kommune,
+                "publikum": self.publikum, "run_dir": str(self.tmp_dir)}
+
+    def load_parameters(self):
+        """The job's parameters: the municipality's (config.Parametre) or the cluster's
+        (config.KlyngeParametre)."""
+        if self.klynge:
+            return config.load_klynge(self.kommune, root=Path(self.root))
+        return config.load_parameters(self.kommune, root=Path(self.root))
 
     @property
     def tmp_dir(self) -> Path:
@@ -108,14 +124,21 @@ def notebook_title(path: Path) -> str:
     return name.replace("_", " ").capitalize()
 
 
-def discover_notebooks(folder: Path, only: Iterable[str] = ()) -> list[Path]:
-    """The notebooks in `folder` (NN_navn.ipynb, sorted), optionally only the named ones.
+#: Notebooks of a cluster's run (runner.klynge), never of a municipality's.
+KLYNGE_NOTEBOOKS = ("09_klynge",)
+
+
+def discover_notebooks(folder: Path, only: Iterable[str] = (), *, klynge: bool = False
+                       ) -> list[Path]:
+    """The notebooks in `folder` (NN_navn.ipynb, sorted), optionally only the named ones:
+    a municipality's (default) or a cluster's (`klynge`, KLYNGE_NOTEBOOKS).
 
     A name matches the file name, its stem, or its number prefix ('00'). An unknown name
     raises KoerselFejl (Danish).
     """
     found = sorted(
         p for p in Path(folder).glob("*.ipynb") if not p.name.startswith((".", "_"))
+        and (p.stem in KLYNGE_NOTEBOOKS) == klynge
     )
     only = list(only)
     if not only:

@@ -48,6 +48,7 @@ class JobResult:
     fejl: str | None = None  # a failure of the job outside any notebook
     byraadstjek: list[str] = field(default_factory=list)  # problems in index.html/results.json
     disk_fuld: bool = False  # the disk filled up: `fejl` says so; the folder is removed
+    aggregater: str | None = None  # the aggregates' folder, or why there is none (export)
 
     @property
     def ok(self) -> bool:

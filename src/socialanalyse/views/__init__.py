@@ -8,6 +8,7 @@
     05_noegletal              views.noegletal
     06_indkoeb                views.indkoeb       (figures, sections, tables, text, widgets)
     07_kapacitet              views.kapacitet
+    09_klynge                 views.klynge        (a cluster: members' aggregates)
     10_selvevaluering         views.selvevaluering
 
 A view holds a notebook's figures with their alt texts, display tables, Danish texts, widgets

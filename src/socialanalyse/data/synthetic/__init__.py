@@ -120,14 +120,21 @@ def generate(kommune: str = "eksempelkommune", indbyggere: int = 45_000, seed: i
     return Sample(tables, Planted(**w.planted, notes=dict(w.notes), families=dict(w.families)))
 
 
-def write_sample(kommune: str, indbyggere: int, seed: int, out: Path) -> Planted:
+def write_sample(kommune: str, indbyggere: int, seed: int, out: Path,
+                 statbank: Path | None = None, statbank_kommune: str = "furesoe") -> Planted:
     """Write the generated tables as a municipality's extracts in Danish export format.
 
     One file per table in `out` (created if missing), as described by `EXPORT`; the same
-    arguments give byte-identical files. Returns what was planted.
+    arguments give byte-identical files. With `statbank`, also a made-up statbank export
+    there in which the sample stands as `statbank_kommune` (synthetic.statbank). Returns
+    what was planted.
     """
     sample = generate(kommune, indbyggere, seed)
     write_tables(sample.tables, EXPORT, Path(out))
+    if statbank is not None:
+        from .statbank import write_statbank
+
+        write_statbank(sample.tables, Path(statbank), statbank_kommune, seed)
     return sample.planted
 
 
