@@ -94,12 +94,12 @@ FORMAT: dict[str, dict[str, tuple[str, str]]] = {
         "paragraf": ("tekst", "Tilbuddets paragraf."),
         "maalgruppe": ("tekst", "Tilbuddets målgruppe (angivet, ellers beboernes hyppigste)."),
         "pladser": ("heltal", "Normerede pladser."),
-        "belagte_pladser": ("tal", "Gns. belagte pladser i måneden (samme tal som "
-                            "arbejdsbog 07 Kapacitet); skjult ved diskretion."),
-        "ledige_pladser": ("tal", "Gns. tomme pladser i måneden (pladser - belagte, mindst 0); "
-                           "skjult, når belagte er."),
-        "aarspris": ("kr", "Tilbuddets pris pr. plads pr. år: taksten, ellers bevillingernes "
-                     "udgift pr. belagt døgn de seneste 12 måneder, × 365,25."),
+        "belagte_pladser": ("tal", ("Gns. belagte pladser i måneden (samme tal som "
+                            "arbejdsbog 07 Kapacitet); skjult ved diskretion.")),
+        "ledige_pladser": ("tal", ("Gns. tomme pladser i måneden (pladser - belagte, mindst 0); "
+                           "skjult, når belagte er.")),
+        "aarspris": ("kr", ("Tilbuddets pris pr. plads pr. år: taksten, ellers bevillingernes "
+                     "udgift pr. belagt døgn de seneste 12 måneder, × 365,25.")),
         "diskretioneret": ("ja/nej", "Antallene i rækken er skjult."),
     },
     "eksterne_koeb": {

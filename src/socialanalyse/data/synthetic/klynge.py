@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .. import derived
-from .kapacitet import _append, _Rows, _with_ids
+from .kapacitet import _append, _Rows, _sex, _with_ids
 from .providers import offer_name
 from .world import REFERENCE_DATE, World, id_strings
 
@@ -157,7 +157,3 @@ def klynge(w: World) -> None:
             f"{MATCH_PARAGRAF}-tilbud ({MATCH_MAALGRUPPE.lower()}), mens et andet har "
             f"{KOEB_ANTAL} borgere i målgruppen i et eksternt {MATCH_PARAGRAF}-tilbud."),
     })
-
-
-def _sex(rng) -> str:
-    return str(rng.choice(["K", "M"]))
