@@ -143,6 +143,7 @@ def test_exactly_the_planted_price_difference_is_flagged(cluster, planted):
     # The other two members pay the median and save nothing; the group is all three.
     group = prices[prices["Leverandør"] == dyr.leverandoer]
     assert set(group["Kommune"]) == {slug.capitalize() for slug in MEMBERS}
+    assert set(group["Enhed"]) == {"døgn"}  # in Danish, not the code
     others = group[group["Kommune"] != _name("dyr")]
     assert (others["Besparelse ved median pr. år"] == 0).all()
     assert others["Pris pr. enhed"].to_numpy() == pytest.approx([planted["ledig"].takst] * 2)
