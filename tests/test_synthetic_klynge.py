@@ -71,6 +71,10 @@ def test_free_places_and_external_purchases(member):
     bought = _grants_at(data, fam.KOEB_LEVERANDOER)
     group = data.bevillinger["borger_id"].map(data.borgere.set_index("borger_id")["maalgruppe"])
     natural = data.bevillinger["paragraf"].eq("§107") & group.eq("Fysisk funktionsnedsættelse")
+    added = set(data.leverandoerer["navn"]) & {
+        fam.FAELLES_LEVERANDOER, fam.LEDIG_LEVERANDOER, fam.KOEB_LEVERANDOER}
+    assert added == {fam.FAELLES_LEVERANDOER, *{"ledig": [fam.LEDIG_LEVERANDOER],
+                                                "koeber": [fam.KOEB_LEVERANDOER]}.get(rec.rolle, [])}
     if rec.rolle == "ledig":
         o = offer.iloc[0]
         assert (o["pladser"], o["takst"], o["maalgruppe"]) == (24, 2300.0,

@@ -93,21 +93,24 @@ def klynge(w: World) -> None:
         raise ValueError(f"klynge_rolle skal være en af {', '.join(KLYNGE_ROLLER)}, ikke {rolle!r}")
     rng = w.rng("klynge")
     n_prov, n_tilbud = len(w.prov), len(w.tilbud)
-    names = [FAELLES_LEVERANDOER, LEDIG_LEVERANDOER, KOEB_LEVERANDOER]
+    # The shared provider, and the role's own offer's provider or its external one.
+    providers = [(FAELLES_LEVERANDOER, "privat", FAELLES_PARAGRAF)]
+    if rolle == "ledig":
+        providers.append((LEDIG_LEVERANDOER, "egen drift", MATCH_PARAGRAF))
+    elif rolle == "koeber":
+        providers.append((KOEB_LEVERANDOER, "privat", MATCH_PARAGRAF))
     new_prov = pd.DataFrame({
-        "leverandoer_id": id_strings("L", np.arange(n_prov + 1, n_prov + 4), 3),
-        "navn": names, "leverandoertype": ["privat", "egen drift", "privat"],
-        "paragraffer": [(FAELLES_PARAGRAF,), (MATCH_PARAGRAF,), (MATCH_PARAGRAF,)],
-        "faktor": 1.0})
-    p_shared, p_own, p_ext = n_prov, n_prov + 1, n_prov + 2
-    tilbud_id = id_strings("T", np.array([n_tilbud + 1]), 3)[0]
+        "leverandoer_id": id_strings("L", np.arange(n_prov + 1, n_prov + 1 + len(providers)), 3),
+        "navn": [p[0] for p in providers], "leverandoertype": [p[1] for p in providers],
+        "paragraffer": [(p[2],) for p in providers], "faktor": 1.0})
+    p_shared, p_role = n_prov, n_prov + 1
     tilbud_navn = offer_name(LEDIG_LEVERANDOER, MATCH_PARAGRAF)
-    new_tilbud = pd.DataFrame({
-        "prov": [p_own], "paragraf": [MATCH_PARAGRAF], "tilbud_id": [tilbud_id],
-        "navn": [tilbud_navn], "leverandoer_id": [new_prov["leverandoer_id"].iloc[1]],
-        "pladser": [LEDIG_PLADSER], "maalgruppe": [MATCH_MAALGRUPPE], "takst": [LEDIG_TAKST]})
-    if rolle != "ledig":  # the offer belongs to 'ledig' only
-        new_tilbud = new_tilbud.iloc[:0]
+    new_tilbud = pd.DataFrame({  # the offer of 'ledig' only
+        "prov": [p_role], "paragraf": [MATCH_PARAGRAF],
+        "tilbud_id": id_strings("T", np.array([n_tilbud + 1]), 3), "navn": [tilbud_navn],
+        "leverandoer_id": new_prov["leverandoer_id"].iloc[-1:].to_numpy(),
+        "pladser": [LEDIG_PLADSER], "maalgruppe": [MATCH_MAALGRUPPE], "takst": [LEDIG_TAKST],
+    }).iloc[:1 if rolle == "ledig" else 0]
     rows = _Rows()
     takst = DYR_TAKST if rolle == "dyr" else BASIS_TAKST
     shared_rows = [rows.grant(rows.citizen(FAELLES_MAALGRUPPE, rng.integers(1960, 2000),
@@ -119,12 +122,12 @@ def klynge(w: World) -> None:
         for _ in range(LEDIG_BEBOERE):
             start = pd.Timestamp("2016-01-01") + pd.DateOffset(months=int(rng.integers(0, 60)))
             rows.grant(rows.citizen(MATCH_MAALGRUPPE, rng.integers(1960, 2000), _sex(rng)),
-                       MATCH_PARAGRAF, p_own, start, price2026=LEDIG_TAKST, tilbud_id=tilbud_id,
-                       type_="egen drift")
+                       MATCH_PARAGRAF, p_role, start, price2026=LEDIG_TAKST,
+                       tilbud_id=new_tilbud["tilbud_id"].iloc[0], type_="egen drift")
     if rolle == "koeber":
         for _ in range(KOEB_ANTAL):
             c = rows.citizen(MATCH_MAALGRUPPE, rng.integers(1970, 2005), _sex(rng))
-            koeb_rows.append(rows.grant(c, MATCH_PARAGRAF, p_ext, KOEB_START, None,
+            koeb_rows.append(rows.grant(c, MATCH_PARAGRAF, p_role, KOEB_START, None,
                                         KOEB_START + pd.DateOffset(years=2) - pd.Timedelta(days=1),
                                         price=KOEB_TAKST))
     new_g, new_cit = _with_ids(w, rows, rng, new_prov, n_prov)
