@@ -20,6 +20,7 @@ from ..report.format import amount, pct, tal
 from ..report.labels import kommune_name
 from ..report.outputs import AGGREGAT_DIR, MANIFEST_FILE, default_root, latest_run
 from ..report.theme import axis_kr, axis_pct
+from ..servicetjek.base import ENHED_NAVN
 
 OK = "ok"
 MISSING = "ingen kørsel"
@@ -129,7 +130,13 @@ def _group_label(r) -> str:
     import textwrap
 
     level = "" if pd.isna(r.niveau) else f", niveau {int(r.niveau)}"
-    return textwrap.fill(f"{r.leverandoer} ({r.paragraf}, pr. {r.enhed}{level})", 38)
+    unit = ENHED_NAVN.get(r.enhed, r.enhed)  # døgn, not the code doegn
+    return textwrap.fill(f"{r.leverandoer} ({r.paragraf}, pr. {unit}{level})", 38)
+
+
+def _unit_names(enhed: pd.Series) -> pd.Series:
+    """The units in Danish (døgn, time, måned) instead of their codes."""
+    return enhed.map(lambda e: ENHED_NAVN.get(e, e))
 
 
 def price_groups(spread: pd.DataFrame) -> pd.DataFrame:
@@ -191,7 +198,8 @@ def price_alt(spread: pd.DataFrame) -> str:
 
 def price_table(spread: pd.DataFrame) -> pd.DataFrame:
     """Each member's price in each shared group with the median and its yearly saving."""
-    t = spread.assign(kommune=spread["kommune"].map(kommune_name))
+    t = spread.assign(kommune=spread["kommune"].map(kommune_name),
+                      enhed=_unit_names(spread["enhed"]))
     return t.rename(columns={
         "leverandoer": "Leverandør", "paragraf": "Paragraf", "enhed": "Enhed",
         "niveau": "Niveau", "kommune": "Kommune", "gennemsnitspris": "Pris pr. enhed",
@@ -389,10 +397,12 @@ def excel_tables(res: klynge.Klyngeresultat, status: pd.DataFrame) -> dict[str, 
     return {
         "Medlemmer": members_table(status),
         "Priser": price_table(res.priser),
-        "Prisgrupper": price_groups(res.priser),
+        "Prisgrupper": price_groups(res.priser).pipe(
+            lambda g: g.assign(enhed=_unit_names(g["enhed"]))),
         "Markedsvægt": res.marked.drop(columns="noegle"),
         "Kapacitet": match_table(res.match),
-        "Takster": res.takster.drop(columns="noegle"),
+        "Takster": res.takster.drop(columns="noegle").assign(
+            enhed=_unit_names(res.takster["enhed"])),
         "Nøgletal": res.noegletal,
     }
 
