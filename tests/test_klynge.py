@@ -327,3 +327,15 @@ def test_data_readme_holds_the_current_aggregate_format():
     text = (REPO / "data" / "README.md").read_text(encoding="utf-8")
     start, end = "<!-- aggregater:start -->\n", "<!-- aggregater:slut -->"
     assert text[text.index(start) + len(start):text.index(end)] == K.format_markdown()
+
+
+def test_match_text_counts_only_the_savings_of_cheaper_own_offers():
+    from socialanalyse.views import klynge as view
+
+    match = pd.DataFrame({"aarlig_besparelse": [1_899_300.0, 300_000.0, -50_000.0]})
+    text = view.match_text(match)
+    # 1,899,300 + 300,000 = 2,199,300; the dearer own offer is counted, not netted.
+    assert "de 2, hvor det egne tilbud er billigst, sparer brugt fuldt ud 2,2 mio. kr." in text
+    assert "I 1 match er det egne tilbud dyrere" in text
+    only_dearer = view.match_text(match.iloc[[2]])
+    assert "sparer" not in only_dearer and "I 1 match" in only_dearer

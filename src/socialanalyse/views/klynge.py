@@ -289,9 +289,19 @@ def match_text(match: pd.DataFrame) -> str:
     if match.empty:
         return ("Ingen medlemmer har ledige pladser i egne tilbud, som andre medlemmer køber "
                 "eksternt i samme paragraf og målgruppe.")
-    saving = match["aarlig_besparelse"].sum()
-    return (f"{len(match)} match mellem ledige pladser og andre medlemmers eksterne køb i samme "
-            f"paragraf og målgruppe; brugt fuldt ud sparer det {amount(saving)} om året.")
+    # A match where the own offer costs more than the external place saves nothing: it is
+    # counted, not netted against the savings of the others.
+    cheaper = match["aarlig_besparelse"] > 0
+    text = (f"{len(match)} match mellem ledige pladser og andre medlemmers eksterne køb i samme "
+            f"paragraf og målgruppe")
+    if cheaper.any():
+        text += (f"; de {cheaper.sum()}, hvor det egne tilbud er billigst, sparer brugt fuldt ud "
+                 f"{amount(match.loc[cheaper, 'aarlig_besparelse'].sum())} om året")
+    dearer = int((match["aarlig_besparelse"] < 0).sum())
+    if dearer:
+        text += (f". I {dearer} match er det egne tilbud dyrere end det eksterne køb; de er ikke "
+                 f"regnet med i besparelsen")
+    return text + "."
 
 
 # --- takster ----------------------------------------------------------------------------------
