@@ -389,6 +389,15 @@ def minutes(seconds: float) -> str:
     return f"{seconds:7.1f} s ({seconds / 60:5.1f} min)"
 
 
+def national_estimate(floor: float, cpu: float, slugs: list[str], sizes: dict[str, int]
+                      ) -> tuple[float, float]:
+    """(floor, CPU) seconds for every municipality from a subset's: the floor scales with the
+    number of municipalities (notebooks), the CPU above it with the inhabitants."""
+    people, everyone = sum(sizes[s] for s in slugs), sum(sizes.values())
+    all_floor = floor / len(slugs) * len(sizes)
+    return all_floor, all_floor + (cpu - floor) / people * everyone
+
+
 def report(batches: list[Batch], notebooks: int, floor: float, slugs: list[str],
            sizes: dict[str, int]) -> None:
     print(f"\nGulv: {notebooks} bare kerner (kun import af {', '.join(FLOOR_IMPORTS)}) "
@@ -413,14 +422,17 @@ def report(batches: list[Batch], notebooks: int, floor: float, slugs: list[str],
         if local and b is not local and b.workers == local.workers:
             print(f"\n{b.name} mod lokal: {b.wall / local.wall:.2f} x væg (mål <= 1,2)")
     if local and len(slugs) < len(sizes):
-        # CPU, not wall: on a shared machine the wall time says more about the neighbours.
-        scale = len(sizes) / len(slugs)
-        print(f"\nGroft skøn for alle {len(sizes)} kommuner, lineært i antal notebooks "
-              f"(udvalget har {sum(sizes[s] for s in slugs)} af {sum(sizes.values())} indb.):"
-              f"\n  lokal CPU {minutes(local.cpu * scale)} -> mindst "
-              f"{minutes(local.cpu * scale / local.workers)} væg på {local.workers} kerner"
-              f"\n  gulvet    {minutes(floor * scale)} -> mindst "
-              f"{minutes(floor * scale / local.workers)} væg på {local.workers} kerner")
+        # CPU, not wall (on a shared machine the wall time says more about the neighbours):
+        # the floor per notebook for every notebook, and the rest in proportion to the
+        # inhabitants (the subset's excess per inhabitant; a subset with København weighs it).
+        people, everyone = sum(sizes[s] for s in slugs), sum(sizes.values())
+        all_floor, cpu = national_estimate(floor, local.cpu, slugs, sizes)
+        print(f"\nSkøn for alle {len(sizes)} kommuner ({everyone} indb.; udvalget {people}): "
+              f"gulvet for hver notebook + resten pr. indbygger"
+              f"\n  lokal CPU {minutes(cpu)} -> mindst {minutes(cpu / local.workers)} væg "
+              f"på {local.workers} kerner"
+              f"\n  gulvet    {minutes(all_floor)} -> mindst "
+              f"{minutes(all_floor / local.workers)} væg på {local.workers} kerner")
 
 
 def main(argv: list[str] | None = None) -> int:

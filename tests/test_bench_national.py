@@ -77,6 +77,13 @@ def test_project_runs_exactly_the_chosen_municipalities(tmp_path):
     assert (root / "data/herlev").resolve() == (cache / "data/herlev").resolve()
 
 
+def test_national_estimate_scales_floor_by_count_and_the_rest_by_inhabitants():
+    # Subset b+d: 300 inhabitants of 1500, 2 of 5 municipalities; floor 10 s, CPU 40 s.
+    floor, cpu = bench.national_estimate(10.0, 40.0, ["b", "d"], SMALL)
+    assert floor == pytest.approx(25.0)  # 10 / 2 * 5
+    assert cpu == pytest.approx(25.0 + 30.0 / 300 * 1500)  # 175
+
+
 def test_memory_counts_each_worker_with_its_own_kernels():
     kernel = "python -m ipykernel_launcher -f /tmp/sa-{}-ab12cd_9/{}/kernel.json"
     procs = {  # pid: (parent, bytes, command line)
