@@ -9,7 +9,7 @@ SAMPLE  := data/eksempelkommune/.komplet
 # Pytest's own options can be added: make test PYTEST_ARGS="-k run -x"
 PYTEST_ARGS ?=
 
-.PHONY: run test test-min install sample browser lint bench lab clean help
+.PHONY: run test test-min install sample browser lint bench bench-national lab clean help
 
 ## run: set everything up (venv, install, sample data if missing) and run every notebook for
 ##      $(KOMMUNE); prints where index.html is
@@ -79,7 +79,13 @@ lint: install
 
 ## bench: print the speed figures (benchmarks/bench_*.py)
 bench: install $(SAMPLE)
-	for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done
+	for f in benchmarks/bench_*.py; do \
+		[ $$f = benchmarks/bench_national.py ] || $(BIN)/python $$f || exit 1; done
+
+## bench-national: all 98 municipalities, every workbook, local and on a Dask cluster (issue 18;
+##          an hour or more on 2 cores; `--kommuner N` for a subset: see the script)
+bench-national: install
+	$(BIN)/python benchmarks/bench_national.py
 
 ## lab: open the notebooks in JupyterLab (installed by make install)
 lab: install $(SAMPLE)

@@ -21,8 +21,6 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-import nbformat
-
 from .checks import COUNT_CLASS, COUNT_KINDS
 from .files import write_text_atomic
 from .format import dato, kr, mio_kr, p_vaerdi, pct, tal
@@ -38,6 +36,8 @@ WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 #: Cells with one of these tags are left out of the HTML.
 HIDDEN_TAGS = ("skjul", "remove_cell", "parameters", "injected-parameters")
 _NBCONVERT_ALT = "No description has been provided for this image"
+# nbformat is imported where it is used: its import (jsonschema and its format checkers) costs
+# about a second of CPU, which every kernel paid through `import socialanalyse.report`.
 #: Alt text of images shown without `report.figure` (e.g. plt.show()).
 MISSING_ALT = "Figur uden beskrivelse"
 _URL_RE = re.compile(r"https?://", re.IGNORECASE)
@@ -115,6 +115,8 @@ def _collect(model_id: str, states: dict[str, Any], controls: list[str], outputs
         outputs.extend(state.get("outputs", []))
         return
     if name in ("HTMLModel", "HTMLMathModel", "LabelModel"):
+        import nbformat
+
         # What the widget showed, as static HTML (a Label's value is plain text).
         value = state.get("value") or ""
         if value.strip():
@@ -155,6 +157,8 @@ def static_widgets(nb) -> Any:
     (slider values as their readouts, choices); a widget without recorded output becomes a
     note. The widget state is removed from the metadata.
     """
+    import nbformat
+
     nb = copy.deepcopy(nb)
     states = _widget_states(nb)
     for cell in nb.cells:
@@ -291,6 +295,8 @@ def export_html(
     stylesheet is inlined and no http(s) address remains (`make_self_contained`). Written to
     a temp file and renamed.
     """
+    import nbformat
+
     nb = nbformat.read(str(notebook_path), as_version=4)
     page = notebook_html(nb, title, lang, subtitle=subtitle, footer=footer)
     path = Path(html_path)
