@@ -24,6 +24,7 @@ import signal
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 from ..data import snapshot
@@ -154,7 +155,16 @@ def _manager_class():
     - It keeps the clients it makes (`client()`, also the one nbclient makes under
       Papermill, which Papermill never closes when it is given a manager): each left open
       keeps a heartbeat thread pinging a dead kernel forever, with a ZeroMQ context and
-      four sockets - thousands in an `--all` run. `Kernel.shutdown` closes them."""
+      four sockets - thousands in an `--all` run. `Kernel.shutdown` closes them.
+    - Its clients read the shell and IOPub channels in slices of `WAKE` seconds. A ZeroMQ
+      socket's file descriptor only signals a change; a send on the same socket (nbclient's
+      Output-widget mimic sends comm messages on the shell channel while it waits for the
+      cell's reply) can take the signal of a reply that has just arrived, and then the
+      event loop is not woken: the reply sat in the socket until the poll's timeout - the
+      cell's whole `--timeout` - and the next notebook waited the same way. Seen in the
+      sample's widget cells (03 and 04) with two notebooks side by side; a stack dump showed
+      the lane in `select` with the reply in the socket (ZMQ_EVENTS had POLLIN) and the
+      kernel idle."""
     global _MANAGER
     if _MANAGER is None:
         from jupyter_client import AsyncKernelManager
@@ -169,12 +179,34 @@ def _manager_class():
                 await self.provisioner.post_launch(**kw)
 
             def client(self, **kwargs: Any):
+                kwargs.setdefault("shell_channel_class", channel)
+                kwargs.setdefault("iopub_channel_class", channel)
                 made = super().client(**kwargs)
                 self.clients.append(made)
                 return made
 
+        from jupyter_client.channels import AsyncZMQSocketChannel
+
+        class WakingChannel(AsyncZMQSocketChannel):
+            async def get_msg(self, timeout: float | None = None) -> dict[str, Any]:
+                # Wait in slices of WAKE seconds: each slice ends with a direct look at the
+                # socket, so a lost wake-up delays a message by WAKE at most.
+                deadline = None if timeout is None else time.monotonic() + timeout
+                while True:
+                    left = WAKE if deadline is None else max(0.0, deadline - time.monotonic())
+                    try:
+                        return await super().get_msg(timeout=min(WAKE, left))
+                    except Empty:
+                        if deadline is not None and time.monotonic() >= deadline:
+                            raise
+
+        channel = WakingChannel
         _MANAGER = RunnerKernelManager
     return _MANAGER
+
+
+# Seconds a client waits for a kernel's message before it looks at the socket itself.
+WAKE = 1.0
 
 
 def in_own_event_loop(function, *args: Any, **kwargs: Any):
@@ -249,6 +281,7 @@ def papermill_engine() -> str:
 
             timeout = kwargs.get("execution_timeout")
             _timed_cells(nb_man, timeout)
+            kwargs.setdefault("widget_registry", _widget_registry())
             try:
                 return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
             except (DeadKernelError, CellTimeoutError) as exc:
@@ -260,6 +293,23 @@ def papermill_engine() -> str:
     logging.getLogger("papermill").addHandler(logging.NullHandler())
     _registered = True
     return ENGINE
+
+
+def _widget_registry() -> dict[str, dict[str, type]]:
+    """nbclient's widget mimics, with an Output widget that keeps what it captured for the
+    notebook (the static HTML shows it) without sending it back to the kernel.
+
+    nbclient's own mimic sends the widget's whole output list - every figure so far, as PNG
+    - to the kernel on the shell channel after each output, while the cell's reply is
+    awaited on that very socket (the lost wake-up in `_manager_class`), and the kernel
+    echoes it back; no one in a scheduled run reads it."""
+    from nbclient.output_widget import OutputWidget
+
+    class KeptOutputWidget(OutputWidget):
+        def _publish_msg(self, msg_type, data=None, metadata=None, buffers=None, **keys):
+            return None
+
+    return {"@jupyter-widgets/output": {"OutputModel": KeptOutputWidget}}
 
 
 def _timed_cells(nb_man, timeout: float | None) -> None:
