@@ -52,14 +52,15 @@ def test_a_cell_whose_reply_is_read_only_at_the_timeout_fails_its_notebook(
     import papermill as pm
     from jupyter_client.channels import AsyncZMQSocketChannel
 
-    original = AsyncZMQSocketChannel.get_msg
+    channel = kernels._manager_class().channel_class
 
     async def late(self, timeout=None):
         # The cell's reply is read, but only once it is there, whatever the timeout: what
-        # nbclient sees when its poll's wake-up is lost (the poll ends at the timeout, finds
-        # the reply and the cell used to count as completed after exactly the timeout).
+        # nbclient saw when its poll's wake-up was lost (the poll ended at the timeout, found
+        # the reply, and the cell counted as completed after exactly the timeout).
         waits_for_cell = timeout is not None and timeout >= 1.5
-        return await original(self, timeout=None if waits_for_cell else timeout)
+        return await AsyncZMQSocketChannel.get_msg(
+            self, timeout=None if waits_for_cell else timeout)
     path = write_notebook(scratch / "sover.ipynb", "Sover", "import time\ntime.sleep(3)",
                           "efter = 1")
     executed = scratch / "udfoert.ipynb"
@@ -68,7 +69,7 @@ def test_a_cell_whose_reply_is_read_only_at_the_timeout_fails_its_notebook(
     def run() -> None:
         try:
             kernel.wait_ready()
-            monkeypatch.setattr(AsyncZMQSocketChannel, "get_msg", late)
+            monkeypatch.setattr(channel, "get_msg", late)
             pm.execute_notebook(str(path), str(executed), engine_name=kernels.papermill_engine(),
                                 keep_as=str(executed), kernel_name=kernels.KERNEL_NAME,
                                 progress_bar=False, execution_timeout=2, km=kernel.km)
@@ -137,7 +138,10 @@ def test_repeated_runs_side_by_side_finish_in_time_and_leave_no_thread(tmp_path,
         tmp_path / "nb",
         ("00_a", 'report.record("a", 1)'),
         ("01_b", 'import time\ntime.sleep(1)\nreport.record("b", 2)'),
-        ("02_c", 'report.record("c", 3)'),
+        # An Output widget, as in the sample's panels (whose cells stalled).
+        ("02_c", ("import ipywidgets as w\nfrom IPython.display import display\n"
+                  'ud = w.Output()\nwith ud:\n    print("i panelet")\ndisplay(ud)\n'
+                  'report.record("c", 3)')),
         ("03_d", 'import time\ntime.sleep(0.5)\nreport.record("d", 4)'),
     )
     before = None

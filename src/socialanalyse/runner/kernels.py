@@ -200,7 +200,7 @@ def _manager_class():
                         if deadline is not None and time.monotonic() >= deadline:
                             raise
 
-        channel = WakingChannel
+        channel = RunnerKernelManager.channel_class = WakingChannel
         _MANAGER = RunnerKernelManager
     return _MANAGER
 
