@@ -157,14 +157,13 @@ def _manager_class():
       keeps a heartbeat thread pinging a dead kernel forever, with a ZeroMQ context and
       four sockets - thousands in an `--all` run. `Kernel.shutdown` closes them.
     - Its clients read the shell and IOPub channels in slices of `WAKE` seconds. A ZeroMQ
-      socket's file descriptor only signals a change; a send on the same socket (nbclient's
-      Output-widget mimic sends comm messages on the shell channel while it waits for the
-      cell's reply) can take the signal of a reply that has just arrived, and then the
-      event loop is not woken: the reply sat in the socket until the poll's timeout - the
-      cell's whole `--timeout` - and the next notebook waited the same way. Seen in the
-      sample's widget cells (03 and 04) with two notebooks side by side; a stack dump showed
-      the lane in `select` with the reply in the socket (ZMQ_EVENTS had POLLIN) and the
-      kernel idle."""
+      socket's file descriptor only signals a change, and a signal can be taken by another
+      operation on the socket (likely: nbclient's Output-widget mimic sending on the shell
+      channel while the cell's reply arrives); the event loop is then not woken and the
+      reply sat in the socket until the poll's timeout - the cell's whole `--timeout` - and
+      a notebook after it waited the same way. Seen in the sample's widget cells (03 and 04)
+      with two notebooks side by side: the lane in `select`, the kernel idle, and the
+      shell socket reporting a message waiting under a pending poll."""
     global _MANAGER
     if _MANAGER is None:
         from jupyter_client import AsyncKernelManager
