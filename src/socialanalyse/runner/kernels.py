@@ -280,7 +280,6 @@ def papermill_engine() -> str:
 
             timeout = kwargs.get("execution_timeout")
             _timed_cells(nb_man, timeout)
-            kwargs.setdefault("widget_registry", _widget_registry())
             try:
                 return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
             except (DeadKernelError, CellTimeoutError) as exc:
@@ -292,23 +291,6 @@ def papermill_engine() -> str:
     logging.getLogger("papermill").addHandler(logging.NullHandler())
     _registered = True
     return ENGINE
-
-
-def _widget_registry() -> dict[str, dict[str, type]]:
-    """nbclient's widget mimics, with an Output widget that keeps what it captured for the
-    notebook (the static HTML shows it) without sending it back to the kernel.
-
-    nbclient's own mimic sends the widget's whole output list - every figure so far, as PNG
-    - to the kernel on the shell channel after each output, while the cell's reply is
-    awaited on that very socket (the lost wake-up in `_manager_class`), and the kernel
-    echoes it back; no one in a scheduled run reads it."""
-    from nbclient.output_widget import OutputWidget
-
-    class KeptOutputWidget(OutputWidget):
-        def _publish_msg(self, msg_type, data=None, metadata=None, buffers=None, **keys):
-            return None
-
-    return {"@jupyter-widgets/output": {"OutputModel": KeptOutputWidget}}
 
 
 def _timed_cells(nb_man, timeout: float | None) -> None:
