@@ -137,12 +137,11 @@ def test_repeated_runs_side_by_side_finish_in_time_and_leave_no_thread(tmp_path,
     nb = write_notebooks(
         tmp_path / "nb",
         ("00_a", 'report.record("a", 1)'),
-        ("01_b", 'import time\ntime.sleep(1)\nreport.record("b", 2)'),
         # An Output widget, as in the sample's panels (whose cells stalled).
-        ("02_c", ("import ipywidgets as w\nfrom IPython.display import display\n"
+        ("01_b", ("import ipywidgets as w\nfrom IPython.display import display\n"
                   'ud = w.Output()\nwith ud:\n    print("i panelet")\ndisplay(ud)\n'
-                  'report.record("c", 3)')),
-        ("03_d", 'import time\ntime.sleep(0.5)\nreport.record("d", 4)'),
+                  'report.record("b", 2)')),
+        ("02_c", 'report.record("c", 3)'),  # in a lane after another notebook
     )
     before = None
     for _ in range(5):
@@ -157,7 +156,7 @@ def test_repeated_runs_side_by_side_finish_in_time_and_leave_no_thread(tmp_path,
             release(job)
             remove_scratch(job)
         took = time.monotonic() - t0
-        assert [n.status for n in result.notebooks] == ["ok"] * 4, [
+        assert [n.status for n in result.notebooks] == ["ok"] * 3, [
             n.fejl for n in result.notebooks]
         # A stalled reply would hold its notebook up to the 30 s timeout and then fail it.
         assert took < 120, took
