@@ -138,6 +138,7 @@ def test_a_cell_past_the_timeout_is_stopped_and_reported(project, scratch):
         project / "nb",
         ("00_sover", "import time\ntime.sleep(600)"),
         ("01_efter", 'report.record("efter", 2)'),
+        ("02_efter", 'report.record("igen", 3)'),
     )
     out = project / "output"
     env, marker = _env(scratch)
@@ -149,9 +150,11 @@ def test_a_cell_past_the_timeout_is_stopped_and_reported(project, scratch):
     (run,) = _runs(out, "eksempelkommune")
     manifest = _manifest(run)
     assert manifest["status"] == "fejlet" and manifest["koersel"]["timeout_sekunder"] == 15
-    first, second = manifest["notebooks"]
-    assert (first["status"], second["status"]) == ("fejlet", "ok")
+    first, *others = manifest["notebooks"]
+    assert [n["status"] for n in manifest["notebooks"]] == ["fejlet", "ok", "ok"]
+    assert first["fejl"].startswith("Kørslen blev stoppet i celle [")
     assert "kørte længere end tidsgrænsen på 15 sekunder (--timeout)" in first["fejl"]
+    assert all(n["fejl"] is None for n in others)
     assert latest_run(out / "eksempelkommune") is None
     assert _survivors(marker) == []  # the sleeping kernel was stopped
 

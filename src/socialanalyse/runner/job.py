@@ -26,6 +26,7 @@ from .kernels import (
     KERNEL_NAME,
     KERNEL_START_TIMEOUT,
     Kernel,
+    in_own_event_loop,
     kernel_env,
     notebook_imports,
     papermill_engine,
@@ -62,6 +63,11 @@ def execute_job(job: Job, progress: Progress | None = None) -> JobResult:
             out.fejl = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"
     out.sekunder = round(time.perf_counter() - t0, 3)
     return out
+
+
+# Seconds nbclient waits for a cell's last output after its reply before it calls the cell
+# timed out (its default, 4 s, is reached on a busy machine; Papermill makes it an error).
+IOPUB_TIMEOUT = 30
 
 
 def _put(progress: Progress | None, *event) -> None:
@@ -108,7 +114,8 @@ def _execute_job(job: Job, out: JobResult, progress: Progress | None) -> None:
                       imports)
 
     # Kernels are started here, in the job's thread; notebooks run in `lanes` threads (one,
-    # unless the job has cores to spare: Job.parallel). Notebooks start in order; one that
+    # unless the job has cores to spare: Job.parallel), each notebook in an event loop of its
+    # own, with every socket to its kernel (see kernels). Notebooks start in order; one that
     # reads earlier results waits for all before it. Each notebook's HTML is exported in a
     # thread as soon as it has run. A full disk (DiskFuld from a notebook or an export)
     # ends the loop: the running notebooks finish, no new one starts.
@@ -142,8 +149,8 @@ def _execute_job(job: Job, out: JobResult, progress: Progress | None) -> None:
                 for j in ahead if job.prewarm else ():
                     if j not in kernels:
                         kernels[j] = start_kernel(j)
-                running[lanes.submit(_run_notebook, job, paths[i], out.notebooks[i], kernel,
-                                     progress)] = i
+                running[lanes.submit(in_own_event_loop, _run_notebook, job, paths[i],
+                                     out.notebooks[i], kernel, progress)] = i
             done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
             for fut in done:
                 i = running.pop(fut)
@@ -181,7 +188,8 @@ def _run_notebook(
     """Execute one notebook with Papermill on an already started kernel; record the outcome
     in `res` (a failure is a result, not an exception; a full disk raises DiskFuld). A dead
     kernel or a cell past the timeout fails the notebook within seconds, with the notebook
-    kept as far as it got (kernels.papermill_engine). Stops the kernel."""
+    kept as far as it got (kernels.papermill_engine). Stops the kernel. Runs in a lane thread,
+    in the notebook's own event loop (kernels.in_own_event_loop)."""
     import papermill as pm
 
     _put(progress, "start", job.kommune, res.navn, None)
@@ -202,6 +210,7 @@ def _run_notebook(
             request_save_on_cell_execute=False,
             execution_timeout=job.timeout,
             start_timeout=KERNEL_START_TIMEOUT,
+            iopub_timeout=IOPUB_TIMEOUT,
             km=kernel.km,
         )
         res.status = OK

@@ -4,16 +4,27 @@ A notebook's kernel is started before the notebook is handed to Papermill (while
 notebook runs, when `Job.prewarm`), with the notebook's imports done at start-up
 (`startup_code`), so that importing happens off the critical path. A kernel that dies, or a
 cell that runs past the timeout, stops only its notebook (`papermill_engine`, `KernelStopped`).
+
+Threads: a kernel is launched in one thread (the job's) and used in another (a lane's). What
+crosses over is only the kernel's process and connection file: the manager opens no ZeroMQ
+socket when it starts (`_manager_class`), every socket belongs to a client made in the lane,
+in the event loop of that one notebook (`in_own_event_loop`), and `Kernel.shutdown` closes
+them before that loop is closed. A kernel is stopped by killing it - never by a signal to a
+process group that could be another process's (`_kill`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import contextvars
 import os
 import shutil
+import signal
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 from ..data import snapshot
@@ -33,14 +44,15 @@ class Kernel:
     Everything the kernel needs on disk - its connection file and, on POSIX, its Unix sockets
     (no TCP ports, no warnings about unencrypted TCP) - lives in the private folder `folder`,
     removed by `shutdown`. The kernel's own stderr (kernel-level messages, not cell output)
-    goes to `log`. The kernel dies with the process that started it (`startup_code`).
+    goes to `log`. The kernel dies with the process that started it (`startup_code`). It runs
+    in a session of its own (jupyter_client starts it so), so a Ctrl-C in the terminal reaches
+    the runner, not the kernel, and nothing sent to the kernel reaches the runner.
     """
 
     def __init__(
         self, cwd: Path, env: dict[str, str], folder: Path, log: Path | None = None,
         preimport: Iterable[str] = (),
     ):
-        from jupyter_client import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
         self.launched = time.perf_counter()
@@ -50,7 +62,7 @@ class Kernel:
                                    "connection_file": str(self.folder / "kernel.json")}
         if os.name == "posix":
             options.update(transport="ipc", ip=str(self.folder / "k"))
-        self.km = AsyncKernelManager(**options)
+        self.km = _manager_class()(**options)
         self._log = open(log, "ab") if log is not None else None  # noqa: SIM115 - kept open
         lines = [startup_code(preimport)]
         try:
@@ -83,18 +95,145 @@ class Kernel:
             self.ready_after = time.perf_counter() - self.launched
         return time.perf_counter() - t0
 
+    @property
+    def pid(self) -> int | None:
+        """The kernel's process id (None before it started or after shutdown)."""
+        process = getattr(self.km.provisioner, "process", None)
+        return process.pid if process is not None else None
+
     def shutdown(self) -> None:
-        """Stop the kernel (quietly if it is already gone) and remove its folder."""
+        """Close the clients' sockets, kill the kernel (quietly if it is already gone) and
+        remove its folder. Call it in the thread whose event loop the clients used."""
         from jupyter_core.utils import run_sync
 
-        # A kernel that died on its own needs no shutdown; whatever the error, go on.
+        for client in self.km.clients:  # also nbclient's, which Papermill leaves open
+            with contextlib.suppress(Exception):
+                if client.channels_running:
+                    client.stop_channels()
+        self.km.clients.clear()
+        process = getattr(self.km.provisioner, "process", None)
+        if process is not None:
+            _kill(process)
+            self.km.provisioner.process = None
+        # Connection file and Unix sockets; whatever the error, go on.
         with contextlib.suppress(Exception):
-            if self.km.has_kernel:
-                run_sync(self.km.shutdown_kernel)(now=True)
+            run_sync(self.km.cleanup_resources)()
         if self._log is not None:
             self._log.close()
             self._log = None
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _kill(process) -> None:
+    """Kill a kernel process and its process group (the kernel leads its own session: what
+    a cell started dies with it), then reap it.
+
+    Only while the process is this process's unreaped child - then its pid, and the group
+    it leads, cannot belong to anyone else. jupyter_client signals the group id it noted at
+    start, even after the kernel is gone and the number may have been reused; it also
+    sends SIGINT first, which the runner has no use for."""
+    if process.poll() is None:
+        with contextlib.suppress(OSError):
+            if os.getpgid(process.pid) == process.pid:
+                os.killpg(process.pid, signal.SIGKILL)
+            else:
+                process.kill()
+    with contextlib.suppress(Exception):
+        process.wait(timeout=30)
+
+
+_MANAGER = None
+
+
+def _manager_class():
+    """jupyter_client's AsyncKernelManager for the runner's kernels (made on first use, so that
+    importing the runner does not import jupyter_client).
+
+    - It opens no control socket when the kernel starts: the kernel is started in the job's
+      thread, and a ZeroMQ socket made there would be used and closed in a lane's thread.
+      The runner never needs it (it kills kernels rather than asking them to shut down).
+    - It keeps the clients it makes (`client()`, also the one nbclient makes under
+      Papermill, which Papermill never closes when it is given a manager): each left open
+      keeps a heartbeat thread pinging a dead kernel forever, with a ZeroMQ context and
+      four sockets - thousands in an `--all` run. `Kernel.shutdown` closes them.
+    - Its clients read the shell and IOPub channels in slices of `WAKE` seconds. A ZeroMQ
+      socket's file descriptor only signals a change, and a signal can be taken by another
+      operation on the socket (likely: nbclient's Output-widget mimic sending on the shell
+      channel while the cell's reply arrives); the event loop is then not woken and the
+      reply sat in the socket until the poll's timeout - the cell's whole `--timeout` - and
+      a notebook after it waited the same way. Seen in the sample's widget cells (03 and 04)
+      with two notebooks side by side: the lane in `select`, the kernel idle, and the
+      shell socket reporting a message waiting under a pending poll."""
+    global _MANAGER
+    if _MANAGER is None:
+        from jupyter_client import AsyncKernelManager
+
+        class RunnerKernelManager(AsyncKernelManager):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.clients: list = []
+
+            async def _async_post_start_kernel(self, **kw: Any) -> None:
+                self.start_restarter()
+                await self.provisioner.post_launch(**kw)
+
+            def client(self, **kwargs: Any):
+                kwargs.setdefault("shell_channel_class", channel)
+                kwargs.setdefault("iopub_channel_class", channel)
+                made = super().client(**kwargs)
+                self.clients.append(made)
+                return made
+
+        from jupyter_client.channels import AsyncZMQSocketChannel
+
+        class WakingChannel(AsyncZMQSocketChannel):
+            async def get_msg(self, timeout: float | None = None) -> dict[str, Any]:
+                # Wait in slices of WAKE seconds: each slice ends with a direct look at the
+                # socket, so a lost wake-up delays a message by WAKE at most.
+                deadline = None if timeout is None else time.monotonic() + timeout
+                while True:
+                    left = WAKE if deadline is None else max(0.0, deadline - time.monotonic())
+                    try:
+                        return await super().get_msg(timeout=min(WAKE, left))
+                    except Empty:
+                        if deadline is not None and time.monotonic() >= deadline:
+                            raise
+
+        channel = RunnerKernelManager.channel_class = WakingChannel
+        _MANAGER = RunnerKernelManager
+    return _MANAGER
+
+
+# Seconds a client waits for a kernel's message before it looks at the socket itself.
+WAKE = 1.0
+
+
+def in_own_event_loop(function, *args: Any, **kwargs: Any):
+    """Call `function` with a new asyncio event loop for this thread, closed afterwards.
+
+    jupyter_client, nbclient and Papermill run their coroutines with jupyter_core's run_sync,
+    in the loop jupyter_core keeps for the current thread (in a context variable). Here that
+    loop is made for this one call, in a fresh context: every socket and future of the
+    notebook belongs to it, and nothing of it is left to a later notebook in the same lane
+    thread (or to another thread) once it is closed."""
+
+    def call():
+        from jupyter_core.utils import ensure_event_loop
+
+        loop = ensure_event_loop()  # a new loop: the fresh context has none
+        try:
+            return function(*args, **kwargs)
+        finally:
+            pending = asyncio.all_tasks(loop)
+            for task in pending:
+                task.cancel()
+            with contextlib.suppress(Exception):
+                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+                loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+            asyncio.set_event_loop(None)
+
+    return contextvars.Context().run(call)
 
 
 KERNEL_DIED = "Python-kernen stoppede uventet under kørslen (fx for lidt hukommelse)"
@@ -124,7 +263,9 @@ def papermill_engine() -> str:
     so that importing the runner does not import Papermill).
 
     It is Papermill's nbclient engine, except that a dead kernel or a cell timeout stops the
-    notebook with KernelStopped after keeping it (`_keep_stopped`): pass `keep_as=PATH`."""
+    notebook with KernelStopped after keeping it (`_keep_stopped`): pass `keep_as=PATH`.
+    A cell whose reply came only when the timeout was reached is a timeout too
+    (`_timed_cells`), never a completed cell."""
     global _registered
     if _registered:
         return ENGINE
@@ -137,10 +278,11 @@ def papermill_engine() -> str:
         def execute_managed_notebook(cls, nb_man, kernel_name, keep_as=None, **kwargs):
             from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+            timeout = kwargs.get("execution_timeout")
+            _timed_cells(nb_man, timeout)
             try:
                 return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
             except (DeadKernelError, CellTimeoutError) as exc:
-                timeout = kwargs.get("execution_timeout")
                 raise _keep_stopped(nb_man, exc, keep_as, timeout) from exc
 
     papermill_engines.register(ENGINE, StoppingEngine)
@@ -149,6 +291,30 @@ def papermill_engine() -> str:
     logging.getLogger("papermill").addHandler(logging.NullHandler())
     _registered = True
     return ENGINE
+
+
+def _timed_cells(nb_man, timeout: float | None) -> None:
+    """Make a cell that took `timeout` seconds or more a timeout (CellTimeoutError), even when
+    its reply was read in the end.
+
+    nbclient waits for a cell's reply with one poll of `timeout` seconds; when the poll's
+    wake-up is missed, the poll ends at the timeout, finds the reply and the cell counts as
+    completed - after exactly the timeout, and the next cell goes on. Papermill calls
+    `cell_complete` after every cell (also after a timeout); raising there stops the
+    notebook at that cell."""
+    from nbclient.exceptions import CellTimeoutError
+
+    if not timeout:
+        return
+    complete = nb_man.cell_complete
+
+    def cell_complete(cell, cell_index=None, **kwargs):
+        complete(cell, cell_index=cell_index, **kwargs)
+        meta = cell.metadata.get("papermill", {})
+        if (meta.get("duration") or 0) >= timeout and meta.get("status") != nb_man.FAILED:
+            raise CellTimeoutError(f"Cell execution timed out ({timeout} s)")
+
+    nb_man.cell_complete = cell_complete
 
 
 def _keep_stopped(nb_man, exc: BaseException, keep_as: str | None,
