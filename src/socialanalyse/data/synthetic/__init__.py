@@ -21,6 +21,10 @@ the signals it plants:
 - `followups`    opfoelgninger; overdue follow-ups
 - `payments`     betalinger; payments after slutdato, payments that differ from the grant
 - `budget`       budget; the two 2026 overruns
+- `opfoelgning`  no tables of its own: development cases without progression, potential,
+                 a target group's volume × 1.30, grants outside the serviceniveau, Fredericia's
+                 business case lagging its plan (two steps: before the payments, before the
+                 budget)
 - `world`        what the steps share (`World`: calendar, random streams, working frames)
 - `calibration`  the per-paragraph figures; `planted` the returned record; `export` the writer
 
@@ -47,7 +51,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..contract import TABLES, dtype
-from . import assessments, budget, followups, grants, payments, population, providers
+from . import (
+    assessments,
+    budget,
+    followups,
+    grants,
+    opfoelgning,
+    payments,
+    population,
+    providers,
+)
 from .export import Export, write_tables
 from .planted import Intervention, Planted, Sample
 from .world import REFERENCE_DATE, World
@@ -63,11 +76,13 @@ STEPS: tuple[Callable[[World], None], ...] = (
     grants.assign_ids,
     assessments.assessments,
     grants.prices,
+    opfoelgning.volume,
     providers.contracts,
     payments.signals,
     followups.followups,
     payments.payments,
     assessments.goals,
+    opfoelgning.signals,
     budget.budget,
 )
 
