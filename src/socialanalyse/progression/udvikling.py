@@ -97,7 +97,8 @@ def development_cases(bevillinger: pd.DataFrame, maal: pd.DataFrame, as_of: pd.T
     t, g = temp[rows], has_goal[rows]
     # The clock: the grant's start; for a goal alone, the goal's (or the grant's, if later).
     start = bev["startdato"].to_numpy()[rows]
-    since_goal = goal_start.to_numpy(dtype="datetime64[ns]")[np.maximum(goal[rows], 0)]
+    since_goal = np.r_[goal_start.to_numpy(dtype="datetime64[ns]"),
+                       np.datetime64("NaT", "ns")][np.where(goal[rows] >= 0, goal[rows], -1)]
     clock = pd.Series(np.where(t, start, np.maximum(start, since_goal)), dtype="datetime64[ns]")
     months = whole_months(clock, as_of).to_numpy()
     keep = months >= min_months

@@ -7,7 +7,7 @@ Two steps, both drawing only from the stream "opfoelgning":
 - `volume`, right after grants.prices (before the payments and follow-ups are drawn, so they
   follow): every BL §32 grant of the target group "Børn med handicap" gets FAKTOR × the
   volume its need level gave (KL recommendation 9: the diagnosis, not the need, sets the
-  support).
+  support); `signals` adds more such grants, so a small municipality has enough of them.
 - `signals`, before the budget (so the budget sees their spending): new citizens with their
   grants, assessments, goals, follow-ups and exact payments (no noise, so no other rule's
   definition is met), and the business case's own offer and placement provider:
@@ -59,6 +59,8 @@ BC_AARLIG = 2_190_000.0  # kr a year for the three children (KL: Fredericia)
 BC_PLACERINGER = {2023: 5, 2024: 3, 2025: 3}  # full-year persons at the placement provider
 BC_PROVIDER = "Opholdsstedet Bakkehuset ApS"
 BC_TILBUD = "Familiehuset, intensiv familiestøtte"
+# Fixed ids, the same at every size, as the business case's file names them.
+BC_TILBUD_ID, BC_PROVIDER_ID = "T900", "L900"
 MAX_DAILY = 2_650.0  # kr a day in 2026 prices: below 1 mio. kr a year (expensive_grants)
 
 
@@ -183,7 +185,7 @@ class _Rows:
 def _providers(w: World, paragraf: str) -> list[str]:
     """External providers offering a paragraph, preferably none of them part of another
     planted signal (a small municipality may have to use one without the standard contract,
-    whose grants are then true flags of that rule, or any)."""
+    whose grants are then true flags of that rule, or any; [] when there is none)."""
     p, prov = w.planted, w.prov
     offers = [(paragraf in pars) and t != "egen drift"
               for t, pars in zip(prov["leverandoertype"], prov["paragraffer"])]
@@ -194,7 +196,7 @@ def _providers(w: World, paragraf: str) -> list[str]:
         ok = sorted(ok[~ok.isin(flagged)])
         if ok:
             return ok
-    raise ValueError(f"ingen ekstern leverandør tilbyder {paragraf}")
+    return []
 
 
 def _price(paragraf: str, level: int) -> float:
@@ -219,6 +221,7 @@ def signals(w: World) -> None:
     r = _Rows(w)
     ref_day = pd.Timestamp(REF)
     p107, p85, p104 = (_providers(w, p) for p in ("§107", "§85", "§104"))
+    p32 = _providers(w, FAKTOR_PARAGRAF) or [BC_PROVIDER_ID]  # small: the new provider
 
     def pick(providers: list[str]) -> str:
         return providers[int(r.rng.integers(0, len(providers)))]
@@ -268,6 +271,19 @@ def signals(w: World) -> None:
                               _price("§107", POTENTIALE_NIVEAU),
                               forventet=start + pd.DateOffset(years=2)))
 
+    # The target group's volume: more of its grants (drawn as the others, × FAKTOR), so the
+    # factor is measured well also in a small municipality.
+    spec = SPEC[FAKTOR_PARAGRAF]
+    _, lo_h, hi_h, a, slope, sd = spec.omfang
+    for _ in range(scaled(w.n, 30, minimum=25)):
+        b = r.citizen(FAKTOR_MAALGRUPPE, True)
+        level = int(r.rng.integers(1, 4))
+        start = pd.Timestamp("2023-01-01") + r.days(0, 1300)
+        r.assessment(b, start - r.days(10, 46), level, boern=True)
+        hours = np.clip(np.round((a + slope * level + r.rng.normal(0, sd)) * 2) / 2, lo_h, hi_h)
+        r.grant(b, FAKTOR_MAALGRUPPE, FAKTOR_PARAGRAF, pick(p32), start,
+                _price(FAKTOR_PARAGRAF, level), omfang=round(hours * FAKTOR, 2))
+
     # 3. Outside the §85 serviceniveau, with the yearly effect of bringing them inside.
     outside = []
     for (level, hours), k in ((OVER, scaled(w.n, 10, minimum=8)),
@@ -284,8 +300,8 @@ def signals(w: World) -> None:
     # 4. The business case: the own offer for three children and the placement provider.
     t, lev = w.tables["tilbud"], w.tables["leverandoerer"]
     own32 = t.loc[t["paragraf"] == "BL §32", "leverandoer_id"].iloc[0]
-    tilbud_id = f"T{int(t['tilbud_id'].str[1:].astype(int).max()) + 1:03d}"
-    placement = f"L{int(lev['leverandoer_id'].str[1:].astype(int).max()) + 1:03d}"
+    tilbud_id, placement = BC_TILBUD_ID, BC_PROVIDER_ID
+    assert tilbud_id not in set(t["tilbud_id"]) and placement not in set(lev["leverandoer_id"])
     monthly = np.array([60_833.33, 60_833.33, 60_833.34])  # 182,500 kr a month together
     for price in monthly:
         b = r.citizen("Udsatte børn og unge", True)
@@ -307,8 +323,10 @@ def signals(w: World) -> None:
     target = bev[(bev["paragraf"] == FAKTOR_PARAGRAF)
                  & (bev["borger_id"].map(groups["maalgruppe"]) == FAKTOR_MAALGRUPPE)
                  & derived.is_active(bev, ref_day)]
-    bc_paid = ((year, round(float(monthly.sum()) * 12 * (1 + PRISINDEKS) ** (year - 2024), 2))
-               for year in (2024, 2025))
+    pay = w.tables["betalinger"]
+    own = pay[pay["bevilling_id"].isin(bev.loc[bev["tilbud_id"] == tilbud_id, "bevilling_id"])]
+    paid = own.groupby(own["periode"].dt.year)["beloeb"].sum()
+    bc_paid = ((int(year), round(float(paid[year]), 2)) for year in (2024, 2025))
     record = Opfoelgningssignaler(
         ingen_progression=tuple(sorted(stuck)), potentiale=tuple(sorted(follow)),
         potentiale_niveau=POTENTIALE_NIVEAU, progredierede_borgere=tuple(sorted(progressed)),
