@@ -9,17 +9,34 @@ SAMPLE  := data/eksempelkommune/.komplet
 # Pytest's own options can be added: make test PYTEST_ARGS="-k run -x"
 PYTEST_ARGS ?=
 
-.PHONY: run test install sample browser lint bench lab clean help
+.PHONY: run test test-min install sample browser lint bench lab clean help
 
 ## run: set everything up (venv, install, sample data if missing) and run every notebook for
 ##      $(KOMMUNE); prints where index.html is
 run: install $(SAMPLE)
 	$(BIN)/socialanalyse run --kommune $(KOMMUNE) --publikum $(PUBLIKUM)
 
-## test: set everything up (also headless Chromium for the browser test) and run the whole
-##       test suite on 2 processes
-test: install browser
+## test: set everything up (also headless Chromium for the browser test and the sample), run
+##       the lint (ruff and the import layers), the whole test suite on 2 processes, then every
+##       notebook on the sample with nbval (one process: a notebook's cells share one kernel)
+test: install browser $(SAMPLE) lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -p no:xdist --nbval-lax --nbval-kernel-name python3 notebooks
+
+## test-min: the fast tests (not the notebook runs) in .venv-min, where every dependency is
+##           pinned to its lower bound in pyproject.toml (.ci/min_requirements.py)
+VENV_MIN := .venv-min
+test-min: sample $(VENV_MIN)/.installed
+	$(VENV_MIN)/bin/python -m pytest -n 2 -m "not slow and not browser" tests $(PYTEST_ARGS)
+
+$(VENV_MIN)/.installed: pyproject.toml .ci/min_requirements.py
+	rm -rf $(VENV_MIN)
+	$(PYTHON) -m venv $(VENV_MIN)
+	$(PYTHON) .ci/min_requirements.py > $(VENV_MIN)/floors.txt
+	$(VENV_MIN)/bin/python -m pip install --quiet -r $(VENV_MIN)/floors.txt
+	$(VENV_MIN)/bin/python -m pip install --quiet --no-deps -e .
+	$(VENV_MIN)/bin/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $@
 
 ## install: virtual environment with the package, its dev tools and the python3 kernel
 install: $(VENV)/.installed
@@ -57,20 +74,19 @@ browser:
 
 ## lint: ruff, then the import layers (lint-imports, contracts in pyproject.toml)
 lint: install
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks notebooks
 	$(BIN)/lint-imports
 
 ## bench: print the speed figures (benchmarks/bench_*.py)
 bench: install $(SAMPLE)
 	for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done
 
-## lab: open the notebooks in JupyterLab
+## lab: open the notebooks in JupyterLab (installed by make install)
 lab: install $(SAMPLE)
-	$(BIN)/python -m pip install --quiet -e ".[lab]"
 	$(BIN)/jupyter lab notebooks/
 
 clean:
-	rm -rf $(VENV) output
+	rm -rf $(VENV) $(VENV_MIN) output
 
 help:
 	@grep -E '^##' Makefile | sed 's/^## \{0,1\}//'

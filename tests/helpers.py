@@ -1,7 +1,8 @@
 """Test helpers shared by the loader tests and anyone who needs a small municipality on disk.
 
-`write_minimal_kommune(tmp_path, **overrides)` writes a complete, valid municipality (all ten
-canonical tables, a few rows each, as Danish semicolon CSV) plus a parameters folder
+`write_minimal_kommune(tmp_path, **overrides)` writes a complete, valid municipality (all
+canonical tables, the three optional indkoeb tables included, a few rows each, as Danish
+semicolon CSV) plus a parameters folder
 (`parameters/default.yaml` copied from the repository and `parameters/kommuner/<slug>.yaml`)
 into `tmp_path`, and returns a `MinimalKommune` to load it from:
 
@@ -120,6 +121,38 @@ def minimal_tables() -> dict[str, pd.DataFrame]:
             "aar": ["2025", "2025"],
             "aldersgruppe": ["18-64", "65+"],
             "antal": ["30.000", "9.500"],
+        }),
+        # The optional tables of the indkoeb workbook.
+        "kontrakter": pd.DataFrame({
+            "kontrakt_id": ["K1", "K2"],
+            "leverandoer_id": ["L2", "L2"],
+            "bevilling_id": ["G2", ""],
+            "paragraf": ["", "BL §46"],
+            "startdato": ["15.03.2025", "2025-01-01"],
+            "udloebsdato": ["31-12-2026", ""],
+            "standardkontrakt": ["nej", "ja"],
+            "prisregulering": ["pl-indeks", "fast pris"],
+            "genforhandlingsdato": ["01-06-2026", ""],
+            "enhed": ["time", ""],
+            "enhedspris": ["430,00", ""],
+            "tidligere_enhedspris": ["450", ""],
+            "prisaendring_dato": ["01.09.2025", ""],
+        }),
+        "prislister": pd.DataFrame({
+            "leverandoer_id": ["L2", "L1"],
+            "ydelse": ["Socialpædagogisk støtte, dagtimer", "Socialpædagogisk støtte, dagtimer"],
+            "paragraf": ["§85", ""],
+            "enhed": ["time", "time"],
+            "enhedspris": ["1.045,50", "412,5"],
+            "gyldig_fra": ["01-01-2025", "01.01.2025"],
+            "indhold": ["Inkl. kørsel og dokumentation", ""],
+        }),
+        "tilsyn": pd.DataFrame({
+            "leverandoer_id": ["L1", "L1", "L2"],
+            "tilbud": ["Åbakken", "Åbakken", ""],
+            "dato": ["15-05-2025", "15-05-2025", "01.10.2024"],
+            "tema": ["", "Kompetencer", ""],
+            "bedoemmelse": ["4", "3,5", "2"],
         }),
     }
 

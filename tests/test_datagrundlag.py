@@ -75,6 +75,7 @@ def test_table_counts(data):
     assert counts.to_dict() == {
         "borgere": 3, "leverandoerer": 3, "tilbud": 0, "bevillinger": 5, "betalinger": 16,
         "opfoelgninger": 0, "vurderinger": 0, "maal": 0, "budget": 0, "befolkning": 0,
+        "kontrakter": 0, "prislister": 0, "tilsyn": 0,
     }
     assert dg.table_counts(data)["beskrivelse"].str.len().gt(10).all()
     assert dg.table_counts(data)["filer"].eq("").all()  # in-memory tables: no files
@@ -160,8 +161,31 @@ def test_warnings_table(data):
 
 def test_overview(data):
     o = dg.overview(data)
+    # G5 ended 31.12.2023, before the first paid month (2025-01): not in the period.
     assert o == dg.Overblik(
-        antal_borgere=3, antal_bevillinger=5, aktive_bevillinger=3, antal_borgere_aktive=3,
+        antal_borgere=3, antal_bevillinger=4, aktive_bevillinger=3, antal_borgere_aktive=3,
         antal_leverandoerer=3, foerste_maaned=ts("2025-01-01"),
         opgoerelsesdato=ts("2026-02-28"), seneste_hele_aar=2025, udgift_seneste_aar=19000.0,
     )
+
+
+def test_overview_counts_only_grants_in_the_period(data):
+    # The period is 01.01.2025 (first paid month) to 28.02.2026 (reference date).
+    t = data.tables()
+    extra = pd.DataFrame({
+        "bevilling_id": ["G6", "G7", "G8", "G9"], "borger_id": ["B4", "B5", "B6", "B7"],
+        "paragraf": ["§85"] * 4, "leverandoer_id": ["L1"] * 4, "afdeling": ["Voksne"] * 4,
+        # G6 starts after the reference date, G7 ended the day before the first month: out.
+        # G8 ends on the first day of the period, G9 starts on the reference date: in.
+        "startdato": pd.to_datetime(["2026-03-01", "2024-01-01", "2024-06-01", "2026-02-28"]),
+        "slutdato": pd.to_datetime([None, "2024-12-31", "2025-01-01", None]),
+        "enhed": ["time"] * 4, "enhedspris": [500.0] * 4, "omfang": [1.0] * 4, "tillaeg": 0.0,
+    })
+    people = pd.DataFrame({"borger_id": ["B4", "B5", "B6", "B7"], "foedselsaar": [1990] * 4,
+                           "koen": ["K"] * 4, "maalgruppe": ["Autisme"] * 4})
+    more = Data.from_tables({**t, "bevillinger": pd.concat([t["bevillinger"], extra],
+                                                           ignore_index=True),
+                             "borgere": pd.concat([t["borgere"], people], ignore_index=True)})
+    o = dg.overview(more)
+    assert (o.antal_bevillinger, o.antal_borgere) == (4 + 2, 3 + 2)  # G8, G9; B6, B7
+    assert (o.aktive_bevillinger, o.antal_borgere_aktive) == (3 + 1, 3 + 1)  # G9 on 28.02.2026

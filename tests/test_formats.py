@@ -83,13 +83,13 @@ def test_danish_formatting_round_trips(number):
      "2025-12-31T00:00:00", "31-12-2025 00:00", " 31-12-2025 "],
 )
 def test_date_forms(raw):
-    values, bad, impossible = fmt.parse_dates(text(raw))
+    values, bad, impossible, _, _ = fmt.parse_dates(text(raw))
     assert values.iloc[0] == pd.Timestamp(2025, 12, 31)
     assert not bad.any() and not impossible.any()
 
 
 def test_bad_and_impossible_dates_are_told_apart():
-    values, bad, impossible = fmt.parse_dates(text("31-02-2025", "i går", "", "2025-13-01",
+    values, bad, impossible, _, _ = fmt.parse_dates(text("31-02-2025", "i går", "", "2025-13-01",
                                                    "01-01-2025"))
     assert bad.tolist() == [False, True, False, False, False]
     assert impossible.tolist() == [True, False, False, True, False]
@@ -97,21 +97,21 @@ def test_bad_and_impossible_dates_are_told_apart():
 
 
 def test_month_forms_only_when_asked():
-    values, bad, _ = fmt.parse_dates(text("2025-03", "04-2025"), month=True)
+    values, bad, *_ = fmt.parse_dates(text("2025-03", "04-2025"), month=True)
     assert values.tolist() == [pd.Timestamp(2025, 3, 1), pd.Timestamp(2025, 4, 1)]
-    _, bad, _ = fmt.parse_dates(text("2025-03"))
+    _, bad, *_ = fmt.parse_dates(text("2025-03"))
     assert bad.tolist() == [True]
 
 
 def test_fixed_date_format():
-    values, bad, _ = fmt.parse_dates(text("31-12-25", "2025-12-31"), fmt="%d-%m-%y")
+    values, bad, *_ = fmt.parse_dates(text("31-12-25", "2025-12-31"), fmt="%d-%m-%y")
     assert values.iloc[0] == pd.Timestamp(2025, 12, 31)
     assert bad.tolist() == [False, True]
 
 
 def test_excel_date_cells_and_typed_columns():
     cells = pd.Series([dt.datetime(2025, 1, 1), "15-03-2025", None], dtype=object)
-    values, bad, _ = fmt.parse_dates(cells)
+    values, bad, *_ = fmt.parse_dates(cells)
     assert not bad.any()
     assert values.tolist()[:2] == [pd.Timestamp(2025, 1, 1), pd.Timestamp(2025, 3, 15)]
     typed = pd.Series(pd.to_datetime(["2025-01-01 13:45"]))
@@ -166,6 +166,6 @@ def test_as_text_whole_numbers_and_blanks():
 @given(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31)),
        st.sampled_from(["%d-%m-%Y", "%d.%m.%Y", "%d/%m/%Y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S"]))
 def test_every_date_form_round_trips(day, form):
-    values, bad, impossible = fmt.parse_dates(text(day.strftime(form)))
+    values, bad, impossible, _, _ = fmt.parse_dates(text(day.strftime(form)))
     assert values.iloc[0] == pd.Timestamp(day)
     assert not bad.any() and not impossible.any()

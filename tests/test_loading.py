@@ -117,7 +117,7 @@ def test_month_periods_become_first_of_month_with_a_warning(tmp_path):
     data = load_with(tmp_path, betalinger=rows)
     assert data.betalinger["periode"].tolist() == [
         pd.Timestamp(2025, 3, 1), pd.Timestamp(2025, 4, 1), pd.Timestamp(2025, 5, 1)]
-    assert any("1 perioder var ikke den 1. i måneden" in a for a in data.advarsler)
+    assert any("1 periode var ikke den 1. i måneden" in a for a in data.advarsler)
 
 
 BORGERE_DANISH = ("Borger-ID;Fødselsår;Køn;Målgruppe\nB1;1980;K;Udviklingshæmning\n"
@@ -165,7 +165,7 @@ def test_trailing_blank_rows_are_dropped_with_a_warning(tmp_path):
     assert data.bevillinger.index.tolist() == [0, 1, 2]  # a clean index after dropping
     warning = next(a for a in data.advarsler if "tomme rækker" in a)
     # header = række 1, G1 = 2, G2 = 3, G3 = 4, blanks = 5, 6, 7.
-    assert "3 tomme rækker i slutningen af filen" in warning and "række 5, 6, 7" in warning
+    assert "3 tomme rækker i slutningen af filen" in warning and "rækkerne 5, 6, 7" in warning
     assert "bevillinger.csv" in warning
 
 
@@ -304,7 +304,7 @@ def test_title_lines_above_the_csv_header_are_skipped(tmp_path):
 def test_columns_not_in_the_contract_are_named_in_a_warning(tmp_path):
     borgere = minimal_tables()["borgere"].assign(Navn=["Anna", "Bo", "Cia"])
     data = load_with(tmp_path, borgere=borgere)
-    assert any("kolonnerne 'Navn' er ikke læst" in a for a in data.advarsler)
+    assert any("kolonnen 'Navn' er ikke læst" in a for a in data.advarsler)
     assert not any("Anna" in a for a in data.advarsler)
 
 
@@ -326,4 +326,4 @@ def test_excel_cells_merged_in_the_data_are_filled(tmp_path):
     shutil.copy(FIXTURES / "bevillinger_flettet.xlsx", kommune.data_dir / "bevillinger.xlsx")
     data = load(kommune.slug, root=kommune.root)
     assert data.bevillinger["afdeling"].tolist() == ["Voksen", "Voksen", "Børn"]
-    assert any("1 flettede celler i data er udfyldt" in a for a in data.advarsler)
+    assert any("1 flettet celle i data er udfyldt" in a for a in data.advarsler)

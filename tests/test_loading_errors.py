@@ -132,7 +132,8 @@ CASES = {
          "params": {"data": {"tabeller": {"borgere": {"fil": "borgere.csv",
                                                       "koder": {"koen": {1: "M", 2: "K"}}}}}}},
         DataFejl,
-        ["borgere.csv, række 4, kolonne 'koen'", "koden '3'", "data.tabeller.borgere.koder.koen"]),
+        ["borgere.csv, række 4, kolonne 'koen'", "ukendt værdi '3' (1 række",
+         "data.tabeller.borgere.koder.koen som '3': <gyldig værdi>"]),
     "empty required cell": (
         tables(bevillinger=[(0, "afdeling", "")]), DataFejl,
         ["bevillinger.csv, række 2, kolonne 'afdeling'", "feltet er tomt"]),

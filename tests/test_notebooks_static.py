@@ -46,3 +46,20 @@ def test_notebook_is_stored_without_outputs_with_kernelspec_and_parameters(path)
     assert ast.literal_eval(assigned["run_dir"]) is None
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1, f"{path.name}: exactly one cell may be tagged 'parameters'"
+
+
+def test_pre_commit_strips_notebooks_and_they_are_stripped():
+    import subprocess
+    import sys
+
+    import yaml
+
+    config = yaml.safe_load((NOTEBOOKS.parent / ".pre-commit-config.yaml").read_text("utf-8"))
+    hooks = {h["id"]: h for repo in config["repos"] for h in repo["hooks"]}
+    strip = hooks["nbstripout"]
+    assert re.search(strip["files"], "notebooks/00_datagrundlag.ipynb")
+    assert "ruff" in hooks and "jupyter" in hooks["ruff"]["types_or"]
+    # The hook would change nothing in the committed notebooks.
+    done = subprocess.run([sys.executable, "-m", "nbstripout", *strip["args"], "--verify",
+                           *map(str, PATHS)], check=False, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -19,11 +19,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # pip requirement -> the conda packages that provide it.
 PIP_TO_CONDA = {"dask[distributed]": ["dask", "distributed"]}
-# Import names that differ from the distribution, or come with a declared dependency.
+# Import names that differ from the distribution. Everything imported is declared itself,
+# not only through another package that happens to depend on it (IPython, jupyter_client).
 IMPORT_PROVIDERS = {
     "yaml": {"pyyaml"},
-    "IPython": {"ipykernel"},  # ipykernel depends on ipython
-    "jupyter_client": {"ipykernel", "nbconvert", "papermill"},
+    "IPython": {"ipython"},
     "distributed": {"dask"},  # dask[distributed]
 }
 
@@ -92,10 +92,22 @@ def test_dask_naming_is_translated():
     assert {"dask", "distributed"} <= set(conda_requirements())
 
 
-def third_party_imports() -> dict[str, set[str]]:
+def _sources(folder: str):
+    """(path, Python source) of every module, or every notebook's code cells, in a folder."""
+    import nbformat
+
+    for path in sorted((ROOT / folder).rglob("*.py")):
+        yield path, path.read_text(encoding="utf-8")
+    for path in sorted((ROOT / folder).rglob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        yield path, "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+
+
+def third_party_imports(*folders: str) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
-    for path in (ROOT / "src" / "socialanalyse").rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    local = {p.stem for p in (ROOT / "tests").glob("*.py")} | {"_common", "min_requirements"}
+    for path, source in (s for folder in folders for s in _sources(folder)):
+        for node in ast.walk(ast.parse(source)):
             if isinstance(node, ast.Import):
                 names = [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
@@ -104,17 +116,41 @@ def third_party_imports() -> dict[str, set[str]]:
                 continue
             for name in names:
                 top = name.split(".")[0]
-                if top not in sys.stdlib_module_names and top != "socialanalyse":
+                if top not in sys.stdlib_module_names | local and top != "socialanalyse":
                     found.setdefault(top, set()).add(str(path.relative_to(ROOT)))
     return found
 
 
-def test_package_imports_only_declared_runtime_dependencies():
+def _declared(*groups: str) -> set[str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    runtime = {re.sub(r"\[.*\]", "", split(r)[0]) for r in project["dependencies"]}
-    undeclared = {
-        module: sorted(files)
-        for module, files in third_party_imports().items()
-        if not (IMPORT_PROVIDERS.get(module, {module.lower().replace("_", "-")}) & runtime)
-    }
+    reqs = [r for g in groups for r in (project["dependencies"] if g == "runtime"
+                                        else project["optional-dependencies"][g])]
+    return {re.sub(r"\[.*\]", "", split(r)[0]) for r in reqs}
+
+
+def _undeclared(imports: dict[str, set[str]], declared: set[str]) -> dict[str, list[str]]:
+    return {module: sorted(files) for module, files in imports.items()
+            if not (IMPORT_PROVIDERS.get(module, {module.lower().replace("_", "-")}) & declared)}
+
+
+def test_package_and_notebooks_import_only_declared_runtime_dependencies():
+    undeclared = _undeclared(third_party_imports("src/socialanalyse", "notebooks"),
+                             _declared("runtime"))
     assert not undeclared, f"importeret, men ikke i pyproject.toml's dependencies: {undeclared}"
+
+
+def test_tests_and_benchmarks_import_only_declared_dependencies():
+    undeclared = _undeclared(third_party_imports("tests", "benchmarks"),
+                             _declared("runtime", "dev"))
+    assert not undeclared, f"importeret, men ikke i dependencies eller dev: {undeclared}"
+
+
+def test_every_dependency_has_a_floor_and_test_min_pins_them_all():
+    sys.path.insert(0, str(ROOT / ".ci"))
+    from min_requirements import floors
+
+    pins = floors()
+    names = {re.sub(r"\[.*\]", "", split(p.split("==")[0])[0]) for p in pins}
+    assert names == _declared("runtime", "dev")
+    assert "pandas==3.1" in pins and "pandera==0.30" in pins  # e.g. pandas>=3.1 -> ==3.1
+    assert "\ntest-min:" in (ROOT / "Makefile").read_text(encoding="utf-8")

@@ -153,6 +153,95 @@ def test_wilcoxon_hollander_wolfe_published_p_and_hodges_lehmann():
         assert stats.wilcoxon(d - shift, method="exact").pvalue < 0.05
 
 
+def changes(d) -> pd.DataFrame:
+    """Long before/after data whose changes (after − before) are `d`."""
+    d = list(d)
+    return pd.DataFrame({"id": list(range(len(d))) * 2, "p": [0] * len(d) + [1] * len(d),
+                         "v": [0] * len(d) + d})
+
+
+def wilcoxon(d, confidence=0.95):
+    return paired_change(changes(d), "id", "p", "v", 0, 1, test="wilcoxon",
+                         confidence=confidence)
+
+
+def scipy_p(x, shift=0.0) -> float:
+    """The same normal approximation in scipy (zeros dropped, continuity and tie correction)."""
+    x = np.asarray(x, dtype=float) - shift
+    return float(stats.wilcoxon(x, zero_method="wilcox", correction=True,
+                                method="approx").pvalue)
+
+
+# Bortz/Lienert/Boehnke, posted with R's printed output to r-help on 25 Aug 2006 by
+# S. Grosse ("exact Wilcoxon signed rank test with ties ...",
+# https://stat.ethz.ch/pipermail/r-help/2006-August/111730.html):
+#   wilcox.test(x1, x2, paired = TRUE)  ->  Wilcoxon signed rank test with continuity
+#   correction, V = 13, p-value = 0.1436 (warning: cannot compute exact p-value with ties).
+# Integer scores with ties and five zero changes, as VUM changes are.
+BLB_X1 = [9, 14, 8, 11, 14, 10, 8, 14, 12, 14, 13, 9, 15, 12, 9]
+BLB_X2 = [13, 15, 9, 12, 16, 10, 8, 13, 12, 16, 9, 10, 16, 12, 9]
+
+
+def test_wilcoxon_with_ties_and_zeros_matches_r_printed_output():
+    d = np.array(BLB_X1) - np.array(BLB_X2)
+    est = wilcoxon(d)
+    assert est.p_value == pytest.approx(0.1436, abs=5e-5)  # R's printed 4 digits
+    assert est.p_value == pytest.approx(scipy_p(d[d != 0]), rel=1e-12)
+    assert "normalfordeling" in est.method and est.n == 15
+    # Estimate: where the uncorrected statistic changes sign. Of the 10 non-zero changes,
+    # at a shift just below −1 the positive ranks sum to 33 (> n(n+1)/4 = 27.5), just above
+    # to 18 (< 27.5): the estimate is −1 (R finds it by uniroot to within 1e-4).
+    assert est.estimate == -1.0
+    # Interval: the shifts the same approximate test does not reject (R's algorithm before
+    # 4.6: uniroot of W(d) ∓ qnorm(0.975)); scipy's test changes its verdict exactly there.
+    assert (est.ci_low, est.ci_high) == (-2.0, 1.0)
+    x = d[d != 0]
+    for limit, outward in ((est.ci_low, -1), (est.ci_high, 1)):
+        assert scipy_p(x, limit + outward * 1e-6) < 0.05 <= scipy_p(x, limit - outward * 1e-6)
+    assert est.confidence == 0.95
+
+
+def test_wilcoxon_zero_change_r_printed_output():
+    # r-devel, 6 Aug 2003 (T. Hothorn on PR#3666, https://stat.ethz.ch/pipermail/r-devel/
+    # 2003-August/027207.html): wilcox.test(c(2,1,4,3,6,-5,0)) -> V = 16, p-value = 0.2945.
+    est = wilcoxon([2, 1, 4, 3, 6, -5, 0])
+    assert est.p_value == pytest.approx(0.2945, abs=5e-5)
+    # With the zero dropped, the 95 % limits lie outside the data (W(-5) = 1.89 < 1.96), so
+    # as R does the level is lowered to the first achievable of 90 %, 80 %, ...
+    assert est.confidence == 0.9 and (est.ci_low, est.ci_high) == (-1.5, 4.5)
+
+
+def test_hodges_lehmann_as_r_prints_it_with_zeros_and_ties():
+    # A. Akinshin, "Unobvious problems of using the R's implementation of the
+    # Hodges-Lehmann estimator" (2023-05-09), R 4.3.0's printed output:
+    #   wilcox.test(c(0, 1, 2), conf.int = TRUE)$estimate  ->  1.5 (the zero is dropped)
+    #   wilcox.test(c(-2.12984, -2.12984, 1.1479, -0.4895), conf.int = TRUE)$estimate
+    #     ->  -0.6514901
+    # each with "requested conf.level not achievable".
+    zero = wilcoxon([0, 1, 2])
+    assert zero.estimate == 1.5 and zero.confidence < 0.95
+    tied = wilcoxon([-2.12984, -2.12984, 1.1479, -0.4895])
+    assert tied.estimate == pytest.approx(-0.6514901, abs=5e-8)
+    assert tied.confidence < 0.95
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(-3, 3), min_size=4, max_size=60))
+def test_wilcoxon_p_and_interval_agree_with_scipy(d):
+    x = np.array([v for v in d if v != 0], dtype=float)
+    if len(x) < 2 or len(np.unique(x)) < 2:
+        return
+    est = wilcoxon(d)
+    # Integers of at most 7 values: ties (or zeros) always, so always the approximation.
+    assert est.p_value == pytest.approx(scipy_p(x), rel=1e-9, abs=1e-12)
+    alpha = 1 - est.confidence
+    if 0 < alpha < 1:  # the interval is exactly the shifts scipy's test does not reject
+        assert est.ci_low <= est.estimate <= est.ci_high
+        for limit, outward in ((est.ci_low, -1), (est.ci_high, 1)):
+            assert scipy_p(x, limit + outward * 1e-6) < alpha + 1e-12
+            assert scipy_p(x, limit - outward * 1e-6) >= alpha - 1e-12
+
+
 def test_hodges_lehmann_hand_computed():
     df = pd.DataFrame({"id": [1, 2, 3] * 2, "p": [0] * 3 + [1] * 3, "v": [0, 0, 0, 1, 2, 4]})
     est = paired_change(df, "id", "p", "v", 0, 1, test="wilcoxon")

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from socialanalyse.data import derived, load, synthetic
-from socialanalyse.data.contract import TABLES
+from socialanalyse.data.contract import INDKOEB_TABLES, TABLES
 from socialanalyse.data.tables import Data
 from socialanalyse.reference import paragraffer
 
@@ -56,7 +56,7 @@ def written(tmp_path_factory) -> Path:
 
 def test_same_seed_same_tables_different_seed_different(sample):
     again = synthetic.generate("eksempelkommune", SMALL, 1)
-    for name in TABLES:
+    for name in sample.tables:
         pd.testing.assert_frame_equal(sample.tables[name], again.tables[name])
     assert again.planted == sample.planted
     other = synthetic.generate("eksempelkommune", SMALL, 2)
@@ -77,7 +77,8 @@ def test_write_sample_is_byte_for_byte_reproducible(written, tmp_path):
 
 
 def test_tables_validate_and_are_sorted(sample, data):
-    assert set(sample.tables) == set(TABLES)
+    # Every canonical table; the indkoeb tables are not generated yet (issue 13, phase 2).
+    assert set(sample.tables) == set(TABLES) - set(INDKOEB_TABLES)
     for name, df in sample.tables.items():
         assert len(df) > 0, name
         assert df.index.equals(pd.RangeIndex(len(df))), name
@@ -127,7 +128,7 @@ def test_a_registered_family_adds_its_record_and_changes_nothing_else(sample, mo
     for steps in ((toy, *synthetic.STEPS), (*synthetic.STEPS, toy)):
         monkeypatch.setattr(synthetic, "STEPS", steps)
         again = synthetic.generate("eksempelkommune", SMALL, 1)
-        for name in TABLES:
+        for name in sample.tables:
             pd.testing.assert_frame_equal(sample.tables[name], again.tables[name])
         assert isinstance(again.planted.families["toy"], Toy)
         assert again.planted.notes["chosen"] == "Legetøj."

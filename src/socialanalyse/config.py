@@ -36,6 +36,9 @@ TABLE_NAMES = (
     "tilbud",
     "budget",
     "befolkning",
+    "kontrakter",
+    "prislister",
+    "tilsyn",
 )
 TableName = Literal[
     "borgere",
@@ -48,6 +51,9 @@ TableName = Literal[
     "tilbud",
     "budget",
     "befolkning",
+    "kontrakter",
+    "prislister",
+    "tilsyn",
 ]
 
 
@@ -132,11 +138,21 @@ def _yaml_text(value: Any) -> Any:
     return value
 
 
+class UsandsynligtBeloeb(Model):
+    """Payments so large they are probably a mistake (kr): the loader warns, naming the rows."""
+
+    linje: float = Field(gt=0, description="Én betalingslinje over dette beløb (plus eller minus).")
+    bevilling_maaned: float = Field(
+        gt=0, description="En bevillings betalinger for én måned tilsammen over dette beløb."
+    )
+
+
 class DataKilder(Model):
     """Where a municipality's extracts are."""
 
     mappe: str = Field(description="Datamappen; relativ til projektmappen. {kommune} udfyldes.")
     tabeller: dict[TableName, TabelKilde]
+    usandsynligt_beloeb: UsandsynligtBeloeb
 
 
 class Pejlemaerke(Model):
@@ -576,6 +592,44 @@ def _need_levels(key: Any, paragraf: str) -> list[int]:
         f"{paragraf}: støttebehovet {key!r} kan ikke læses: brug et funktionsniveau 0-4 eller "
         "et spænd som '2-3'"
     )
+class IndkoebParametre(Model):
+    """Settings for the buyer role: suppliers, contracts, negotiation and procurement savings
+    (issue: indkøb); see socialanalyse.indkoeb. Every key is explained in default.yaml.
+
+    The peer comparison (how far above the peer median, how many peer grants) and the price
+    rise margin are the servicetjek's keys, so both workbooks use one definition.
+    """
+
+    besparelsesmaal: float | dict[int, float] | None = Field(
+        description="Politisk mål for årlige indkøbsgevinster i kr.: ét tal for alle år, et "
+        "tal pr. år, eller null (intet mål)."
+    )
+    min_andre_leverandoerer: int = Field(
+        ge=1, description="Mindste antal andre leverandører i en sammenligningsgruppe."
+    )
+    kvalitet_lav_under: float = Field(
+        gt=1, le=5, description="Tilsynsbedømmelser under dette tal regnes som lav kvalitet."
+    )
+    kalender_maaneder: int = Field(
+        ge=1, le=60, description="Antal måneder frem, kontraktkalenderen viser."
+    )
+    maalevindue_maaneder: int = Field(
+        ge=1, le=12,
+        description="Antal måneder før og efter en genforhandling, prisen måles over.",
+    )
+
+    @field_validator("besparelsesmaal")
+    @classmethod
+    def _non_negative(cls, value):
+        amounts = value.values() if isinstance(value, dict) else [value]
+        if any(v is not None and v < 0 for v in amounts):
+            raise ValueError("besparelsesmålet kan ikke være negativt")
+        return value
+
+    def maal_for(self, aar: int) -> float | None:
+        """The savings target for one year (None when no target is set for it)."""
+        m = self.besparelsesmaal
+        return m.get(aar) if isinstance(m, dict) else m
 
 
 class Parametre(Model):
@@ -594,6 +648,7 @@ class Parametre(Model):
     noegletal: NoegletalParametre
     kapacitet: KapacitetParametre
     opfoelgning: OpfoelgningParametre
+    indkoeb: IndkoebParametre
     pejlemaerker: list[Pejlemaerke]
     benchmark: BenchmarkParametre
     klynge: KlyngeStandard
@@ -676,10 +731,46 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (linje {mark.line + 1}, kolonne {mark.column + 1})" if mark else ""
-        raise ParameterFejl(f"Parameterfilen {path} er ikke gyldig YAML{where}: {exc}") from None
+        english = " ".join(str(x) for x in (getattr(exc, "problem", None) or exc,
+                                            getattr(exc, "context", None)) if x)
+        raise ParameterFejl(
+            f"Parameterfilen {path} er ikke gyldig YAML{where}: {_yaml_problem(exc, text)}.\n"
+            f"  (YAML-læserens egen besked: {english})"
+        ) from None
     if not isinstance(content, dict):
         raise ParameterFejl(f"Parameterfilen {path} skal indeholde nøgler og værdier.")
     return content
+
+
+# What PyYAML's (English) problems mean, in the words of someone editing a parameter file.
+_INDENT = "indrykningen passer ikke: nøgler i samme gruppe skal stå lige langt inde"
+_COLON = ("et kolon (:) står, hvor det ikke må: skriv hver nøgle på sin egen linje, og sæt en "
+          "værdi med kolon i anførselstegn")
+_YAML_PROBLEMS = (
+    ("mapping values are not allowed", _COLON),
+    ("end of stream", "et anførselstegn er ikke lukket"),
+    ("expected ',' or ']'", "en liste [...] er ikke lukket med ]"),
+    ("expected ',' or '}'", "en gruppe {...} er ikke lukket med }"),
+    ("undefined alias", "en værdi, der begynder med *, skal stå i anførselstegn"),
+    ("could not find expected ':'", "der mangler et kolon (:) efter en nøgle"),
+    ("expected key", _INDENT),
+    ("expected <block end>", _INDENT),
+    ("expected '-' indicator", "en liste med - blandes med nøgler på samme niveau"),
+)
+
+
+def _yaml_problem(exc: yaml.YAMLError, text: str) -> str:
+    """A Danish sentence for a YAML syntax error."""
+    problem = str(getattr(exc, "problem", "") or "")
+    if "cannot start any token" in problem:
+        mark = exc.problem_mark
+        lines = text.splitlines()
+        char = lines[mark.line][mark.column:mark.column + 1] if mark.line < len(lines) else ""
+        if char == "\t":
+            return "et tabulatortegn må ikke bruges til indrykning; brug mellemrum"
+        return f"en værdi må ikke begynde med tegnet {char!r}; sæt den i anførselstegn"
+    return next((da for en, da in _YAML_PROBLEMS if en in problem),
+                "filen følger ikke YAML-formatet (nøgle: værdi, indrykket med mellemrum)")
 
 
 def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import pandas as pd
 from . import reference as ref
 from .data import Data
 from .data.contract import TABLES
-from .data.derived import is_active
+from .data.derived import days_in_period, is_active
 from .data.derived import reference_date as _reference_date
 
 I_ALT = "I alt"
@@ -180,8 +180,8 @@ def warnings_table(data: Data) -> pd.DataFrame:
 class Overblik:
     """Headline figures of the data behind a run."""
 
-    antal_borgere: int  # distinct citizens with at least one grant
-    antal_bevillinger: int
+    antal_borgere: int  # distinct citizens with a grant in the period
+    antal_bevillinger: int  # grants in the period (active some day of it)
     aktive_bevillinger: int  # running on the reference date
     antal_borgere_aktive: int  # distinct citizens with a grant running on the reference date
     antal_leverandoerer: int
@@ -192,22 +192,28 @@ class Overblik:
 
 
 def overview(data: Data) -> Overblik:
-    """The headline figures recorded by notebook 00 (see `Overblik`)."""
+    """The headline figures recorded by notebook 00 (see `Overblik`).
+
+    "In the period" is from the first paid month to the reference date: a grant that starts
+    after the reference date, or ended before the first paid month, is in no period and is
+    not counted (no payments: no period, so 0).
+    """
     periode = period_covered(data)
     bev = data.bevillinger
-    active = (
-        is_active(bev, periode.opgoerelsesdato)
-        if periode.opgoerelsesdato is not None
-        else pd.Series(False, index=bev.index)
-    )
+    none = pd.Series(False, index=bev.index)
+    if periode.opgoerelsesdato is None:
+        active = in_period = none
+    else:
+        active = is_active(bev, periode.opgoerelsesdato)
+        in_period = days_in_period(bev, periode.foerste_maaned, periode.opgoerelsesdato) > 0
     year = latest_full_year(data)
     spending = None
     if year is not None:
         spending = float(data.betalinger.loc[data.betalinger["periode"].dt.year == year,
                                              "beloeb"].sum())
     return Overblik(
-        antal_borgere=int(bev["borger_id"].nunique()),
-        antal_bevillinger=len(bev),
+        antal_borgere=int(bev.loc[in_period.to_numpy(), "borger_id"].nunique()),
+        antal_bevillinger=int(in_period.sum()),
         aktive_bevillinger=int(active.sum()),
         antal_borgere_aktive=int(bev.loc[active.to_numpy(), "borger_id"].nunique()),
         antal_leverandoerer=len(data.leverandoerer),

@@ -314,11 +314,167 @@ TABLES: dict[str, Table] = {
             ),
             key=("aar", "aldersgruppe"),
         ),
+        # --- optional tables of the buyer role (indkoeb) --------------------------------
+        Table(
+            "kontrakter",
+            "En kontrakt eller betalingsaftale med en leverandør: for én bevilling, eller som "
+            "ramme for leverandørens bevillinger på en paragraf (eller alle paragraffer).",
+            (
+                Col("kontrakt_id", "str", "Kontraktens id."),
+                Col("leverandoer_id", "str", "Leverandøren, kontrakten er indgået med."),
+                Col(
+                    "bevilling_id",
+                    "str",
+                    "Bevillingen, kontrakten gælder (tom = rammekontrakt for leverandørens "
+                    "bevillinger).",
+                    required=False,
+                    nullable=True,
+                ),
+                Col(
+                    "paragraf",
+                    "str",
+                    "Paragraffen, kontrakten gælder (tom = alle leverandørens paragraffer).",
+                    required=False,
+                    nullable=True,
+                ),
+                Col("startdato", "date", "Første dag, kontrakten gælder."),
+                Col(
+                    "udloebsdato",
+                    "date",
+                    "Sidste dag, kontrakten gælder (tom = løbende, til den opsiges).",
+                    required=False,
+                    nullable=True,
+                ),
+                Col(
+                    "standardkontrakt",
+                    "bool",
+                    "Om kontrakten er kommunens standardkontrakt (ja/nej).",
+                ),
+                Col(
+                    "prisregulering",
+                    "str",
+                    "Hvordan prisen reguleres.",
+                    required=False,
+                    nullable=True,
+                    allowed=ref.PRISREGULERINGER,
+                ),
+                Col(
+                    "genforhandlingsdato",
+                    "date",
+                    "Næste aftalte genforhandling af pris og vilkår (tom = ingen aftalt).",
+                    required=False,
+                    nullable=True,
+                ),
+                Col(
+                    "enhed",
+                    "str",
+                    "Enhed for kontraktens pris: doegn, time eller maaned.",
+                    required=False,
+                    nullable=True,
+                    allowed=ref.ENHEDER,
+                ),
+                Col(
+                    "enhedspris",
+                    "float",
+                    "Aftalt pris pr. enhed i kr. (efter seneste genforhandling).",
+                    required=False,
+                    nullable=True,
+                    ge=0,
+                ),
+                Col(
+                    "tidligere_enhedspris",
+                    "float",
+                    "Prisen pr. enhed før seneste genforhandling (tom = ingen prisændring).",
+                    required=False,
+                    nullable=True,
+                    ge=0,
+                ),
+                Col(
+                    "prisaendring_dato",
+                    "date",
+                    "Dato, den genforhandlede pris gælder fra.",
+                    required=False,
+                    nullable=True,
+                ),
+            ),
+            key=("kontrakt_id",),
+            foreign_keys={
+                "leverandoer_id": ("leverandoerer", "leverandoer_id"),
+                "bevilling_id": ("bevillinger", "bevilling_id"),
+            },
+        ),
+        Table(
+            "prislister",
+            "En pris i en leverandørs prisliste: prisen pr. enhed for en ydelse fra en dato, og "
+            "hvad prisen indeholder.",
+            (
+                Col("leverandoer_id", "str", "Leverandøren, prislisten er fra."),
+                Col("ydelse", "str", "Ydelsen, fx Socialpædagogisk støtte, dagtimer."),
+                Col(
+                    "paragraf",
+                    "str",
+                    "Paragraffen, ydelsen leveres efter (tom = ikke angivet).",
+                    required=False,
+                    nullable=True,
+                ),
+                Col("enhed", "str", "Enhed for prisen: doegn, time eller maaned.",
+                    allowed=ref.ENHEDER),
+                Col("enhedspris", "float", "Pris pr. enhed i kr.", ge=0),
+                Col("gyldig_fra", "date", "Første dag, prisen gælder."),
+                Col(
+                    "indhold",
+                    "str",
+                    "Hvad prisen indeholder (fritekst), fx kørsel, dokumentation, "
+                    "kvalifikationer.",
+                    required=False,
+                    nullable=True,
+                ),
+            ),
+            key=("leverandoer_id", "ydelse", "gyldig_fra"),
+            foreign_keys={"leverandoer_id": ("leverandoerer", "leverandoer_id")},
+        ),
+        Table(
+            "tilsyn",
+            "En bedømmelse fra socialtilsynet af en leverandør eller et af dens tilbud: den "
+            "samlede bedømmelse eller ét tema i kvalitetsmodellen.",
+            (
+                Col("leverandoer_id", "str", "Leverandøren, der driver tilbuddet."),
+                Col(
+                    "tilbud",
+                    "str",
+                    "Tilbuddets navn (tom = leverandøren som helhed).",
+                    required=False,
+                    nullable=True,
+                ),
+                Col("dato", "date", "Dato for tilsynsrapporten."),
+                Col(
+                    "tema",
+                    "str",
+                    "Tema i kvalitetsmodellen, fx Kompetencer (tom = den samlede bedømmelse).",
+                    required=False,
+                    nullable=True,
+                ),
+                Col(
+                    "bedoemmelse",
+                    "float",
+                    "Bedømmelse på kvalitetsmodellens skala fra 1 (i meget lav grad opfyldt) "
+                    "til 5 (i meget høj grad opfyldt).",
+                    ge=1,
+                    le=5,
+                ),
+            ),
+            key=("leverandoer_id", "tilbud", "dato", "tema"),
+            foreign_keys={"leverandoer_id": ("leverandoerer", "leverandoer_id")},
+        ),
     )
 }
 
+#: Optional tables only the indkoeb workbook reads; analyses say so when they are empty.
+INDKOEB_TABLES = ("kontrakter", "prislister", "tilsyn")
+
 # Columns whose allowed values come from the reference catalogues.
-_PARAGRAF_COLUMNS = {("bevillinger", "paragraf"), ("tilbud", "paragraf"), ("budget", "paragraf")}
+_PARAGRAF_COLUMNS = {("bevillinger", "paragraf"), ("tilbud", "paragraf"), ("budget", "paragraf"),
+                     ("kontrakter", "paragraf"), ("prislister", "paragraf")}
 _TEMA_COLUMNS = {("vurderinger", "tema"), ("maal", "tema")}
 
 _DTYPES = {"str": "str", "int": "int64", "float": "float64", "date": "datetime64[ns]",
@@ -463,6 +619,32 @@ def cross_table_problems(tables: dict[str, pd.DataFrame]) -> list[Problem]:
         for row in budget.index[both.to_numpy()]:
             problems.append(Problem("budget", "paragraf", int(row), budget.at[row, "paragraf"],
                                     "en budgetlinje skal have enten paragraf eller målgruppe"))
+    problems += _contract_problems(tables.get("kontrakter"))
+    return problems
+
+
+def _contract_problems(k: pd.DataFrame | None) -> list[Problem]:
+    """kontrakter: expiry not before start; a previous price needs the new price, its unit and
+    the date it applies from (procurement savings are measured from them)."""
+    if k is None or k.empty:
+        return []
+    problems = []
+    if "udloebsdato" in k.columns:
+        bad = k["udloebsdato"].notna() & (k["udloebsdato"] < k["startdato"])
+        for row in k.index[bad.to_numpy()]:
+            problems.append(Problem("kontrakter", "udloebsdato", int(row), k.at[row, "udloebsdato"],
+                                    f"udloebsdato ligger før startdato "
+                                    f"({k.at[row, 'startdato']:%d.%m.%Y})"))
+    if "tidligere_enhedspris" in k.columns:
+        needed = ("enhedspris", "enhed", "prisaendring_dato")
+        has_old = k["tidligere_enhedspris"].notna()
+        for row in k.index[has_old.to_numpy()]:
+            missing = [c for c in needed if c not in k.columns or pd.isna(k.at[row, c])]
+            if missing:
+                problems.append(Problem(
+                    "kontrakter", "tidligere_enhedspris", int(row), k.at[row, "tidligere_enhedspris"],
+                    "tidligere_enhedspris er udfyldt, så " + " og ".join(missing)
+                    + " skal også udfyldes"))
     return problems
 
 
@@ -480,6 +662,8 @@ _CROSS_RULES = {
     ("bevillinger", "forventet_slutdato"): "ikke før startdato",
     ("maal", "frist"): "ikke før startdato",
     ("budget", "paragraf"): "hver linje har enten paragraf eller maalgruppe",
+    ("kontrakter", "udloebsdato"): "ikke før startdato",
+    ("kontrakter", "tidligere_enhedspris"): "kræver enhedspris, enhed og prisaendring_dato",
 }
 
 

@@ -105,6 +105,13 @@ def stays(
     )
 
 
+def effect_month(dates: pd.Series) -> pd.Series:
+    """The first whole month after each date, as its first day: a decision or renegotiation on
+    15 March counts from April, one on 1 March from March itself. NaT stays NaT."""
+    month = (dates - pd.offsets.Day(1)).dt.to_period("M").dt.to_timestamp()
+    return month + pd.offsets.MonthBegin(1)
+
+
 def followup_due(since: pd.Series, paragraf: pd.Series, intervals: dict[str, int]
                  ) -> tuple[pd.Series, pd.Series]:
     """When each grant's next follow-up is due: `since` (the latest follow-up, or the start)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -102,6 +103,40 @@ def normalise_text(text: pd.Series) -> pd.Series:
     return _on_distinct(text, lambda u: u.str.normalize("NFC")).astype("str")
 
 
+# --- paragraphs -----------------------------------------------------------------------------
+
+#: The names extracts give the laws, as header_key spells them, and the law they mean.
+_LAWS = {
+    "": "SEL", "sel": "SEL", "servicelov": "SEL", "serviceloven": "SEL", "servicelovens": "SEL",
+    "lovomsocialservice": "SEL",
+    "bl": "BL", "barnetslov": "BL", "barnetslovs": "BL",
+    "abl": "ABL", "almenboliglov": "ABL", "almenboligloven": "ABL", "almenboliglovens": "ABL",
+    "lovomalmeneboliger": "ABL",
+}
+_PARAGRAPH_KEY = re.compile(r"^([a-z]*?)(\d+(?:[a-z](?![a-z]))?)(?:stk\d+)?(?:nr\d+)?(.*)$")
+
+
+def paragraph(value: str, allowed) -> str | None:
+    """The catalogue paragraph a written legal basis names, or None.
+
+    'SEL § 108', 'Servicelovens § 108', 'Lov om social service § 108' and '§ 108' give
+    '§108'; 'Barnets lov § 32' and 'BL § 32' give 'BL §32'; 'ABL § 105' and
+    'ABL § 105 / SEL § 85' give '§105+§85' (almen bolig with support). `allowed` holds the
+    catalogue's paragraphs; a paragraph not in it gives None.
+    """
+    match = _PARAGRAPH_KEY.match(header_key(value))
+    if match is None or match[1] not in _LAWS:
+        return None
+    law, number, rest = _LAWS[match[1]], match[2], match[3]
+    if law == "ABL" and number == "105" and rest in ("", "sel85", "medsel85", "ogsel85", "85"):
+        found = "§105+§85"
+    elif rest:
+        return None
+    else:
+        found = f"BL §{number}" if law == "BL" else f"§{number}" if law == "SEL" else None
+    return found if found in set(allowed) else None
+
+
 # --- numbers --------------------------------------------------------------------------------
 
 #: Danish: thousand dots (optional) and a decimal comma: 1.234,50 or 1234,5 or 1.234.
@@ -185,11 +220,27 @@ _DATE_PATTERNS = (
 _MONTH_PATTERNS = (r"^(?P<y>\d{4})-(?P<m>\d{1,2})$", r"^(?P<m>\d{1,2})[-./](?P<y>\d{4})$")
 
 
+#: The days pandas can hold (datetime64[ns]): 1677-09-22 to 2262-04-11.
+FIRST_DAY = pd.Timestamp.min.ceil("D")
+LAST_DAY = pd.Timestamp.max.floor("D")
+
+
+class Dates(NamedTuple):
+    """A parsed date column and its masks (all aligned with the input)."""
+
+    values: pd.Series  # datetime64[ns], NaT where empty or not a usable date
+    bad: pd.Series  # not a date at all ('i går', '2025-13')
+    impossible: pd.Series  # the shape of a date, but no such day (31-02-2025)
+    far: pd.Series  # a real day after 2262-04-11, which pandas cannot hold: in an end-date
+    # column the usual placeholder for 'open' (31-12-9999)
+    early: pd.Series  # a real day before 1677-09-22 (pandas cannot hold it either)
+
+
 def _parse_date_text(uniques: pd.Series, fmt: str | None, month: bool) -> pd.DataFrame:
-    """Parse distinct date texts: returns columns 'dato' (datetime) and 'form' (right shape)."""
+    """Parse distinct date texts: columns 'dato' (datetime, NaT unless usable), 'form' (the
+    shape of a date), 'far' and 'early' (a real day after / before pandas' range)."""
     if fmt:
-        parsed = pd.to_datetime(uniques, format=fmt, errors="coerce")
-        return pd.DataFrame({"dato": parsed, "form": parsed.notna()})
+        return _parse_with_format(uniques, fmt)
     arr = _one_chunk(pa.array(uniques, type=pa.string()))
     null = pa.scalar(None, pa.string())
     parts = {"y": pa.nulls(len(arr), pa.string()), "m": pa.nulls(len(arr), pa.string()),
@@ -204,30 +255,66 @@ def _parse_date_text(uniques: pd.Series, fmt: str | None, month: bool) -> pd.Dat
     form = pc.is_valid(parts["y"])
     iso = pc.binary_join_element_wise(parts["y"], pc.utf8_lpad(parts["m"], 2, "0"),
                                       pc.utf8_lpad(parts["d"], 2, "0"), "-")
-    stamp = pc.strptime(iso, format="%Y-%m-%d", unit="ns", error_is_null=True)
+    # Seconds reach year 9999, so a far placeholder parses and is told from a typo.
+    stamp = pc.strptime(iso, format="%Y-%m-%d", unit="s", error_is_null=True)
     # strptime rolls 2025-02-31 over into March: keep only dates that read back the same.
-    same = pc.and_(pc.equal(pc.day(stamp), pc.cast(parts["d"], pa.int64())),
-                   pc.equal(pc.month(stamp), pc.cast(parts["m"], pa.int64())))
-    stamp = pc.if_else(pc.fill_null(same, False), stamp, pa.scalar(None, stamp.type))
-    return pd.DataFrame({"dato": stamp.to_numpy(zero_copy_only=False).astype("datetime64[ns]"),
-                         "form": form.to_numpy(zero_copy_only=False)})
+    same = pc.fill_null(pc.and_(pc.equal(pc.day(stamp), pc.cast(parts["d"], pa.int64())),
+                                pc.equal(pc.month(stamp), pc.cast(parts["m"], pa.int64()))),
+                        False)
+    far = pc.and_(same, pc.fill_null(
+        pc.greater(stamp, pa.scalar(LAST_DAY.to_pydatetime(), stamp.type)), False))
+    early = pc.and_(same, pc.fill_null(
+        pc.less(stamp, pa.scalar(FIRST_DAY.to_pydatetime(), stamp.type)), False))
+    usable = pc.and_(same, pc.invert(pc.or_(far, early)))
+    stamp = pc.if_else(usable, stamp, pa.scalar(None, stamp.type))
+    return pd.DataFrame({
+        "dato": stamp.cast(pa.timestamp("ns")).to_numpy(zero_copy_only=False)
+        .astype("datetime64[ns]"),
+        "form": form.to_numpy(zero_copy_only=False),
+        "far": far.to_numpy(zero_copy_only=False),
+        "early": early.to_numpy(zero_copy_only=False),
+    })
 
 
-def parse_dates(
-    values: pd.Series, fmt: str | None = None, month: bool = False
-) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Parse a date column: returns (datetime64[ns] values, unparseable mask, impossible mask).
+def _parse_with_format(uniques: pd.Series, fmt: str) -> pd.DataFrame:
+    import datetime as dt
+
+    parsed = pd.to_datetime(uniques, format=fmt, errors="coerce")
+    far, early = _outside(parsed)  # pandas 3 parses year 9999 (at a coarser unit)
+    for i in uniques.index[parsed.isna()]:  # pandas 2 gives NaT: try the few that failed
+        try:
+            day = dt.datetime.strptime(uniques[i], fmt)
+        except ValueError:
+            continue
+        far[i], early[i] = day > LAST_DAY.to_pydatetime(), day < FIRST_DAY.to_pydatetime()
+    dato = parsed.where(~(far | early)).astype("datetime64[ns]")
+    return pd.DataFrame({"dato": dato, "form": dato.notna() | far | early, "far": far,
+                         "early": early})
+
+
+def _outside(dates: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Dates (of any resolution) after / before the days datetime64[ns] can hold."""
+    present = dates.notna()
+    return ((present & (dates > LAST_DAY)).astype(bool),
+            (present & (dates < FIRST_DAY)).astype(bool))
+
+
+def parse_dates(values: pd.Series, fmt: str | None = None, month: bool = False) -> Dates:
+    """Parse a date column: returns `Dates` (values and the masks bad, impossible, beyond).
 
     Accepts 31-12-2025, 31.12.2025, 31/12/2025, ISO 2025-12-31 (with or without a time of
     day), Excel date cells, and with `month` also 2025-12 and 12-2025 (first of the month).
     `fmt` (a strftime format, e.g. '%d-%m-%y') replaces the detection. 'impossible' marks
-    dates of the right shape that do not exist, like 31-02-2025.
+    dates of the right shape that do not exist, like 31-02-2025; 'far' and 'early' real days
+    pandas cannot hold, like the open-ended placeholder 31-12-9999 (their values are NaT).
     """
     index = values.index
-    if pd.api.types.is_datetime64_any_dtype(values):
+    none = pd.Series(False, index=index)
+    if pd.api.types.is_datetime64_any_dtype(values):  # Parquet
         out = values.dt.tz_localize(None) if getattr(values.dt, "tz", None) else values
-        none = pd.Series(False, index=index)
-        return out.astype("datetime64[ns]").dt.normalize(), none, none
+        far, early = _outside(out)
+        out = out.where(~(far | early)).astype("datetime64[ns]").dt.normalize()
+        return Dates(out, none, none, far, early)
     text = as_text(values)
     codes, uniques = pd.factorize(text, use_na_sentinel=True)
     table = _parse_date_text(pd.Series(uniques, dtype="str"), fmt, month)
@@ -236,15 +323,17 @@ def parse_dates(
     if len(table):
         dato = table["dato"].to_numpy(dtype="datetime64[ns]")[take]
         form = table["form"].to_numpy(dtype=bool)[take]
+        far = table["far"].to_numpy(dtype=bool)[take] & ~missing
+        early = table["early"].to_numpy(dtype=bool)[take] & ~missing
         dato[missing] = np.datetime64("NaT")
     else:
         dato = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[ns]")
-        form = np.zeros(len(text), dtype=bool)
+        form = far = early = np.zeros(len(text), dtype=bool)
     ok = ~np.isnat(dato)
     bad = ~missing & ~form
-    impossible = ~missing & form & ~ok
+    impossible = ~missing & form & ~ok & ~far & ~early
     out = pd.Series(dato, index=index).dt.normalize()
-    return out, pd.Series(bad, index=index), pd.Series(impossible, index=index)
+    return Dates(out, *(pd.Series(a, index=index) for a in (bad, impossible, far, early)))
 
 
 # --- flags ----------------------------------------------------------------------------------
@@ -286,3 +375,22 @@ def shown(value: object, width: int = 40) -> str:
     """A cell value quoted for a message, shortened if long."""
     text = str(value)
     return repr(text if len(text) <= width else text[: width - 1] + "…")
+
+
+def antal(n: int, one: str, many: str) -> str:
+    """A count with its noun in Danish singular or plural: '1 række', '3 rækker'."""
+    return f"{n} {one if n == 1 else many}"
+
+
+def kr(amount: float) -> str:
+    """An amount as Danish kroner with two decimals: 1.234.567,50 kr."""
+    text = f"{amount:,.2f}".replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return f"{text} kr."
+
+
+def rows_shown(rows, first_row: int = 2, limit: int = 10) -> str:
+    """Data-row positions as the rows a spreadsheet shows: 'række 5' or 'rækkerne 5, 9 …'."""
+    rows = [int(r) + first_row for r in rows]
+    shown = ", ".join(map(str, rows[:limit])) + (" …" if len(rows) > limit else "")
+    return f"{'række' if len(rows) == 1 else 'rækkerne'} {shown}"
+

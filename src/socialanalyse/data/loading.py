@@ -36,7 +36,7 @@ from .contract import (
     schema,
 )
 from .pseudonym import has_cpr, replace_cpr
-from .readers import LaeseFejl, read
+from .readers import LaeseFejl, Raw, read
 from .tables import MAX_PROBLEMS, Data, DataFejl, empty_table, format_problems, schema_problems
 
 REQUIRED_TABLES = ("borgere", "bevillinger", "betalinger")
@@ -56,6 +56,7 @@ class _Table:
     problems: list[Problem] = field(default_factory=list)
     total: int = 0  # problems counted, including those not kept as Problem objects
     notes: list[str] = field(default_factory=list)
+    param_file: str = "parameterfilen"  # the municipality's parameter file, for hints
     # A table read from several files: the files, and where each starts in the frame.
     parts: list[_Table] = field(default_factory=list)
     offsets: np.ndarray | None = None
@@ -259,15 +260,19 @@ def _load_table(table: _Table, path: Path, source: TabelKilde, params: Parametre
         table.add(None, [row], None, str(exc))
         return
     except OSError as exc:
-        table.add(None, [None], None, f"filen kan ikke åbnes: {exc.strerror or exc}")
+        table.add(None, [None], None, f"filen kan ikke åbnes: {_os_error(exc)}")
         return
     table.first_row = raw.first_row
+    table.param_file = _param_file(params)
     table.notes.extend(raw.notes)
     if raw.ignored:
         shown = ", ".join(repr(h) for h in raw.ignored[:8]) + (" …" if len(raw.ignored) > 8 else "")
-        table.notes.append(f"kolonnerne {shown} er ikke læst (de er ikke i datakontrakten; "
-                           f"brug {_param_key(table.name, 'ekstra_kolonner')} for at få dem med).")
-    headers = _resolve_columns(table, raw.frame, wanted, source, params)
+        one = len(raw.ignored) == 1
+        table.notes.append(f"{'kolonnen' if one else 'kolonnerne'} {shown} er ikke læst "
+                           f"({'den' if one else 'de'} er ikke i datakontrakten; brug "
+                           f"{_param_key(table.name, 'ekstra_kolonner')} for at få "
+                           f"{'den' if one else 'dem'} med).")
+    headers = _resolve_columns(table, raw, wanted, source)
     missing_extras = [e for e in extras if e not in raw.frame.columns]
     for extra in missing_extras:
         table.add(None, [None], None,
@@ -282,32 +287,54 @@ def _load_table(table: _Table, path: Path, source: TabelKilde, params: Parametre
                          index=raw.frame.index)
     del raw, columns  # the raw text is not needed any more (big files: halve the peak)
     frame = _drop_blank_rows(table, frame)
+    frame = _drop_total_rows(table, frame)
     _pseudonymise(table, frame, key)
     table.frame = _parse(table, frame, source)
+    if table.name == "betalinger" and not table.problems:
+        _warn_implausible(table, params.data.usandsynligt_beloeb)
 
 
-def _resolve_columns(table: _Table, raw: pd.DataFrame, wanted: dict[str, str],
-                     source: TabelKilde, params: Parametre) -> dict[str, str]:
-    """Canonical column -> the extract's header; records problems for missing columns."""
+def _os_error(exc: OSError) -> str:
+    """Why a file cannot be opened, in Danish (the system's text is English)."""
+    if isinstance(exc, PermissionError):
+        return "ingen adgang (filen er måske åben i et andet program, eller I mangler læseret)"
+    if isinstance(exc, IsADirectoryError):
+        return "det er en mappe, ikke en fil"
+    return f"systemet svarer {exc.strerror or exc!s} (fejl {exc.errno})"
+
+
+def _resolve_columns(table: _Table, raw: Raw, wanted: dict[str, str],
+                     source: TabelKilde) -> dict[str, str]:
+    """Canonical column -> the extract's header; records problems for missing columns.
+
+    Hints ('Mente du ...?') and the listed headers come from every header in the file, not
+    only the columns read, and a hint never names a header another column already uses."""
+    columns = raw.frame.columns
     by_key: dict[str, list[str]] = {}
-    for h in raw.columns:
+    for h in columns:
         by_key.setdefault(fmt.header_key(h), []).append(h)
     headers: dict[str, str] = {}
-    available = ", ".join(repr(h) for h in raw.columns)
     for c in TABLES[table.name].columns:
         target = wanted[c.name]
-        exact = [h for h in raw.columns if h == target.strip()]
+        exact = [h for h in columns if h == target.strip()]
         found = exact or by_key.get(fmt.header_key(target), [])
-        if len(found) >= 1:
+        if found:
             headers[c.name] = found[0]
-        elif c.name in source.kolonner:
-            close = _close(target, raw.columns)
+    every = raw.headers or list(columns)
+    available = ", ".join(repr(h) for h in every)
+    unused = [h for h in every if h not in headers.values()]
+    for c in TABLES[table.name].columns:
+        target = wanted[c.name]
+        if c.name in headers:
+            continue
+        if c.name in source.kolonner:
+            close = _close(target, unused)
             table.add(c.name, [None], None,
                       f"kolonnen {target!r}, som {_param_key(table.name, 'kolonner', c.name)} "
-                      f"i {_param_file(params)} peger på, findes ikke i filen.{close} "
+                      f"i {table.param_file} peger på, findes ikke i filen.{close} "
                       f"Filen har kolonnerne {available}")
         elif c.required:
-            close = _close(c.name, raw.columns)
+            close = _close(c.name, unused)
             table.add(c.name, [None], None,
                       f"kolonnen {c.name!r} ({c.beskrivelse.rstrip('.')}) mangler.{close} "
                       f"Filen har kolonnerne {available}. Angiv den under "
@@ -339,12 +366,34 @@ def _drop_blank_rows(table: _Table, frame: pd.DataFrame) -> pd.DataFrame:
         blank &= ~filled.to_numpy(dtype=bool)
     if not blank.any():
         return frame
-    rows = frame.index[blank] + table.first_row
     trailing = bool(blank[int(np.argmax(blank)):].all())
-    where = ", ".join(str(r) for r in rows[:10]) + (" …" if len(rows) > 10 else "")
-    kind = "tomme rækker i slutningen af filen" if trailing else "tomme rækker"
-    table.notes.append(f"{int(blank.sum())} {kind} er sprunget over (række {where}).")
+    what = fmt.antal(int(blank.sum()), "tom række", "tomme rækker")
+    where = fmt.rows_shown(frame.index[blank], table.first_row)
+    table.notes.append(f"{what}{' i slutningen af filen' if trailing else ''} er sprunget over "
+                       f"({where}).")
     return frame[~blank]
+
+
+#: Texts that mark a total or subtotal row in an export (case is ignored).
+TOTAL_WORDS = ("i alt", "i alt:", "ialt", "total", "total:", "totalt", "sum", "sum:", "samlet",
+               "hovedtotal", "subtotal", "sum i alt")
+
+
+def _drop_total_rows(table: _Table, frame: pd.DataFrame) -> pd.DataFrame:
+    """A sum row ('I alt', 'Total') exported with the data is an error that says what it is,
+    instead of a problem in every column of it; the row is then left out of the checks."""
+    words = {w for t in TOTAL_WORDS for w in (t, t.upper(), t.capitalize(), t.title())}
+    total = pd.Series(False, index=frame.index)
+    # The label stands in an id column (a provider may well be named 'Samlet ...').
+    for col in (c for c in _text_columns(table, frame) if c.endswith("_id")):
+        hit = frame[col].isin(words).to_numpy(dtype=bool) & ~total.to_numpy()
+        if hit.any():
+            rows = frame.index[hit]
+            table.add(col, list(rows), frame[col],
+                      lambda v: f"rækken er en sumrække ({v!r}), ikke data: fjern sumrækker og "
+                                f"subtotaler fra udtrækket (eller slå dem fra i eksporten)")
+            total |= pd.Series(hit, index=frame.index)
+    return frame[~total.to_numpy()] if total.any() else frame
 
 
 def _is_text(values: pd.Series) -> bool:
@@ -371,8 +420,9 @@ def _pseudonymise(table: _Table, frame: pd.DataFrame, key: _Key) -> None:
             frame[col] = None  # never keep CPR numbers, even in a failing load
             continue
         frame[col] = replace_cpr(text, secret, mask)
-        table.notes.append(f"kolonne {_col_label(table, col)}: {int(mask.sum())} celler med "
-                           f"CPR-numre er erstattet af pseudonymer.")
+        cells = fmt.antal(int(mask.sum()), "celle", "celler")
+        table.notes.append(f"kolonne {_col_label(table, col)}: {cells} med CPR-numre er "
+                           f"erstattet af pseudonymer.")
 
 
 def _col_label(table: _Table, col: str | None) -> str:
@@ -403,7 +453,8 @@ def _parse(table: _Table, frame: pd.DataFrame, source: TabelKilde) -> pd.DataFra
             _report(table, col, values, bad, f"forventede {fmt.EXPECTED[kind]}")
         elif kind == "date":
             month = (table.name, col) in MONTH_COLUMNS
-            parsed, bad, impossible = fmt.parse_dates(values, source.datoformat, month=month)
+            parsed, bad, impossible, far, early = fmt.parse_dates(
+                values, source.datoformat, month=month)
             expected = (f"en dato som {pd.Timestamp(2025, 12, 31).strftime(source.datoformat)} "
                         f"(datoformat {source.datoformat})" if source.datoformat
                         else fmt.EXPECTED["month" if month else "date"])
@@ -411,7 +462,15 @@ def _parse(table: _Table, frame: pd.DataFrame, source: TabelKilde) -> pd.DataFra
             if impossible.any():
                 table.add(col, impossible, fmt.as_text(values),
                           lambda v: f"datoen {fmt.shown(v)} findes ikke")
-            bad = bad | impossible
+            open_end = c is not None and c.nullable  # an empty end date means open
+            if open_end and far.any():  # 31-12-9999, the usual placeholder for 'open'
+                _note_open(table, col, values, far)
+            outside = early if open_end else far | early
+            if outside.any():
+                table.add(col, outside, fmt.as_text(values),
+                          lambda v: f"datoen {fmt.shown(v)} ligger uden for de datoer, der kan "
+                                    f"regnes med ({fmt.FIRST_DAY:%d.%m.%Y}–{fmt.LAST_DAY:%d.%m.%Y})")
+            bad = bad | impossible | outside
             if month:
                 parsed = _month_start(table, parsed)
         else:
@@ -426,6 +485,46 @@ def _parse(table: _Table, frame: pd.DataFrame, source: TabelKilde) -> pd.DataFra
     return conform(table.name, pd.DataFrame(out, index=index))
 
 
+def _note_open(table: _Table, col: str, values: pd.Series, far: pd.Series) -> None:
+    """Far-future end dates read as empty (open), with a warning naming the rows."""
+    text = fmt.as_text(values)[far]
+    shown = ", ".join(map(fmt.shown, text.unique()[:3]))
+    table.notes.append(
+        f"kolonne {_col_label(table, col)}: {fmt.antal(int(far.sum()), 'række', 'rækker')} "
+        f"har datoen {shown}, som systemer bruger for 'ingen slutdato'; "
+        f"{'den er' if int(far.sum()) == 1 else 'de er'} læst som tom, dvs. løbende "
+        f"({fmt.rows_shown(text.index, table.first_row)}).")
+
+
+def _warn_implausible(table: _Table, limits) -> None:
+    """Warn about payment lines and grant-months so large they are probably mistakes."""
+    pay = table.frame
+    amount = pay["beloeb"].abs()
+    line = amount > limits.linje
+    if line.any():
+        rows = pay.index[line.to_numpy()]
+        shown = ", ".join(f"række {r + table.first_row} ({fmt.kr(pay.at[r, 'beloeb'])})"
+                          for r in rows[:5]) + (" …" if len(rows) > 5 else "")
+        table.notes.append(
+            f"{fmt.antal(len(rows), 'betalingslinje', 'betalingslinjer')} har et usandsynligt "
+            f"stort beløb, over {fmt.kr(limits.linje)} på én linje: {shown}. Tjek beløbet "
+            f"(fx decimaltegnet); grænsen er data.usandsynligt_beloeb.linje.")
+    months = pay[~line].groupby(["bevilling_id", "periode"], observed=True)["beloeb"]
+    sums = months.sum()
+    big = sums[sums.abs() > limits.bevilling_maaned]
+    if big.empty:
+        return
+    groups = months.groups
+    parts = [f"bevilling {g!r} for {p:%m.%Y}: {fmt.kr(v)} "
+             f"({fmt.rows_shown(sorted(groups[(g, p)]), table.first_row, limit=5)})"
+             for (g, p), v in big.iloc[:5].items()]
+    table.notes.append(
+        f"{fmt.antal(len(big), 'bevilling', 'bevillinger')} har fået et usandsynligt stort "
+        f"beløb for én måned, over {fmt.kr(limits.bevilling_maaned)}: {'; '.join(parts)}"
+        f"{' …' if len(big) > 5 else ''}. Tjek betalingerne; grænsen er "
+        f"data.usandsynligt_beloeb.bevilling_maaned.")
+
+
 def _report(table: _Table, col: str, values: pd.Series, bad: pd.Series, expected: str) -> None:
     if bad.any():
         table.add(col, bad, fmt.as_text(values), lambda v: f"{expected}, fik {fmt.shown(v)}")
@@ -435,8 +534,8 @@ def _month_start(table: _Table, dates: pd.Series) -> pd.Series:
     start = dates.dt.to_period("M").dt.to_timestamp()
     moved = int((dates.notna() & (dates != start)).sum())
     if moved:
-        table.notes.append(f"{moved} perioder var ikke den 1. i måneden og er sat til "
-                           f"månedens første dag.")
+        table.notes.append(f"{fmt.antal(moved, 'periode', 'perioder')} var ikke den 1. i "
+                           f"måneden og er sat til månedens første dag.")
     return start.astype("datetime64[ns]")
 
 
@@ -452,39 +551,55 @@ def _translate(values: pd.Series, codes: dict[str, str]) -> pd.Series:
 
 
 def _codes(table: _Table, col: str, text: pd.Series, source: TabelKilde) -> pd.Series:
-    """Translate codes (koder) and spell-variants of allowed values onto canonical values."""
+    """Translate codes (koder) and spell-variants of allowed values onto canonical values.
+
+    A value that is neither is reported once per distinct value (at its first row, with its
+    count and the parameter key to add it under), not once per row."""
     codes = source.koder.get(col)
     allowed = allowed_values(table.name, col)
     if not codes and allowed is None:
         return text
     # Spelling variants of allowed values are accepted: 'egen Drift', 'Udviklingshaemning',
-    # '§ 107', '107' and 'SEL §107' all find their canonical value.
+    # '§ 107', '107', 'SEL §107' and 'Servicelovens § 107' all find their canonical value.
     lenient = {fmt.header_key(a): a for a in (allowed or ())}
 
-    def translate(uniques: pd.Series) -> pd.Series:
-        def one(value: str) -> str:
-            if codes and value in codes:
-                return codes[value]
-            if allowed is None or value in allowed:
-                return value
-            key = fmt.header_key(value)
-            if col == "paragraf" and key.startswith("sel"):
-                key = key[3:]
-            return lenient.get(key, value)
-        return uniques.map(one)
+    def one(value: str) -> str:
+        if codes and value in codes:
+            return codes[value]
+        if allowed is None or value in allowed:
+            return value
+        found = lenient.get(fmt.header_key(value))
+        if found is None and col == "paragraf":
+            found = fmt.paragraph(value, allowed)
+        return value if found is None else found
 
     codes_u, uniques = pd.factorize(text, use_na_sentinel=True)
-    mapped = translate(pd.Series(uniques, dtype=object).str.normalize("NFC"))
+    mapped = pd.Series(uniques, dtype=object).str.normalize("NFC").map(one)
     out = pd.Series(np.asarray(mapped, dtype=object)[np.where(codes_u < 0, 0, codes_u)]
                     if len(uniques) else np.full(len(text), None, dtype=object),
                     index=text.index, dtype=object)
     out[codes_u < 0] = None
-    if codes and allowed is not None:
-        unknown = out.notna() & ~out.isin(list(allowed))
-        table.add(col, unknown, text,
-                  lambda v: f"koden {fmt.shown(v)} er ikke oversat under "
-                            f"{_param_key(table.name, 'koder', col)} og er ikke en gyldig værdi")
+    if allowed is not None:
+        unknown = np.flatnonzero(~mapped.isin(list(allowed)).to_numpy())
+        if len(unknown):
+            _report_unknown(table, col, text, codes_u, uniques, unknown, allowed)
     return out.astype("str")
+
+
+def _report_unknown(table: _Table, col: str, text: pd.Series, codes_u: np.ndarray, uniques,
+                    unknown: np.ndarray, allowed) -> None:
+    """One problem per distinct unknown value, at its first row, in the order they appear."""
+    counts = np.bincount(codes_u[codes_u >= 0], minlength=len(uniques))
+    first = {u: int(np.argmax(codes_u == u)) for u in unknown}
+    key = _param_key(table.name, "koder", col)
+    valid = ", ".join(map(str, allowed[:12])) + (" …" if len(allowed) > 12 else "")
+    for u in sorted(unknown, key=first.get):
+        value = str(uniques[u])
+        n = fmt.antal(int(counts[u]), "række", "rækker")
+        table.add(col, [text.index[first[u]]], {text.index[first[u]]: value},
+                  f"ukendt værdi {fmt.shown(value)} ({n}; dette er den første): den er "
+                  f"hverken en gyldig værdi eller oversat. Tilføj den i {table.param_file} under "
+                  f"{key} som {value!r}: <gyldig værdi>; gyldige værdier er {valid}")
 
 
 def _validate(tables: dict[str, _Table]) -> None:

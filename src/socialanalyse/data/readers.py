@@ -21,7 +21,7 @@ from xml.etree import ElementTree
 
 import pandas as pd
 
-from .formats import header_key
+from .formats import antal, header_key
 
 HEAD_BYTES = 1 << 20  # bytes sampled for detecting encoding, separator and header
 HEADER_SEARCH_ROWS = 30
@@ -45,6 +45,7 @@ class Raw:
     first_row: int = 2  # spreadsheet row of the first data row (header = the row above)
     notes: list[str] = field(default_factory=list)  # Danish, non-fatal
     ignored: list[str] = field(default_factory=list)  # headers not read (not asked for)
+    headers: list[str] = field(default_factory=list)  # every header in the file, in order
     encoding: str | None = None
     separator: str | None = None
 
@@ -219,7 +220,8 @@ def read_csv(path: Path, expected: list[str], separator: str | None, encoding: s
             return read_csv(path, expected, separator, "cp1252", usecols)
         if "UTF8" in str(exc) or "decode" in str(exc).lower():
             raise _encoding_error(path, enc, exc) from None
-        raise LaeseFejl(f"filen kan ikke læses som CSV: {exc}") from None
+        raise LaeseFejl("filen kan ikke læses som CSV (tjek, at det er en tekstfil med "
+                        f"semikolon mellem kolonnerne). Læserens besked: {exc}") from None
     except UnicodeDecodeError as exc:
         raise _encoding_error(path, enc, exc) from None
     if bad_rows:
@@ -227,7 +229,8 @@ def read_csv(path: Path, expected: list[str], separator: str | None, encoding: s
             f"række {n} har {a} felter" for n, e, a in bad_rows[:10] if n is not None)
         more = f" og {len(bad_rows) - 10} flere" if len(bad_rows) > 10 else ""
         raise LaeseFejl(
-            f"{len(bad_rows)} rækker har et andet antal felter end overskriften "
+            f"{antal(len(bad_rows), 'række', 'rækker')} har et andet antal felter end "
+            f"overskriften "
             f"({bad_rows[0][1]}): {shown}{more}. Tjek separatoren "
             f"({SEPARATOR_NAMES.get(sep, repr(sep))}) og anførselstegn",
             row=bad_rows[0][0])
@@ -235,7 +238,7 @@ def read_csv(path: Path, expected: list[str], separator: str | None, encoding: s
     frame.columns = [str(c).strip() for c in frame.columns]
     frame.index = pd.RangeIndex(len(frame))
     return Raw(frame, first_row=header_index + 2, encoding=enc, separator=sep,
-               ignored=ignored if usecols else [])
+               ignored=ignored if usecols else [], headers=[n for n in names if n])
 
 
 def _split(line: str, sep: str) -> list[str]:
@@ -276,15 +279,21 @@ def sheet_names(path: Path) -> list[str]:
         wb.close()
 
 
-def merged_ranges(path: Path, sheet: str) -> list[tuple[int, int, int, int]]:
-    """Merged cell ranges of one sheet as (min_row, min_col, max_row, max_col), 1-based.
+def scan_sheet(path: Path, sheet: str) -> tuple[list[tuple[int, int, int, int]],
+                                                 list[tuple[int, int]]]:
+    """What openpyxl's fast read-only mode does not tell, read from the sheet XML directly:
+    the merged ranges as (min_row, min_col, max_row, max_col) and the formula cells without a
+    stored value as (row, col), all 1-based.
 
-    Read from the workbook XML directly, because openpyxl's fast read-only mode skips them.
+    A formula cell without a stored value is one a program wrote and Excel never calculated
+    (openpyxl would read it as empty). A formula whose stored result is the empty text has
+    t="str" and is not one of them.
     """
-    from openpyxl.utils.cell import range_boundaries
+    from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
 
     ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
           "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
+    main = f"{{{ns['m']}}}"
     with zipfile.ZipFile(path) as zf:
         book = ElementTree.fromstring(zf.read("xl/workbook.xml"))
         rid = next((s.get(f"{{{ns['r']}}}id") for s in book.iterfind("m:sheets/m:sheet", ns)
@@ -292,19 +301,25 @@ def merged_ranges(path: Path, sheet: str) -> list[tuple[int, int, int, int]]:
         rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
         target = next((r.get("Target") for r in rels if r.get("Id") == rid), None)
         if target is None:
-            return []
+            return [], []
         target = target.lstrip("/")
         member = target if target.startswith("xl/") else f"xl/{target}"
-        out = []
-        # Only the small tail of the sheet XML holds <mergeCells>; iterparse keeps memory low.
+        merges, uncached = [], []
+        # iterparse, clearing each row once read, keeps memory low on big sheets.
         with zf.open(member) as fh:
             for _, elem in ElementTree.iterparse(fh):
-                if elem.tag == f"{{{ns['m']}}}mergeCell":
-                    c1, r1, c2, r2 = range_boundaries(elem.get("ref"))
-                    out.append((r1, c1, r2, c2))
-                elif elem.tag == f"{{{ns['m']}}}row":
+                tag = elem.tag
+                if tag == f"{main}c":
+                    if elem.find(f"{main}f") is not None and elem.get("t") != "str":
+                        value = elem.find(f"{main}v")
+                        if value is None or not value.text:
+                            uncached.append(coordinate_to_tuple(elem.get("r")))
+                elif tag == f"{main}row":
                     elem.clear()
-        return out
+                elif tag == f"{main}mergeCell":
+                    c1, r1, c2, r2 = range_boundaries(elem.get("ref"))
+                    merges.append((r1, c1, r2, c2))
+        return merges, uncached
 
 
 def _header_names(rows: list[tuple], merges: list[tuple[int, int, int, int]], r: int,
@@ -343,8 +358,13 @@ def read_excel(path: Path, expected: list[str], sheet: str | None) -> Raw:
 
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise LaeseFejl(f"filen kan ikke åbnes som Excel-projektmappe (.xlsx): {exc}") from None
+    except (zipfile.BadZipFile, KeyError, OSError):
+        # openpyxl's own text ("File is not a zip file") tells an analyst nothing.
+        raise LaeseFejl(
+            "filen kan ikke åbnes som Excel-projektmappe (.xlsx): den er ikke en gyldig "
+            ".xlsx-fil (måske en gammel .xls-fil, en CSV-fil med endelsen .xlsx, eller en "
+            "beskadiget fil). Åbn den i Excel, og gem den som Excel-projektmappe (.xlsx)"
+        ) from None
     try:
         if sheet is not None and sheet not in wb.sheetnames:
             raise LaeseFejl(
@@ -358,7 +378,7 @@ def read_excel(path: Path, expected: list[str], sheet: str | None) -> Raw:
     if not rows or all(all(c in (None, "") for c in r) for r in rows):
         raise LaeseFejl(f"arket {title!r} er tomt")
     width = max(len(r) for r in rows)
-    merges = merged_ranges(path, title)
+    merges, uncached = scan_sheet(path, title)
     keys = {header_key(e) for e in expected}
     best, best_score = None, 0
     for r in range(min(HEADER_SEARCH_ROWS, len(rows))):
@@ -385,6 +405,7 @@ def read_excel(path: Path, expected: list[str], sheet: str | None) -> Raw:
     if dupes:
         raise LaeseFejl(f"kolonneoverskriften {', '.join(map(repr, dupes))} findes flere gange",
                         row=best + 1)
+    _refuse_uncached(uncached, names, keys, best, title)
     data = [list(r) + [None] * (width - len(r)) for r in rows[best + 1:]]
     filled = _fill_merged_data(data, merges, first=best + 1)
     frame = pd.DataFrame(data, columns=names, dtype=object)
@@ -395,8 +416,30 @@ def read_excel(path: Path, expected: list[str], sheet: str | None) -> Raw:
     if best > 0:
         notes.append(f"overskriften står i række {best + 1}; rækkerne over den er sprunget over")
     if filled:
-        notes.append(f"{filled} flettede celler i data er udfyldt med den flettede celles værdi")
-    return Raw(frame, first_row=best + 2, ignored=ignored, notes=notes)
+        notes.append(f"{antal(filled, 'flettet celle', 'flettede celler')} i data er udfyldt "
+                     f"med den flettede celles værdi")
+    return Raw(frame, first_row=best + 2, ignored=ignored, notes=notes,
+               headers=[n for n in names if not n.startswith("Unnamed: ")])
+
+
+def _refuse_uncached(cells: list[tuple[int, int]], names: list[str], keys: set[str],
+                     header: int, sheet: str) -> None:
+    """Formula cells without a stored value in the columns read, below the header: an error
+    (read as empty they would silently lose data)."""
+    from openpyxl.utils.cell import get_column_letter
+
+    read = {i + 1 for i, n in enumerate(names) if header_key(n) in keys}
+    found = [(r, c) for r, c in cells if r > header + 1 and c in read]
+    if not found:
+        return
+    shown = ", ".join(f"{get_column_letter(c)}{r}" for r, c in found[:10])
+    more = " …" if len(found) > 10 else ""
+    raise LaeseFejl(
+        f"arket {sheet!r} har {antal(len(found), 'celle', 'celler')} med en formel uden "
+        f"gemt værdi ({'celle' if len(found) == 1 else 'cellerne'} {shown}{more}): filen er "
+        "skrevet af et program og aldrig regnet igennem i Excel, så værdien findes ikke i "
+        "filen. Åbn filen i Excel, og gem den (så gemmes formlernes værdier), eller gem arket "
+        "som CSV, og kør igen", row=found[0][0])
 
 
 def _fill_merged_data(data: list[list], merges, first: int) -> int:
@@ -426,6 +469,7 @@ def read_parquet(path: Path) -> Raw:
     try:
         frame = pd.read_parquet(path)
     except (pa.ArrowInvalid, OSError) as exc:
-        raise LaeseFejl(f"filen kan ikke læses som Parquet: {exc}") from None
+        raise LaeseFejl("filen kan ikke læses som Parquet (den er måske beskadiget eller "
+                        f"ikke en Parquet-fil). Læserens besked: {exc}") from None
     frame.columns = [str(c).strip() for c in frame.columns]
-    return Raw(frame.reset_index(drop=True), first_row=2)
+    return Raw(frame.reset_index(drop=True), first_row=2, headers=list(frame.columns))

@@ -9,6 +9,7 @@ import pandas as pd
 import pandera.errors as pe
 
 from .contract import TABLES, Problem, conform, cross_table_problems, dtype, schema
+from .formats import antal
 
 MAX_PROBLEMS = 50  # reported per file; more are summarised as a count
 
@@ -82,6 +83,10 @@ class Data:
     tilbud: pd.DataFrame
     budget: pd.DataFrame
     befolkning: pd.DataFrame
+    # Optional tables of the indkoeb workbook: empty unless given.
+    kontrakter: pd.DataFrame = field(default_factory=lambda: empty_table("kontrakter"))
+    prislister: pd.DataFrame = field(default_factory=lambda: empty_table("prislister"))
+    tilsyn: pd.DataFrame = field(default_factory=lambda: empty_table("tilsyn"))
     advarsler: tuple[str, ...] = ()
     kilder: dict[str, tuple[Path, ...]] = field(default_factory=dict)  # files per table
 
@@ -146,8 +151,7 @@ def format_problems(
         groups.setdefault(p.fil or p.table, []).append(p)
     counts = {t: max(totals.get(t, 0), len(ps)) for t, ps in groups.items()}
     total = sum(counts.values())
-    word = "problem" if total == 1 else "problemer"
-    lines = [f"Data kan ikke bruges ({total} {word}):"]
+    lines = [f"Data kan ikke bruges ({antal(total, 'problem', 'problemer')}):"]
     for key, group in groups.items():
         label = str(files.get(key, group[0].fil or f"tabellen {key}"))
         for p in group[:limit]:
@@ -161,5 +165,5 @@ def format_problems(
             lines.append(f"  - {', '.join(where)}: {p.message}")
         more = counts[key] - min(len(group), limit)
         if more > 0:
-            lines.append(f"  - … og {more} problemer mere i {label}.")
+            lines.append(f"  - … og {antal(more, 'problem', 'problemer')} mere i {label}.")
     return "\n".join(lines)

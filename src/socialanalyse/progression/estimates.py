@@ -146,9 +146,10 @@ def paired_change(
     """Change from `before` to `after` on the same subjects (after − before).
 
     Long data: one row per subject and period. Subjects lacking either period are left out.
-    test="t": mean change, paired t-test. test="wilcoxon": the Hodges–Lehmann estimate
-    (median of the Walsh averages) with its distribution-free interval and the Wilcoxon
-    signed-rank p-value (scipy; zero changes dropped as in Wilcoxon's original test).
+    test="t": mean change, paired t-test. test="wilcoxon": the Wilcoxon signed-rank test
+    with the Hodges–Lehmann estimate and interval, as R's wilcox.test(paired = TRUE,
+    conf.int = TRUE) gives them (see `_hodges_lehmann`). `confidence` of the result is the
+    level achieved, lower than asked when few citizens make the asked level impossible.
     """
     _check_confidence(confidence)
     d = paired_values(df, subject, period, outcome, before, after)["aendring"].to_numpy()
@@ -176,30 +177,109 @@ def _signed_rank_cdf(n: int) -> np.ndarray:
     return np.cumsum(counts) / 2.0**n
 
 
+def signed_rank_z(x: np.ndarray, shift: float = 0.0, correct: bool = True) -> float:
+    """The standardised Wilcoxon signed-rank statistic of `x − shift`, as R's wilcox.test
+    computes it for its normal approximation: zero differences dropped, the variance
+    corrected for ties (n(n+1)(2n+1)/24 − Σ(t³ − t)/48) and, with `correct`, a continuity
+    correction of ½ towards 0. NaN when nothing is left to rank."""
+    xd = np.asarray(x, dtype=float) - shift
+    xd = xd[xd != 0]
+    n = len(xd)
+    ranks = stats.rankdata(np.abs(xd))
+    centred = ranks[xd > 0].sum() - n * (n + 1) / 4
+    ties = np.unique(ranks, return_counts=True)[1]
+    variance = n * (n + 1) * (2 * n + 1) / 24 - float((ties**3 - ties).sum()) / 48
+    if variance <= 0:
+        return float("nan")
+    return float((centred - (0.5 * np.sign(centred) if correct else 0.0)) / np.sqrt(variance))
+
+
 def _hodges_lehmann(d: np.ndarray, confidence: float) -> Estimate:
-    n = len(d)
-    i, j = np.triu_indices(n)
-    walsh = np.sort((d[i] + d[j]) / 2)
-    m = len(walsh)
+    """Wilcoxon signed-rank test with the Hodges–Lehmann estimate and interval, as R's
+    wilcox.test(conf.int = TRUE) before R 4.6: zero changes are dropped (from the test, the
+    estimate and the interval alike); without ties or zeros and with fewer than 50 changes the
+    exact distribution is used, otherwise the normal approximation with continuity and tie
+    correction (`signed_rank_z`), whose interval is the set of shifts that approximation
+    does not reject, found by root finding as R does (there to within tol.root = 1e-4)."""
+    x = d[d != 0]
+    n = len(x)
     alpha = 1 - confidence
-    if n <= 50:
-        # As R's wilcox.test(conf.int = TRUE) for small n: qu = qsignrank(alpha/2, n).
-        cdf = _signed_rank_cdf(n)
-        qu = int(np.searchsorted(cdf, alpha / 2 - 1e-12))
+    if n == 0:  # every change is 0 (R: NaN); no change, nothing to test
+        return Estimate(0.0, 0.0, 0.0, 0.0, 1.0, len(d), _METHOD + " (alle ændringer er 0)",
+                        "foer_efter", confidence)
+    ranks = stats.rankdata(np.abs(x))
+    if n < 50 and len(x) == len(d) and len(np.unique(ranks)) == n:
+        est, low, high, p, confidence = _exact(x, ranks, alpha, confidence)
+        method = _METHOD + " (eksakt fordeling)"
     else:
-        z = stats.norm.ppf(1 - alpha / 2)
-        qu = int(np.floor(m / 2 - z * np.sqrt(n * (n + 1) * (2 * n + 1) / 24)))
-    qu = max(qu, 1)
-    ql = m - qu
-    low, high = float(walsh[qu - 1]), float(walsh[ql])
-    nonzero = d[d != 0]
-    p = float(stats.wilcoxon(nonzero).pvalue) if len(nonzero) > 0 else 1.0
-    # SE from the interval width under normality: an approximate, descriptive figure.
-    se = (high - low) / (2 * stats.norm.ppf(1 - alpha / 2))
-    return Estimate(
-        float(np.median(walsh)), float(se), low, high, p, n,
-        "ændring (Hodges–Lehmann), Wilcoxon signed-rank test", "foer_efter", confidence,
-    )
+        est, low, high, p, confidence = _asymptotic(x, alpha, confidence)
+        method = _METHOD + " (normalfordeling, korrigeret for kontinuitet og ens værdier)"
+    # SE from the interval width under normality (at the level achieved): descriptive.
+    se = (high - low) / (2 * stats.norm.isf((1 - confidence) / 2)) if confidence > 0 else np.nan
+    return Estimate(est, float(se), low, high, p, len(d), method, "foer_efter", confidence)
+
+
+_METHOD = "ændring (Hodges–Lehmann), Wilcoxon signed-rank test"
+
+
+def _exact(x: np.ndarray, ranks: np.ndarray, alpha: float, confidence: float):
+    """R's exact branch: p from the signed-rank distribution, the interval from the order
+    statistics of the Walsh averages, the estimate their median."""
+    n = len(x)
+    cdf = _signed_rank_cdf(n)
+    v = round(float(ranks[x > 0].sum()))  # no ties: a whole number
+    tail = 1 - cdf[v - 1] if v > n * (n + 1) / 4 else cdf[v]
+    p = float(min(2 * tail, 1.0))
+    i, j = np.triu_indices(n)
+    walsh = np.sort((x[i] + x[j]) / 2)
+    qu = max(int(np.searchsorted(cdf, alpha / 2 - 1e-12)), 1)  # qsignrank(alpha/2, n)
+    achieved = 2 * cdf[qu - 1]  # 2 * psignrank(qu - 1, n)
+    if achieved - alpha > alpha / 2:  # R: "requested conf.level not achievable"
+        confidence = 1 - float(f"{achieved:.2g}")
+    low, high = float(walsh[qu - 1]), float(walsh[len(walsh) - qu])
+    return float(np.median(walsh)), low, high, p, confidence
+
+
+def _asymptotic(x: np.ndarray, alpha: float, confidence: float):
+    """R's asymptotic branch: the interval limits are where signed_rank_z(x, shift) crosses
+    the normal quantiles; the estimate is where it crosses 0 without continuity correction."""
+    from scipy.optimize import brentq
+
+    p = float(2 * stats.norm.sf(abs(signed_rank_z(x))))
+    lo, hi = float(x.min()), float(x.max())
+    z_lo, z_hi = signed_rank_z(x, lo), signed_rank_z(x, hi)
+    if not (np.isfinite(z_lo) and np.isfinite(z_hi)):  # all changes equal (R: NaN interval)
+        mid = (lo + hi) / 2
+        return mid, float("nan"), float("nan"), p, 0.0
+    requested = alpha
+    # As R: widen until the sample's own range brackets the limits ("not achievable").
+    while alpha < 1 and (z_lo < stats.norm.isf(alpha / 2) or z_hi > stats.norm.ppf(alpha / 2)):
+        alpha *= 2
+    if alpha >= 1 or requested < alpha * 0.75:
+        confidence = round(1 - min(1.0, alpha), 12)
+
+    def root(f) -> float:
+        return _walsh_point(x, brentq(f, lo, hi, xtol=1e-10))
+
+    if alpha >= 1:
+        low = high = float(np.median(x))
+    else:
+        q_low, q_high = stats.norm.isf(alpha / 2), stats.norm.ppf(alpha / 2)
+        low = root(lambda t: signed_rank_z(x, t) - q_low)
+        high = root(lambda t: signed_rank_z(x, t) - q_high)
+    # Positive at the smallest change, negative at the largest: a root in between.
+    est = root(lambda t: signed_rank_z(x, t, correct=False))
+    return est, low, high, p, confidence
+
+
+def _walsh_point(x: np.ndarray, t: float) -> float:
+    """The statistic is a step function that jumps at Walsh averages (x_i + x_j) / 2: a root
+    found to within 1e-10 is that average (exact, e.g. -1.0 rather than -1.0000000000123)."""
+    xs = np.sort(x)
+    j = np.clip(np.searchsorted(xs, 2 * t - xs), 1, len(xs) - 1)
+    near = np.concatenate([(xs + xs[j - 1]) / 2, (xs + xs[j]) / 2])
+    best = near[np.argmin(np.abs(near - t))]
+    return float(best) if abs(best - t) < 1e-8 * max(1.0, abs(t)) else float(t)
 
 
 def difference_in_differences(

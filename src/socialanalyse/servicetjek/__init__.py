@@ -10,13 +10,16 @@ Plain functions over the canonical tables (`socialanalyse.data.Data`):
   `realized_savings(decisions, data, params)`: realised savings per month, annualised, against
   the political goal, and the hit rate per rule.
 - `summarize`, `price_categories`, `rescreen` (the widget callback) for the notebook.
+- Shared with indkoeb (one definition each): `peer_prices` (the peer median per grant),
+  `above_peers` and `peer_gap` (the rule pris_over_sammenlignelige), `exceeds_index` (the
+  rule prisstigning's threshold) and `need_band` (need level 0-4 at the start).
 
 `params` is always the full `Parametre`: the `servicetjek` section holds the thresholds, and
 the top-level `prisindeks` regulates prices to the reference year. The reference date
 (`as_of`) defaults to the last day of the latest payment month in the data.
 """
 
-from .base import ServicetjekFejl, reference_date, screening_base
+from .base import ServicetjekFejl, need_band, reference_date, screening_base
 from .catalog import REGLER, Regel
 from .decisions import read_decisions
 from .rescreen import Genscreening, rescreen
@@ -29,6 +32,7 @@ from .review import (
     review_sheet,
     validate_decisions,
 )
+from .rules import above_peers, exceeds_index, peer_gap, peer_prices
 from .screening import (
     FLAG_COLUMNS,
     Oversigt,
@@ -53,8 +57,13 @@ __all__ = [
     "Realiseret",
     "Regel",
     "ServicetjekFejl",
+    "above_peers",
     "antal_pr_regel",
     "combine",
+    "exceeds_index",
+    "need_band",
+    "peer_gap",
+    "peer_prices",
     "price_categories",
     "prioritize",
     "read_decisions",

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..config import Parametre
 from ..data import Data
-from ..data.derived import annual_cost
+from ..data.derived import annual_cost, effect_month
 from ..reference import OPFOELGNINGSRESULTATER
 from .base import regulated, resolve_as_of, servicetjek_params
 from .catalog import REGLER
@@ -314,7 +314,7 @@ def realized_savings(decisions: pd.DataFrame, data: Data, params: Parametre, as_
         default=adjusted.to_numpy(),
     )
     # First whole month after the decision (the 1st of a month counts from that month).
-    start_month = (when - pd.offsets.Day(1)).dt.to_period("M").dt.to_timestamp() + pd.offsets.MonthBegin(1)
+    start_month = effect_month(when)
     per_grant = pd.DataFrame({
         "bevilling_id": d["bevilling_id"],
         "beslutning": d["beslutning"],

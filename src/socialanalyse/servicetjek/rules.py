@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..config import ServicetjekParametre
 from ..data import Data
 from ..data.derived import followup_due
 from . import arrays
@@ -92,17 +93,32 @@ def peer_prices(base: pd.DataFrame, pct: float | None = None, min_peers: int = 1
     return out.reindex(base.index)
 
 
-def pris_over_sammenlignelige(base: pd.DataFrame, data: Data, ctx: Kontekst,
-                              peers: pd.DataFrame) -> pd.DataFrame:
-    """Price at least `pris_over_sammenlignelige` above the peer median (≥ min peers), with
-    peers from `peer_prices(base, pct, min_peers)`."""
-    p = ctx.p
+def peer_gap(base: pd.DataFrame, peers: pd.DataFrame) -> pd.Series:
+    """Kr per year above the peer median: (price - median, never negative) × units per year;
+    NaN without a median. The rules pris_over_sammenlignelige and uden_standardkontrakt and
+    the indkoeb negotiation list all measure the gap this way."""
+    return (base["pris"] - peers["median"]).clip(lower=0) * base["enheder_aar"]
+
+
+def above_peers(base: pd.DataFrame, peers: pd.DataFrame, p: ServicetjekParametre) -> pd.Series:
+    """Active grants priced at least `pris_over_sammenlignelige` above their peer median, with
+    at least `min_sammenlignelige` peer grants: the grants the rule pris_over_sammenlignelige
+    flags (peers from `peer_prices(base, pct, min_peers)`)."""
     limit = peers["median"] * (1 + p.pris_over_sammenlignelige)
-    hit = (
+    return (
         base["aktiv"]
         & (peers["antal"] >= p.min_sammenlignelige)
         & (base["pris"] >= limit * (1 - TOL))
     )
+
+
+def pris_over_sammenlignelige(base: pd.DataFrame, data: Data, ctx: Kontekst,
+                              peers: pd.DataFrame) -> pd.DataFrame:
+    """Price at least `pris_over_sammenlignelige` above the peer median (≥ min peers), with
+    peers from `peer_prices(base, pct, min_peers)` (`above_peers`, gap `peer_gap`)."""
+    p = ctx.p
+    limit = peers["median"] * (1 + p.pris_over_sammenlignelige)
+    hit = above_peers(base, peers, p)
     b, pe, lim = base[hit], peers[hit], limit[hit]
     over = b["pris"] / pe["median"] - 1
     text = (
@@ -112,8 +128,7 @@ def pris_over_sammenlignelige(base: pd.DataFrame, data: Data, ctx: Kontekst,
         + " bevillinger); grænsen er " + fmt_pct(pd.Series(p.pris_over_sammenlignelige, index=b.index))
         + " over."
     )
-    gap = (b["pris"] - pe["median"]).clip(lower=0) * b["enheder_aar"]
-    return _flags("pris_over_sammenlignelige", b.index, text, b["pris"], lim, gap)
+    return _flags("pris_over_sammenlignelige", b.index, text, b["pris"], lim, peer_gap(b, pe))
 
 
 def category_limits(base: pd.DataFrame, ctx: Kontekst) -> pd.DataFrame:
@@ -529,6 +544,15 @@ def betaling_afviger(base: pd.DataFrame, data: Data, ctx: Kontekst, pm: Payments
                   gap[hit])
 
 
+def exceeds_index(rise, prisindeks: float, margin: float) -> np.ndarray:
+    """Whether yearly price rises (shares, 0.11 = 11 %) reach prisindeks + margin: the
+    threshold of the prisstigning rule, also used by indkoeb.price_development. NaN never
+    does; a rise exactly at the threshold does."""
+    rise = np.asarray(rise, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return ~np.isnan(rise) & (rise >= (prisindeks + margin) * (1 - TOL))
+
+
 def prisstigning(base: pd.DataFrame, data: Data, ctx: Kontekst, pm: Payments) -> pd.DataFrame:
     """Payment per unit rising at least prisindeks + `prisstigning_margin` from one calendar
     year to the next (a year's level is the median over its active months of paid / should
@@ -558,7 +582,8 @@ def prisstigning(base: pd.DataFrame, data: Data, ctx: Kontekst, pm: Payments) ->
     reneg = base["seneste_genforhandling"].dt.year.to_numpy()[cand]
     years = pm.year0 + np.arange(pm.ny - 1)
     excused = ~np.isnan(reneg)[None, :] & (reneg[None, :] >= years[:, None])
-    big = np.where(~np.isnan(rise) & (rise >= threshold * (1 - TOL)) & ~excused, rise, -np.inf)
+    big = np.where(exceeds_index(rise, ctx.prisindeks, ctx.p.prisstigning_margin) & ~excused,
+                   rise, -np.inf)
     has_big = (big > -np.inf).any(axis=0) if pm.ny > 1 else np.zeros(len(cand), bool)
     hit = cand[has_big]
     worst = np.argmax(big[:, has_big], axis=0) if pm.ny > 1 else np.empty(0, np.int64)
@@ -584,7 +609,7 @@ def uden_standardkontrakt(base: pd.DataFrame, data: Data, ctx: Kontekst,
     hit = base["aktiv"] & (base["leverandoertype"] != "egen drift") & ~base["standardkontrakt"].astype(
         bool)
     b, pe = base[hit], peers[hit]
-    gap = (b["pris"] - pe["median"]).clip(lower=0) * b["enheder_aar"]
+    gap = peer_gap(b, pe)
     peer_txt = pd.Series("", index=b.index).where(
         pe["median"].isna(),
         " Prisen " + fmt_kr(b["pris"]) + " pr. " + b["enhed"].map(ENHED_NAVN)
