@@ -18,6 +18,7 @@ from .checks import (
 from .display import antal_bevillinger, antal_borgere, figure, markdown, show_table, table_html
 from .excel import calculation_excel, excel, write_calculation_workbook, write_workbook
 from .format import amount, dato, dato_lang, kr, maaned, mio_kr, pct, sentence, tal
+from .ical import ics
 from .html import build_index, export_html, format_value, make_self_contained, static_widgets
 from .labels import heading, kommune_name
 from .session import Headline, Session, current, load_results, record, record_all, setup
@@ -47,6 +48,7 @@ __all__ = [
     "forbidden_ids",
     "format_value",
     "heading",
+    "ics",
     "kommune_name",
     "kr",
     "load_results",
