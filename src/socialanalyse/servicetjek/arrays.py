@@ -9,7 +9,7 @@ the same numbers.
 
 from __future__ import annotations
 
-import itertools
+import functools
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -231,13 +231,17 @@ class Scores:
         n_t = len(self.temaer)
         rows = self.first_rows()
         mt = self.metode[rows].astype(np.int64) * n_t + self.tema[rows]
-        order = np.argsort(mt, kind="stable")
-        groups, values = mt[order], self.niveau[rows][order].astype(np.float64)
-        bounds = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1], True])
+        values = self.niveau[rows].astype(np.float64)
+        # Grouped sums instead of a sort: two passes (mean, then squared deviations) as np.std.
+        size = len(self.metoder) * n_t
+        n = np.bincount(mt, minlength=size)
+        mean = np.bincount(mt, values, size) / np.maximum(n, 1)
+        dev = np.bincount(mt, (values - mean[mt]) ** 2, size)
         out: dict[str, dict[str, float]] = {}
-        for lo, hi in itertools.pairwise(bounds):  # one per method and theme
-            m, t = divmod(int(groups[lo]), n_t)
-            out.setdefault(self.metoder[m], {})[self.temaer[t]] = _sd(values[lo:hi])
+        for code in np.flatnonzero(n):  # one per method and theme
+            m, t = divmod(int(code), n_t)
+            sd = float(np.sqrt(dev[code] / (n[code] - 1))) if n[code] > 1 else float("nan")
+            out.setdefault(self.metoder[m], {})[self.temaer[t]] = sd
         for m, sds in out.items():
             a = self.assessments(m)
             firsts = np.ones(len(a.borger), dtype=bool)
@@ -315,11 +319,16 @@ class Assessments:
         """Positions of citizen ids in `citizens` (-1 for citizens never assessed)."""
         return positions(borger_ids, self.citizens)
 
+    @functools.cached_property
+    def keys(self) -> np.ndarray:
+        """The sorted (citizen, day) keys searched by `at` and `first_from` (built once)."""
+        return _key(self.borger, self.dag)
+
     def _find(self, code: np.ndarray, day: np.ndarray, side: str) -> tuple[np.ndarray, np.ndarray]:
         n = len(code)
         if len(self.borger) == 0:
             return np.full(n, np.nan), np.full(n, NAT_DAY)
-        keys = _key(self.borger, self.dag)
+        keys = self.keys
         query = np.where(code >= 0, _key(code, day), -1)
         j = np.searchsorted(keys, query, side=side) - (side == "right")
         ok = (code >= 0) & (j >= 0) & (j < len(keys))

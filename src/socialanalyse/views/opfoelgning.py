@@ -40,11 +40,15 @@ STATUS_COLOURS = dict(zip(STATUSSER, ("#029e73", "#de8f05", "#d55e00", "#9e9e9e"
 VURDERING_COLOURS = {"over": "#d55e00", "under": "#0173b2", "som forventet": "#9e9e9e"}
 FLAGS = (INGEN_PROGRESSION, IKKE_UDREDT, POTENTIALE)
 #: What the count columns of the display tables count (`report.show_table(counts=...)`).
-MEETING_COUNTS = {c: "bevillinger" for c in (
-    "antal_sager", "antal_rettidig", "antal_efter_fristen", "antal_overskredet")}
-FLAG_COUNTS = {f: "bevillinger" for f in FLAGS}
-LEVEL_COUNTS = {"antal_bevillinger": "bevillinger", "antal_omfang_over": "bevillinger",
-                "antal_omfang_under": "bevillinger"}
+#: The meeting table's count columns: the plan's names -> the page's shorter ones.
+MEETING_COLUMNS = {"antal_sager": "sager", "antal_rettidig": "til_tiden",
+                   "antal_efter_fristen": "efter_fristen", "antal_overskredet": "overskredet"}
+MEETING_COUNTS = {c: "bevillinger" for c in MEETING_COLUMNS.values()}
+#: The flags as column names of `flags_table`.
+FLAG_COLUMNS = {INGEN_PROGRESSION: "antal_ingen_progression", IKKE_UDREDT: "antal_ikke_udredt",
+                POTENTIALE: "antal_potentiale"}
+FLAG_COUNTS = {"antal_forloeb": "bevillinger"} | {c: "bevillinger" for c in FLAG_COLUMNS.values()}
+LEVEL_COUNTS = {"bevillinger": "bevillinger", "over": "bevillinger", "under": "bevillinger"}
 GROUP_COUNTS = {"antal_bevillinger": "bevillinger", "antal_borgere": "borgere"}
 
 
@@ -63,8 +67,8 @@ def _small(n: float, diskretion: int | None) -> bool:
 def meeting_table(plan: Opfoelgningsplan) -> pd.DataFrame:
     """The meetings with cases per afdeling: date, the two deadlines and cases by status."""
     m = plan.moeder[plan.moeder["antal_sager"] > 0]
-    cols = ["afdeling", "moededato", "statusanmodning", "statusfrist", *MEETING_COUNTS]
-    return m[cols].reset_index(drop=True)
+    cols = ["afdeling", "moededato", "statusanmodning", "statusfrist", *MEETING_COLUMNS]
+    return m[cols].rename(columns=MEETING_COLUMNS).reset_index(drop=True)
 
 
 def calendar_figure(plan: Opfoelgningsplan, diskretion: int | None = None):
@@ -111,12 +115,12 @@ def calendar_text(plan: Opfoelgningsplan, params: Parametre) -> str:
     over = int(counts.get("overskredet", 0))
     return (
         f"Fra {dato_lang(plan.plandato)} til {dato_lang(plan.slutdato)} skal "
-        f"{report.antal_bevillinger(len(plan.sager))} følges op. Hver sag er lagt på det "
+        f"{report.antal_bevillinger(len(plan.sager))} bevillinger følges op. Hver sag er lagt på det "
         "sidste møde i afdelingens mødekalender før fristen; der bedes om status "
         f"{tal(p.statusanmodning_maaneder)} måned før mødet, og status skal være fremme "
         f"{tal(p.statusfrist_dage)} dage før. **{pct(plan.andel_rettidig)}** af sagerne er "
-        f"planlagt til tiden. {report.antal_bevillinger(over)} var allerede over fristen på "
-        "plandatoen og er lagt på det første møde (markeret «overskredet»)."
+        f"planlagt til tiden. Af sagerne var {report.antal_bevillinger(over)} allerede over "
+        "fristen på plandatoen; de er lagt på det første møde (markeret «overskredet»)."
     )
 
 
@@ -137,30 +141,36 @@ def flags_table(u: Udviklingsforloeb) -> pd.DataFrame:
     """Development cases per afdeling: in total and per flag."""
     s = u.sager
     t = pd.crosstab(s["afdeling"], s["markering"]).reindex(columns=list(FLAGS), fill_value=0)
-    t.insert(0, "antal_bevillinger", s.groupby("afdeling").size())
-    return t.reset_index()
+    t = t.rename(columns=FLAG_COLUMNS)
+    t.insert(0, "antal_forloeb", s.groupby("afdeling").size())
+    return t.rename_axis(columns=None).reset_index()
 
 
 def flags_text(u: Udviklingsforloeb, params: Parametre) -> str:
     n = u.sager["markering"].value_counts()
     p = params.opfoelgning
     return (
-        f"{report.antal_bevillinger(len(u.sager))} er udviklingsforløb (midlertidige tilbud og "
-        "mål om udvikling). Efter mindst "
-        f"{tal(u.maaneder)} måneder i tilbuddet har {report.antal_bevillinger(n.get(INGEN_PROGRESSION, 0))} "
-        "ingen pålidelig progression: **overvej et andet tilbud**. "
-        f"{report.antal_bevillinger(n.get(IKKE_UDREDT, 0))} er ikke udredt igen, så "
-        "progressionen kan ikke vurderes. "
-        f"{report.antal_bevillinger(n.get(POTENTIALE, 0))} er nye forløb på et startniveau, "
+        f"Kommunen har {report.antal_bevillinger(len(u.sager))} aktive udviklingsforløb "
+        f"(midlertidige tilbud og mål om udvikling). Efter mindst {tal(u.maaneder)} måneder i "
+        f"tilbuddet har {report.antal_bevillinger(n.get(INGEN_PROGRESSION, 0))} forløb ingen "
+        "pålidelig progression: **overvej et andet tilbud**. "
+        f"I {report.antal_bevillinger(n.get(IKKE_UDREDT, 0))} forløb er borgeren ikke udredt "
+        "igen, så progressionen kan ikke vurderes. "
+        f"{report.antal_bevillinger(n.get(POTENTIALE, 0))} forløb er nye og på et startniveau, "
         f"hvor mindst {pct(p.potentiale_andel, 0)} af kommunens egne borgere har haft "
         f"progression (mindst {tal(p.potentiale_min_borgere)} borgere): **følg tæt op**."
     )
 
 
+PREVIEW_COLUMNS = ["afdeling", "borger_id", "paragraf", "maaneder_i_tilbud", "niveau_start",
+                   "niveau_seneste", "markering"]
+
+
 def flagged_cases(u: Udviklingsforloeb) -> pd.DataFrame:
-    """The flagged cases for the caseworkers (intern only)."""
+    """The flagged cases for the caseworkers (intern only; the notebook shows the first rows
+    with PREVIEW_COLUMNS, the workbook all)."""
     cols = ["afdeling", "borger_id", "bevilling_id", "paragraf", "startdato", "maaneder_i_tilbud",
-            "niveau_start", "niveau_seneste", "dato_seneste", "besked"]
+            "niveau_start", "niveau_seneste", "dato_seneste", "markering", "besked"]
     s = u.sager[u.sager["markering"].notna()]
     return s.sort_values(["afdeling", "markering", "maaneder_i_tilbud"],
                          ascending=[True, True, False])[cols].reset_index(drop=True)
@@ -180,6 +190,7 @@ def history_figure(u: Udviklingsforloeb, params: Parametre, diskretion: int | No
                width, label=metode)
     ax.axhline(params.opfoelgning.potentiale_andel, color="#d55e00", linestyle="--",
                label=f"Grænse for potentiale ({pct(params.opfoelgning.potentiale_andel, 0)})")
+    ax.set_xticks(range(5))
     ax.set_xlabel("Funktionsniveau ved start (0 = intet problem, 4 = fuldstændigt problem)")
     ax.set_ylabel("Andel med pålidelig progression")
     report.axis_pct(ax, "y")
@@ -213,13 +224,13 @@ def service_level_table(c: Serviceniveautjek) -> pd.DataFrame:
         "paragraf": o["paragraf"], "niveau": o["niveau"],
         "serviceniveau": [_range(a, b, e) for a, b, e in
                           zip(o["omfang_fra"], o["omfang_til"], o["enhed"])],
-        "antal_bevillinger": o["antal_bevillinger"], "antal_omfang_over": o["antal_omfang_over"],
-        "antal_omfang_under": o["antal_omfang_under"], "aarlig_udgift": o["aarlig_udgift"],
-        "aarlig_udgift_inden_for": o["aarlig_udgift_inden_for"], "forskel": o["forskel"],
+        "bevillinger": o["antal_bevillinger"], "over": o["antal_omfang_over"],
+        "under": o["antal_omfang_under"], "udgift_nu": o["aarlig_udgift"],
+        "udgift_inden_for": o["aarlig_udgift_inden_for"], "forskel": o["forskel"],
     })
 
 
-SERVICE_MONEY = ["aarlig_udgift", "aarlig_udgift_inden_for", "forskel"]
+SERVICE_MONEY = ["udgift_nu", "udgift_inden_for", "forskel"]
 
 
 def service_level_text(c: Serviceniveautjek) -> str:
@@ -227,9 +238,10 @@ def service_level_text(c: Serviceniveautjek) -> str:
     inside = c.oversigt["aarlig_udgift_inden_for"].sum()
     n = int(c.bevillinger["uden_for"].sum())
     return (
-        f"Pr. {dato_lang(c.opgoerelsesdato)} ligger {report.antal_bevillinger(n)} uden for "
+        f"Pr. {dato_lang(c.opgoerelsesdato)} ligger {report.antal_bevillinger(n)} bevillinger "
+        "uden for "
         f"serviceniveauet. Den årlige udgift til bevillingerne i kataloget er {kr(now)}; lå "
-        f"alle inden for deres interval, var den {kr(inside)}. Bevillinger over intervallet "
+        f"alle inden for deres interval, var den {kr(inside)} Bevillinger over intervallet "
         f"ville spare **{kr(c.besparelse)}** om året, bevillinger under det ville koste "
         f"**{kr(c.merudgift)}** mere. Et omfang over intervallet er ikke nødvendigvis forkert: "
         "det er dér, en faglig begrundelse bør stå i sagen."
@@ -248,7 +260,11 @@ def service_level_figure(c: Serviceniveautjek):
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
     axis_kr(ax, "x")
-    ax.legend(loc="lower right", frameon=False)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(5))
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, frameon=False)
+    fig.tight_layout()
     ax.set_title("Årlig udgift nu og inden for serviceniveauet")
     return fig
 
@@ -262,9 +278,11 @@ def service_level_alt(c: Serviceniveautjek) -> str:
 def outside_cases(c: Serviceniveautjek) -> pd.DataFrame:
     """The grants outside the serviceniveau (intern only)."""
     cols = ["afdeling", "borger_id", "bevilling_id", "paragraf", "niveau", "omfang",
-            "omfang_fra", "omfang_til", "omfang_status", "aarlig_udgift", "forskel"]
-    b = c.bevillinger[c.bevillinger["uden_for"]]
-    return b.sort_values("forskel")[cols].reset_index(drop=True)
+            "serviceniveau", "omfang_status", "aarlig_udgift", "forskel"]
+    b = c.bevillinger[c.bevillinger["uden_for"]].sort_values("forskel")
+    b = b.assign(serviceniveau=[_range(lo, hi, e) for lo, hi, e in
+                                zip(b["omfang_fra"], b["omfang_til"], b["enhed"])])
+    return b[cols].reset_index(drop=True)
 
 
 class ServiceniveauPanel:
@@ -345,7 +363,8 @@ def forest_figure(r: Stoettebehov, diskretion: int | None = None):
     ax.set_title("Målgruppens betydning for udgiften")
     for v, c in VURDERING_COLOURS.items():
         ax.scatter([], [], color=c, label=v.capitalize())
-    ax.legend(loc="lower right", frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, frameon=False)
+    fig.tight_layout()
     return fig
 
 
@@ -451,8 +470,9 @@ def case_figure(f: Opfoelgningsresultat):
     ax.bar(x + 0.2, t["gevinst_realiseret"], 0.4, color="#0173b2", label="Realiseret gevinst")
     ax.set_xticks(x, [str(y) for y in t["kalenderaar"]])
     axis_kr(ax, "y")
-    ax.legend(frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, frameon=False)
     ax.set_title("Gevinst pr. år: plan og virkelighed")
+    fig.tight_layout()
     return fig
 
 
