@@ -18,8 +18,8 @@ from .checks import (
 from .display import antal_bevillinger, antal_borgere, figure, markdown, show_table, table_html
 from .excel import calculation_excel, excel, write_calculation_workbook, write_workbook
 from .format import amount, dato, dato_lang, kr, maaned, mio_kr, pct, sentence, tal
-from .ical import ics
 from .html import build_index, export_html, format_value, make_self_contained, static_widgets
+from .ical import ics
 from .labels import heading, kommune_name
 from .session import Headline, Session, current, load_results, record, record_all, setup
 from .theme import axis_kr, axis_pct, axis_tal, theme

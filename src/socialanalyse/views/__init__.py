@@ -6,6 +6,7 @@
     03_business_case          views.businesscase  (figures, text, tables, widgets)
     04_budget_og_prognose     views.budget
     05_noegletal              views.noegletal
+    08_opfoelgning            views.opfoelgning
 
 A view holds a notebook's figures with their alt texts, display tables, Danish texts, widgets
 and one `headline_results(...)` returning {name: report.Headline} for `report.record_all`.
