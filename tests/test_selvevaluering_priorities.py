@@ -40,7 +40,7 @@ RESULTATER = {
     "04_budget_og_prognose": {"afvigelse": -500_000},
     "06_indkoeb": {"forhandlingspotentiale_lav": 1_000_000, "forhandlingspotentiale_hoej": 3_000_000},
     "07_kapacitet": {"hjemtagning_besparelse_lav": 2_000_000},
-    "08_opfoelgning": {"serviceniveau_merudgift": 2_500_000},
+    "08_opfoelgning": {"besparelse": 2_500_000},
     "_meta": {},
 }
 
