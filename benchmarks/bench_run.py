@@ -63,7 +63,7 @@ def bare_cost(repeats: int = 3) -> tuple[float, float]:
     """Median seconds: kernel start until ready; empty notebook run by Papermill end to end."""
     import papermill as pm
 
-    from socialanalyse import run
+    from socialanalyse.runner import kernels
 
     tmp = Path(tempfile.mkdtemp(prefix="sa-bench-"))
     nb = nbformat.v4.new_notebook()
@@ -74,11 +74,11 @@ def bare_cost(repeats: int = 3) -> tuple[float, float]:
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
     nbformat.write(nb, tmp / "tom.ipynb")
-    env = run.kernel_env(REPO)
+    env = kernels.kernel_env(REPO)
     starts, empties = [], []
     for _ in range(repeats):
         t0 = time.perf_counter()
-        kernel = run._Kernel(tmp, env)
+        kernel = kernels.Kernel(tmp, env, tmp / "kerne")
         kernel.wait_ready()
         starts.append(time.perf_counter() - t0)
         pm.execute_notebook(str(tmp / "tom.ipynb"), str(tmp / "ud.ipynb"),

@@ -7,9 +7,12 @@ runner tests and the browser test (same xdist group) share one run.
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -74,12 +77,43 @@ def setup_cell(name: str) -> str:
             f's = report.setup(kommune, publikum, run_dir, notebook="{name}")')
 
 
+def write_notebooks(folder: Path, *specs: tuple[str, str]) -> Path:
+    """Small notebooks NAME.ipynb in `folder`, each starting the report session and then
+    running its code: `specs` are (name, code) pairs. Returns the folder."""
+    for name, code in specs:
+        write_notebook(folder / f"{name}.ipynb", f"Notebook {name}", setup_cell(name), code)
+    return folder
+
+
 def cli(*args: str, **kwargs) -> subprocess.CompletedProcess:
     """Run `socialanalyse …` in a subprocess with this interpreter."""
     return subprocess.run(
         [sys.executable, "-m", "socialanalyse.cli", *args],
         capture_output=True, text=True, check=False, **kwargs,
     )
+
+
+def interrupt(proc: subprocess.Popen, how: str, ready, wait: float = 240,
+              timeout: float = 60) -> tuple[str, str]:
+    """Stop a running `socialanalyse run` (started with start_new_session=True) once `ready()`
+    holds, as `how` says: 'sigkill' (a killed CLI), 'sigterm' or 'ctrl-c' (SIGINT to its
+    process group, as a terminal sends it). Returns its (stdout, stderr)."""
+    try:
+        deadline = time.monotonic() + wait
+        while not ready():
+            assert time.monotonic() < deadline, "the run never got to the second notebook"
+            time.sleep(0.1)
+        time.sleep(1.5)
+        if how == "sigkill":
+            proc.kill()
+        elif how == "sigterm":
+            proc.terminate()
+        else:
+            os.killpg(proc.pid, signal.SIGINT)
+        return proc.communicate(timeout=timeout)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
 
 
 _E2E: dict[str, object] = {}

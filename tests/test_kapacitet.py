@@ -137,6 +137,33 @@ def test_offer_summary_free_places_and_target_group():
     assert s.at["T2", "pris_pr_doegn"] == 2500
 
 
+def test_full_offers_while_citizens_of_the_group_are_placed_externally():
+    # T2 with one place: E fills it all year (full); F and F2 (Sindslidelse, §107) are in
+    # external offers on 31.12.2025, H's ended in June. T1 has free places (not full); D is the
+    # one external §108 citizen of its group.
+    d = small()
+    d = dataclasses.replace(d, tilbud=d.tilbud.assign(pladser=[5, 1]))
+    s = K.occupancy(d, ind=IND0).tilbud.set_index("tilbud_id")
+    assert s.at["T2", "fuldt_belagt_maaneder_i_traek"] == 12
+    assert s.at["T2", "eksterne_nu"] == 2 and s.at["T2", "fuld_med_eksterne"]
+    assert s.at["T1", "fuldt_belagt_maaneder_i_traek"] == 0
+    assert s.at["T1", "eksterne_nu"] == 1 and not s.at["T1", "fuld_med_eksterne"]
+    # Full for fewer months than ledige_maaneder: not yet a signal.
+    short = K.occupancy(d, months=["2025-01-01"], ind=IND0).tilbud.set_index("tilbud_id")
+    assert short.at["T2", "fuld_med_eksterne"]  # one month counted, and full in it
+    later = dataclasses.replace(d, bevillinger=d.bevillinger.assign(startdato=lambda b: b[
+        "startdato"].where(b["bevilling_id"] != "E1", D("2025-11-01"))))
+    s = K.occupancy(later, ind=IND0).tilbud.set_index("tilbud_id")
+    assert s.at["T2", "fuldt_belagt_maaneder_i_traek"] == 2
+    assert not s.at["T2", "fuld_med_eksterne"]  # ledige_maaneder is 3
+
+
+def test_without_leverandoerer_external_citizens_are_unknown():
+    d = dataclasses.replace(small(), leverandoerer=empty_table("leverandoerer"))
+    s = K.occupancy(d, ind=IND0).tilbud
+    assert s["eksterne_nu"].isna().all() and not s["fuld_med_eksterne"].any()
+
+
 def test_occupancy_chosen_months():
     d = small()
     assert len(K.occupancy(d, months=3).maaned["maaned"].unique()) == 3

@@ -17,9 +17,11 @@ import pandas as pd
 import pytest
 from run_support import E2E_GROUP, NOTEBOOKS, cli, e2e_run, setup_cell, write_notebook
 
-from socialanalyse import config, run, run_snapshot
+from socialanalyse import config
 from socialanalyse import data as data_pkg
-from socialanalyse.data import load
+from socialanalyse.data import load, snapshot
+from socialanalyse.report.outputs import latest_run
+from socialanalyse.runner.finalize import sha256_file
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(E2E_GROUP)]
 
@@ -69,7 +71,7 @@ def test_intern_run_layout_manifest_results_and_html(intern):
     slug_out = final.parent
     # Finished, renamed, `seneste` points at it, nothing temporary left.
     assert [p.name for p in slug_out.iterdir() if p.name.startswith(".")] == []
-    assert run.latest_run(slug_out) == final.resolve()
+    assert latest_run(slug_out) == final.resolve()
     assert f"rapporten ligger i {final / 'html' / 'index.html'}" in output
 
     for name in NOTEBOOK_NAMES:
@@ -99,7 +101,7 @@ def test_intern_run_layout_manifest_results_and_html(intern):
     assert sorted(manifest["inputfiler"]) == [
         f"data/eksempelkommune/{p.name}" for p in data_files]
     for path in data_files:
-        assert manifest["inputfiler"][f"data/eksempelkommune/{path.name}"] == run.sha256_file(
+        assert manifest["inputfiler"][f"data/eksempelkommune/{path.name}"] == sha256_file(
             path)
     assert {"python", "socialanalyse", "pandas", "papermill"} <= set(manifest["versioner"])
 
@@ -156,7 +158,7 @@ def test_byraad_check_rejects_a_page_showing_an_id(intern):
     assert done.returncode == 1, done.stdout + done.stderr
     assert re.search(r"eksempelkommune\s+00_laekage\s+afvist", done.stdout)
     assert "byrådstjek" in done.stdout and "id'er fra data" in done.stdout
-    assert run.latest_run(out / "eksempelkommune") is None
+    assert latest_run(out / "eksempelkommune") is None
 
 
 def test_the_data_snapshot_stands_in_for_the_loader_only_when_it_matches(
@@ -164,12 +166,11 @@ def test_the_data_snapshot_stands_in_for_the_loader_only_when_it_matches(
 ):
     root = intern[0]
     params = config.load_parameters("eksempelkommune", root=root)
-    path = tmp_path / run_snapshot.FILE
-    loaded = run_snapshot.write(params, path)
-    monkeypatch.setattr(data_pkg, "load", data_pkg.load)  # restored after the test
-    monkeypatch.delenv(run_snapshot.ENV, raising=False)
-    assert run_snapshot.install() is False  # outside a run: nothing changes
-    assert run_snapshot.install(path) is True
+    snap = snapshot.Snapshot.create(tmp_path / snapshot.FILE)
+    loaded = snap.fill(params)
+    monkeypatch.delenv(snapshot.ENV, raising=False)
+    assert snapshot.read(params) is None  # outside a run: nothing changes
+    monkeypatch.setenv(snapshot.ENV, snap.path)
     first, second = data_pkg.load(params), data_pkg.load("eksempelkommune", root=root)
     assert first is not loaded and first is not second  # fresh copies, like the loader
     for name, frame in loaded.tables().items():
@@ -178,5 +179,7 @@ def test_the_data_snapshot_stands_in_for_the_loader_only_when_it_matches(
     # Other data parameters: the real loader runs (and here fails on the missing folder).
     other = params.model_copy(update={"data": params.data.model_copy(
         update={"mappe": str(tmp_path / "andre_data")})})
+    assert snapshot.read(other) is None
     with pytest.raises(Exception, match="andre_data"):
         data_pkg.load(other)
+    snap.remove()

@@ -8,17 +8,16 @@ rest of the suite; they still start real kernels, hence `slow`.
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from run_support import cli, make_project, setup_cell, write_notebook
+from run_support import cli, interrupt, make_project, write_notebooks
 
-from socialanalyse import run
+from socialanalyse.report.outputs import latest_run
+from socialanalyse.runner import build_plan, execute_plan
 
 pytestmark = pytest.mark.slow
 
@@ -28,18 +27,12 @@ def project(tmp_path):
     return make_project(tmp_path / "projekt", extra_kommuner=("furesoe",), sample=False)
 
 
-def _notebooks(folder: Path, *specs: tuple[str, str]) -> Path:
-    for name, code in specs:
-        write_notebook(folder / f"{name}.ipynb", f"Notebook {name}", setup_cell(name), code)
-    return folder
-
-
 def _entries(out: Path) -> list[str]:
     return sorted(p.name for p in out.iterdir()) if out.is_dir() else []
 
 
 def test_a_failing_notebook_is_kept_named_and_the_rest_still_run(project):
-    nb = _notebooks(
+    nb = write_notebooks(
         project / "nb",
         ("00_foer", 'report.record("antal_sager", 7, "Antal sager")'),
         ("01_fejl", 'raise ValueError("planlagt fejl i testen")'),
@@ -71,32 +64,23 @@ def test_a_failing_notebook_is_kept_named_and_the_rest_still_run(project):
         assert results["02_efter"] == {"efter_fejlen": True}
         index = (final / "html" / "index.html").read_text("utf-8")
         assert "Fejlede" in index and "01_fejl.html" in index
-        assert run.latest_run(out / slug) is None  # a failed run does not become `seneste`
+        assert latest_run(out / slug) is None  # a failed run does not become `seneste`
     assert "rapporten ligger i" in done.stdout and "html/index.html" in done.stdout
-
-
-def _wait_for(predicate, seconds: float) -> bool:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.mark.parametrize("how", ["sigkill", "sigterm", "ctrl-c"])
 def test_an_interrupted_run_never_looks_finished(project, how):
     out = project / "output"
     slug_out = out / "eksempelkommune"
-    quick = _notebooks(project / "hurtig", ("00_foer", 'report.record("x", 1)'))
+    quick = write_notebooks(project / "hurtig", ("00_foer", 'report.record("x", 1)'))
     first = cli("run", "--kommune", "eksempelkommune", "--root", str(project),
                 "--notebooks-dir", str(quick), "--out", str(out), "--quiet")
     assert first.returncode == 0, first.stdout + first.stderr
-    seneste = run.latest_run(slug_out)
+    seneste = latest_run(slug_out)
     assert seneste is not None
 
     marker = project / "naaet_til_enden.txt"
-    slow_nb = _notebooks(
+    slow_nb = write_notebooks(
         project / "langsom",
         ("00_foer", 'report.record("x", 1)'),
         ("01_sover", (f"import time, pathlib\ntime.sleep(4)\npathlib.Path({str(marker)!r})"
@@ -108,24 +92,10 @@ def test_an_interrupted_run_never_looks_finished(project, how):
          "--root", str(project), "--notebooks-dir", str(slow_nb), "--out", str(out), "--quiet"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
     )
-    try:
-        # The sleeping notebook runs once its kernel has been handed the notebook: the
-        # first notebook's result is in results.json by then.
-        def sleeping() -> bool:
-            return any((t / "results.json").is_file() for t in slug_out.glob(".*.tmp"))
-
-        assert _wait_for(sleeping, 60), "the run never got to the second notebook"
-        time.sleep(1.5)
-        if how == "sigkill":
-            proc.kill()
-        elif how == "sigterm":
-            proc.terminate()
-        else:
-            os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
-        stdout, stderr = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    # The sleeping notebook runs once its kernel has been handed the notebook: the first
+    # notebook's result is in results.json by then.
+    stdout, stderr = interrupt(proc, how, lambda: any(
+        (t / "results.json").is_file() for t in slug_out.glob(".*.tmp")), wait=180, timeout=30)
     if how != "sigkill":
         assert proc.returncode == 130, stdout + stderr
         assert "afbrudt" in stderr
@@ -135,15 +105,15 @@ def test_an_interrupted_run_never_looks_finished(project, how):
     finished = [n for n in names if not n.startswith(".") and n != "seneste"]
     assert finished == [seneste.name]
     assert any(n.endswith(".tmp") for n in names)
-    assert run.latest_run(slug_out) == seneste
+    assert latest_run(slug_out) == seneste
 
 
 def test_dask_executor_runs_the_same_jobs_on_a_local_cluster(project):
-    nb = _notebooks(project / "nb", ("00_a", 'report.record("kommune", kommune)'))
-    p = run.plan(["eksempelkommune", "furesoe"], root=project, notebooks_dir=nb,
-                 out=project / "output", workers=2, executor="dask")
+    nb = write_notebooks(project / "nb", ("00_a", 'report.record("kommune", kommune)'))
+    p = build_plan(["eksempelkommune", "furesoe"], root=project, notebooks_dir=nb,
+                   out=project / "output", workers=2, executor="dask")
     p.dask_options = {"processes": False}
-    pairs = run.execute_plan(p, show_progress=False)
+    pairs = execute_plan(p, show_progress=False)
     why = [(r.fejl, [n.fejl for n in r.notebooks]) for _, r in pairs]
     assert [(job.kommune, result.ok) for job, result in pairs] == [
         ("eksempelkommune", True), ("furesoe", True)], why
@@ -152,11 +122,11 @@ def test_dask_executor_runs_the_same_jobs_on_a_local_cluster(project):
         assert results["00_a"] == {"kommune": job.kommune}
         manifest = json.loads((job.final_dir / "manifest.json").read_text("utf-8"))
         assert manifest["koersel"]["executor"] == "dask"
-        assert run.latest_run(job.final_dir.parent) == job.final_dir.resolve()
+        assert latest_run(job.final_dir.parent) == job.final_dir.resolve()
 
 
 def test_independent_notebooks_overlap_and_a_reader_of_results_waits_for_them(project):
-    nb = _notebooks(
+    nb = write_notebooks(
         project / "nb",
         ("00_a", ('import time\nreport.record("start", time.time())\ntime.sleep(2)\n'
                  'report.record("slut", time.time())')),
@@ -165,9 +135,9 @@ def test_independent_notebooks_overlap_and_a_reader_of_results_waits_for_them(pr
                       'assert "slut" in r["00_a"] and "start" in r["01_b"], r\n'
                       'report.record("saa", sorted(k for k in r if not k.startswith("_")))')),
     )
-    p = run.plan(["eksempelkommune"], root=project, notebooks_dir=nb, out=project / "output",
-                 workers=2)
-    ((job, result),) = run.execute_plan(p, show_progress=False)
+    p = build_plan(["eksempelkommune"], root=project, notebooks_dir=nb, out=project / "output",
+                   workers=2)
+    ((job, result),) = execute_plan(p, show_progress=False)
     assert result.ok, [(n.navn, n.fejl) for n in result.notebooks]
     results = json.loads((job.final_dir / "results.json").read_text("utf-8"))
     assert results["01_b"]["start"] < results["00_a"]["slut"]  # ran side by side

@@ -16,9 +16,23 @@ def _sample(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from . import run
+    from . import runner
 
-    return run.main(args)
+    return runner.run(
+        args.kommune,
+        alle=args.all,
+        publikum=args.publikum,
+        notebooks=args.notebook,
+        root=args.root,
+        notebooks_dir=args.notebooks_dir,
+        out=args.out,
+        workers=args.workers,
+        executor=args.executor,
+        scheduler=args.scheduler,
+        timeout=args.timeout,
+        quiet=args.quiet,
+        notebook_parameters=args.parameter,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="projektmappen med parameters/ og data/ (standard: find selv)")
     run.add_argument("--notebooks-dir", default=None,
                      help="mappen med notebooks (standard: <projektmappe>/notebooks)")
+    run.add_argument("--parameter", action="append", default=[], metavar="NOTEBOOK:NAVN=VÆRDI",
+                     help="en notebookparameter til denne kørsel, fx 01_servicetjek:vis_antal=50"
+                     " (kan gentages)")
     run.add_argument("--quiet", action="store_true", help="ingen statuslinjer undervejs")
     run.set_defaults(func=_run)
     return parser

@@ -352,6 +352,8 @@ class BudgetParametre(Model):
     dyr_bevilling: float = Field(gt=0)
     prisstigning_graense: float = Field(ge=0)
     antal_aarsager: int = Field(ge=1)
+    aar: int | None = Field(ge=2000, le=2100)
+    opgjort: _dt.date | None
 
 
 class NoegletalParametre(Model):
@@ -462,6 +464,15 @@ class KapacitetParametre(Model):
             if not 0 <= goal <= 1:
                 raise ValueError(f"målet for {name} skal ligge mellem 0 og 1")
         return value
+
+
+class KoerselParametre(Model):
+    """Settings for `socialanalyse run` itself (see socialanalyse.runner.folders)."""
+
+    ryd_op_efter_timer: float = Field(
+        gt=0, description="Timer, en afbrudt kørsels ufærdige mappe får lov at ligge, før den "
+        "næste kørsel sletter den.",
+    )
 
 
 def parse_range(value: Any) -> tuple[float, float]:
@@ -652,6 +663,7 @@ class Parametre(Model):
     pejlemaerker: list[Pejlemaerke]
     benchmark: BenchmarkParametre
     klynge: KlyngeStandard
+    koersel: KoerselParametre
 
     _root: Path = PrivateAttr(default=Path("."))
     _files: tuple[Path, ...] = PrivateAttr(default=())
@@ -809,6 +821,9 @@ _MESSAGES = {
     "model_type": "skal være en gruppe af nøgler",
     "float_type": "skal være et tal",
     "int_type": "skal være et heltal",
+    "date_from_datetime_parsing": "skal være en dato, fx 2024-01-31",
+    "date_parsing": "skal være en dato, fx 2024-01-31",
+    "date_type": "skal være en dato, fx 2024-01-31",
 }
 
 

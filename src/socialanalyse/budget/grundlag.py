@@ -12,6 +12,7 @@ betalinger (by the month paid for); months are handled as integer ordinals (year
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +43,8 @@ class Indstillinger:
     dyr_bevilling: float = 1_000_000.0
     prisstigning_graense: float = 0.08
     antal_aarsager: int = 5
+    aar: int | None = None  # the budget year; None: the year of the reference month
+    opgjort: dt.date | None = None  # the month to account at; None: the reference month
 
     @classmethod
     def fra(cls, parametre) -> Indstillinger:
@@ -58,6 +61,8 @@ class Indstillinger:
             dyr_bevilling=b.dyr_bevilling,
             prisstigning_graense=b.prisstigning_graense,
             antal_aarsager=b.antal_aarsager,
+            aar=b.aar,
+            opgjort=b.opgjort,
         )
 
 

@@ -202,11 +202,14 @@ def expected_year_end(data: Data, year: int | None = None, as_of=None,
                       ind: Indstillinger | None = None) -> ForventetRegnskab:
     """The expected year-end result per budget line at the end of month `as_of`.
 
-    year defaults to the year of the reference month; as_of (any date in the month) defaults
-    to the reference month (or December of a past year). See the module docstring for the
-    method. For a completed year at December, forventet equals the year's payments.
+    year defaults to `ind.aar` (the parameters' budget.aar), else the year of the reference
+    month; as_of (any date in the month) to `ind.opgjort`, else the reference month (or
+    December of a past year). See the module docstring for the method. For a completed year
+    at December, forventet equals the year's payments.
     """
     ind = ind or Indstillinger()
+    year = ind.aar if year is None else year
+    as_of = ind.opgjort if as_of is None else as_of
     year, asof_ord = parse_as_of(data, year, as_of)
     lines = assign_lines(data, year, ind.budgetniveau)
     g = grants(data, lines)

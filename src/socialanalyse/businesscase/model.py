@@ -663,17 +663,20 @@ def _default_settings(root: Path | None) -> BusinesscaseParametre:
 
 
 def load(
-    name_or_path: str | Path,
+    name_or_path: str | Path | None,
     parametre: BusinesscaseParametre | None = None,
     *,
     root: Path | None = None,
 ) -> BusinessCase:
-    """Load and validate a business case: a name in parameters/business_cases/ or a path.
+    """Load and validate a business case: a name in parameters/business_cases/ or a path;
+    None is the municipality's choice, `parametre.case` (businesscase.case).
 
     A case without `horisont` gets the default horizon from `parametre` (the `businesscase`
     section of the parameters; default: that section of default.yaml). Raises ParameterFejl
     (Danish, naming file and key) for a missing file, invalid YAML or an invalid case.
     """
+    if name_or_path is None:
+        name_or_path = (parametre if parametre is not None else _default_settings(root)).case
     text = str(name_or_path)
     if isinstance(name_or_path, Path) or text.endswith((".yaml", ".yml")) or "/" in text:
         path = Path(name_or_path)

@@ -1,7 +1,9 @@
 """Load a municipality's extracts into validated canonical tables: `load(kommune) -> Data`.
 
-For each table in `parametre.data.tabeller`: read the file read-only (readers; a pattern
-such as betalinger_*.csv reads every matching file as one table), find the
+`socialanalyse.data.load` (the package's entry point) first asks the run's data snapshot
+(data.snapshot, named by $SOCIALANALYSE_DATA_SNAPSHOT during `socialanalyse run`); this module
+is the loader itself. For each table in `parametre.data.tabeller`: read the file read-only
+(readers; a pattern such as betalinger_*.csv reads every matching file as one table), find the
 canonical columns (the mapping in `kolonner`, else a header that spells the canonical name,
 ignoring case, æøå and punctuation), drop blank rows, replace CPR numbers by pseudonyms,
 translate codes (`koder`), parse Danish numbers, dates and flags (formats), then validate

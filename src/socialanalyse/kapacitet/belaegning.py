@@ -25,10 +25,20 @@ import numpy as np
 import pandas as pd
 
 from ..data import Data, derived
-from .grundlag import IkkeTilgaengelig, Indstillinger, day_index, period, settings
+from .grundlag import (
+    IkkeTilgaengelig,
+    Indstillinger,
+    day_index,
+    external_on,
+    own_provision,
+    period,
+    settings,
+)
 
 #: A month counts as having a free place when at least one whole place stood empty on average.
 LEDIG_PLADS = 1.0
+#: A month counts as full when at least this share of the places was occupied on average.
+FULD = 0.98
 
 MAANED_COLUMNS = [
     "tilbud_id", "navn", "paragraf", "maaned", "dage", "pladser", "belagte_pladser",
@@ -48,7 +58,12 @@ class Belaegning:
     belagte_pladser and belaegningsgrad (averages), tomme_pladsdage, udgift_tomme_pladser
     (sums), pris_pr_doegn (the last 12 months), prisgrundlag, belagte_nu and ledige_pladser_nu
     (on the last day), ledige_maaneder_i_traek (months in a row up to the last with at least
-    one free place).
+    one free place), fuldt_belagt_maaneder_i_traek (months in a row up to the last with at
+    least FULD of the places occupied), eksterne_nu (citizens of the offer's paragraph and
+    target group in external offers on the last day; NaN without leverandoerer) and
+    fuld_med_eksterne (full in each of the last `ledige_maaneder` months, or in every month
+    counted if fewer, while eksterne_nu ≥ 1: a reason to consider more places, KL's
+    recommendation 3).
     opgjort: the last day counted.
     """
 
@@ -175,7 +190,8 @@ def occupancy(data: Data, months=None, ind: Indstillinger | None = None
     })[MAANED_COLUMNS]
 
     free = (places[:, None] - belagte) >= LEDIG_PLADS
-    in_a_row = np.cumprod(free[:, ::-1], axis=1).sum(axis=1)
+    in_a_row = _months_in_a_row(free)
+    full_in_a_row = _months_in_a_row(np.nan_to_num(grad) >= FULD)
     last12 = slice(max(n_months - 12, 0), n_months)
     cost12 = np.nansum(price[:, last12] * occ_days[:, last12], axis=1)
     occ12 = occ_days[:, last12].sum(axis=1)
@@ -202,8 +218,31 @@ def occupancy(data: Data, months=None, ind: Indstillinger | None = None
         "belagte_nu": occupied[:, -1],
         "ledige_pladser_nu": np.clip(places - occupied[:, -1], 0, None),
         "ledige_maaneder_i_traek": in_a_row,
+        "fuldt_belagt_maaneder_i_traek": full_in_a_row,
     })
+    summary["eksterne_nu"] = _external_now(data, summary, opgjort)
+    summary["fuld_med_eksterne"] = ((summary["fuldt_belagt_maaneder_i_traek"]
+                                     >= min(ind.ledige_maaneder, n_months))
+                                    & (summary["eksterne_nu"] >= 1))
     return Belaegning(maaned=maaned, tilbud=summary, opgjort=opgjort)
+
+
+def _months_in_a_row(flag: np.ndarray) -> np.ndarray:
+    """Per row the number of months in a row, up to the last, where `flag` holds."""
+    return np.cumprod(flag[:, ::-1], axis=1).sum(axis=1)
+
+
+def _external_now(data: Data, summary: pd.DataFrame, on: pd.Timestamp) -> np.ndarray:
+    """Citizens in external offers of each offer's paragraph and target group on `on`."""
+    own = own_provision(data)
+    if isinstance(own, IkkeTilgaengelig):
+        return np.full(len(summary), np.nan)
+    ext = external_on(data, on, own)
+    per_group = ext.groupby([ext["paragraf"].astype(str), ext["maalgruppe"]])[
+        "borger_id"].nunique()
+    key = pd.MultiIndex.from_arrays([summary["paragraf"].astype(str),
+                                     summary["maalgruppe"].astype(object)])
+    return per_group.reindex(key).fillna(0).to_numpy(dtype=float)
 
 
 def _unit_cost(tilbud: pd.DataFrame, b: pd.DataFrame, code: np.ndarray,

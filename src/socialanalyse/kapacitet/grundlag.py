@@ -118,3 +118,12 @@ def day_index(dates: pd.Series, origin: pd.Timestamp, open_value: int) -> np.nda
     """Whole days from `origin` (int64); NaT -> open_value."""
     d = (dates - origin).dt.days
     return d.fillna(open_value).to_numpy(dtype=np.int64)
+
+
+def external_on(data: Data, on: pd.Timestamp, own: pd.Series) -> pd.DataFrame:
+    """The grants in external offers (provider not 'egen drift') active on `on`, with the
+    citizen's maalgruppe added: what an own offer of the paragraph and group could take."""
+    bev = data.bevillinger
+    g = bev[derived.is_active(bev, on).to_numpy() & ~own.to_numpy()]
+    return g.assign(maalgruppe=g["borger_id"].map(
+        data.borgere.set_index("borger_id")["maalgruppe"]).astype(object))

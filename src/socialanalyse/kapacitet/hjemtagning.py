@@ -28,7 +28,7 @@ import pandas as pd
 
 from ..data import Data, derived
 from .belaegning import Belaegning, occupancy
-from .grundlag import IkkeTilgaengelig, Indstillinger, own_provision, settings
+from .grundlag import IkkeTilgaengelig, Indstillinger, external_on, own_provision, settings
 
 KANDIDAT_COLUMNS = [
     "borger_id", "bevilling_id", "paragraf", "maalgruppe", "leverandoer_id", "leverandoer",
@@ -80,17 +80,14 @@ def homecoming_candidates(data: Data, ind: Indstillinger | None = None,
     offers = offers[["tilbud_id", "navn", "paragraf", "maalgruppe", "ledige_pladser_nu",
                      "ledige_maaneder_i_traek", "pris_pr_doegn"]]
 
-    bev = data.bevillinger
     on = bel.opgjort
-    external = derived.is_active(bev, on).to_numpy() & ~own.to_numpy() & bev["paragraf"].isin(
-        offers["paragraf"]).to_numpy()
-    g = bev[external]
+    g = external_on(data, on, own)
+    g = g[g["paragraf"].isin(offers["paragraf"]).to_numpy()]
     grants = pd.DataFrame({
         "borger_id": g["borger_id"].to_numpy(),
         "bevilling_id": g["bevilling_id"].to_numpy(),
         "paragraf": g["paragraf"].astype(str).to_numpy(),
-        "maalgruppe": g["borger_id"].map(data.borgere.set_index("borger_id")["maalgruppe"]
-                                         ).astype(object).to_numpy(),
+        "maalgruppe": g["maalgruppe"].to_numpy(),
         "leverandoer_id": g["leverandoer_id"].to_numpy(),
         "startdato": g["startdato"].to_numpy(),
         "ekstern_aarlig_udgift": (derived.annual_cost(g) * derived.index_factor(

@@ -25,6 +25,8 @@ the signals it plants:
                  a target group's volume × 1.30, grants outside the serviceniveau, Fredericia's
                  business case lagging its plan (two steps: before the payments, before the
                  budget)
+- `kapacitet`    rows in the tables above: an own §108 offer with empty places and known
+                 hjemtagning candidates, a full own §107 offer, step-down flows after §107
 - `world`        what the steps share (`World`: calendar, random streams, working frames)
 - `calibration`  the per-paragraph figures; `planted` the returned record; `export` the writer
 
@@ -39,9 +41,11 @@ Adding a table family (e.g. a workbook's new tables and its planted signals):
    `w.tables`), draws only from its own stream `w.rng("<family>")`, writes
    `w.tables["table"] = ...` and records its signals as its own frozen dataclass with
    `w.plant_family("<family>", record, notes={signal: Danish description})`.
-3. Register the step: one line at the end of `STEPS`. `EXPORT` is then collected from its
+3. Register the step: one line at the end of `STEPS` (before `budget.budget` if its grants
+   should count in the budget, as kapacitet's do). `EXPORT` is then collected from its
    module, and `Planted.families["<family>"]` holds the record.
-A new stream never changes what the other steps draw, so the existing files stay the same.
+A new stream never changes what the other steps draw, so the existing rows stay the same
+(a family that adds grants adds rows, and the budget follows them).
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ from . import (
     budget,
     followups,
     grants,
+    kapacitet,
     opfoelgning,
     payments,
     population,
@@ -83,6 +88,7 @@ STEPS: tuple[Callable[[World], None], ...] = (
     payments.payments,
     assessments.goals,
     opfoelgning.signals,
+    kapacitet.kapacitet,
     budget.budget,
 )
 

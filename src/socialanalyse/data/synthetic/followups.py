@@ -26,18 +26,23 @@ EXPORT = {
 }
 
 
-def followups(w: World) -> None:
-    """opfoelgninger: follow-ups at 55-90 % of the required interval, closing revisitations,
-    genforhandlinger; planted: active grants whose follow-up is overdue."""
-    rng = w.rng("fu")
-    g = w.g
-    n = len(g)
-    interval = np.where(g["paragraf"].eq("§107"), 6, 12) * YEAR / 12  # required: 6 or 12 months
+def timing(g) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per grant the required interval in days (6 months for §107, 12 for the others), the
+    start and the last day followed up (slutdato or the reference date), as datetime64[D]."""
+    interval = np.where(g["paragraf"].eq("§107"), 6, 12) * YEAR / 12
     start = g["startdato"].to_numpy().astype("datetime64[D]")
     stop = np.minimum(g["slutdato"].fillna(REFERENCE_DATE).to_numpy().astype("datetime64[D]"),
                       REF)
+    return interval, start, stop
+
+
+def on_time(interval: np.ndarray, start: np.ndarray, stop: np.ndarray, rng
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Follow-ups at 55-90 % of the required interval from each grant's start to its stop,
+    from the case system's first day: (grant position, date, type, resultat)."""
+    n = len(start)
     span = (stop - start).astype(np.int64)
-    k = int((span / (0.55 * interval)).max()) + 1
+    k = int((span / (0.55 * interval)).max()) + 1 if n else 0
     gaps = rng.uniform(0.55, 0.9, (n, k)) * interval[:, None]
     offsets = np.cumsum(gaps, 1).astype(np.int64)
     gi, col = np.nonzero(offsets <= span[:, None])
@@ -47,6 +52,17 @@ def followups(w: World) -> None:
     m = len(gi)
     typ = np.where(rng.random(m) < 0.12, "revisitation", "opfølgning")
     res = np.where(rng.random(m) < 0.22, "justeret", "uændret")
+    return gi, dates, typ, res
+
+
+def followups(w: World) -> None:
+    """opfoelgninger: follow-ups at 55-90 % of the required interval, closing revisitations,
+    genforhandlinger; planted: active grants whose follow-up is overdue."""
+    rng = w.rng("fu")
+    g = w.g
+    n = len(g)
+    interval, start, stop = timing(g)
+    gi, dates, typ, res = on_time(interval, start, stop, rng)
 
     # Planted overdue: ~3 % of active grants have had no follow-up for too long.
     active = g["slutdato"].isna().to_numpy()

@@ -332,6 +332,13 @@ def prices(w: World) -> None:
             "Private leverandører, hvis priser ligger 45-60 % over medianen for andre "
             "leverandørers bevillinger med samme paragraf og behovsniveau.")
     w.plant("overpriced_grants", tuple(sorted(bid[np.isin(g["prov"], w.overpriced)])))
+    plant_expensive(w)
+
+
+def plant_expensive(w: World) -> None:
+    """Record every grant of the bevillinger table above 1 mio. kr. a year (again after a
+    later family adds grants)."""
+    bevillinger = w.tables["bevillinger"]
     expensive = bevillinger.loc[derived.annual_cost(bevillinger) > 1_000_000, "bevilling_id"]
     w.plant("expensive_grants", tuple(sorted(expensive)),
             "Alle bevillinger i udtrækket med årlig udgift over 1 mio. kr. "

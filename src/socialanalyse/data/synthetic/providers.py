@@ -27,7 +27,8 @@ EXPORT = {
     "tilbud": Export(
         "tilbud.csv",
         {"tilbud_id": "Tilbuds-ID", "leverandoer_id": "Leverandør-ID", "navn": "Tilbudsnavn",
-         "paragraf": "Paragraf", "pladser": "Pladser"},
+         "paragraf": "Paragraf", "pladser": "Pladser", "maalgruppe": "Målgruppe",
+         "takst": "Takst (kr. pr. døgn)"},
         {"paragraf": PARAGRAF_KODER},
         encoding="utf-8-sig", tusinder=("pladser",)),
 }
@@ -133,9 +134,7 @@ def offers(w: World) -> None:
             rows.append((i, p))
     t = pd.DataFrame(rows, columns=["prov", "paragraf"])
     t["tilbud_id"] = id_strings("T", np.arange(1, len(t) + 1), 3)
-    labels = ref.paragraffer().set_index("paragraf")["navn"]
-    t["navn"] = [f"{prov.at[i, 'navn']}, {labels[p].split(' (')[0].lower()}"
-                 for i, p in zip(t["prov"], t["paragraf"])]
+    t["navn"] = [offer_name(prov.at[i, "navn"], p) for i, p in zip(t["prov"], t["paragraf"])]
     t["leverandoer_id"] = prov["leverandoer_id"].to_numpy()[t["prov"].to_numpy()]
     key = pd.MultiIndex.from_frame(g[["prov", "paragraf"]])
     lookup = pd.Series(t["tilbud_id"].to_numpy(), index=pd.MultiIndex.from_frame(
@@ -146,11 +145,19 @@ def offers(w: World) -> None:
     t["pladser"] = np.maximum(1, np.ceil(occupied * rng.uniform(1.0, 1.15, len(t)))).astype(
         np.int64)
     w.tilbud = t
-    # The optional maalgruppe and takst are left empty: the analyses take the target group
-    # from the residents and the unit cost from the grants.
+    # The optional maalgruppe and takst are left empty here: the analyses take the target
+    # group from the residents and the unit cost from the grants (the kapacitet family's
+    # planted offers fill them, so the sample has both kinds).
     w.tables["tilbud"] = t[["tilbud_id", "leverandoer_id", "navn", "paragraf", "pladser"]
                            ].sort_values("tilbud_id").reset_index(drop=True).assign(
         maalgruppe=None, takst=np.nan)
+
+
+def offer_name(provider: str, paragraf: str) -> str:
+    """An own offer's name: the provider and the paragraph's service, e.g. 'Botilbuddet
+    Skovly, midlertidigt botilbud'."""
+    label = ref.paragraffer().set_index("paragraf").at[paragraf, "navn"]
+    return f"{provider}, {label.split(' (')[0].lower()}"
 
 
 def contracts(w: World) -> None:

@@ -1,0 +1,216 @@
+"""The unit of work: one municipality's notebooks, executed in a worker process (or on Dask).
+
+`execute_job` runs the notebooks into the job's temporary folder, each in its own kernel
+(started ahead of time, see kernels), exports each notebook's HTML as soon as it has run and,
+at the end, builds the index and runs the byråd checks (export). It never raises: what went
+wrong is in the returned `JobResult`, which the parent process finishes (finalize).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import contextvars
+import shutil
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+from .. import config
+from ..data import snapshot
+from ..report.outputs import EXCEL_DIR, HTML_DIR, RESULTS_FILE
+from . import export
+from .finalize import input_hashes
+from .folders import DiskFuld, disk_full, disk_full_text, scratch_root
+from .kernels import (
+    KERNEL_NAME,
+    KERNEL_START_TIMEOUT,
+    Kernel,
+    kernel_env,
+    notebook_imports,
+    papermill_engine,
+)
+from .plan import Job
+from .results import FAILED, OK, JobResult, NotebookResult, Progress, describe_error, now_iso
+
+
+def execute_job(job: Job, progress: Progress | None = None) -> JobResult:
+    """Run one municipality's notebooks in order into job.tmp_dir, export HTML, build the
+    index and, for the byråd, check every HTML file. Never raises: failures are in the result.
+
+    A full disk stops the job: no further notebook starts, and the result carries one Danish
+    message (`JobResult.disk_fuld`; the parent then removes the unfinished folder) instead of
+    the secondary errors of every notebook and export that could not write.
+    """
+    t0 = time.perf_counter()
+    start = now_iso()
+    results = [NotebookResult(navn=Path(p).stem) for p in job.notebooks]
+    out = JobResult(job.kommune, job.run_id, start, 0.0, results)
+    try:
+        # A fresh context: jupyter_core keeps its event loop in a context variable, and a
+        # thread-pool worker (Dask) may hand a job a context copied from another thread,
+        # whose loop this thread must not use.
+        contextvars.Context().run(_execute_job, job, out, progress)
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        if disk_full(exc):
+            out.fejl, out.disk_fuld = disk_full_text(Path(job.out_dir)), True
+            for nb in out.notebooks:
+                nb.fejl = None if nb.status != OK else nb.fejl
+        else:
+            out.fejl = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"
+    out.sekunder = round(time.perf_counter() - t0, 3)
+    return out
+
+
+def _put(progress: Progress | None, *event) -> None:
+    if progress is not None:
+        with contextlib.suppress(Exception):  # progress is cosmetic; never fail a run over it
+            progress.put(tuple(event))
+
+
+def reads_earlier_results(path: Path) -> bool:
+    """Whether a notebook's code reads the run's earlier results (report.load_results or
+    results.json): such a notebook starts only when every notebook before it has finished."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except (OSError, ValueError):
+        return True  # unknown: be safe
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    return "load_results" in code or RESULTS_FILE in code
+
+
+def _execute_job(job: Job, out: JobResult, progress: Progress | None) -> None:
+    root = Path(job.root)
+    params = config.load_parameters(job.kommune, root=root)
+    tmp = job.tmp_dir
+    # Kernel files (and a snapshot that cannot live in memory) go to the private scratch
+    # folder the parent reserved (created here too: a Dask worker may be another machine).
+    scratch = Path(job.scratch or tempfile.mkdtemp(prefix="sa-", dir=scratch_root()))
+    scratch.mkdir(mode=0o700, parents=True, exist_ok=True)
+    (tmp / HTML_DIR).mkdir(parents=True, exist_ok=True)
+    if job.publikum == "intern":
+        (tmp / EXCEL_DIR).mkdir(exist_ok=True)
+    out.inputfiler = input_hashes(params)
+    data = snapshot.Snapshot.create(scratch / snapshot.FILE) if job.snapshot else None
+    env = kernel_env(root, data.path if data else None)
+    logs = tmp / "log"
+    logs.mkdir(exist_ok=True)
+    paths = [Path(p) for p in job.notebooks]
+    waits = [reads_earlier_results(p) for p in paths]
+
+    def start_kernel(i: int) -> Kernel:
+        imports = notebook_imports(paths[i]) if job.prewarm else []
+        return Kernel(paths[i].parent, env, scratch / str(i), logs / f"{paths[i].stem}.log",
+                      imports)
+
+    # Kernels are started here, in the job's thread; notebooks run in `lanes` threads (one,
+    # unless the job has cores to spare: Job.parallel). Notebooks start in order; one that
+    # reads earlier results waits for all before it. Each notebook's HTML is exported in a
+    # thread as soon as it has run. A full disk (DiskFuld from a notebook or an export)
+    # ends the loop: the running notebooks finish, no new one starts.
+    # The first notebooks' kernels boot while the data are loaded.
+    kernels: dict[int, Kernel] = {}
+    loaded = None
+    lanes = cf.ThreadPoolExecutor(max_workers=max(1, job.parallel), thread_name_prefix="nb")
+    exporter = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="html")
+    exports: list[cf.Future] = []
+    try:
+        for i in range(min(max(1, job.parallel), len(paths))):
+            kernels[i] = start_kernel(i)
+        if data is not None:
+            # While the first kernel boots: load the data once for every notebook.
+            try:
+                loaded = data.fill(params)
+            except Exception as exc:  # the notebooks show the loader's message
+                if disk_full(exc):
+                    raise
+                loaded = None
+        following = 0  # the next notebook to start
+        running: dict[cf.Future, int] = {}
+        while following < len(paths) or running:
+            while (following < len(paths) and len(running) < max(1, job.parallel)
+                   and not (waits[following] and running)):
+                i = following
+                following += 1
+                kernel = kernels.pop(i, None) or start_kernel(i)
+                # The next kernels (one per lane) boot in their own processes meanwhile.
+                ahead = range(following, min(following + max(1, job.parallel), len(paths)))
+                for j in ahead if job.prewarm else ():
+                    if j not in kernels:
+                        kernels[j] = start_kernel(j)
+                running[lanes.submit(_run_notebook, job, paths[i], out.notebooks[i], kernel,
+                                     progress)] = i
+            done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+            for fut in done:
+                i = running.pop(fut)
+                fut.result()
+                exports.append(
+                    exporter.submit(export.export_notebook, job, params, paths[i],
+                                    out.notebooks[i]))
+            for fut in exports:
+                if fut.done():
+                    fut.result()  # raises DiskFuld from an export at once
+    finally:
+        lanes.shutdown(wait=True)
+        for kernel in kernels.values():
+            kernel.shutdown()
+        if data is not None:
+            data.remove()  # case data: never left behind
+        exporter.shutdown(wait=True)
+        shutil.rmtree(scratch, ignore_errors=True)
+    for fut in exports:
+        fut.result()
+
+    for log in logs.glob("*.log"):  # keep only logs that say something
+        if log.stat().st_size == 0:
+            log.unlink()
+    if not any(logs.iterdir()):
+        logs.rmdir()
+    export.export_run(job, params, out, loaded)
+
+
+def _run_notebook(
+    job: Job, path: Path, res: NotebookResult, kernel: Kernel, progress: Progress | None
+) -> None:
+    """Execute one notebook with Papermill on an already started kernel; record the outcome
+    in `res` (a failure is a result, not an exception; a full disk raises DiskFuld). A dead
+    kernel or a cell past the timeout fails the notebook within seconds, with the notebook
+    kept as far as it got (kernels.papermill_engine). Stops the kernel."""
+    import papermill as pm
+
+    _put(progress, "start", job.kommune, res.navn, None)
+    res.start = now_iso()
+    t0 = time.perf_counter()
+    executed = job.tmp_dir / path.name
+    try:
+        res.kerne_ventetid = round(kernel.wait_ready(), 3)
+        res.kerne_sekunder = round(kernel.ready_after or 0.0, 3)
+        pm.execute_notebook(
+            str(path),
+            str(executed),
+            parameters={"kommune": job.kommune, "publikum": job.publikum,
+                        "run_dir": str(job.tmp_dir), **job.parameters_for(path.stem)},
+            engine_name=papermill_engine(),
+            keep_as=str(executed),
+            kernel_name=KERNEL_NAME,
+            progress_bar=False,
+            request_save_on_cell_execute=False,
+            execution_timeout=job.timeout,
+            start_timeout=KERNEL_START_TIMEOUT,
+            km=kernel.km,
+        )
+        res.status = OK
+    except Exception as exc:  # a failed notebook is a result
+        res.status = FAILED
+        if disk_full(exc):
+            raise DiskFuld(str(exc)) from exc
+        res.fejl = describe_error(exc)
+    finally:
+        kernel.shutdown()
+        res.sekunder = round(time.perf_counter() - t0, 3)
+        _put(progress, "slut", job.kommune, res.navn, res.status)
