@@ -87,8 +87,8 @@ STEPS: tuple[Callable[[World], None], ...] = (
     followups.followups,
     payments.payments,
     assessments.goals,
-    opfoelgning.signals,
     kapacitet.kapacitet,
+    opfoelgning.signals,
     budget.budget,
 )
 
