@@ -157,7 +157,9 @@ def test_citizens_per_10000_adults_match_facts(medium):
     active, adults, children = _per_10000(medium)
     rate = active / adults * 10_000
     # FACTS.md (derived): §107 18, §108 12, §85 in own home 98, §105+§85 31 per 10,000 adults.
-    for paragraf, lo, hi in (("§107", 11, 27), ("§108", 7, 18), ("§85", 70, 130),
+    # §107 up to 30: kapacitet's full own §107 offer and opfølgning's 24 planted §107 cases are
+    # fixed numbers, a larger share of a small sample.
+    for paragraf, lo, hi in (("§107", 11, 30), ("§108", 7, 18), ("§85", 70, 130),
                              ("§105+§85", 20, 42)):
         assert lo <= rate[paragraf] <= hi, (paragraf, rate[paragraf])
     for paragraf in ("§104", "§103", "§97", "§110", "§82b", "§96"):
