@@ -54,7 +54,7 @@ sample: install $(SAMPLE)
 # Regenerated when the generator or the sample's mapping changes.
 $(SAMPLE): $(wildcard src/socialanalyse/data/synthetic/*.py) parameters/kommuner/eksempelkommune.yaml
 	$(BIN)/socialanalyse sample --kommune eksempelkommune --indbyggere 45000 --seed 1 \
-		--out data/eksempelkommune
+		--out data/eksempelkommune --statbank data/statbank
 	touch $@
 
 ## browser: Debian's chromium and chromedriver for the browser test (installed when running as

@@ -1,7 +1,8 @@
 """Speed of the cluster step (socialanalyse.klynge) for 10 members.
 
-Target: combining ten members' aggregates and running every cluster function under 10 seconds
-on 2 cores. The members are ten synthetic municipalities of --indbyggere inhabitants (seeds 1
+Target: reading ten members' aggregates from their runs' aggregater/ folders (as notebook 09
+does: views.klynge.read_members) and running every cluster function (klynge.analyse) under
+10 seconds on 2 cores. The members are ten synthetic municipalities of --indbyggere inhabitants (seeds 1
 to 10, aggregates built once each; building is part of each member's own run, timed apart).
 Prints the sizes and the time of each step; exits 1 if the target is missed.
 
@@ -12,9 +13,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 TARGET_SECONDS = 10.0
+RUN_ID = "20261101-120000-intern"
 SLUGS = ["holstebro", "herning", "ikast-brande", "struer", "lemvig", "ringkoebing-skjern",
          "skive", "viborg", "silkeborg", "thisted", "randers", "aarhus"]
 
@@ -29,6 +33,8 @@ def main() -> int:
     from socialanalyse.config import load_parameters
     from socialanalyse.data import Data
     from socialanalyse.data.synthetic import generate
+    from socialanalyse.runner.finalize import point_latest
+    from socialanalyse.views.klynge import read_members
 
     members, build = [], []
     for i, slug in enumerate(SLUGS[:args.medlemmer]):
@@ -41,31 +47,38 @@ def main() -> int:
     print(f"{len(members)} medlemmer à {args.indbyggere:,} indbyggere; aggregater bygget på "
           f"{min(build):.1f}-{max(build):.1f} s pr. medlem (del af medlemmets egen kørsel)")
 
-    steps = {}
-    t0 = time.perf_counter()
-    t = time.perf_counter()
-    both = K.combine(members)
-    for m in members:
-        K.check_aggregater(m, int(m.metadata["diskretion"].iloc[0]))
-    steps["combine + check"] = time.perf_counter() - t
-    t = time.perf_counter()
-    spread = K.price_spread(both.priser)
-    steps["price_spread"] = time.perf_counter() - t
-    t = time.perf_counter()
-    K.market_weight(both.forbrug)
-    steps["market_weight"] = time.perf_counter() - t
-    t = time.perf_counter()
-    matches = K.capacity_matches(both.kapacitet, both.eksterne_koeb, 5)
-    steps["capacity_matches"] = time.perf_counter() - t
-    t = time.perf_counter()
-    K.takst_development(both.forbrug, 0.025, 0.0)
-    steps["takst_development"] = time.perf_counter() - t
-    t = time.perf_counter()
-    K.key_figure_benchmark(both.noegletal)
-    steps["key_figure_benchmark"] = time.perf_counter() - t
-    total = time.perf_counter() - t0
+    # Each member's aggregates as its run wrote them (aggregater/ under output/<slug>/seneste).
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "output"
+        for m in members:
+            slug = str(m.metadata["kommune"].iloc[0])
+            run = out / slug / RUN_ID
+            run.mkdir(parents=True)
+            K.write_aggregater(m, run / "aggregater", int(m.metadata["diskretion"].iloc[0]))
+            point_latest(out / slug, RUN_ID)
+        slugs = [str(m.metadata["kommune"].iloc[0]) for m in members]
+        steps = {}
+        t = time.perf_counter()
+        both, status = read_members(out, slugs, 10_000)  # what notebook 09 reads
+        steps["read_members (filer)"] = time.perf_counter() - t
+        for name, fn in (
+            ("price_spread", lambda: K.price_spread(both.priser)),
+            ("market_weight", lambda: K.market_weight(both.forbrug)),
+            ("capacity_matches", lambda: K.capacity_matches(both.kapacitet, both.eksterne_koeb, 5)),
+            ("takst_development", lambda: K.takst_development(both.forbrug, 0.025, 0.0)),
+            ("key_figure_benchmark", lambda: K.key_figure_benchmark(both.noegletal)),
+        ):
+            t = time.perf_counter()
+            fn()
+            steps[name] = time.perf_counter() - t
+        t = time.perf_counter()
+        res = K.analyse(both, prisindeks=0.025, takstloft=0.0)
+        steps["analyse (alt i ét)"] = time.perf_counter() - t
+        total = steps["read_members (filer)"] + steps["analyse (alt i ét)"]
+    assert (status["status"] == "ok").all()
     print(f"rækker: priser {len(both.priser):,}, forbrug {len(both.forbrug):,}, kapacitet "
-          f"{len(both.kapacitet):,}; fælles prisgrupper {len(spread):,}, match {len(matches):,}")
+          f"{len(both.kapacitet):,}; fælles prisrækker {len(res.priser):,}, "
+          f"match {len(res.match):,}")
     for name, seconds in steps.items():
         print(f"  {name:22s} {seconds:6.2f} s")
     ok = total < TARGET_SECONDS

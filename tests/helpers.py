@@ -226,3 +226,17 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
+
+
+def readouts(box) -> dict[str, str]:
+    """The Danish readouts of a widget panel's slider rows (`report.widgets.slider_row`) by the
+    slider's description, checking that ipywidgets' own readout is hidden."""
+    from socialanalyse.report.widgets import READOUT_CLASS
+
+    out = {}
+    for row in box.children:
+        parts = getattr(row, "children", ())
+        if len(parts) == 2 and READOUT_CLASS in parts[1]._dom_classes:
+            assert parts[0].readout is False
+            out[parts[0].description] = parts[1].value
+    return out

@@ -57,6 +57,17 @@ def make_project(base: Path, extra_kommuner: tuple[str, ...] = (), sample: bool 
     return root
 
 
+def own_parameters(root: Path, **sections) -> Path:
+    """Add keys to sections of eksempelkommune's parameter file in the project `root`, e.g.
+    own_parameters(root, servicetjek={"beslutninger": "data/x"}); returns the file's path."""
+    path = root / "parameters/kommuner/eksempelkommune.yaml"
+    content = yaml.safe_load(path.read_text("utf-8"))
+    for key, value in sections.items():
+        content[key] = {**content.get(key, {}), **value}
+    path.write_text(yaml.safe_dump(content, allow_unicode=True), encoding="utf-8")
+    return path
+
+
 def write_notebook(path: Path, title: str, *cells: str) -> Path:
     """A small notebook like the real ones: a heading, the tagged parameters cell, then `cells`."""
     nb = nbformat.v4.new_notebook()

@@ -116,7 +116,9 @@ def test_renegotiation_as_a_new_grant():
     y = r.pr_aar.set_index("aar")
     assert y.loc[2026, "antal_genforhandlinger"] == 2  # f1 and f2; f3 kept its price
     assert y.loc[2026, "aarlig_effekt"] == pytest.approx((200 + 300) * DAYS)
-    assert list(y.index) == [2026] and pd.isna(y.loc[2026, "maal"])  # no target set
+    # The eksempelkommune's target for 2026 (Herlev's 4 mio. kr. the second year).
+    assert list(y.index) == [2026] and y.loc[2026, "maal"] == params().indkoeb.maal_for(2026)
+    assert y.loc[2026, "andel_af_maal"] == pytest.approx((200 + 300) * DAYS / 4_000_000)
 
 
 def test_too_early_and_no_payments_before():

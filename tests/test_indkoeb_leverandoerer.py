@@ -6,11 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from indkoeb_cases import grant, make, monthly, params, payments
 
-from socialanalyse.config import IndkoebParametre
+from socialanalyse.config import IndkoebParametre, parameters_dir
 from socialanalyse.data import derived
 from socialanalyse.indkoeb import concentration, supplier_overview
 
@@ -204,7 +205,10 @@ def test_effect_month_is_the_first_whole_month_after():
 def test_indkoeb_parameters():
     p = params().indkoeb
     assert p.min_andre_leverandoerer == 2 and p.kvalitet_lav_under == 3
-    assert p.maal_for(2025) is None
+    # The eksempelkommune sets Herlev's targets per year; default.yaml sets none.
+    assert (p.maal_for(2025), p.maal_for(2026), p.maal_for(2027)) == (2_000_000, 4_000_000, None)
+    default = yaml.safe_load((parameters_dir() / "default.yaml").read_text(encoding="utf-8"))
+    assert default["indkoeb"]["besparelsesmaal"] is None
     herlev = IndkoebParametre.model_validate({**p.model_dump(), "besparelsesmaal":
                                               {2024: 2_000_000, 2025: 4_000_000}})
     assert herlev.maal_for(2025) == 4_000_000 and herlev.maal_for(2026) is None

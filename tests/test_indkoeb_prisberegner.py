@@ -39,7 +39,7 @@ def test_ranking_for_six_hours_a_week():
     assert t["forskel_til_billigste"].tolist() == pytest.approx([0, 50 * 6 * WEEKS, 100 * 6 * WEEKS])
     assert t["indhold"].iloc[1] == "Inkl. kørsel og dokumentation"
     assert t["navn"].iloc[0] == "Privat 3" and t["leverandoertype"].iloc[0] == "privat"
-    assert any("anden enhed" in n for n in r.noter)  # L5 prices per month
+    assert any("anden enhed end pr. time" in n for n in r.noter)  # L5 prices per month
 
 
 def test_prices_valid_on_a_date():

@@ -46,8 +46,12 @@ def test_intern_writes_the_review_list(intern, flags):
     assert wb.sheetnames == ["Gennemgangsliste", "Regler"]
     ws = wb["Gennemgangsliste"]
     header = [c.value for c in ws[1]]
-    assert header[:3] == ["Prioritet", "Bevilling-ID", "Borger-ID"]
-    assert ws.max_row - 1 == flags["bevilling_id"].nunique()
+    assert header[:5] == ["Prioritet", "Status", "Sidste beslutning", "Sidste beslutningsdato",
+                          "Bevilling-ID"]
+    assert ws.max_row - 1 == flags["bevilling_id"].nunique()  # no decisions: every case
+    assert {ws.cell(r, 2).value for r in range(2, ws.max_row + 1)} == {"ny"}
+    pack = load_workbook(run_dir / "excel" / "servicetjek_moedepakke.xlsx")
+    assert pack.sheetnames == sorted(flags["afdeling"].unique())
     col = header.index("Beslutning") + 1
     assert all(ws.cell(r, col).value is None for r in range(2, ws.max_row + 1))
     assert 'href="../excel/servicetjek_gennemgangsliste.xlsx"' in page
@@ -61,6 +65,9 @@ def test_html_is_a_finished_danish_report(intern):
     # rules, potential, categories and one price figure per categorised paragraph
     assert len(alts) == 6
     assert "Gennemgangslisten" in page and "Prøv selv" in page
+    # The panel made static: its Danish readouts, and the tables its HTML widget showed.
+    assert "Vist med indstillingerne: Pris over sammenlignelige: 25 %" in page
+    assert "<caption>Pr. regel</caption>" in page and "<caption>De første 15 på listen" in page
 
 
 def test_byraad_shows_aggregates_only(byraad, data):

@@ -96,6 +96,9 @@ def test_html_is_a_finished_danish_report(intern):
     assert len(alts) >= 4
     assert "Intensiv støtte i hjemmet" in page
     assert "Vist med indstillingerne" in page  # the widget panel, made static
+    # with its Danish readouts and the summary line its HTML widget showed
+    assert "Scenarie: casens værdier" in page and "Horisont (år): 10 år" in page
+    assert re.search(r"<b>Nutidsværdi [\d.-]+ kr\.</b>; tilbagebetalt", page)
 
 
 def test_byraad_passes_the_check_and_has_no_widgets(byraad, data):

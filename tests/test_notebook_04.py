@@ -68,6 +68,8 @@ def test_intern_writes_the_working_list_and_shows_the_panel(intern, figures, dat
     assert f'href="../excel/budget_{aar}.xlsx"' in page
     assert "Bevillinger bag afvigelserne" in page
     assert "Vist med indstillingerne" in page  # the month and scenario panel, made static
+    assert "Ekstra reel prisvækst pr. år: 0,0 %" in page
+    assert re.search(r"<b>Forventet regnskab [\d,]+ mio\. kr\.</b> mod budget", page)
     assert "Traceback" not in page and "report.setup" not in page
     alts = re.findall(r'<img [^>]*alt="([^"]+)"', page)
     assert len(alts) == 8 and all(a != "Figur uden beskrivelse" for a in alts)

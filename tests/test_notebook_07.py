@@ -88,7 +88,7 @@ def test_intern_shows_the_list_the_figures_and_the_panel(intern, planted):
     assert "Traceback" not in page and "report.setup" not in page
     assert 'href="../excel/hjemtagning.xlsx"' in page
     assert "Vist med indstillingerne" in page  # the panel, made static
-    assert "Variabel andel af egen pris (%): 20–50" in page
+    assert "Variabel andel af egen pris: 20–50 %" in page  # the Danish readout
     alts = re.findall(r'<img [^>]*alt="([^"]+)"', page)
     # heatmap, empty cost, candidates, self-sufficiency, staircase, flows, need; panel's month
     assert len(alts) == 8 and all(a.endswith(".") for a in alts)

@@ -40,6 +40,11 @@ def build_notebook(publikum: str) -> nbformat.NotebookNode:
         new_code_cell("import warnings\nwarnings.warn('intern advarsel')\nprint('synlig tekst')"),
         new_code_cell("@w.interact(n=w.IntSlider(value=7, min=1, max=10, description='Antal år'))\n"
                       "def vis(n):\n    print(f'Valgt: {n * 3} måneder')"),
+        new_code_cell("from socialanalyse.report.widgets import slider_row\n"
+                      "andel = w.FloatSlider(value=0.25, min=0, max=1, step=0.05, "
+                      "description='Andel justeret')\n"
+                      "w.VBox([slider_row(andel, report.pct), "
+                      "w.HTML('<p>Resumé: <b>42 sager</b></p>'), w.Label('En etiket & mere')])"),
         new_code_cell("from IPython.display import SVG\n"
                       "SVG('<svg xmlns=\"http://www.w3.org/2000/svg\" "
                       "xmlns:xlink=\"http://www.w3.org/1999/xlink\" width=\"10\" height=\"10\">"
@@ -106,6 +111,13 @@ def test_html_images_have_alt_text(page):
 def test_html_widgets_degrade_to_static_output(page):
     assert "Antal år: 7" in page  # the setting used
     assert "Valgt: 21 måneder" in page  # what the Output widget held when executed
+
+
+def test_html_keeps_what_html_and_label_widgets_showed(page):
+    # A slider row (report.widgets) is named by its Danish readout, not the raw 0.25.
+    assert "Andel justeret: 25,0 %" in page and "0,25" not in page
+    assert "<p>Resumé: <b>42 sager</b></p>" in page
+    assert "<p>En etiket &amp; mere</p>" in page
 
 
 def test_html_tables_and_layout(page):
@@ -221,10 +233,31 @@ def test_build_index(tmp_path):
         ("benchmark_aar", 2025, "aar", "2025"),
         ("tillaeg_pr_doegn", 950.0, None, "950 kr."),
         ("antal_tillaeg", 950, None, "950"),
+        ("p_vaerdi", 0.00002, "p_vaerdi", "under 0,001"),
+        ("p_vaerdi", 0.0213, "p_vaerdi", "0,021"),
     ],
 )
 def test_format_value(name, value, enhed, expected):
     assert report.format_value(name, value, enhed) == expected
+
+
+def test_index_shows_names_of_keys_and_values_in_words(tmp_path):
+    report.setup("eksempelkommune", "intern", tmp_path, notebook="01_servicetjek")
+    report.record_all({
+        "antal_pr_regel": report.Headline({"dyr_sag": 3, "pris_over_sammenlignelige": 12},
+                                          "Markerede bevillinger pr. regel", "bevillinger",
+                                          navne={"dyr_sag": "Meget dyr sag"}),
+        "nulpunkter": report.Headline({"gevinster.x.succesrate": 0.58}, "Nulpunkter",
+                                      tekst="Casen betaler sig ved en succesrate på 58 %."),
+    })
+    stored = report.load_results(tmp_path)
+    assert stored["01_servicetjek"]["antal_pr_regel"]["dyr_sag"] == 3  # the ids stay
+    text = report.build_index(tmp_path, [{"notebook": "01_servicetjek"}]).read_text("utf-8")
+    assert "Meget dyr sag: 3; pris_over_sammenlignelige: 12" in text
+    assert "<dd>Casen betaler sig ved en succesrate på 58 %.</dd>" in text
+    assert "succesrate: 0,58" not in text
+    with pytest.raises(ValueError, match="antal"):
+        report.record("antal", 3, enhed="borgere", tekst="tre")
 
 
 @pytest.mark.parametrize("word", MONEY_WORDS + SHARE_WORDS)

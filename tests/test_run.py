@@ -493,3 +493,55 @@ def test_an_output_folder_that_cannot_be_written_is_a_danish_error_exit_2(projec
                 str(project / "nb")) == 2
     err = capsys.readouterr().err
     assert "Kørslen er ikke startet" in err and "ingen adgang til at skrive der" in err
+
+
+# -- PDF for the byråd -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("args", "pdf"), [
+    ([], None), (["--pdf"], True), (["--ingen-pdf"], False),
+    (["--pdf", "--ingen-pdf"], False), (["--ingen-pdf", "--pdf"], True),  # the last one wins
+])
+def test_pdf_options_parse(args, pdf):
+    parsed = cli.build_parser().parse_args(["run", "--kommune", "eksempelkommune", *args])
+    assert parsed.pdf is pdf
+
+
+def _pdf_plan(project: Path, publikum: str, pdf: bool | None) -> plan.Plan:
+    write_notebook(project / "nb" / "00_a.ipynb", "A")
+    return plan.build_plan(["eksempelkommune", "furesoe"], root=project, publikum=publikum,
+                           notebooks_dir=project / "nb", pdf=pdf)
+
+
+@pytest.mark.parametrize(("publikum", "pdf", "expected"), [
+    ("byraad", None, {"eksempelkommune": True, "furesoe": False}),  # furesoe: pdf_byraad false
+    ("intern", None, {"eksempelkommune": False, "furesoe": False}),
+    ("byraad", False, {"eksempelkommune": False, "furesoe": False}),
+    ("intern", True, {"eksempelkommune": True, "furesoe": True}),
+])
+def test_pdfs_are_on_for_the_byraad_by_parameter_and_chosen_by_the_options(
+    project, monkeypatch, publikum, pdf, expected
+):
+    monkeypatch.setenv("SOCIALANALYSE_CHROMIUM", "sh")  # any program: nothing is printed
+    path = project / "parameters/kommuner/furesoe.yaml"
+    content = yaml.safe_load(path.read_text("utf-8"))
+    content["koersel"] = {"pdf_byraad": False}
+    path.write_text(yaml.safe_dump(content, allow_unicode=True), encoding="utf-8")
+    p = _pdf_plan(project, publikum, pdf)
+    assert {j.kommune: j.pdf for j in p.jobs} == expected and p.warnings == []
+
+
+def test_without_chromium_default_pdfs_become_a_warning_and_asked_ones_an_error(
+    project, monkeypatch, capsys
+):
+    monkeypatch.setenv("SOCIALANALYSE_CHROMIUM", str(project / "ingen-chromium"))
+    p = _pdf_plan(project, "byraad", None)
+    assert [j.pdf for j in p.jobs] == [False, False]
+    (warning,) = p.warnings
+    assert "ingen PDF'er, kun HTML" in warning and "apt-get install chromium" in warning
+    with pytest.raises(plan.KoerselFejl, match="kræver headless Chromium.*Eller kør uden --pdf"):
+        _pdf_plan(project, "intern", True)
+    code = _run("--kommune", "eksempelkommune", "--pdf", "--root", str(project),
+                "--notebooks-dir", str(project / "nb"))
+    assert code == 2 and "Kørslen er ikke startet" in capsys.readouterr().err
+    assert _pdf_plan(project, "byraad", False).warnings == []  # --ingen-pdf: no warning

@@ -2,14 +2,16 @@
 eksempelkommune (15.000 inhabitants, in a temporary project folder), for both audiences.
 
 Checks the folder layout, manifest.json, results.json, the HTML (self-contained, Danish, alt
-texts) and, for the byråd, that no id of the data appears anywhere. The runs are shared with
-test_browser.py through run_support (same xdist group, so they are made once).
+texts) and, for the byråd, the PDFs and that no id of the data appears anywhere. The runs are
+shared with test_browser.py through run_support (same xdist group, so they are made once).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -20,12 +22,16 @@ from run_support import E2E_GROUP, NOTEBOOKS, cli, e2e_run, setup_cell, write_no
 from socialanalyse import config
 from socialanalyse import data as data_pkg
 from socialanalyse.data import load, snapshot
+from socialanalyse.report.format import dato_lang
 from socialanalyse.report.outputs import latest_run
+from socialanalyse.report.pdf import find_chromium, pdf_text
 from socialanalyse.runner.finalize import sha256_file
+from socialanalyse.runner.plan import KLYNGE_NOTEBOOKS, notebook_title
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(E2E_GROUP)]
 
-NOTEBOOK_NAMES = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
+NOTEBOOK_NAMES = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb")
+                        if p.stem not in KLYNGE_NOTEBOOKS)  # a cluster's run has those
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +92,8 @@ def test_intern_run_layout_manifest_results_and_html(intern):
     for name in NOTEBOOK_NAMES:
         assert f'href="{name}.html"' in index_text
     assert (final / "excel").is_dir()
+    assert not (final / "pdf").exists()  # PDFs are for the byråd (or --pdf)
+    assert manifest_aggregates(final) == "aggregater"
     assert not list(final.rglob(".*")), "hidden files (data snapshot, locks) left in the run"
 
     results = json.loads((final / "results.json").read_text("utf-8"))
@@ -118,7 +126,9 @@ def test_byraad_run_has_no_ids_and_no_excel(byraad):
     assert len(ids) > 100
     pages = sorted((final / "html").glob("*.html"))
     assert len(pages) == len(NOTEBOOK_NAMES) + 1
-    for path in pages + [final / "results.json"]:
+    shared = sorted((final / "aggregater").glob("*.csv"))  # the klynge aggregates, too
+    assert len(shared) == 6
+    for path in pages + [final / "results.json"] + shared:
         text = path.read_text("utf-8")
         tokens = set(re.findall(r"[\w-]+", text))
         assert not tokens & ids, f"{path.name} shows ids: {sorted(tokens & ids)[:3]}"
@@ -126,6 +136,38 @@ def test_byraad_run_has_no_ids_and_no_excel(byraad):
     manifest = json.loads((final / "manifest.json").read_text("utf-8"))
     assert manifest["publikum"] == "byraad" and manifest["byraadstjek"] == []
     assert all(n["byraadstjek"] == [] for n in manifest["notebooks"])
+
+
+def test_byraad_run_writes_an_a4_pdf_of_each_report_linked_from_the_index(byraad):
+    from pypdf import PdfReader
+
+    _, final, code, output = byraad
+    assert code == 0, output
+    if find_chromium() is None:
+        pytest.skip("headless Chromium mangler (make browser): kørslen laver ingen PDF'er")
+    manifest = json.loads((final / "manifest.json").read_text("utf-8"))
+    assert manifest["koersel"]["pdf"] is True
+    assert sorted(p.name for p in (final / "pdf").iterdir()) == [
+        f"{name}.pdf" for name in NOTEBOOK_NAMES]  # one per report, no temporary file left
+    index = (final / "html" / "index.html").read_text("utf-8")
+    day = dato_lang(dt.datetime.strptime(final.name[:8], "%Y%m%d").date())
+    for entry in manifest["notebooks"]:
+        name = entry["navn"]
+        assert entry["pdf"] == f"pdf/{name}.pdf" and 0 < entry["pdf_sekunder"] < 60
+        assert f'href="../pdf/{name}.pdf"' in index
+        path = final / entry["pdf"]
+        first = PdfReader(str(path)).pages[0]
+        assert abs(float(first.mediabox.width) - 595.3) < 1.5  # A4
+        assert abs(float(first.mediabox.height) - 841.9) < 1.5
+        pages = pdf_text(path)
+        top = " ".join(pages[0].split())
+        assert " ".join(notebook_title(NOTEBOOKS / f"{name}.ipynb").split()) in top
+        assert f"Eksempelkommune · {day}" in top and f"Side 1 af {len(pages)}" in top
+        # The same Danish text as the HTML: its headings are in the PDF.
+        html = (final / "html" / f"{name}.html").read_text("utf-8")
+        text = " ".join(" ".join(pages).split())
+        for heading in re.findall(r"<h2[^>]*>([^<]+)<", html)[:5]:
+            assert " ".join(unescape(heading).split()) in text, (name, heading)
 
 
 def test_same_inputs_give_the_same_results_json(intern):
@@ -159,6 +201,11 @@ def test_byraad_check_rejects_a_page_showing_an_id(intern):
     assert re.search(r"eksempelkommune\s+00_laekage\s+afvist", done.stdout)
     assert "byrådstjek" in done.stdout and "id'er fra data" in done.stdout
     assert latest_run(out / "eksempelkommune") is None
+    (run,) = [p for p in (out / "eksempelkommune").iterdir() if not p.name.startswith(".")]
+    (entry,) = json.loads((run / "manifest.json").read_text("utf-8"))["notebooks"]
+    if find_chromium() is not None:  # the PDF's text was checked too, and the PDF removed
+        assert any(p.startswith("PDF: 1 id'er fra data") for p in entry["byraadstjek"])
+        assert entry["pdf"] is None and not list((run / "pdf").iterdir())
 
 
 def test_the_data_snapshot_stands_in_for_the_loader_only_when_it_matches(
@@ -183,3 +230,11 @@ def test_the_data_snapshot_stands_in_for_the_loader_only_when_it_matches(
     with pytest.raises(Exception, match="andre_data"):
         data_pkg.load(other)
     snap.remove()
+
+
+def manifest_aggregates(final: Path) -> str | None:
+    """Where the run's manifest says its aggregates are (and they are there)."""
+    where = json.loads((final / "manifest.json").read_text("utf-8"))["aggregater"]
+    assert {"README.md", "priser.parquet", "priser.csv"} <= {
+        p.name for p in (final / str(where)).iterdir()}
+    return where

@@ -8,8 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
-import yaml
-from run_support import NOTEBOOKS, REPO, cli, make_project, write_notebook
+from run_support import NOTEBOOKS, REPO, cli, make_project, own_parameters, write_notebook
 
 from socialanalyse import businesscase, config
 from socialanalyse import cli as cli_module
@@ -24,16 +23,6 @@ def project(tmp_path):
         (root / "notebooks").mkdir(exist_ok=True)
         (root / "notebooks" / path.name).write_bytes(path.read_bytes())
     return root
-
-
-def _own(project, **sections):
-    """Add sections to eksempelkommune's parameter file."""
-    path = project / "parameters/kommuner/eksempelkommune.yaml"
-    content = yaml.safe_load(path.read_text("utf-8"))
-    for key, value in sections.items():
-        content[key] = {**content.get(key, {}), **value}
-    path.write_text(yaml.safe_dump(content, allow_unicode=True), encoding="utf-8")
-    return path
 
 
 # -- the bindings ---------------------------------------------------------------------------
@@ -132,7 +121,7 @@ def test_a_parameter_for_a_notebook_outside_the_run_is_an_error(project, capsys)
 
 
 def test_a_misspelt_key_or_business_case_in_the_file_names_file_and_key(project, capsys):
-    path = _own(project, businesscase={"cas": "herning_puls"})
+    path = own_parameters(project, businesscase={"cas": "herning_puls"})
     args = ["run", "--kommune", "eksempelkommune", "--root", str(project)]
     assert cli_module.main(args) == 2
     err = capsys.readouterr().err
@@ -152,7 +141,7 @@ def test_a_misspelt_key_or_business_case_in_the_file_names_file_and_key(project,
 @pytest.mark.slow
 def test_a_scheduled_run_uses_the_municipality_s_choices_and_parameter_overrides_them(tmp_path):
     root = make_project(tmp_path / "projekt")
-    params = _own(root, businesscase={"case": "herning_puls"}, budget={"aar": 2025})
+    params = own_parameters(root, businesscase={"case": "herning_puls"}, budget={"aar": 2025})
     written = params.read_bytes()
     nb = tmp_path / "nb"
     nb.mkdir()

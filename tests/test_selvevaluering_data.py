@@ -238,9 +238,9 @@ def test_occupancy_of_own_offers():
     for occ, status in ((0.95, "På plads"), (0.9, "På plads"), (1.0, "På plads"),
                         (0.85, "Påbegyndt"), (0.8, "Påbegyndt"), (1.05, "Påbegyndt"),
                         (0.79, "Ikke i gang"), (1.06, "Ikke i gang")):
-        r = answer("belaegning", {"07_kapacitet": {"belaegningsgrad": occ}})
+        r = answer("belaegning", {"07_kapacitet": {"belaegning_gns": occ}})
         assert r.svar == status, occ
-        assert r.kilde == "07_kapacitet: belaegningsgrad"
+        assert r.kilde == "07_kapacitet: belaegning_gns"
     d = small()
     no_offers = Data.from_tables({**d.tables(), "tilbud": d.tilbud.iloc[:0],
                                   "bevillinger": d.bevillinger.assign(tilbud_id=None)})
@@ -250,9 +250,9 @@ def test_occupancy_of_own_offers():
 
 
 def test_recorded_numbers_only_when_they_are_numbers():
-    res = {"06_indkoeb": {"andel_udgift_standardkontrakt": "<5", "forhandlingspotentiale_hoej": True,
-                          "forhandlingspotentiale_lav": float("nan")},
-           "07_kapacitet": {"belaegningsgrad": 0.9}}
+    res = {"06_indkoeb": {"andel_udgift_standardkontrakt": "<5", "potentiale_hoej": True,
+                          "potentiale_lav": float("nan")},
+           "07_kapacitet": {"belaegning_gns": 0.9}}
     assert number(res, "standardkontrakt") is None
     assert number(res, "forhandling_hoej") is None
     assert number(res, "forhandling_lav") is None

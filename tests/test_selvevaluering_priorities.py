@@ -38,7 +38,7 @@ SELF = S.validate_answers(pd.DataFrame([
 RESULTATER = {
     "01_servicetjek": {"potentiale_lav": 4_000_000, "potentiale_hoej": 8_000_000},
     "04_budget_og_prognose": {"afvigelse": -500_000},
-    "06_indkoeb": {"forhandlingspotentiale_lav": 1_000_000, "forhandlingspotentiale_hoej": 3_000_000},
+    "06_indkoeb": {"potentiale_lav": 1_000_000, "potentiale_hoej": 3_000_000},
     "07_kapacitet": {"hjemtagning_besparelse_lav": 2_000_000},
     "08_opfoelgning": {"besparelse": 2_500_000},
     "_meta": {},
@@ -153,3 +153,23 @@ def test_ranking_invariants(statuses, kroner, antal, mindst):
     # Candidates come before the recommendations already in place.
     assert (p["rang"][cand].max() if cand.any() else 0) < (
         p["rang"][~cand].min() if (~cand).any() else 13)
+
+
+def test_the_proposal_sizes_are_parameters_checked_in_danish(tmp_path):
+    import pytest
+    from helpers import write_minimal_kommune
+
+    from socialanalyse import config
+
+    ok = write_minimal_kommune(tmp_path / "ok", params={"selvevaluering": {
+        "antal_forslag": 2, "mindst_forslag": 1, "besvarelse": "svar/{kommune}.xlsx"}})
+    p = config.load_parameters(ok.slug, root=ok.root)
+    assert (p.selvevaluering.antal_forslag, p.selvevaluering.mindst_forslag) == (2, 1)
+    assert S.answers_file(p) == ok.root / "svar" / "eksempelkommune.xlsx"
+    assert S.answers_file(p, "/abs/fil.xlsx").as_posix() == "/abs/fil.xlsx"  # the notebook's
+    bad = write_minimal_kommune(tmp_path / "bad", params={"selvevaluering": {
+        "antal_forslag": 2, "mindst_forslag": 3}})
+    with pytest.raises(config.ParameterFejl) as info:
+        config.load_parameters(bad.slug, root=bad.root)
+    assert (f"{bad.params_file}: nøglen 'selvevaluering.mindst_forslag' må ikke være større "
+            "end antal_forslag (2) (fik 3)") in str(info.value)

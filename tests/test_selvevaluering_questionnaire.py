@@ -6,38 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from openpyxl import Workbook, load_workbook
+from selvevaluering_cases import columns, fill, write
 
-from socialanalyse import report
 from socialanalyse import selvevaluering as S
 from socialanalyse.selvevaluering.questionnaire import SKALA_ARK, VEJLEDNING_ARK
-
-
-def write(path, datasvar=None):
-    return report.write_workbook(S.questionnaire_sheets(datasvar), path, **S.excel_options())
-
-
-def columns(sheet) -> dict[str, str]:
-    """Heading -> column letter of a written sheet."""
-    return {c.value: c.column_letter for c in sheet[1]}
-
-
-def fill(path, answers: dict[str, tuple[str | None, str | None]], *, sheet_changes=None):
-    """Fill in as a user would: find each question's row by its ID, type the answer (and a
-    comment) into the Status/Svar and Kommentar cells, save."""
-    wb = load_workbook(path)
-    for name in (S.KL_ARK, S.DELOITTE_ARK):
-        ws = wb[name]
-        cols = columns(ws)
-        answer = cols["Status" if name == S.KL_ARK else "Svar"]
-        for row in range(2, ws.max_row + 1):
-            qid = ws[f"{cols['ID']}{row}"].value
-            if qid in answers:
-                svar, kommentar = answers[qid]
-                ws[f"{answer}{row}"] = svar
-                ws[f"{cols['Kommentar']}{row}"] = kommentar
-    if sheet_changes:
-        sheet_changes(wb)
-    wb.save(path)
 
 
 def error(path) -> S.SelvevalueringsFejl:

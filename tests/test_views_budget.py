@@ -10,6 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
+from helpers import readouts
 
 from socialanalyse import budget as B
 from socialanalyse import report
@@ -86,10 +87,17 @@ def test_widget_panel_recomputes(results):
     june = next(m for _, m in V.month_options(r["data"]) if m.month == 6)
     panel.month.value = june
     assert panel.forventet.opgjort == june
+    # The forecast (and so its figure) starts from the chosen month's expected year-end.
+    pd.testing.assert_frame_equal(panel.frem.samlet,
+                                  B.forecast(r["data"], r["ind"], panel.forventet).samlet)
+    assert panel.frem.samlet["faktisk"].dropna().iloc[-1] == pytest.approx(
+        panel.forventet.samlet["forventet"])
     base = panel.valgt["valgt"].iloc[-1]
     panel.antal.value = 0.05
     assert panel.valgt["valgt"].iloc[-1] > base
     assert "Forventet regnskab" in panel.summary.value
+    assert readouts(panel.widget) == {"Ekstra vækst i helårspersoner pr. år": "5,0 %",
+                                      "Ekstra reel prisvækst pr. år": "0,0 %"}
 
 
 def test_headline_results_are_the_budget_figures(results, tmp_path):

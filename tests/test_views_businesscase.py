@@ -13,12 +13,14 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from helpers import readouts
 from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string
 
 from socialanalyse import businesscase as bc
 from socialanalyse import report
 from socialanalyse.report.excel import line_formula_text
+from socialanalyse.report.format import pct
 from socialanalyse.views import businesscase as view
 from socialanalyse.views.businesscase import text as bc_text
 from socialanalyse.views.businesscase import widgets
@@ -207,8 +209,34 @@ def test_panel_updates_when_widgets_change():
     panel.sliders["horisont"].value = 3
     assert len(panel.view.resultat.aarlig) == 3
     assert "Nutidsværdi" in panel.summary.value
-    panel.scenario.value = None
+    panel.scenario.value = ""  # the case's own values
+    assert panel.scenario_name is None
     assert panel.sliders["horisont"].value == case.horisont
+
+
+def test_panel_drop_down_shows_the_chosen_scenario():
+    # The value None would leave the drop-down blank in the browser: every option has a value.
+    case = bc.load("haderslev_akustisk_nattetilsyn")
+    panel = widgets.Panel(case, n=0, draw=False)
+    assert panel.scenario.index == 0 and panel.scenario.label == widgets.NO_SCENARIO
+    assert None not in [value for _, value in panel.scenario.options]
+    chosen = widgets.Panel(case, n=0, draw=False, scenario="seks_kommuner")
+    assert chosen.scenario.label.startswith("seks_kommuner")
+    assert chosen.view.resultat.nutidsvaerdi == pytest.approx(
+        bc.evaluate(case, "seks_kommuner").nutidsvaerdi)
+
+
+def test_slider_readouts_are_danish():
+    case = bc.load("haderslev_akustisk_nattetilsyn")
+    panel = widgets.Panel(case, n=0, draw=False)
+    shown = readouts(panel.widget)
+    assert len(shown) == len(panel.sliders)
+    assert shown["Horisont (år)"] == f"{case.horisont} år"
+    assert shown["Optimismetillæg på udgifter"] == pct(case.optimisme_tillaeg, 1)
+    assert widgets.slider_text("gevinster.x.succesrate", 0.6) == "60,0 %"
+    assert widgets.slider_text("udgifter.x.pris", 2_190_000) == "2.190.000 kr."
+    panel.sliders["optimisme_tillaeg"].value = 0.25
+    assert readouts(panel.widget)["Optimismetillæg på udgifter"] == "25,0 %"
 
 
 def test_panel_draws_into_its_output():

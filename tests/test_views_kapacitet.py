@@ -13,6 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
+from helpers import readouts
 from test_kapacitet import IND0, small
 
 from socialanalyse import kapacitet as K
@@ -178,6 +179,8 @@ def test_panel_recomputes(results):
     before = panel.hjemtagning.antal
     panel.maaneder.value = 12
     assert panel.hjemtagning.antal <= before and panel.maaneder_tekst.value == "12 måneder"
+    assert readouts(panel.widget) == {"Variabel andel af egen pris": "40–60 %",
+                                      "Ledige måneder i træk, mindst": "12 måneder"}
     months = V.month_options(r["bel"])
     panel.month.value = months[5][1]
     assert months[5][0] in panel.tekst

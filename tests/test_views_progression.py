@@ -118,13 +118,16 @@ def test_intervention_view_callback(data):
 def test_explorer_builds_and_options(data):
     from socialanalyse.config import load_parameters
     from socialanalyse.progression import intervention_options
+    from socialanalyse.report.widgets import LABEL_WIDTH
 
     options = intervention_options(data, START)
     assert option_label(options.iloc[0]) == "§107 – Indsatsen – Tilbud 1 (5 borgere)"
     assert outcome_options()[:2] == ["samlet", "Relationer"]
     params = load_parameters("eksempelkommune").progression
     box = intervention_explorer(data, params, min_antal=1)
-    assert len(box.children) == 3
+    # Indsats, udfald, sammenligning and matching in rows with one label width, then the output.
+    assert len(box.children) == 5
+    assert {c.style.description_width for c in box.children[:4]} == {LABEL_WIDTH}
     matplotlib.pyplot.close("all")
 
 
@@ -155,7 +158,7 @@ def test_setup_classification_and_duration_texts(data):
     # Only x2's stay has ended (1 of 10): no median is reached, before or after.
     assert words.startswith("Mere end halvdelen af forløbene i §107 er stadig i gang")
     assert "medianen ikke nået endnu" in words
-    assert "log-rank-test, p = " in words and "1. januar 2024" in words
+    assert "log-rank-test, p-værdi " in words and "1. januar 2024" in words
     assert paragraph_key("§107") == "107" and paragraph_key("§105+85") == "105_85"
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import matplotlib
 import pytest
+from helpers import readouts
 from openpyxl import load_workbook
 from servicetjek_cases import AS_OF, assessment, grant, make, monthly, params, payments
 
@@ -97,7 +98,7 @@ def test_review_workbook_has_a_decision_drop_down_and_reads_back(case, tmp_path)
     first = sheet.loc[0, "bevilling_id"]
     assert real.pr_bevilling.set_index("bevilling_id").loc[first, "beslutning"] == "ophørt"
     assert view.realized_table(real).columns.tolist() == ["Måned", "besparelse_kr",
-                                                            "akkumuleret_kr"]
+                                                            "akkumuleret_kr", "aarlig_effekt_kr"]
     report.display.figure_html(view.progress_figure(real), view.progress_alt(real))
     assert "Målet er 0,5 mio. kr." in view.progress_alt(real)
 
@@ -144,3 +145,20 @@ def test_widget_panel_rescreens_when_a_slider_moves(case):
     assert panel.resultat.parametre.servicetjek.dyr_sag_graense == 2_000_000
     assert "markerede bevillinger" in panel.output.value
     assert view.overrides({"pris_over_sammenlignelige": 35}) == {"pris_over_sammenlignelige": 0.35}
+    assert readouts(panel.widget) == {"Pris over sammenlignelige": "25 %",
+                                      "Meget dyr sag (om året)": "2,0 mio. kr.",
+                                      "Forbedret funktionsniveau (fald i niveau)": "1,00"}
+
+
+def test_review_list_names_its_rules(case):
+    *_, flags = case
+    liste = prioritize(flags)
+    shown = view.review_preview(liste)
+    assert "dyr_sag" in ", ".join(liste["regler"])  # the list (and Excel) keep the ids
+    assert "Meget dyr sag" in ", ".join(shown["regler"])
+    assert view.rule_names("pris_over_sammenlignelige, dyr_sag") == (
+        "Pris over sammenlignelige, Meget dyr sag")
+    html = view.summary_html(view.rescreen(*case[:2], base=case[2]))
+    assert '<td style="min-width:40em">' in html  # the reasons stay readable in the panel
+    headline = view.headline_results(summarize(flags, case[0]), flags)["antal_pr_regel"]
+    assert headline.navne["dyr_sag"] == "Meget dyr sag"

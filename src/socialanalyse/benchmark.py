@@ -23,6 +23,8 @@ of: a total with a hole would look too low.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -213,6 +215,8 @@ def reconcile(tal: pd.DataFrame, betalinger: pd.DataFrame, kommune: str, aar: in
     for row in out.itertuples(index=False):  # ~20 functions
         if np.isnan(row.offentliggjort):
             notes.append("Intet offentliggjort tal (mangler eller '..' i Statistikbanken).")
+        elif row.offentliggjort == 0 and row.egne_betalinger == 0:
+            notes.append("")  # nothing on the function on either side
         elif months < 12:
             notes.append(f"Udtrækket dækker kun {months} af årets 12 måneder.")
         elif not np.isfinite(row.forskel_andel) or abs(row.forskel_andel) > graense:
@@ -225,3 +229,48 @@ def reconcile(tal: pd.DataFrame, betalinger: pd.DataFrame, kommune: str, aar: in
     out.insert(0, "aar", aar)
     out.insert(0, "kommune", kommune)
     return out
+
+
+# --- the whole public benchmark of one municipality ------------------------------------------
+
+@dataclass(frozen=True)
+class Offentlig:
+    """The public benchmark notebook 05 shows: `compare`'s and `reconcile`'s tables for the
+    municipality as it stands in the statbank (`kommune`), the year, and notes."""
+
+    kommune: str
+    aar: int
+    sammenligning: pd.DataFrame
+    afstemning: pd.DataFrame
+    graense: float
+    noter: tuple[str, ...]
+
+
+def offentlig(parametre, betalinger: pd.DataFrame) -> Offentlig | str:
+    """Read the statbank folder of the parameters (benchmark.*) and compare the municipality
+    (benchmark.statistikbank_kommune, else its slug) with its sammenligningskommuner, its
+    region and the country in the latest published year, with the reconciliation against its
+    own payments. Returns a Danish text saying what is missing instead where the folder is
+    not set, cannot be read or does not hold the municipality."""
+    from .data.statbank import StatbankFejl, read_folder
+
+    b = parametre.benchmark
+    folder = parametre.statbank_dir
+    if folder is None:
+        return ("Der er ikke angivet en mappe med udtræk fra Statistikbanken "
+                "(benchmark.statbank_mappe i parametrene), så kommunen sammenlignes ikke med "
+                "alle 98 kommuners regnskaber.")
+    try:
+        sb = read_folder(folder, b.regnskab_fil, b.befolkning_fil, dranst=tuple(b.dranst),
+                         kvartal=b.befolkning_kvartal)
+    except StatbankFejl as exc:
+        return f"Den offentlige benchmark kan ikke vises: {exc}"
+    slug = b.statistikbank_kommune or parametre.kommune
+    tal = per_inhabitant(sb.regnskab, sb.befolkning, tuple(b.voksne_alder), tuple(b.boern_alder))
+    if slug not in set(tal["kommune"]):
+        return (f"Kommunen ({slug}) er ikke med i udtrækket fra Statistikbanken i {folder}; "
+                "sæt benchmark.statistikbank_kommune, hvis kommunen står under et andet navn.")
+    cmp = compare(tal, slug, list(parametre.sammenligningskommuner))
+    year = int(cmp["aar"].iloc[0])
+    rec = reconcile(tal, betalinger, slug, year, b.afstemning_graense)
+    return Offentlig(slug, year, cmp, rec, b.afstemning_graense, tuple(sb.noter))

@@ -1,4 +1,5 @@
-"""The command line: `socialanalyse run …` and `socialanalyse sample …` (messages in Danish)."""
+"""The command line: `socialanalyse run …`, `socialanalyse klynge …` and
+`socialanalyse sample …` (messages in Danish)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,13 @@ from pathlib import Path
 def _sample(args: argparse.Namespace) -> int:
     from .data import synthetic
 
-    synthetic.write_sample(args.kommune, args.indbyggere, args.seed, Path(args.out))
+    synthetic.write_sample(args.kommune, args.indbyggere, args.seed, Path(args.out),
+                           Path(args.statbank) if args.statbank else None,
+                           args.statbank_kommune)
     print(f"Eksempeldata for {args.kommune} er skrevet til {args.out}")
+    if args.statbank:
+        print(f"Et opdigtet udtræk fra Statistikbanken (REGK31, FOLK1A), hvor kommunen står "
+              f"som {args.statbank_kommune}, er skrevet til {args.statbank}")
     return 0
 
 
@@ -32,7 +38,16 @@ def _run(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         quiet=args.quiet,
         notebook_parameters=args.parameter,
+        pdf=args.pdf,
     )
+
+
+def _klynge(args: argparse.Namespace) -> int:
+    from .runner.klynge import run_klynge
+
+    return run_klynge(args.navn, publikum=args.publikum, root=args.root,
+                      notebooks_dir=args.notebooks_dir, out=args.out, timeout=args.timeout,
+                      quiet=args.quiet)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,6 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--indbyggere", type=int, default=45_000)
     sample.add_argument("--seed", type=int, default=1)
     sample.add_argument("--out", default="data/eksempelkommune")
+    sample.add_argument("--statbank", default=None, metavar="MAPPE",
+                        help="skriv også et opdigtet udtræk fra Statistikbanken i MAPPE")
+    sample.add_argument("--statbank-kommune", default="furesoe",
+                        help="kommunen, eksempelkommunen står som i udtrækket (standard furesoe)")
     sample.set_defaults(func=_sample)
 
     run = sub.add_parser("run", help="kør notebooks for en eller flere kommuner")
@@ -67,7 +86,24 @@ def build_parser() -> argparse.ArgumentParser:
                      help="en notebookparameter til denne kørsel, fx 01_servicetjek:vis_antal=50"
                      " (kan gentages)")
     run.add_argument("--quiet", action="store_true", help="ingen statuslinjer undervejs")
+    # Neither: koersel.pdf_byraad decides for the byråd, intern none; the last one given wins.
+    run.add_argument("--pdf", dest="pdf", action="store_true", default=None,
+                     help="skriv også hver rapport som A4-PDF i pdf/ (standard for byrådet)")
+    run.add_argument("--ingen-pdf", dest="pdf", action="store_false",
+                     help="ingen PDF'er, kun HTML (standard for intern)")
     run.set_defaults(func=_run)
+
+    kl = sub.add_parser("klynge", help="kør klyngens arbejdsbog (09_klynge) på medlemmernes "
+                        "seneste aggregater")
+    kl.add_argument("--navn", required=True, help="klyngen (parameters/klynger/NAVN.yaml)")
+    kl.add_argument("--publikum", choices=("intern", "byraad"), default="intern")
+    kl.add_argument("--out", default=None, help="outputmappe med medlemmernes kørsler "
+                    "(standard: output/); klyngen skriver i output/klynger/NAVN/")
+    kl.add_argument("--timeout", type=int, default=600, help="sekunder pr. celle (standard 600)")
+    kl.add_argument("--root", default=None, help="projektmappen (standard: find selv)")
+    kl.add_argument("--notebooks-dir", default=None, help="mappen med notebooks")
+    kl.add_argument("--quiet", action="store_true", help="ingen statuslinjer undervejs")
+    kl.set_defaults(func=_klynge)
     return parser
 
 

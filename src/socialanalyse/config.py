@@ -21,7 +21,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from . import reference as ref
 
@@ -220,6 +228,15 @@ class ServicetjekParametre(Model):
     naeste_trin: dict[str, str]
     andel_justeret: dict[str, tuple[float, float]]
     besparelsesmaal: float | None = Field(ge=0)
+    # The servicetjek as a monthly routine (issue 20): the decisions folder, the programme's
+    # start, how long a decided grant stays off the list, when observed shares replace the
+    # assumed ones, and the cases per afdeling in the meeting pack.
+    beslutninger: str | None = Field(
+        description="Mappe med de udfyldte gennemgangslister (relativ til projektmappen).")
+    programstart: _dt.date | None
+    gentag_efter_maaneder: int = Field(ge=0, le=120)
+    min_beslutninger_observeret: int = Field(ge=1)
+    moedepakke_antal: int | None = Field(ge=1)
 
     @field_validator("priskategori_paragraffer", "priskategori_graenser", "naeste_trin")
     @classmethod
@@ -397,6 +414,17 @@ class BenchmarkParametre(Model):
     afstemning_graense: float = Field(
         gt=0, description="Advar, når egne betalinger afviger mere end denne andel."
     )
+    statistikbank_kommune: str | None = Field(
+        None, description="Kommunen, hvis offentlige tal er kommunens egne (slug); null = "
+        "kommunens egen slug. Eksempelkommunen står som en rigtig kommune i sit opdigtede udtræk."
+    )
+
+    @field_validator("statistikbank_kommune")
+    @classmethod
+    def _known_statbank_kommune(cls, value: str | None) -> str | None:
+        if value is not None and value not in ref.kendte_kommuner():
+            raise ValueError(_unknown_kommune_text(value))
+        return value
 
     @field_validator("dranst")
     @classmethod
@@ -473,6 +501,30 @@ class KoerselParametre(Model):
         gt=0, description="Timer, en afbrudt kørsels ufærdige mappe får lov at ligge, før den "
         "næste kørsel sletter den.",
     )
+    pdf_byraad: bool = Field(
+        description="Om en byrådskørsel også skriver hver rapport som A4-PDF i pdf/ (headless "
+        "Chromium); --pdf/--ingen-pdf vælger for den enkelte kørsel.",
+    )
+
+
+class SelvevalueringParametre(Model):
+    """Settings for the self-evaluation (issue: selvevaluering); see
+    socialanalyse.selvevaluering. Every key is explained in default.yaml."""
+
+    besvarelse: str | None = Field(
+        description="Den udfyldte selvevaluering (.xlsx); {kommune} erstattes af kommunens "
+        "slug, en relativ sti regnes fra projektmappen. Tom: ingen besvarelse endnu.",
+    )
+    antal_forslag: int = Field(ge=1, le=12, description="Højst så mange anbefalinger foreslås.")
+    mindst_forslag: int = Field(ge=0, le=12, description="Mindst så mange foreslås.")
+
+    @field_validator("mindst_forslag")
+    @classmethod
+    def _least_not_above_most(cls, value: int, info: ValidationInfo) -> int:
+        most = info.data.get("antal_forslag")
+        if most is not None and value > most:
+            raise ValueError(f"må ikke være større end antal_forslag ({most})")
+        return value
 
 
 def parse_range(value: Any) -> tuple[float, float]:
@@ -628,6 +680,14 @@ class IndkoebParametre(Model):
         ge=1, le=12,
         description="Antal måneder før og efter en genforhandling, prisen måles over.",
     )
+    prisberegner_ydelse: str | None = Field(
+        description="Prisberegnerens ydelse i byrådsudgaven og som start i den interne; null: "
+        "den ydelse, flest leverandører prissætter."
+    )
+    prisberegner_omfang: float = Field(
+        gt=0, le=168, description="Prisberegnerens omfang: enheder pr. uge (pr. måned for "
+        "månedspriser)."
+    )
 
     @field_validator("besparelsesmaal")
     @classmethod
@@ -664,6 +724,7 @@ class Parametre(Model):
     benchmark: BenchmarkParametre
     klynge: KlyngeStandard
     koersel: KoerselParametre
+    selvevaluering: SelvevalueringParametre
 
     _root: Path = PrivateAttr(default=Path("."))
     _files: tuple[Path, ...] = PrivateAttr(default=())
@@ -945,8 +1006,12 @@ class KlyngeParametre(Model):
     min_medlemmer: int = Field(ge=2)
     foraeldet_dage: int = Field(ge=1)
     maal: KlyngeMaal
+    # From default.yaml's top level unless the cluster file sets them.
+    diskretion: int = Field(ge=1, description="Diskretionsgrænsen for klyngens rapporter.")
+    koersel: KoerselParametre
 
     _fil: Path = PrivateAttr(default=Path("."))
+    _standard: Path = PrivateAttr(default=Path("."))
 
     @field_validator("medlemmer")
     @classmethod
@@ -963,6 +1028,16 @@ class KlyngeParametre(Model):
     def fil(self) -> Path:
         """The cluster file these parameters came from."""
         return self._fil
+
+    @property
+    def files(self) -> list[Path]:
+        """The parameter files read, in merge order (as Parametre.files)."""
+        return [self._standard, self._fil]
+
+    @property
+    def root(self) -> Path:
+        """The project folder (parameters/ is in it)."""
+        return self._fil.parent.parent.parent
 
 
 def available_klynger(root: Path | None = None) -> list[str]:
@@ -986,7 +1061,9 @@ def load_klynge(navn: str, *, root: Path | None = None,
         hint = f" Klyngerne er: {', '.join(known)}." if known else ""
         raise ParameterFejl(f"Der er ingen klyngefil {path}.{hint}")
     default_path = folder / "default.yaml"
-    standard = dict(_read_yaml(default_path).get("klynge") or {})
+    defaults = _read_yaml(default_path)
+    standard = dict(defaults.get("klynge") or {})
+    standard.update({k: defaults[k] for k in ("diskretion", "koersel") if k in defaults})
     for key in ("aggregat_aar", "belaegning_maaneder"):  # the members' own export settings
         standard.pop(key, None)
     own = _read_yaml(path)
@@ -996,5 +1073,5 @@ def load_klynge(navn: str, *, root: Path | None = None,
     except ValidationError as exc:
         raise _explain(exc, [(default_path, standard), (path, own)],
                        heading=f"Fejl i klyngefilen {path.name}") from None
-    params._fil = path
+    params._fil, params._standard = path, default_path
     return params

@@ -473,6 +473,17 @@ def check_aggregater(agg: Aggregater, threshold: int, forbidden_ids: Iterable[st
 
 # --- the cluster ------------------------------------------------------------------------------
 
+def empty_aggregater() -> Aggregater:
+    """Tables in FORMAT without rows (a cluster none of whose members has run yet)."""
+    return Aggregater(**{name: pd.DataFrame({c: pd.Series(dtype=_DTYPES[kind])
+                                             for c, (kind, _) in cols.items()})
+                         for name, cols in FORMAT.items()})
+
+
+_DTYPES = {"tekst": object, "heltal": "Int64", "tal": float, "kr": float, "dato": "datetime64[ns]",
+           "ja/nej": bool}
+
+
 def combine(members: Iterable[Aggregater]) -> Aggregater:
     """The members' aggregates as one set of tables (rows keep their kommune)."""
     members = list(members)
@@ -488,19 +499,27 @@ def weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
     reaches half the total; where it reaches exactly half, the mean of that value and the
     next. Rows with a missing value or a weight <= 0 are left out; NaN when none is left."""
     v = np.asarray(values, dtype=float)
-    w = np.asarray(weights, dtype=float)
-    ok = np.isfinite(v) & np.isfinite(w) & (w > 0)
-    v, w = v[ok], w[ok]
-    if not len(v):
-        return float("nan")
-    order = np.argsort(v, kind="stable")
-    v, w = v[order], w[order]
-    cum = np.cumsum(w)
-    half = cum[-1] / 2
-    i = int(np.searchsorted(cum, half - 1e-9 * cum[-1]))
-    if np.isclose(cum[i], half, rtol=1e-12, atol=0) and i + 1 < len(v):
-        return float((v[i] + v[i + 1]) / 2)
-    return float(v[i])
+    out = weighted_medians(v, np.asarray(weights, dtype=float), np.zeros(len(v), dtype=int))
+    return float(out.get(0, np.nan))
+
+
+def weighted_medians(values: np.ndarray, weights: np.ndarray, groups: np.ndarray) -> pd.Series:
+    """`weighted_median` of each group at once (groups: an integer label per row); a
+    Series by group label (groups with no usable row are absent)."""
+    d = pd.DataFrame({"g": groups, "v": values, "w": weights})
+    d = d[np.isfinite(d["v"]) & np.isfinite(d["w"]) & (d["w"] > 0)]
+    if d.empty:
+        return pd.Series(dtype=float)
+    d = d.sort_values(["g", "v"], kind="stable")
+    cum = d.groupby("g")["w"].cumsum()
+    total = d.groupby("g")["w"].transform("sum")
+    half = total / 2
+    nxt = d.groupby("g")["v"].shift(-1)
+    reached = d[(cum >= half - 1e-9 * total).to_numpy()]
+    first = reached.groupby("g").head(1).index
+    exact = np.isclose(cum[first], half[first], rtol=1e-12, atol=0) & nxt[first].notna()
+    value = np.where(exact, (d.loc[first, "v"] + nxt[first]) / 2, d.loc[first, "v"])
+    return pd.Series(value, index=d.loc[first, "g"].to_numpy())
 
 
 def _latest(frame: pd.DataFrame, by: str = "aar") -> pd.DataFrame:
@@ -522,6 +541,8 @@ def price_spread(priser: pd.DataFrame, min_medlemmer: int = 2) -> pd.DataFrame:
     One row per member and group; sorted by the group's total saving, largest first.
     """
     p = _latest(priser)
+    # Own offers are not bought on the market (and each member has its own).
+    p = p[p["leverandoertype"].astype(str).ne("egen drift")]
     p = p.assign(noegle=provider_key(p["leverandoer"]),
                  niveau=pd.to_numeric(p["niveau"], errors="coerce"))
     p = p[p["gennemsnitspris"] > 0]
@@ -537,13 +558,15 @@ def price_spread(priser: pd.DataFrame, min_medlemmer: int = 2) -> pd.DataFrame:
         return pd.DataFrame(columns=["leverandoer", *keys, "kommune", "gennemsnitspris",
                                      "udgift", "klynge_median", "laveste", "hoejeste",
                                      "spredning", "besparelse", "antal_medlemmer"])
-    rows = []
-    for _, g in p.groupby(keys, dropna=False, sort=False):  # shared provider groups
-        median = weighted_median(g["gennemsnitspris"].to_numpy(), g["enheder"].to_numpy())
-        rows.append(g.assign(klynge_median=median, laveste=g["gennemsnitspris"].min(),
-                             hoejeste=g["gennemsnitspris"].max(),
-                             antal_medlemmer=g["kommune"].nunique()))
-    out = pd.concat(rows, ignore_index=True)
+    out = p.reset_index(drop=True)
+    by = out.groupby(keys, dropna=False, sort=False)
+    group = by.ngroup().to_numpy()  # shared provider groups
+    medians = weighted_medians(out["gennemsnitspris"].to_numpy(), out["enheder"].to_numpy(),
+                               group)
+    out["klynge_median"] = medians.reindex(group).to_numpy()
+    out["laveste"] = by["gennemsnitspris"].transform("min")
+    out["hoejeste"] = by["gennemsnitspris"].transform("max")
+    out["antal_medlemmer"] = by["kommune"].transform("nunique")
     out["spredning"] = out["hoejeste"] / out["laveste"] - 1
     out["besparelse"] = (out["udgift"] * (1 - out["klynge_median"] / out["gennemsnitspris"])
                          ).clip(lower=0)
@@ -610,22 +633,23 @@ def capacity_matches(kapacitet: pd.DataFrame, eksterne_koeb: pd.DataFrame,
         buyers = demand[(demand["paragraf"] == par) & (demand["maalgruppe"] == group)]
         if buyers.empty:
             continue
-        left = offers.assign(_pris=offers["aarspris"].fillna(np.inf)).sort_values(
-            ["_pris", "kommune", "tilbud"])["ledige"].to_dict()
-        offer_rows = offers.loc[list(left)]
+        ordered = offers.assign(_pris=offers["aarspris"].fillna(np.inf)).sort_values(
+            ["_pris", "kommune", "tilbud"])
+        offer_rows = list(ordered[["kommune", "tilbud", "aarspris", "usikker"]].itertuples(
+            index=False, name=None))
+        left = ordered["ledige"].to_list()
         for b in buyers.sort_values(["aarspris", "kommune"], ascending=[False, True]).itertuples():
             need = b.antal
-            for i, o in offer_rows.iterrows():  # few offers per paragraph and group
+            for i, (seller, tilbud, price, unsure) in enumerate(offer_rows):  # a few offers
                 if need <= 0:
                     break
-                if o["kommune"] == b.kommune or left[i] <= 0:
+                if seller == b.kommune or left[i] <= 0:
                     continue
                 n = min(need, left[i])
                 left[i] -= n
                 need -= n
-                saving = n * (b.aarspris - o["aarspris"])
-                rows.append((par, group, o["kommune"], o["tilbud"], b.kommune, n, b.aarspris,
-                             o["aarspris"], saving, bool(o["usikker"] or b.usikker)))
+                rows.append((par, group, seller, tilbud, b.kommune, n, b.aarspris, price,
+                             n * (b.aarspris - price), bool(unsure or b.usikker)))
     out = pd.DataFrame(rows, columns=columns)
     return out.sort_values("aarlig_besparelse", ascending=False, na_position="last"
                            ).reset_index(drop=True)
@@ -633,11 +657,13 @@ def capacity_matches(kapacitet: pd.DataFrame, eksterne_koeb: pd.DataFrame,
 
 def takst_development(forbrug: pd.DataFrame, prisindeks: float,
                       takstloft: float | None = None) -> pd.DataFrame:
-    """The realised unit price per provider, paragraph and unit across the cluster, complete
-    years only: pris (the members' payments / units delivered, i.e. volume weighted),
+    """The realised unit price per external provider, paragraph and unit across the cluster,
+    complete years only: pris (the members' payments / units delivered, i.e. volume weighted),
     aendring (from the year before), over_indeks (aendring > prisindeks) and over_loft
     (aendring > prisindeks + takstloft; NaN without a cap)."""
-    f = forbrug[forbrug["maaneder"].eq(12) & (forbrug["pris_pr_enhed"] > 0)]
+    # Own offers' rows are no takst paid to a provider (as in price_spread).
+    f = forbrug[forbrug["maaneder"].eq(12) & (forbrug["pris_pr_enhed"] > 0)
+                & forbrug["leverandoertype"].astype(str).ne("egen drift")]
     f = f.assign(noegle=provider_key(f["leverandoer"]),
                  enheder=f["udgift"] / f["pris_pr_enhed"])
     keys = ["noegle", "paragraf", "enhed"]
@@ -671,3 +697,99 @@ def key_figure_benchmark(noegletal: pd.DataFrame, navne: list[str] | None = None
     t["klynge_median"] = t.groupby("noegletal")["vaerdi"].transform("median")
     t["forskel"] = t["vaerdi"] / t["klynge_median"] - 1
     return t.sort_values(["noegletal", "kommune"]).reset_index(drop=True)
+
+
+# --- the files: aggregater/ in a run folder ---------------------------------------------------
+
+README_FILE = "README.md"
+
+
+def write_aggregater(agg: Aggregater, folder, threshold: int,
+                     forbidden_ids: Iterable[str] = ()) -> None:
+    """Write the tables into `folder` (which must not exist): `<tabel>.parquet`, a CSV copy
+    a person can open (UTF-8 with BOM, semicolons, decimal comma) and a Danish README with the
+    format. Checked first (`check_aggregater`: raises AggregatFejl and writes nothing); the
+    files go into a hidden sibling folder renamed into place at the end, so a failure never
+    leaves a folder that looks finished."""
+    import os
+    import shutil
+    from pathlib import Path
+
+    check_aggregater(agg, threshold, forbidden_ids)
+    folder = Path(folder)
+    part = folder.with_name(f".{folder.name}.skrives")
+    shutil.rmtree(part, ignore_errors=True)
+    part.mkdir(parents=True)
+    try:
+        for name, frame in agg.tables().items():
+            frame.to_parquet(part / f"{name}.parquet", index=False)
+            frame.to_csv(part / f"{name}.csv", sep=";", decimal=",", index=False,
+                         encoding="utf-8-sig", date_format="%Y-%m-%d")
+        meta = agg.metadata.iloc[0] if len(agg.metadata) else {}
+        head = (f"# Aggregater for {meta.get('navn', '')}\n\n"
+                f"Opgjort {pd.Timestamp(meta.get('opgjort')):%d.%m.%Y}. Kun aggregater: ingen "
+                f"id'er på borgere, bevillinger eller mål, og antal borgere under "
+                f"diskretionsgrænsen {threshold} er skjult (`diskretioneret`). Klyngens kørsel "
+                "(`socialanalyse klynge --navn X`) læser Parquet-filerne.\n\n")
+        (part / README_FILE).write_text(head + format_markdown(), encoding="utf-8")
+        os.replace(part, folder)
+    finally:
+        shutil.rmtree(part, ignore_errors=True)
+
+
+def read_aggregater(folder) -> Aggregater:
+    """The aggregate tables a run wrote into `folder` (Parquet). Raises AggregatFejl (Danish,
+    naming the folder) when a table is missing or the format's version is not this one."""
+    from pathlib import Path
+
+    folder = Path(folder)
+    tables = {}
+    for name in FORMAT:
+        path = folder / f"{name}.parquet"
+        if not path.is_file():
+            raise AggregatFejl(f"{folder}: tabellen {name}.parquet mangler.")
+        tables[name] = pd.read_parquet(path)
+    agg = Aggregater(**tables)
+    versions = set(pd.to_numeric(agg.metadata["version"]).dropna())
+    if versions != {AGGREGAT_VERSION}:
+        raise AggregatFejl(f"{folder}: aggregaterne har formatversion {sorted(versions)}; "
+                           f"denne version af socialanalyse læser version {AGGREGAT_VERSION}.")
+    return agg
+
+
+# --- the whole cluster step -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Klyngeresultat:
+    """Everything the cluster's workbook shows (one call: `analyse`)."""
+
+    medlemmer: list[str]
+    prisindeks: float
+    takstloft: float | None
+    priser: pd.DataFrame  # price_spread
+    marked: pd.DataFrame  # market_weight
+    match: pd.DataFrame  # capacity_matches
+    takster: pd.DataFrame  # takst_development
+    noegletal: pd.DataFrame  # key_figure_benchmark
+
+
+def analyse(agg: Aggregater, *, min_medlemmer: int = 2, prisindeks: float | None = None,
+            takstloft: float | None = None, diskretion: int | None = None) -> Klyngeresultat:
+    """Run every cluster function on the members' combined aggregates. prisindeks: the
+    cluster's index (None: the median of the members' own, from metadata); diskretion: the
+    threshold for capacity_matches' safe bounds (None: the highest of the members')."""
+    meta = agg.metadata
+    if prisindeks is None:
+        own = pd.to_numeric(meta["prisindeks"]).median()
+        prisindeks = float(own) if pd.notna(own) else 0.0
+    if diskretion is None:
+        highest = pd.to_numeric(meta["diskretion"]).max()
+        diskretion = int(highest) if pd.notna(highest) else 5
+    return Klyngeresultat(
+        medlemmer=sorted(meta["kommune"].astype(str).unique()),
+        prisindeks=prisindeks, takstloft=takstloft,
+        priser=price_spread(agg.priser, min_medlemmer),
+        marked=market_weight(agg.forbrug),
+        match=capacity_matches(agg.kapacitet, agg.eksterne_koeb, diskretion),
+        takster=takst_development(agg.forbrug, prisindeks, takstloft),
+        noegletal=key_figure_benchmark(agg.noegletal))

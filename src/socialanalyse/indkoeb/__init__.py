@@ -31,9 +31,11 @@ comparison and price-rise margin, and the top-level prisindeks). Counts of citiz
 are returned with every figure so a view can suppress small ones for the byråd. Work shared by
 several functions can be done once and passed on: `aarstal=year_figures(data)` (supplier
 overview, price development, own vs external, contract coverage) and
-`base=servicetjek.screening_base(data, params)` (negotiation list, price and quality).
+`base=screening_base(data, params)` (negotiation list, price and quality; servicetjek's,
+re-exported here so the workbook needs no other analysis).
 """
 
+from ..servicetjek import screening_base
 from .egen_drift import EgneModEksterne, own_vs_external, weighted_quantile
 from .forhandling import (
     KVADRANTER,
@@ -86,6 +88,7 @@ __all__ = [
     "procurement_savings",
     "provider_prices",
     "quadrant",
+    "screening_base",
     "services",
     "supplier_overview",
     "weighted_quantile",

@@ -272,6 +272,15 @@ class Kontraktkalender(g.Resultat):
     antal_overskredne: int
     uden_genforhandlingsdato: int
 
+    def udloeber(self, maaneder: int | None = None) -> pd.DataFrame:
+        """The calendar's contracts expiring within `maaneder` months of the reference date
+        (default: the calendar's own months), soonest first."""
+        cal = self.kalender
+        hit = cal["haendelse"] == UDLOEBER
+        if maaneder is not None and self.opgoerelsesdato is not None:
+            hit &= cal["dato"] <= self.opgoerelsesdato + pd.DateOffset(months=maaneder)
+        return cal[hit].reset_index(drop=True)
+
 
 def contract_calendar(data: Data, months: int = 12, as_of=None) -> Kontraktkalender:
     """The contract calendar for the next `months` months from the reference date `as_of`

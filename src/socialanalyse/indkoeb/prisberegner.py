@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..data.derived import annual_cost
+from ..servicetjek.base import ENHED_NAVN
 from . import grundlag as g
 
 TABEL = {
@@ -88,12 +89,14 @@ def price_calculator(prislister: pd.DataFrame, ydelse: str, omfang: float, *,
     chosen = enhed or p["enhed"].astype(str).mode().iloc[0]
     other = p[p["enhed"].astype(str) != chosen]
     notes = ()
+    unit = ENHED_NAVN.get(chosen, chosen)
     if len(other):
-        notes = ((f"{len(other)} leverandører prissætter '{ydelse}' i en anden enhed end "
-                 f"{chosen} og er ikke med i sammenligningen."),)
+        who = "1 leverandør" if len(other) == 1 else f"{len(other)} leverandører"
+        notes = ((f"{who} prissætter '{ydelse}' i en anden enhed end pr. {unit} og er ikke "
+                 "med i sammenligningen."),)
     p = p[p["enhed"].astype(str) == chosen].copy()
     if p.empty:
-        return unavailable(f"Ingen leverandører prissætter '{ydelse}' pr. {chosen}.", notes)
+        return unavailable(f"Ingen leverandører prissætter '{ydelse}' pr. {unit}.", notes)
     p["omfang"] = float(omfang)
     p["aarlig_udgift"] = annual_cost(p.assign(tillaeg=0.0)).to_numpy()
     p["forskel_til_billigste"] = p["aarlig_udgift"] - p["aarlig_udgift"].min()

@@ -1,5 +1,5 @@
 """Reporting core every workbook uses: the notebook session, Danish formatting, the plot theme,
-display tables and figures, headline results (results.json), HTML and Excel export, the byråd
+display tables and figures, headline results (results.json), HTML, PDF and Excel export, the byråd
 checks and the output layout (`outputs`).
 
 What one notebook shows (its figures, tables, texts, widgets and headline results) lives in
@@ -12,21 +12,33 @@ from .checks import (
     COUNT_KINDS,
     PrivatlivsFejl,
     check_byraad_html,
+    check_byraad_pdf_text,
     check_byraad_results,
     forbidden_ids,
 )
 from .display import antal_bevillinger, antal_borgere, figure, markdown, show_table, table_html
 from .excel import calculation_excel, excel, write_calculation_workbook, write_workbook
-from .format import amount, dato, dato_lang, kr, maaned, mio_kr, pct, sentence, tal
+from .format import amount, dato, dato_lang, kr, maaned, mio_kr, p_vaerdi, pct, sentence, tal
 from .html import build_index, export_html, format_value, make_self_contained, static_widgets
 from .ical import ics
 from .labels import heading, kommune_name
-from .session import Headline, Session, current, load_results, record, record_all, setup
+from .pdf import PdfFejl, export_pdf, find_chromium, missing_chromium_text, pdf_text
+from .session import (
+    Headline,
+    Session,
+    current,
+    load_results,
+    record,
+    record_all,
+    setup,
+    setup_klynge,
+)
 from .theme import axis_kr, axis_pct, axis_tal, theme
 
 __all__ = [
     "COUNT_KINDS",
     "Headline",
+    "PdfFejl",
     "PrivatlivsFejl",
     "Session",
     "amount",
@@ -38,13 +50,16 @@ __all__ = [
     "build_index",
     "calculation_excel",
     "check_byraad_html",
+    "check_byraad_pdf_text",
     "check_byraad_results",
     "current",
     "dato",
     "dato_lang",
     "excel",
     "export_html",
+    "export_pdf",
     "figure",
+    "find_chromium",
     "forbidden_ids",
     "format_value",
     "heading",
@@ -56,11 +71,15 @@ __all__ = [
     "make_self_contained",
     "markdown",
     "mio_kr",
+    "missing_chromium_text",
+    "p_vaerdi",
     "pct",
+    "pdf_text",
     "record",
     "record_all",
     "sentence",
     "setup",
+    "setup_klynge",
     "show_table",
     "static_widgets",
     "table_html",

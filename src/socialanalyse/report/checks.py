@@ -5,7 +5,8 @@ Conventions the checks rely on (kept by `report.show_table`, `report.record` and
   in `show_table(counts={"antal_borgere": "borgere"})`, results in
   `record(..., enhed="borgere")` (results.json's "_meta" keeps the kind);
 - every displayed count of citizens or grants sits in an element with class "antal-borgere"
-  (`<td class="tal antal-borgere">12</td>`); its text is a Danish integer, "<5" or "x";
+  (`<td class="tal antal-borgere">12</td>`); its text is a Danish integer, "<5" or "x"; in
+  a PDF it stands between two `COUNT_MARK`s (report.pdf);
 - pseudonyms look like 'P' + 16 hex digits (`privacy.pseudonymise`); the ids of the run's data
   (borger_id, bevilling_id, maal_id) are passed as `forbidden_ids`.
 """
@@ -32,6 +33,10 @@ CPR_RE = re.compile(r"(?<![\d.,])(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2}-?
 COUNT_KINDS = ("borgere", "bevillinger")
 #: The class of every displayed count of citizens or grants (the name is historical).
 COUNT_CLASS = "antal-borgere"
+#: In a PDF every such count stands between two of these marks, printed transparent and 1 px
+#: wide (report.pdf's print rules), so the check can tell counts from other numbers in the
+#: PDF's text. A visible character: pypdf reads zero-width ones as spaces.
+COUNT_MARK = "\u00a6"  # ¦ BROKEN BAR
 MIN_ID_LENGTH = 4  # shorter ids cannot be told from ordinary words and numbers
 
 
@@ -144,9 +149,31 @@ def check_byraad_html(
     CPR-shaped strings in the visible text (embedded images are skipped); and every element
     with class "antal-borgere" whose number is 1..threshold-1.
     """
-    problems: list[str] = []
     # Embedded images are base64 noise: drop them before looking for ids.
     page = re.sub(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]+", "data:", html_text)
+    collector = _Collector()
+    collector.feed(page)
+    collector.close()
+    return _problems(page, " ".join(collector.text), collector.counts, forbidden_ids,
+                     threshold)
+
+
+def check_byraad_pdf_text(
+    text: str, forbidden_ids: Iterable[str] = (), threshold: int = 5
+) -> list[str]:
+    """Problems in the text of a byråd PDF (empty list = OK), in Danish: the checks of
+    `check_byraad_html` on the text of its pages (`report.pdf.pdf_text`), where the counts
+    of citizens and grants are the texts between two COUNT_MARKs."""
+    counts = re.findall(f"{COUNT_MARK}([^{COUNT_MARK}]*){COUNT_MARK}", text)
+    visible = text.replace(COUNT_MARK, "")
+    return _problems(visible, visible, counts, forbidden_ids, threshold)
+
+
+def _problems(page: str, visible: str, counts: list[str], forbidden_ids: Iterable[str],
+              threshold: int) -> list[str]:
+    """Ids and pseudonyms anywhere in `page`, CPR-shaped numbers in its `visible` text and
+    small numbers among its `counts` (see check_byraad_html)."""
+    problems: list[str] = []
     ids = {str(i) for i in forbidden_ids if len(str(i)) >= MIN_ID_LENGTH}
     tokens = set(re.findall(r"[\w-]+", page)) | set(re.findall(r"\w+", page))
     leaked = sorted(tokens & ids)
@@ -156,14 +183,10 @@ def check_byraad_html(
     pseudonyms = sorted(set(PSEUDONYM_RE.findall(page)) - set(leaked))
     if pseudonyms:
         problems.append(f"{len(pseudonyms)} pseudonymer står i siden, fx {pseudonyms[0]}")
-    collector = _Collector()
-    collector.feed(page)
-    collector.close()
-    visible = " ".join(collector.text)
     cprs = sorted(set(CPR_RE.findall(visible)))
     if cprs:
         problems.append(f"{len(cprs)} tekster ligner CPR-numre, fx {cprs[0]}")
-    small = [c for c in collector.counts if (n := parse_count(c)) is not None and 0 < n < threshold]
+    small = [c for c in counts if (n := parse_count(c)) is not None and 0 < n < threshold]
     if small:
         problems.append(
             f"{len(small)} antal borgere under diskretionsgrænsen {threshold} vises: "

@@ -120,6 +120,7 @@ def table_html(
     max_rows: int | None = DEFAULT_MAX_ROWS,
     decimaler: int | None = None,
     note: str | None = None,
+    wide: Mapping[str, str] | None = None,
 ) -> str:
     """The HTML of a Danish formatted table (pure; `show_table` displays it).
 
@@ -128,11 +129,15 @@ def table_html(
     (jointly, so secondary suppression works across a cross table) and the footnote added.
     money: kr. pct: shares (0.125 -> '12,5 %'). Other columns by dtype.
     Every `counts` cell gets class "antal-borgere". A non-default index becomes columns.
+    wide: columns of long text (reasons, explanations) with their minimum width,
+    {'aarsager': '40em'}, so they stay readable in a narrow place such as a widget panel
+    (the table then scrolls sideways).
     In byraad mode raises PrivatlivsFejl for tables with person/case ids.
     """
     frame = _prepare(df)
     counts, money, pct_cols = count_columns(counts or {}), list(money), list(pct)
-    unknown = [c for c in counts + money + pct_cols if c not in frame.columns]
+    wide = dict(wide or {})
+    unknown = [c for c in [*counts, *money, *pct_cols, *wide] if c not in frame.columns]
     if unknown:
         raise KeyError(f"Tabellen har ikke kolonnerne {', '.join(map(str, unknown))}.")
     footnote = None
@@ -190,7 +195,8 @@ def table_html(
             if kinds.get(column) == "counts":
                 classes.append(COUNT_CLASS)
             cls = f' class="{" ".join(classes)}"' if classes else ""
-            style = ' style="text-align:right"' if column in numeric_cols else ""
+            style = (' style="text-align:right"' if column in numeric_cols else
+                     f' style="min-width:{wide[column]}"' if column in wide else "")
             cells.append(f"<td{cls}{style}>{html.escape(str(text))}</td>")
         parts.append("<tr>" + "".join(cells) + "</tr>")
     parts.append("</tbody></table>")
@@ -202,7 +208,9 @@ def table_html(
     if note:
         notes.append(note)
     notes_html = "".join(f'<p class="fodnote">{html.escape(n)}</p>' for n in notes)
-    return f'<div class="sa-tabel-boks">{"".join(parts)}{notes_html}</div>'
+    # Inline as well as in sa.css: JupyterLab and widget panels do not load the stylesheet.
+    box = '<div class="sa-tabel-boks" style="overflow-x:auto;max-width:100%">'
+    return f'{box}{"".join(parts)}{notes_html}</div>'
 
 
 def show_table(
@@ -216,6 +224,7 @@ def show_table(
     decimaler: int | None = None,
     note: str | None = None,
     tom: str | None = None,
+    wide: Mapping[str, str] | None = None,
 ) -> None:
     """Display a table in Danish format (thousand dots, decimal comma, kr., %).
 
@@ -226,6 +235,7 @@ def show_table(
     the counts columns are suppressed below the discretion threshold, with the footnote.
     Long tables are cut at max_rows (with a note); put full lists in `report.excel`.
     tom: text shown instead when the table has no rows (e.g. 'Ingen advarsler.').
+    wide: columns of long text kept readable (see `table_html`).
     """
     session = current_or_none()
     if tom is not None and len(df) == 0:
@@ -242,6 +252,7 @@ def show_table(
             max_rows=max_rows,
             decimaler=decimaler,
             note=note,
+            wide=wide,
         )
     )
 

@@ -42,6 +42,14 @@ def pct(andel: float | None, decimaler: int = 1) -> str:
     return "–" if tal(andel) == "–" else f"{tal(andel * 100, decimaler)} %"
 
 
+def p_vaerdi(p: float | None) -> str:
+    """A p-value to three decimals, and below 0.001 in words: 0.0213 -> '0,021',
+    0.00002 -> 'under 0,001' (never '0,000')."""
+    if tal(p) == "–":
+        return "–"
+    return "under 0,001" if p < 0.001 else tal(p, 3)
+
+
 def dato(d: dt.date | pd.Timestamp | None) -> str:
     """31.12.2025"""
     return "–" if d is None or pd.isna(d) else f"{d:%d.%m.%Y}"

@@ -5,8 +5,9 @@ Both pages come from Jinja templates in templates/: the nbconvert template socia
 for a notebook, run_index.html.j2 for the index.
 
 Widgets degrade to static output: the outputs an Output widget (e.g. from `interact`) held
-when the notebook was executed are shown in its place, with the chosen settings; other
-widgets become a short Danish note.
+when the notebook was executed and the content of HTML and Label widgets are shown in its
+place, with the chosen settings (a slider as its Danish readout); other widgets become a short
+Danish note.
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ import nbformat
 
 from .checks import COUNT_CLASS, COUNT_KINDS
 from .files import write_text_atomic
-from .format import dato, kr, mio_kr, pct, tal
+from .format import dato, kr, mio_kr, p_vaerdi, pct, tal
 from .labels import guess_unit, heading
 from .outputs import HTML_DIR
 from .session import META_KEY, load_results
+from .widgets import READOUT_CLASS
 
 TEMPLATE_NAME = "socialanalyse"
 INDEX_TEMPLATE = "run_index.html.j2"
@@ -87,6 +89,20 @@ def _control_text(state: dict[str, Any]) -> str | None:
     return f"{description.rstrip(':')}: {value}" if description else str(value)
 
 
+def _readout_row(children: list, states: dict[str, Any]) -> str | None:
+    """'Description: 25 %' for a `widgets.slider_row` (a control and its Danish readout label),
+    else None."""
+    ids = [_model_id(c) for c in children]
+    if len(ids) != 2 or not all(i in states for i in ids):
+        return None
+    control, label = (states[i] for i in ids)
+    if READOUT_CLASS not in label.get("state", {}).get("_dom_classes", []):
+        return None
+    description = (control.get("state", {}).get("description") or "").rstrip(":")
+    value = label["state"].get("value", "")
+    return f"{description}: {value}" if description else value
+
+
 def _collect(model_id: str, states: dict[str, Any], controls: list[str], outputs: list,
              seen: set[str]) -> None:
     if model_id in seen or model_id not in states:
@@ -94,10 +110,24 @@ def _collect(model_id: str, states: dict[str, Any], controls: list[str], outputs
     seen.add(model_id)
     model = states[model_id]
     state = model.get("state", {})
-    if model.get("model_name") == "OutputModel":
+    name = model.get("model_name", "")
+    if name == "OutputModel":
         outputs.extend(state.get("outputs", []))
         return
+    if name in ("HTMLModel", "HTMLMathModel", "LabelModel"):
+        # What the widget showed, as static HTML (a Label's value is plain text).
+        value = state.get("value") or ""
+        if value.strip():
+            shown = value if name != "LabelModel" else f"<p>{html.escape(value)}</p>"
+            outputs.append(nbformat.v4.new_output(
+                "display_data", data={"text/html": f'<div class="sa-widget-html">{shown}</div>',
+                                      "text/plain": re.sub(r"<[^>]+>", "", value)}))
+        return
     children = state.get("children") or []
+    readout = _readout_row(children, states)
+    if readout:
+        controls.append(readout)
+        return
     if children:
         for child in children:
             child_id = _model_id(child)
@@ -120,9 +150,10 @@ def _collect(model_id: str, states: dict[str, Any], controls: list[str], outputs
 def static_widgets(nb) -> Any:
     """A copy of an executed notebook with widget outputs replaced by static outputs.
 
-    A widget view becomes the outputs its Output widgets held when executed, preceded by a
-    Danish line naming the settings used (slider values, choices); a widget without recorded
-    output becomes a note. The widget state is removed from the metadata.
+    A widget view becomes the outputs its Output widgets held when executed and what its HTML
+    and Label widgets showed, in order, preceded by a Danish line naming the settings used
+    (slider values as their readouts, choices); a widget without recorded output becomes a
+    note. The widget state is removed from the metadata.
     """
     nb = copy.deepcopy(nb)
     states = _widget_states(nb)
@@ -270,11 +301,13 @@ def export_html(
 # --- the run's index ------------------------------------------------------------------------
 
 
-def format_value(name: str, value: Any, enhed: str | None = None) -> str:
+def format_value(name: str, value: Any, enhed: str | None = None,
+                 navne: Mapping[str, str] | None = None) -> str:
     """A recorded value in Danish for a person: by `enhed` ('kr', 'mio_kr', 'pct', 'tal',
-    'dato', 'tekst', 'aar'; counts 'borgere' and 'bevillinger' as numbers) or guessed from the
-    name and value (amounts in kr, shares as %: `labels.guess_unit`; ISO dates; years such as
-    seneste_hele_aar = 2025 as '2025')."""
+    'dato', 'tekst', 'aar', 'p_vaerdi'; counts 'borgere' and 'bevillinger' as numbers) or
+    guessed from the name and value (amounts in kr, shares as %: `labels.guess_unit`; ISO
+    dates; years such as seneste_hele_aar = 2025 as '2025'). A mapping's keys are shown by
+    their `navne` where given (rule ids as rule names)."""
     if value is None:
         return "–"
     if isinstance(value, str):
@@ -288,7 +321,9 @@ def format_value(name: str, value: Any, enhed: str | None = None) -> str:
     if isinstance(value, list):
         return " – ".join(format_value(name, v, enhed) for v in value)
     if isinstance(value, dict):
-        return "; ".join(f"{k}: {format_value(name, v, enhed)}" for k, v in value.items())
+        names = navne or {}
+        return "; ".join(f"{names.get(k, k)}: {format_value(name, v, enhed)}"
+                         for k, v in value.items())
     words = name.lower().split("_")
     kind = "tal" if enhed in COUNT_KINDS else enhed
     if kind is None and isinstance(value, int) and "aar" in words and 1900 <= value <= 2100:
@@ -302,6 +337,8 @@ def format_value(name: str, value: Any, enhed: str | None = None) -> str:
         return mio_kr(value)
     if kind == "pct":
         return pct(value)
+    if kind == "p_vaerdi":
+        return p_vaerdi(value)
     if kind in ("tekst", "aar"):
         return str(value)
     if kind == "tal" and isinstance(value, float) and not value.is_integer():
@@ -319,7 +356,8 @@ def _headlines(notebook: str, results: Mapping[str, Any]) -> list[dict[str, Any]
     for name, value in values.items():
         info = meta.get(name, {})
         rows.append({"label": info.get("label") or heading(name),
-                     "text": format_value(name, value, info.get("enhed")),
+                     "text": info.get("tekst") or format_value(name, value, info.get("enhed"),
+                                                               info.get("navne")),
                      "count": info.get("enhed") in COUNT_KINDS})
     return rows
 
@@ -346,6 +384,11 @@ def _index_link(run_dir: Path, link: object) -> str | None:
     return path.as_posix()
 
 
+def _pdf_link(link: object) -> str | None:
+    """A PDF's link from html/index.html: relative to the run folder ('pdf/x.pdf') given."""
+    return f"../{Path(str(link)).as_posix()}" if link else None
+
+
 def index_html(
     results: Mapping[str, Any],
     reports: Iterable[Mapping[str, Any]],
@@ -366,6 +409,7 @@ def index_html(
             "heading": report.get("title") or report.get("titel") or heading(
                 re.sub(r"^\d+_", "", notebook)),
             "link": _index_link(run_dir, report.get("html") or report.get("link")),
+            "pdf": _pdf_link(report.get("pdf")),
             "status_text": STATUS_TEXT.get(status, status),
             "status_class": "sa-status-ok" if status == "ok" else "sa-status-fejl",
             "error": report.get("error") or report.get("fejl"),
@@ -395,6 +439,7 @@ def build_index(
       title (or titel): the report's Danish title (default from the name);
       html (or link): the HTML file: relative to html/ ('00_datagrundlag.html'), relative to
         the run folder ('html/00_datagrundlag.html') or absolute; None = no link;
+      pdf (optional): the report's PDF relative to the run folder ('pdf/00_datagrundlag.pdf');
       status: 'ok', 'fejlet', 'afvist' or 'ikke kørt' (`STATUS_TEXT`; others shown as is);
       error (or fejl, optional): a short Danish error text for a failed notebook.
     Headline figures come from <run_dir>/results.json, formatted in Danish with their labels;

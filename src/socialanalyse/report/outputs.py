@@ -31,7 +31,10 @@ MANIFEST_FILE = "manifest.json"
 LATEST = "seneste"
 TMP_SUFFIX = ".tmp"
 HTML_DIR = "html"
+PDF_DIR = "pdf"  # the byråd reports as A4 PDFs beside html/ (report.pdf)
 EXCEL_DIR = "excel"
+AGGREGAT_DIR = "aggregater"  # the run's byråd-safe aggregates for klynger (socialanalyse.klynge)
+KLYNGER_DIR = "klynger"  # output/klynger/<navn>/<run-id>/: a cluster's runs
 NOTEBOOK = "05_noegletal"
 
 

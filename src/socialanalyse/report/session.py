@@ -46,7 +46,7 @@ from .outputs import INTERACTIVE, RESULTS_FILE, interactive_dir
 PUBLIKUMMER = ("intern", "byraad")
 META_KEY = "_meta"
 #: How a recorded result is shown in the run's index when it is not a count (`COUNT_KINDS`).
-UNITS = ("kr", "mio_kr", "pct", "tal", "aar", "dato", "tekst")
+UNITS = ("kr", "mio_kr", "pct", "tal", "aar", "dato", "tekst", "p_vaerdi")
 #: Every allowed `enhed` of a recorded result: the kinds of counts, then the display units.
 ENHEDER = COUNT_KINDS + UNITS
 
@@ -68,6 +68,7 @@ class Session:
     labels: dict[str, dict[str, Any]] = field(default_factory=dict)
     _data: Any = None
     _forbidden: frozenset[str] | None = None
+    _interactive: Path | None = None  # a cluster's output/klynger/<navn>/interaktiv
 
     @property
     def intern(self) -> bool:
@@ -115,7 +116,7 @@ class Session:
         """Where files of this session go: the run folder, or output/<kommune>/interaktiv."""
         if self.run_dir is not None:
             return self.run_dir
-        return interactive_dir(self.kommune)
+        return self._interactive or interactive_dir(self.kommune)
 
     @property
     def results_path(self) -> Path | None:
@@ -147,7 +148,6 @@ def setup(
     replaces it). Data are loaded lazily on first `session.data`. `data` and `parametre`
     (keyword-only) inject ready objects, for tests.
     """
-    global _current
     if publikum not in PUBLIKUMMER:
         raise ValueError(f"publikum skal være 'intern' eller 'byraad', ikke {publikum!r}.")
     params = parametre if parametre is not None else load_parameters(kommune)
@@ -161,6 +161,38 @@ def setup(
         notebook=notebook,
         _data=data,
     )
+    return _start(session)
+
+
+def setup_klynge(
+    klynge: str = "vestklyngen",
+    publikum: str = "intern",
+    run_dir: str | os.PathLike | None = None,
+    notebook: str | None = None,
+    *,
+    parametre=None,
+) -> Session:
+    """Start a notebook session for a cluster (parameters/klynger/<klynge>.yaml,
+    `config.load_klynge`) and make it current: as `setup`, but without data of its own (the
+    cluster reads its members' aggregates); interactive files go to
+    output/klynger/<klynge>/interaktiv/."""
+    from ..config import load_klynge
+    from .outputs import KLYNGER_DIR, default_root
+
+    if publikum not in PUBLIKUMMER:
+        raise ValueError(f"publikum skal være 'intern' eller 'byraad', ikke {publikum!r}.")
+    session = Session(
+        kommune=klynge, publikum=publikum,
+        parametre=parametre if parametre is not None else load_klynge(klynge),
+        run_dir=None if run_dir in (None, "") else Path(run_dir), notebook=notebook,
+        _interactive=default_root() / KLYNGER_DIR / klynge / INTERACTIVE,
+    )
+    return _start(session)
+
+
+def _start(session: Session) -> Session:
+    """Theme, Danish number display and a cleared results entry; `session` becomes current."""
+    global _current
     from .format import tal
     from .theme import theme
 
@@ -237,14 +269,18 @@ def suppress_value(value: Any, threshold: int) -> Any:
 @dataclass(frozen=True)
 class Headline:
     """One headline result as a view hands it to `record_all`: the value, its Danish label for
-    the run's index and its `enhed` (a kind of count or a display unit, see `record`)."""
+    the run's index, its `enhed` (a kind of count or a display unit) and, for the index,
+    Danish names of a mapping's keys (`navne`) or the value in words (`tekst`); see `record`."""
 
     value: Any
     label: str | None = None
     enhed: str | None = None
+    navne: dict[str, str] | None = None
+    tekst: str | None = None
 
 
-def record(name: str, value: Any, label: str | None = None, *, enhed: str | None = None) -> Any:
+def record(name: str, value: Any, label: str | None = None, *, enhed: str | None = None,
+           navne: dict[str, str] | None = None, tekst: str | None = None) -> Any:
     """Record a headline result of the current notebook (into results.json with a run_dir).
 
     name: snake_case key, e.g. 'antal_borgere'; value: number, text, date, list or dict.
@@ -253,12 +289,19 @@ def record(name: str, value: Any, label: str | None = None, *, enhed: str | None
     grants (also a mapping of counts): suppressed below the discretion threshold in byraad
     mode and marked for the byråd check. Other values say how the index shows it: 'kr',
     'mio_kr', 'pct', 'tal' (a number that counts no persons or cases), 'aar', 'dato', 'tekst';
-    None guesses from the name. In byraad mode an integer result without an enhed is refused
-    (PrivatlivsFejl). Returns the stored value.
+    'p_vaerdi' (a p-value: 'under 0,001'); None guesses from the name. In byraad mode an
+    integer result without an enhed is refused (PrivatlivsFejl).
+    navne: Danish names of a mapping's keys for the index (the stored keys stay ids, e.g. rule
+    ids -> rule names); tekst: the value in words for the index, when a view words it better
+    than a unit can (not for counts: those are suppressed in the stored value). Both go into
+    the "_meta" section. Returns the stored value.
     """
     if enhed is not None and enhed not in ENHEDER:
         raise ValueError(f"enhed for {name!r} skal være en af {', '.join(ENHEDER)}, "
                          f"ikke {enhed!r}.")
+    if tekst is not None and enhed in COUNT_KINDS:
+        raise ValueError(f"{name!r} er et antal {enhed}: det vises ud fra den gemte værdi "
+                         "(diskretioneret for byrådet), ikke som en færdig tekst.")
     session = current()
     stored = jsonable(value)
     if session.byraad and enhed in COUNT_KINDS:
@@ -271,7 +314,8 @@ def record(name: str, value: Any, label: str | None = None, *, enhed: str | None
             "eller 'aar'."
         )
     session.results[name] = stored
-    meta = {k: v for k, v in (("label", label), ("enhed", enhed)) if v is not None}
+    meta = {k: v for k, v in (("label", label), ("enhed", enhed), ("navne", navne),
+                              ("tekst", tekst)) if v is not None}
     if meta:
         session.labels[name] = meta
     if session.results_path is not None:
@@ -296,7 +340,8 @@ def record_all(
     out = {}
     for name, value in values.items():
         if isinstance(value, Headline):
-            out[name] = record(name, value.value, value.label, enhed=value.enhed)
+            out[name] = record(name, value.value, value.label, enhed=value.enhed,
+                               navne=value.navne, tekst=value.tekst)
         else:
             out[name] = record(name, value, labels.get(name), enhed=enheder.get(name))
     return out

@@ -7,7 +7,8 @@
 2. runs the jobs (each municipality's notebooks in order, since later notebooks may read
    earlier results; each notebook in its own kernel, started ahead of time: `job`, `kernels`)
    in parallel processes or on a Dask cluster (`executors`);
-3. exports each notebook as HTML and, for the byråd, checks every page (`export`);
+3. exports each notebook as HTML (and, for the byråd, as PDF) and, for the byråd, checks every
+   page (`export`);
 4. writes `manifest.json`, renames the run's temporary folder and points `seneste` at it
    when everything succeeded (`finalize`); and prints the summary (`summary`).
 
@@ -25,10 +26,10 @@ from pathlib import Path
 from .. import config
 from .executors import execute_plan
 from .folders import cannot_write_text, remove_stale, reserve
-from .plan import DEFAULT_TIMEOUT, KoerselFejl, build_plan
+from .plan import DEFAULT_TIMEOUT, KoerselFejl, Plan, build_plan
 from .summary import format_summary
 
-__all__ = ["DEFAULT_TIMEOUT", "KoerselFejl", "build_plan", "execute_plan", "run"]
+__all__ = ["DEFAULT_TIMEOUT", "KoerselFejl", "build_plan", "execute", "execute_plan", "run"]
 
 
 def run(
@@ -46,10 +47,12 @@ def run(
     timeout: int = DEFAULT_TIMEOUT,
     quiet: bool = False,
     notebook_parameters: Iterable[str] = (),
+    pdf: bool | None = None,
 ) -> int:
     """`socialanalyse run …`: run the notebooks for the municipalities `kommuner` (or every
     municipality with a parameters file, `alle`) and print the summary.
     `notebook_parameters`: `NOTEBOOK:NAVN=VÆRDI` specs (--parameter; see notebook_parameters).
+    `pdf`: --pdf (True), --ingen-pdf (False) or neither (None: PDFs for the byråd; plan.want_pdf).
 
     Returns the exit code: 0 all ok, 1 something failed, 2 unusable parameters or arguments
     (nothing was run), 130 interrupted.
@@ -72,11 +75,17 @@ def run(
             scheduler=scheduler,
             timeout=timeout or DEFAULT_TIMEOUT,
             notebook_parameters=notebook_parameters,
+            pdf=pdf,
         )
     except (config.ParameterFejl, KoerselFejl) as exc:
         print(f"Kørslen er ikke startet.\n{exc}", file=sys.stderr)
         return 2
+    return execute(p, quiet=quiet)
 
+
+def execute(p: Plan, *, quiet: bool = False) -> int:
+    """Reserve the plan's folders, run its jobs, print the summary and where the reports
+    are; the exit code as `run` returns it (also for a cluster's run, runner.klynge)."""
     try:
         p = reserve(p)
     except OSError as exc:  # the output folder cannot be written (a full disk: DiskFuld)
@@ -84,10 +93,13 @@ def run(
         return 2
     n_nb = len(p.jobs[0].notebooks)
     print(
-        f"Kører {n_nb} notebook(s) for {len(p.jobs)} kommune(r) "
+        f"Kører {n_nb} notebook(s) for "
+        f"{'klyngen ' + p.jobs[0].kommune if p.jobs[0].klynge else f'{len(p.jobs)} kommune(r)'} "
         f"({p.jobs[0].publikum}, {p.executor}, {p.workers} worker(s)); kørsel {p.jobs[0].run_id}.",
         flush=True,
     )
+    for warning in p.warnings:
+        print(warning, file=sys.stderr, flush=True)
     for job in p.jobs:
         hours = p.parametre[job.kommune].koersel.ryd_op_efter_timer
         for line in remove_stale(Path(job.out_dir), hours):

@@ -42,18 +42,28 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def input_hashes(params: config.Parametre) -> dict[str, str]:
-    """SHA-256 of every file under the municipality's data folder (hidden files excepted),
-    keyed by path relative to the project folder (or absolute when outside it), sorted."""
+def input_hashes(params: config.Parametre, folders=None) -> dict[str, str]:
+    """SHA-256 of every file under the municipality's data folder (or under `folders`, a
+    cluster's members' aggregates; hidden files excepted) and of the filled-in self-evaluation
+    (selvevaluering.besvarelse), keyed by path relative to the project folder (or absolute
+    when outside it), sorted."""
     root = params.root
-    folder = params.data_dir
     out: dict[str, str] = {}
-    if folder.is_dir():
+    for folder in [params.data_dir] if folders is None else [Path(f) for f in folders]:
+        if not folder.is_dir():
+            continue
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             if any(part.startswith(".") for part in path.relative_to(folder).parts):
                 continue  # markers such as .komplet and hidden folders are not inputs
             out[_shown(path, root)] = sha256_file(path)
-    return out
+    if folders is not None:  # a cluster's run has no self-evaluation
+        return dict(sorted(out.items()))
+    from ..selvevaluering.reader import answers_file
+
+    answers = answers_file(params)  # the filled-in self-evaluation is an input too
+    if answers is not None and answers.is_file():
+        out[_shown(answers, root)] = sha256_file(answers)
+    return dict(sorted(out.items()))
 
 
 def _shown(path: Path, root: Path) -> str:
@@ -121,12 +131,13 @@ def build_manifest(
         "fejl": result.fejl,
         "parametre": params.model_dump(mode="json"),
         "parameterfiler": {_shown(p, params.root): sha256_file(p) for p in params.files},
-        "datamappe": _shown(params.data_dir, params.root),
+        "datamappe": None if job.klynge else _shown(params.data_dir, params.root),
         "inputfiler": result.inputfiler,
         "versioner": versions(),
         "koersel": {
             "kernel": KERNEL_NAME,
             "timeout_sekunder": job.timeout,
+            "pdf": job.pdf,
             "notebookmappe": str(Path(job.notebooks[0]).parent) if job.notebooks else None,
             "notebookparametre": {Path(nb).stem: job.parameters_for(Path(nb).stem)
                                   for nb in job.notebooks if job.parameters_for(Path(nb).stem)},
@@ -135,6 +146,7 @@ def build_manifest(
         "notebooks": [asdict(n) for n in result.notebooks],
         "byraadstjek": result.byraadstjek,
         "index_html": result.index_html,
+        "aggregater": result.aggregater,
     }
 
 

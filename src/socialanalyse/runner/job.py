@@ -17,7 +17,6 @@ import time
 import traceback
 from pathlib import Path
 
-from .. import config
 from ..data import snapshot
 from ..report.outputs import EXCEL_DIR, HTML_DIR, RESULTS_FILE
 from . import export
@@ -86,7 +85,7 @@ def reads_earlier_results(path: Path) -> bool:
 
 def _execute_job(job: Job, out: JobResult, progress: Progress | None) -> None:
     root = Path(job.root)
-    params = config.load_parameters(job.kommune, root=root)
+    params = job.load_parameters()
     tmp = job.tmp_dir
     # Kernel files (and a snapshot that cannot live in memory) go to the private scratch
     # folder the parent reserved (created here too: a Dask worker may be another machine).
@@ -95,7 +94,7 @@ def _execute_job(job: Job, out: JobResult, progress: Progress | None) -> None:
     (tmp / HTML_DIR).mkdir(parents=True, exist_ok=True)
     if job.publikum == "intern":
         (tmp / EXCEL_DIR).mkdir(exist_ok=True)
-    out.inputfiler = input_hashes(params)
+    out.inputfiler = input_hashes(params, job.inputs if job.klynge else None)
     data = snapshot.Snapshot.create(scratch / snapshot.FILE) if job.snapshot else None
     env = kernel_env(root, data.path if data else None)
     logs = tmp / "log"
@@ -172,6 +171,8 @@ def _execute_job(job: Job, out: JobResult, progress: Progress | None) -> None:
     if not any(logs.iterdir()):
         logs.rmdir()
     export.export_run(job, params, out, loaded)
+    if not job.klynge:
+        export.export_aggregater(job, params, out, loaded)
 
 
 def _run_notebook(
@@ -193,8 +194,7 @@ def _run_notebook(
         pm.execute_notebook(
             str(path),
             str(executed),
-            parameters={"kommune": job.kommune, "publikum": job.publikum,
-                        "run_dir": str(job.tmp_dir), **job.parameters_for(path.stem)},
+            parameters={**job.runner_parameters(), **job.parameters_for(path.stem)},
             engine_name=papermill_engine(),
             keep_as=str(executed),
             kernel_name=KERNEL_NAME,

@@ -24,6 +24,7 @@ from typing import Any
 #: Notebook parameters whose value comes from the municipality's parameters when the notebook
 #: leaves them None: notebook -> parameter -> key in the parameters (dotted).
 FROM_PARAMETERS: dict[str, dict[str, str]] = {
+    "01_servicetjek": {"beslutninger": "servicetjek.beslutninger"},
     "02_effekt_og_progression": {
         "paragraf": "progression.indsats.paragraf",
         "leverandoer_id": "progression.indsats.leverandoer_id",
@@ -35,10 +36,13 @@ FROM_PARAMETERS: dict[str, dict[str, str]] = {
     },
     "03_business_case": {"case": "businesscase.case"},
     "04_budget_og_prognose": {"aar": "budget.aar", "opgjort": "budget.opgjort"},
+    "06_indkoeb": {"ydelse": "indkoeb.prisberegner_ydelse",
+                   "timer_pr_uge": "indkoeb.prisberegner_omfang"},
+    "10_selvevaluering": {"besvarelse": "selvevaluering.besvarelse"},
 }
 
 #: Set by the runner for every notebook (from --kommune and --publikum), never by --parameter.
-FROM_RUNNER = ("kommune", "publikum", "run_dir")
+FROM_RUNNER = ("kommune", "klynge", "publikum", "run_dir")
 
 _NOT_A_LITERAL = object()
 

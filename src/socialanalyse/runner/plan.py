@@ -42,10 +42,27 @@ class Job:
     parallel: int = 1  # notebooks of this job that may run at once (spare cores, see plan)
     scratch: str | None = None  # private temp folder for kernel files (folders.reserve)
     notebook_parameters: tuple[tuple[str, str, Any], ...] = ()  # (notebook, name, value)
+    pdf: bool = False  # also an A4 PDF of each report in pdf/ (report.pdf; see `want_pdf`)
+    # A cluster's run (runner.klynge): `kommune` is the cluster's name, the notebooks get
+    # `klynge` instead of `kommune`, and `inputs` (the members' aggregates) are its inputs.
+    klynge: bool = False
+    inputs: tuple[str, ...] = ()
 
     def parameters_for(self, notebook: str) -> dict[str, Any]:
         """The --parameter values for one notebook (by stem)."""
         return {n: v for nb, n, v in self.notebook_parameters if nb == notebook}
+
+    def runner_parameters(self) -> dict[str, Any]:
+        """What the runner gives every notebook of the job (FROM_RUNNER)."""
+        return {"klynge" if self.klynge else "kommune": self.kommune,
+                "publikum": self.publikum, "run_dir": str(self.tmp_dir)}
+
+    def load_parameters(self):
+        """The job's parameters: the municipality's (config.Parametre) or the cluster's
+        (config.KlyngeParametre)."""
+        if self.klynge:
+            return config.load_klynge(self.kommune, root=Path(self.root))
+        return config.load_parameters(self.kommune, root=Path(self.root))
 
     @property
     def tmp_dir(self) -> Path:
@@ -68,6 +85,7 @@ class Plan:
     executor: str = "local"
     scheduler: str | None = None
     dask_options: dict[str, Any] = field(default_factory=dict)  # LocalCluster keyword args
+    warnings: list[str] = field(default_factory=list)  # Danish, shown before the run starts
 
 
 def new_run_id(publikum: str, out_dirs: Iterable[Path], when: dt.datetime | None = None) -> str:
@@ -106,14 +124,21 @@ def notebook_title(path: Path) -> str:
     return name.replace("_", " ").capitalize()
 
 
-def discover_notebooks(folder: Path, only: Iterable[str] = ()) -> list[Path]:
-    """The notebooks in `folder` (NN_navn.ipynb, sorted), optionally only the named ones.
+#: Notebooks of a cluster's run (runner.klynge), never of a municipality's.
+KLYNGE_NOTEBOOKS = ("09_klynge",)
+
+
+def discover_notebooks(folder: Path, only: Iterable[str] = (), *, klynge: bool = False
+                       ) -> list[Path]:
+    """The notebooks in `folder` (NN_navn.ipynb, sorted), optionally only the named ones:
+    a municipality's (default) or a cluster's (`klynge`, KLYNGE_NOTEBOOKS).
 
     A name matches the file name, its stem, or its number prefix ('00'). An unknown name
     raises KoerselFejl (Danish).
     """
     found = sorted(
         p for p in Path(folder).glob("*.ipynb") if not p.name.startswith((".", "_"))
+        and (p.stem in KLYNGE_NOTEBOOKS) == klynge
     )
     only = list(only)
     if not only:
@@ -131,6 +156,29 @@ def discover_notebooks(folder: Path, only: Iterable[str] = ()) -> list[Path]:
             raise KoerselFejl(f"Ukendt notebook {name!r}. Der findes: {known}.")
         chosen.extend(h for h in hits if h not in chosen)
     return sorted(chosen)
+
+
+def want_pdf(
+    pdf: bool | None, publikum: str, params: dict[str, config.Parametre]
+) -> tuple[dict[str, bool], list[str]]:
+    """Which municipalities' runs write PDFs, and the warnings to show.
+
+    `pdf` is --pdf (True) / --ingen-pdf (False) / neither (None: a byråd run writes PDFs when
+    the municipality's koersel.pdf_byraad says so, an intern run none). Without Chromium an
+    asked-for PDF (--pdf) stops the run before it starts (KoerselFejl); PDFs on by default
+    are left out with a warning saying how to install it, so no run pretends to have them."""
+    from ..report.pdf import find_chromium, missing_chromium_text
+
+    wanted = {slug: pdf if pdf is not None else (publikum == "byraad"
+                                                   and one.koersel.pdf_byraad)
+              for slug, one in params.items()}
+    if not any(wanted.values()) or find_chromium() is not None:
+        return wanted, []
+    if pdf:
+        raise KoerselFejl(missing_chromium_text() + " Eller kør uden --pdf.")
+    return dict.fromkeys(wanted, False), [
+        "Bemærk: kørslen laver ingen PDF'er, kun HTML. " + missing_chromium_text()
+        + " Brug --ingen-pdf for at slå PDF fra uden denne besked."]
 
 
 def validate_parameters(slugs: list[str], root: Path) -> dict[str, config.Parametre]:
@@ -159,6 +207,8 @@ def validate_parameters(slugs: list[str], root: Path) -> dict[str, config.Parame
             )
             problems.append(f"{slug}: datamappen {params[slug].data_dir} findes ikke.{hint}")
         problems += [f"{slug}: {p}" for p in _business_case(params[slug], {})]
+        problems += [f"{slug}: {p}" for p in _selvevaluering(params[slug], {})]
+        problems += [f"{slug}: {p}" for p in _decisions_folder(params[slug], {})]
     if problems:
         raise config.ParameterFejl("\n".join(problems))
     return params
@@ -170,9 +220,13 @@ def validate_notebook_parameters(
     """Validate the --parameter values ({notebook: {name: value}}) for every municipality like
     the keys they stand for (notebook_parameters.FROM_PARAMETERS); raises one ParameterFejl."""
     case_chosen = chosen.get("03_business_case", {}).get("case") is not None
+    answers_chosen = chosen.get(SELVEVALUERING, {}).get("besvarelse") is not None
+    folder_chosen = chosen.get("01_servicetjek", {}).get("beslutninger") is not None
     problems = [f"{slug}: {p}" for slug, one in params.items()
                 for p in nb_params.check(one, chosen)
-                + (_business_case(one, chosen) if case_chosen else [])]
+                + (_business_case(one, chosen) if case_chosen else [])
+                + (_selvevaluering(one, chosen) if answers_chosen else [])
+                + (_decisions_folder(one, chosen) if folder_chosen else [])]
     if problems:
         raise config.ParameterFejl("\n".join(problems))
 
@@ -194,6 +248,34 @@ def _business_case(params: config.Parametre, chosen: dict[str, dict[str, Any]]) 
     return problems
 
 
+SELVEVALUERING = "10_selvevaluering"
+
+
+def _selvevaluering(params: config.Parametre, chosen: dict[str, dict[str, Any]]) -> list[str]:
+    """The filled-in self-evaluation notebook 10 will read (selvevaluering.besvarelse, or its
+    --parameter in `chosen`) must exist; its problem in Danish, naming the key or the option."""
+    from ..selvevaluering.reader import missing_file_problem
+
+    problem = missing_file_problem(params, chosen.get(SELVEVALUERING, {}).get("besvarelse"))
+    return [problem] if problem else []
+
+
+def _decisions_folder(params: config.Parametre, chosen: dict[str, dict[str, Any]]) -> list[str]:
+    """The decisions folder notebook 01 reads (servicetjek.beslutninger, or its --parameter in
+    `chosen`) must exist when set: a misspelt folder would silently forget every decision."""
+    from .. import servicetjek
+
+    mine = chosen.get("01_servicetjek", {})
+    folder = servicetjek.decision_folder(
+        params, nb_params.effective(params, "01_servicetjek", mine, "beslutninger"))
+    if folder is None or folder.exists():
+        return []
+    where = ("--parameter 01_servicetjek:beslutninger" if mine.get("beslutninger") is not None
+             else f"{params.files[-1]}: nøglen 'servicetjek.beslutninger'")
+    return [(f"{where}: mappen med beslutninger {folder} findes ikke. Opret den (myndigheden "
+             "lægger de udfyldte gennemgangslister dér), eller ret stien.")]
+
+
 def build_plan(
     kommuner: Iterable[str],
     *,
@@ -208,10 +290,12 @@ def build_plan(
     timeout: int = DEFAULT_TIMEOUT,
     prewarm: bool = True,
     notebook_parameters: Iterable[str] = (),
+    pdf: bool | None = None,
 ) -> Plan:
     """Validate every municipality's parameters and data folder, choose the notebooks, check
-    the `--parameter NOTEBOOK:NAVN=VÆRDI` specs `notebook_parameters` and make one job per
-    municipality. Raises config.ParameterFejl or KoerselFejl; starts nothing."""
+    the `--parameter NOTEBOOK:NAVN=VÆRDI` specs `notebook_parameters`, decide the PDFs (`pdf`:
+    --pdf/--ingen-pdf or None, see `want_pdf`) and make one job per municipality. Raises
+    config.ParameterFejl or KoerselFejl; starts nothing."""
     root = (root or config.project_root()).resolve()
     slugs = list(dict.fromkeys(kommuner))
     if not slugs:
@@ -228,6 +312,7 @@ def build_plan(
     except ValueError as exc:
         raise KoerselFejl(str(exc)) from None
     validate_notebook_parameters(params, chosen)
+    pdfs, warnings = want_pdf(pdf, publikum, params)
     out_root = (out or root / "output").resolve()
     out_dirs = [out_root / slug for slug in slugs]
     run_id = new_run_id(publikum, out_dirs)
@@ -252,7 +337,8 @@ def build_plan(
             notebook_parameters=tuple(
                 (nb, name, value) for nb, values in chosen.items()
                 for name, value in values.items()),
+            pdf=pdfs[slug],
         )
         for slug in slugs
     ]
-    return Plan(jobs, params, workers, executor, scheduler)
+    return Plan(jobs, params, workers, executor, scheduler, warnings=warnings)

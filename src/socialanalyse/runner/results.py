@@ -13,7 +13,7 @@ from .plan import Job
 
 OK = "ok"
 FAILED = "fejlet"  # the notebook raised an error (kept with its error cells)
-REJECTED = "afvist"  # byråd check found ids or small counts in the HTML
+REJECTED = "afvist"  # byråd check found ids or small counts in the HTML or PDF
 NOT_RUN = "ikke kørt"  # the job itself broke before the notebook ran
 
 
@@ -29,6 +29,8 @@ class NotebookResult:
     kerne_ventetid: float | None = None  # of which spent waiting on the critical path
     fejl: str | None = None
     html: str | None = None
+    pdf: str | None = None  # pdf/NN_navn.pdf when the run writes PDFs (Job.pdf)
+    pdf_sekunder: float | None = None  # the time Chromium took to print it
     byraadstjek: list[str] = field(default_factory=list)
 
 
@@ -46,6 +48,7 @@ class JobResult:
     fejl: str | None = None  # a failure of the job outside any notebook
     byraadstjek: list[str] = field(default_factory=list)  # problems in index.html/results.json
     disk_fuld: bool = False  # the disk filled up: `fejl` says so; the folder is removed
+    aggregater: str | None = None  # the aggregates' folder, or why there is none (export)
 
     @property
     def ok(self) -> bool:

@@ -9,7 +9,8 @@ deloitte_fordeling). Here:
 - `questionnaire_sheets(datasvar)` + `excel_options()`: the questionnaire for report.excel
   (drop-downs for the answer scales, a comment column); `read_questionnaire(path)` reads the
   filled-in file back (reader.py, the one I/O function) through `validate_answers`, which
-  names sheet, row and column of every problem in Danish.
+  names sheet, row and column of every problem in Danish; `answers_file(params, besvarelse)`
+  is where it is (the parameter selvevaluering.besvarelse, or the notebook's own).
 - `data_answers(data, params, resultater)`: the data's answers (registry DATASVAR), each on
   its question's scale with a Danish sentence of evidence; `resultater` is the run's
   results.json content, so other workbooks' recorded results are used (recorded.RESULTATER).
@@ -21,7 +22,7 @@ deloitte_fordeling). Here:
 Plain functions over DataFrames; no plotting or printing.
 """
 
-from .comparison import UENIG, data_status, disagreements, status_table
+from .comparison import UENIG, data_status, deloitte_comparison, disagreements, status_table
 from .from_data import DATASVAR, EMNER, Datasvar, data_answers
 from .priorities import KRONER, Kroner, priorities, stakes
 from .questionnaire import (
@@ -40,7 +41,7 @@ from .questionnaire import (
     questions,
     validate_answers,
 )
-from .reader import read_questionnaire
+from .reader import answers_file, read_questionnaire
 from .recorded import RESULTATER
 
 __all__ = [
@@ -59,9 +60,11 @@ __all__ = [
     "Datasvar",
     "Kroner",
     "SelvevalueringsFejl",
+    "answers_file",
     "choices",
     "data_answers",
     "data_status",
+    "deloitte_comparison",
     "disagreements",
     "excel_options",
     "position",

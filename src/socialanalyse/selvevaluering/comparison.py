@@ -12,7 +12,15 @@ import numpy as np
 import pandas as pd
 
 from .. import reference as ref
-from .questionnaire import KL, STATUS, missing_as_none, position, question_id, questions
+from .questionnaire import (
+    KL,
+    SKALAER,
+    STATUS,
+    missing_as_none,
+    position,
+    question_id,
+    questions,
+)
 
 #: Positions at least this far apart disagree.
 UENIG = 0.5
@@ -121,3 +129,47 @@ def disagreements(answers: pd.DataFrame | None, datasvar: pd.DataFrame) -> pd.Da
     frame["_orden"] = frame["id"].map({i: n for n, i in enumerate(q.index)})
     return frame.sort_values(["afstand", "_orden"], ascending=[False, True]).drop(
         columns="_orden").reset_index(drop=True)
+
+
+def answer_group(groups: pd.DataFrame, svar: str | None):
+    """The index of the group among one question's rows of deloitte_fordeling that holds the
+    answer `svar` on the question's scale: the stated group ('Ja', 'Middel eller høj') naming
+    it, else the 'ikke oplyst' group (its answer may be among those), None when neither."""
+    if svar is None:
+        return None
+    stated = [i for i, g in groups["svar"].items() if svar in g]
+    unstated = [i for i, g in groups["svar"].items() if not g]
+    return (stated or unstated or [None])[0]
+
+
+def deloitte_comparison(answers: pd.DataFrame | None, datasvar: pd.DataFrame) -> pd.DataFrame:
+    """Deloitte's 25 questions with the municipality's and the data's answer next to the 14
+    municipalities' answers (as far as the report states them).
+
+    Columns: nr, id, spoergsmaal, skala, kommune (the self-assessment; None unanswered),
+    data (the data's answer; None where the data cannot tell), hoejst_samme (at most this many
+    of the 14 gave the municipality's answer: the stated group holding it, else those not
+    stated; NaN without an answer or for 'Ved ikke'), mindretal (hoejst_samme under half the
+    14: the municipality is in a minority whatever the unstated answers were).
+    """
+    f = ref.deloitte_fordeling()
+    total = ref.deloitte_antal_kommuner()
+    mine = _self(answers)["svar"]
+    data = datasvar[datasvar["spoergsmaal"].str.startswith("D")].set_index("spoergsmaal")["svar"]
+    q = questions()
+    q = q[q["kilde"] == "Deloitte"]
+    rows = []
+    for r in q.itertuples():
+        svar = mine.get(r.id)
+        groups = f[f["nr"] == r.nr]
+        same = np.nan
+        if svar in SKALAER[r.skala]:
+            group = answer_group(groups, svar)
+            same = 0.0 if group is None else float(groups.at[group, "antal"])
+        rows.append((int(r.nr), r.id, r.titel, r.skala, svar, data.get(r.id), same))
+    out = pd.DataFrame(rows, columns=["nr", "id", "spoergsmaal", "skala", "kommune", "data",
+                                      "hoejst_samme"])
+    out["mindretal"] = out["hoejst_samme"] < total / 2
+    for c in ("kommune", "data"):
+        out[c] = missing_as_none(out[c])
+    return out

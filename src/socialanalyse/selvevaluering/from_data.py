@@ -147,14 +147,15 @@ def own_occupancy(data: Data, params: Parametre) -> tuple[float | None, int, str
 
 
 def belaegning(data: Data, params: Parametre, resultater: dict | None = None) -> Datasvar:
-    """KL 3: occupancy of the own offers (07_kapacitet's recorded belægningsgrad, else the
-    latest month's, `own_occupancy`), as a status: inside BELAEGNING_MAAL 'På plads', near it
+    """KL 3: occupancy of the own offers (07_kapacitet's recorded average of the latest 12
+    months, else the latest month's, `own_occupancy`), as a status: inside BELAEGNING_MAAL 'På plads', near it
     'Påbegyndt', further out 'Ikke i gang'."""
     lo, hi = BELAEGNING_MAAL
     band = f"mellem {_pct(lo, 0)} og {_pct(hi, 0)} regnes som kapacitet, der passer til behovet"
     occ = number(resultater, "belaegning")
     if occ is not None:
-        where, kilde = f"({workbook('belaegning')})", _source("belaegning")
+        where = f"({workbook('belaegning')}, i gennemsnit de seneste 12 måneder)"
+        kilde = _source("belaegning")
     else:
         occ, places, when = own_occupancy(data, params)
         if occ is None:

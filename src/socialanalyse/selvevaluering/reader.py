@@ -17,6 +17,7 @@ from .questionnaire import (
     ARK,
     DELOITTE,
     KL,
+    PARAMETER,
     SVARKOLONNE,
     SelvevalueringsFejl,
     problem_lines,
@@ -25,6 +26,33 @@ from .questionnaire import (
 
 #: How many rows from the top to look for the header row (a title may sit above it).
 HEADER_SEARCH_ROWS = 10
+
+
+def answers_file(params, besvarelse: str | None = None) -> Path | None:
+    """The filled-in questionnaire: `besvarelse` (a notebook's parameter) or else the
+    parameter selvevaluering.besvarelse, with {kommune} replaced by the municipality's slug
+    and a relative path taken from the project folder; None when neither is set."""
+    name = besvarelse or params.selvevaluering.besvarelse
+    if not name:
+        return None
+    path = Path(str(name).replace("{kommune}", params.kommune))
+    return path if path.is_absolute() else params.root / path
+
+
+def missing_file_problem(params, besvarelse: str | None = None) -> str | None:
+    """A Danish problem text when the filled-in questionnaire is named but does not exist
+    (for the run's plan, before anything runs), else None."""
+    path = answers_file(params, besvarelse)
+    if path is None or path.is_file():
+        return None
+    text = (f"den udfyldte selvevaluering {path} findes ikke. Ret stien, eller sæt den til "
+            "null for en kørsel uden besvarelse.")
+    if besvarelse:
+        return f"--parameter 10_selvevaluering:besvarelse: {text}"
+    from ..config import key_error
+
+    line = str(key_error(params, [(tuple(PARAMETER.split(".")), text)])).splitlines()[1]
+    return line.strip().removeprefix("- ")
 
 
 def _header(rows: list[list], answer_column: str) -> int | None:

@@ -10,9 +10,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
-#: key -> (notebook, recorded name). The 01, 02, 04 and 05 names are what those workbooks
-#: record today; the 06, 07 and 08 names are proposed for the indkøb, kapacitet and opfølgning
-#: notebooks (their analyses are in the package, their notebooks not yet).
+#: key -> (notebook, recorded name): what each workbook's view records (headline_results).
+#: 01, 02, 04, 05, 06 (views/indkoeb), 07 (views/kapacitet: belaegning_gns is the average
+#: of the latest 12 months) and 08 (views/opfoelgning: besparelse is what bringing the grants
+#: above the serviceniveau down to it saves a year, i.e. the spending over it). A workbook not
+#: in the run records nothing; the workbook says so.
 RESULTATER: dict[str, tuple[str, str]] = {
     "servicetjek_lav": ("01_servicetjek", "potentiale_lav"),
     "servicetjek_hoej": ("01_servicetjek", "potentiale_hoej"),
@@ -20,9 +22,9 @@ RESULTATER: dict[str, tuple[str, str]] = {
     "budget_afvigelse": ("04_budget_og_prognose", "afvigelse"),
     "opfoelgning_rettidig": ("05_noegletal", "andel_opfoelgning_rettidig"),
     "standardkontrakt": ("06_indkoeb", "andel_udgift_standardkontrakt"),
-    "forhandling_lav": ("06_indkoeb", "forhandlingspotentiale_lav"),
-    "forhandling_hoej": ("06_indkoeb", "forhandlingspotentiale_hoej"),
-    "belaegning": ("07_kapacitet", "belaegningsgrad"),
+    "forhandling_lav": ("06_indkoeb", "potentiale_lav"),
+    "forhandling_hoej": ("06_indkoeb", "potentiale_hoej"),
+    "belaegning": ("07_kapacitet", "belaegning_gns"),
     "hjemtagning_lav": ("07_kapacitet", "hjemtagning_besparelse_lav"),
     "hjemtagning_hoej": ("07_kapacitet", "hjemtagning_besparelse_hoej"),
     "serviceniveau_kr": ("08_opfoelgning", "besparelse"),  # the spending above the ranges

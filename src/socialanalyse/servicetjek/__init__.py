@@ -9,6 +9,12 @@ Plain functions over the canonical tables (`socialanalyse.data.Data`):
 - `read_decisions(path, data)`: reads the filled-in sheet back (the only I/O here) and
   `realized_savings(decisions, data, params)`: realised savings per month, annualised, against
   the political goal, and the hit rate per rule.
+- The monthly routine: `read_decision_folder(folder, data)` reads every meeting's filled
+  lists (`Beslutninger`: the latest decision per grant and what could not be used),
+  `remember(liste, beslutninger, data, params)` marks what changed and leaves out what was
+  decided recently (`Hukommelse`), `meeting_pack` splits the list per afdeling,
+  `observed_shares` replaces the assumed shares by the observed ones and `against_expected`
+  sets realised against expected per rule.
 - `summarize`, `price_categories`, `rescreen` (the widget callback) for the notebook.
 - Shared with indkoeb (one definition each): `peer_prices` (the peer median per grant),
   `above_peers` and `peer_gap` (the rule pris_over_sammenlignelige), `exceeds_index` (the
@@ -21,7 +27,10 @@ the top-level `prisindeks` regulates prices to the reference year. The reference
 
 from .base import ServicetjekFejl, need_band, reference_date, screening_base
 from .catalog import REGLER, Regel
-from .decisions import read_decisions
+from .decisions import decision_folder, read_decision_folder, read_decisions
+from .history import Beslutninger, combine_decisions
+from .memory import Hukommelse, meeting_pack, remember
+from .observed import Andele, against_expected, observed_shares
 from .rescreen import Genscreening, rescreen
 from .review import (
     BESLUTNINGER,
@@ -50,25 +59,35 @@ __all__ = [
     "BESLUTNINGER",
     "FLAG_COLUMNS",
     "REGLER",
+    "Andele",
+    "Beslutninger",
     "BeslutningsFejl",
     "Genscreening",
+    "Hukommelse",
     "Oversigt",
     "Priskategorier",
     "Realiseret",
     "Regel",
     "ServicetjekFejl",
     "above_peers",
+    "against_expected",
     "antal_pr_regel",
     "combine",
+    "combine_decisions",
+    "decision_folder",
     "exceeds_index",
+    "meeting_pack",
     "need_band",
+    "observed_shares",
     "peer_gap",
     "peer_prices",
     "price_categories",
     "prioritize",
+    "read_decision_folder",
     "read_decisions",
     "realized_savings",
     "reference_date",
+    "remember",
     "rescreen",
     "review_sheet",
     "screen",

@@ -17,7 +17,7 @@ from ..data.derived import annual_cost, effect_month
 from ..reference import OPFOELGNINGSRESULTATER
 from .base import regulated, resolve_as_of, servicetjek_params
 from .catalog import REGLER
-from .screening import combine
+from .screening import combine, shares
 
 #: The decisions the myndighed can record (the same words as opfoelgninger.resultat).
 BESLUTNINGER = OPFOELGNINGSRESULTATER  # ("uændret", "justeret", "ophørt")
@@ -117,6 +117,15 @@ def _number(value) -> float | None:
     if re.fullmatch(r"-?\d+\.\d+", text):
         return float(text)
     raise ValueError(text)
+
+
+def parse_number(value) -> float:
+    """A number from a cell as the decision columns are read; NaN when empty or unreadable."""
+    try:
+        number = _number(value)
+    except ValueError:
+        return float("nan")
+    return float("nan") if number is None else number
 
 
 def _date(value) -> pd.Timestamp | None:
@@ -260,13 +269,17 @@ class Realiseret:
 
     pr_bevilling: bevilling_id, beslutning, beslutningsdato, virkning_fra (first month with
     the change), aarlig_udgift_foer, aarlig_udgift_efter, aarlig_besparelse.
-    pr_maaned: maaned, besparelse (kr saved that month), akkumuleret.
+    pr_maaned: maaned, besparelse (kr saved that month), akkumuleret, aarlig_effekt (the
+    annual saving of the decisions in effect that month, to set against the goal).
     aarlig: annualised saving of all decisions (kr per year); realiseret: saved up to and
     including the month of the reference date; maal/andel_af_maal: the political goal (kr per
     year, None when not set) and aarlig as a share of it.
     traef: hit rate per rule: regel, regel_navn, antal_besluttet, antal_justeret, antal_ophoert,
-    traefprocent ((justeret + ophørt) / besluttet), aarlig_besparelse.
+    traefprocent ((justeret + ophørt) / besluttet), aarlig_besparelse, besparelse_pr_justeret
+    (aarlig_besparelse / (justeret + ophørt)), andel_lav and andel_hoej (the shares assumed
+    in the potential, `screening.shares`): realised against expected.
     afventer: reviewed grants without a decision yet.
+    start: the programme's start (None: from the first decision).
     """
 
     pr_bevilling: pd.DataFrame
@@ -277,10 +290,11 @@ class Realiseret:
     andel_af_maal: float | None
     traef: pd.DataFrame
     afventer: int
+    start: pd.Timestamp | None = None
 
 
 def realized_savings(decisions: pd.DataFrame, data: Data, params: Parametre, as_of=None,
-                     flags: pd.DataFrame | None = None) -> Realiseret:
+                     flags: pd.DataFrame | None = None, start=None) -> Realiseret:
     """Savings realised by the myndighed's decisions on the review list.
 
     decisions: the filled-in review list (e.g. from `read_decisions`, or any frame accepted by
@@ -291,12 +305,19 @@ def realized_savings(decisions: pd.DataFrame, data: Data, params: Parametre, as_
     the first whole month after the decision (a decision on the 1st counts from that month),
     1/12 of the annual saving per month, up to the reference month (`as_of`, default from the
     data). The hit rate per rule uses the list's `regler` column, or `flags` when given.
+    `start` (the programme's start date, parameter servicetjek.programstart when None):
+    only decisions on or after it count, and the months run from its month.
     """
-    _, prisindeks = servicetjek_params(params)
+    p, prisindeks = servicetjek_params(params)
     as_of = resolve_as_of(data, as_of)
+    start = p.programstart if start is None else start
+    start = None if start is None else pd.Timestamp(start)
     d = validate_decisions(decisions, data)
     afventer = int(d["beslutning"].isna().sum())
-    d = d[d["beslutning"].notna()].reset_index(drop=True)
+    d = d[d["beslutning"].notna()]
+    if start is not None:
+        d = d[d["beslutningsdato"].isna() | (d["beslutningsdato"] >= start)]
+    d = d.reset_index(drop=True)
     bev = data.bevillinger.set_index("bevilling_id").loc[d["bevilling_id"]].reset_index()
     when = d["beslutningsdato"].fillna(as_of)
     # The grant's price regulated to the decision year.
@@ -327,14 +348,17 @@ def realized_savings(decisions: pd.DataFrame, data: Data, params: Parametre, as_
 
     last_month = as_of.to_period("M").to_timestamp()
     eff = per_grant[per_grant["virkning_fra"].notna() & (per_grant["virkning_fra"] <= last_month)]
-    if len(eff):
-        months = pd.date_range(eff["virkning_fra"].min(), last_month, freq="MS")
+    first = start.to_period("M").to_timestamp() if start is not None else (
+        eff["virkning_fra"].min() if len(eff) else None)
+    if first is not None and first <= last_month:
+        months = pd.date_range(first, last_month, freq="MS")
         on = eff["virkning_fra"].to_numpy()[None, :] <= months.to_numpy()[:, None]
         monthly = on @ (eff["aarlig_besparelse"].to_numpy() / 12)
     else:
         months, monthly = pd.DatetimeIndex([]), np.empty(0)
     pr_maaned = pd.DataFrame({"maaned": months, "besparelse": monthly})
     pr_maaned["akkumuleret"] = pr_maaned["besparelse"].cumsum()
+    pr_maaned["aarlig_effekt"] = pr_maaned["besparelse"] * 12
 
     # Hit rate per rule.
     if flags is not None:
@@ -355,14 +379,15 @@ def realized_savings(decisions: pd.DataFrame, data: Data, params: Parametre, as_
     traef = traef.astype(float).fillna(0.0)
     for c in ("antal_besluttet", "antal_justeret", "antal_ophoert"):
         traef[c] = traef[c].astype(int)
-    traef["traefprocent"] = (traef["antal_justeret"] + traef["antal_ophoert"]) / traef[
-        "antal_besluttet"].where(traef["antal_besluttet"] > 0)
+    changed = traef["antal_justeret"] + traef["antal_ophoert"]
+    traef["traefprocent"] = changed / traef["antal_besluttet"].where(traef["antal_besluttet"] > 0)
+    traef["besparelse_pr_justeret"] = traef["aarlig_besparelse"] / changed.where(changed > 0)
     traef.insert(0, "regel_navn", [REGLER[k].navn for k in traef.index])
-    traef = traef.rename_axis("regel").reset_index()[
+    traef = traef.rename_axis("regel").reset_index().merge(shares(params), on="regel")[
         ["regel", "regel_navn", "antal_besluttet", "antal_justeret", "antal_ophoert",
-         "traefprocent", "aarlig_besparelse"]]
+         "traefprocent", "aarlig_besparelse", "besparelse_pr_justeret", "andel_lav",
+         "andel_hoej"]]
 
-    p, _ = servicetjek_params(params)
     aarlig = float(per_grant["aarlig_besparelse"].sum())
     maal = p.besparelsesmaal
     return Realiseret(
@@ -374,4 +399,5 @@ def realized_savings(decisions: pd.DataFrame, data: Data, params: Parametre, as_
         andel_af_maal=(aarlig / maal) if maal else None,
         traef=traef,
         afventer=afventer,
+        start=start,
     )

@@ -6,7 +6,11 @@
     03_business_case          views.businesscase  (figures, text, tables, widgets)
     04_budget_og_prognose     views.budget
     05_noegletal              views.noegletal
+    06_indkoeb                views.indkoeb       (figures, sections, tables, text, widgets)
+    07_kapacitet              views.kapacitet
     08_opfoelgning            views.opfoelgning
+    09_klynge                 views.klynge        (a cluster: members' aggregates)
+    10_selvevaluering         views.selvevaluering
 
 A view holds a notebook's figures with their alt texts, display tables, Danish texts, widgets
 and one `headline_results(...)` returning {name: report.Headline} for `report.record_all`.

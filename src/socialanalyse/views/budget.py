@@ -19,8 +19,9 @@ import pandas as pd
 from .. import budget as B
 from .. import report
 from ..budget import ForventetRegnskab, Fremskrivning
-from ..report.format import kr, maaned, mio_kr, sentence, tal
+from ..report.format import kr, maaned, mio_kr, pct, sentence, tal
 from ..report.theme import axis_kr
+from ..report.widgets import control_layout, control_style, slider_row
 
 if TYPE_CHECKING:
     from ..data import Data
@@ -340,7 +341,9 @@ def scenario_view(frem: B.Fremskrivning, antal_aendring: float, pris_aendring: f
 class Panel:
     """A month drop-down (expected year-end) and two sliders (forecast scenario).
 
-    `panel.widget` is the box to display; `panel.forventet`, `panel.valgt` and
+    The forecast starts from the expected year-end of the chosen month (`budget.forecast`
+    with that month's `ForventetRegnskab`), so the figure and the summary line agree.
+    `panel.widget` is the box to display; `panel.forventet`, `panel.frem`, `panel.valgt` and
     `panel.figures` hold the latest results.
     """
 
@@ -348,27 +351,31 @@ class Panel:
                  draw: bool = True):
         import ipywidgets as w
 
-        self.data, self.frem, self.ind, self.draw = data, frem, ind, draw
-        style = {"description_width": "initial"}
+        self.data, self.ind, self.draw = data, ind, draw
         options = month_options(data)
         self.month = w.Dropdown(options=options, value=options[-1][1],
-                                description="Opgjort ved udgangen af", style=style)
-        self.antal = w.FloatSlider(value=0.0, min=-0.05, max=0.10, step=0.005,
-                                   description="Ekstra vækst i helårspersoner pr. år",
-                                   readout_format=".1%", style=style, continuous_update=False)
-        self.pris = w.FloatSlider(value=0.0, min=-0.05, max=0.10, step=0.005,
-                                  description="Ekstra reel prisvækst pr. år",
-                                  readout_format=".1%", style=style, continuous_update=False)
+                                description="Opgjort ved udgangen af", style=control_style(),
+                                layout=control_layout())
+        # The forecast handed in is the one for the latest month; others are made on demand.
+        self._forecasts = {options[-1][1]: frem}
+        self.antal, self.pris = (
+            w.FloatSlider(value=0.0, min=-0.05, max=0.10, step=0.005, description=label,
+                          continuous_update=False)
+            for label in ("Ekstra vækst i helårspersoner pr. år", "Ekstra reel prisvækst pr. år"))
+        rows = [slider_row(s, lambda v: pct(v, 1)) for s in (self.antal, self.pris)]
         self.summary = w.HTML()
         self.output = w.Output()
         for control in (self.month, self.antal, self.pris):
             control.observe(lambda _change: self.update(), names="value")
-        self.widget = w.VBox([self.month, self.antal, self.pris, self.summary, self.output])
+        self.widget = w.VBox([self.month, *rows, self.summary, self.output])
         self.update()
 
     def update(self) -> None:
         """Recompute from the widgets and redraw."""
         self.forventet, month_figs = month_view(self.data, self.month.value, self.ind)
+        if self.month.value not in self._forecasts:
+            self._forecasts[self.month.value] = B.forecast(self.data, self.ind, self.forventet)
+        self.frem = self._forecasts[self.month.value]
         self.valgt, scen_figs = scenario_view(self.frem, self.antal.value, self.pris.value)
         self.figures = month_figs + scen_figs
         s = self.forventet.samlet

@@ -26,6 +26,7 @@ from .. import kapacitet as K
 from .. import report
 from ..report.format import amount, dato_lang, maaned, mio_kr, pct, sentence, sentences, tal
 from ..report.theme import axis_kr, axis_pct, axis_tal
+from ..report.widgets import control_layout, control_style, slider_row
 
 if TYPE_CHECKING:
     from ..data import Data
@@ -955,44 +956,39 @@ def homecoming_view(data: Data, bel: K.Belaegning, ind: K.Indstillinger, paragra
 
 class Panel:
     """A month and a paragraph (occupancy), the marginal-cost share and the months with free
-    places (hjemtagning). Each slider has a Danish readout beside it.
+    places (hjemtagning). Each slider has a Danish readout beside it (`report.widgets`).
 
     `panel.widget` is the box to display; `panel.hjemtagning`, `panel.tekst` and
     `panel.figures` hold the latest results.
     """
-
-    WIDTH = "640px"  # every control the same width, so labels and tracks line up
-    LABEL = "280px"
 
     def __init__(self, data: Data, bel: K.Belaegning, ind: K.Indstillinger, draw: bool = True,
                  vis_antal: int = 15):
         import ipywidgets as w
 
         self.data, self.bel, self.ind, self.draw, self.vis_antal = data, bel, ind, draw, vis_antal
-        style = {"description_width": self.LABEL}
-        layout = w.Layout(width=self.WIDTH)
+        common = {"style": control_style(), "layout": control_layout()}
         months = month_options(bel)
         self.month = w.Dropdown(options=months, value=months[0][1], description="Måned",
-                                style=style, layout=layout)
+                                **common)
         pars = paragraph_options(bel)
         self.paragraf = w.Dropdown(options=pars, value="§108" if "§108" in pars else pars[0],
-                                   description="Paragraf", style=style, layout=layout)
+                                   description="Paragraf", **common)
         lav, hoej = ind.marginal_andel
         self.andel = w.IntRangeSlider(value=[round(lav * 100), round(hoej * 100)], min=0,
-                                      max=100, step=5, readout=False, continuous_update=False,
-                                      description="Variabel andel af egen pris (%)",
-                                      style=style, layout=layout)
+                                      max=100, step=5, continuous_update=False,
+                                      description="Variabel andel af egen pris")
         self.maaneder = w.IntSlider(value=ind.ledige_maaneder, min=1, max=12, step=1,
-                                    readout=False, continuous_update=False,
-                                    description="Ledige måneder i træk, mindst", style=style,
-                                    layout=layout)
-        self.andel_tekst, self.maaneder_tekst = w.Label(), w.Label()
+                                    continuous_update=False,
+                                    description="Ledige måneder i træk, mindst")
+        # The shared slider rows (report.widgets): Danish readouts, one label width.
+        rows = [slider_row(self.andel, lambda v: f"{v[0]}–{v[1]} %"),
+                slider_row(self.maaneder, lambda n: f"{n} {'måned' if n == 1 else 'måneder'}")]
+        self.andel_tekst, self.maaneder_tekst = (row.children[1] for row in rows)
         self.output = w.Output()
         for control in (self.month, self.paragraf, self.andel, self.maaneder):
             control.observe(lambda _change: self.update(), names="value")
-        self.widget = w.VBox([self.month, self.paragraf,
-                              w.HBox([self.andel, self.andel_tekst]),
-                              w.HBox([self.maaneder, self.maaneder_tekst]), self.output])
+        self.widget = w.VBox([self.month, self.paragraf, *rows, self.output])
         self.update()
 
     def settings(self) -> K.Indstillinger:
@@ -1002,10 +998,6 @@ class Panel:
 
     def update(self) -> None:
         """Recompute from the widgets and redraw."""
-        lav, hoej = self.andel.value
-        self.andel_tekst.value = f"{lav}–{hoej} %"
-        n = int(self.maaneder.value)
-        self.maaneder_tekst.value = f"{n} {'måned' if n == 1 else 'måneder'}"
         month_text, self.figures = month_view(self.bel, self.month.value, self.paragraf.value)
         self.hjemtagning, homecoming_text_ = homecoming_view(
             self.data, self.bel, self.settings(), self.paragraf.value)

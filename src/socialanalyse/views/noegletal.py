@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .. import report
+from ..benchmark import Offentlig
 from ..noegletal import NOEGLETAL, Noegletal, benchmark_year
 from ..report.format import amount, pct, sentence, tal
 from ..report.labels import kommune_name
@@ -185,3 +186,98 @@ def headline_results(nt: Noegletal, egne: dict[str, float]) -> dict[str, report.
         "andel_opfoelgning_rettidig": h(nt.vaerdi("andel_opfoelgning_rettidig"),
                                         "Andel rettidige opfølgninger", "pct"),
     }
+
+
+# --- the public benchmark against all 98 (Statistikbanken) -----------------------------------
+
+NIVEAUER = {"kommune": "Kommunen", "sammenligning": "Sammenligningskommuner",
+            "region": "Regionen", "landet": "Hele landet"}
+
+
+def offentlig_table(o: Offentlig) -> pd.DataFrame:
+    """Net operating spending per inhabitant of the function's target group: one row per
+    function (the totals first), one column per level, with the municipality's rank."""
+    c = o.sammenligning
+    wide = c.pivot_table(index="funktion", columns="niveau", values="udgift_pr_maalgruppe",
+                         aggfunc="first").reindex(columns=list(NIVEAUER))
+    own = c[c["niveau"] == "kommune"].set_index("funktion")
+    used = wide.index[wide["landet"].fillna(1) != 0]  # functions nobody books are left out
+    order = ["i_alt", "voksne", "boern"] + sorted(f for f in used if f[0].isdigit())
+    wide = wide.reindex([f for f in order if f in wide.index])
+    out = pd.DataFrame({"Funktion": [own.loc[f, "navn"] if not f[0].isdigit()
+                                     else f"{f} {own.loc[f, 'navn']}" for f in wide.index]})
+    for key, label in NIVEAUER.items():
+        out[label] = wide[key].to_numpy()
+    out["Placering (1 = lavest)"] = [
+        "–" if pd.isna(own.loc[f, "placering"]) else
+        f"{int(own.loc[f, 'placering'])} af {int(own.loc[f, 'af_kommuner'])}" for f in wide.index]
+    return out
+
+
+OFFENTLIG_MONEY = list(NIVEAUER.values())
+
+
+def offentlig_figure(o: Offentlig):
+    """Spending per inhabitant of the target group on the three totals, per level."""
+    import matplotlib.pyplot as plt
+
+    c = o.sammenligning[o.sammenligning["funktion"].isin(["i_alt", "voksne", "boern"])]
+    fig, axes = plt.subplots(1, 3, figsize=(11, 3.4), sharey=False)
+    for ax, key in zip(axes, ["i_alt", "voksne", "boern"]):
+        d = c[c["funktion"] == key].set_index("niveau").reindex(list(NIVEAUER))
+        colours = [COLOURS["op"] if n == "kommune" else COLOURS["forventet"] for n in d.index]
+        ax.bar([NIVEAUER[n].replace(" ", "\n", 1) for n in d.index], d["udgift_pr_maalgruppe"],
+               color=colours)
+        name = d["navn"].dropna().iloc[0] if d["navn"].notna().any() else key
+        ax.set_title(textwrap.fill(f"{name}, kr. pr. {_per(key)}", 34), fontsize=9, loc="left")
+        report.axis_kr(ax)
+        ax.tick_params(axis="x", labelsize=8)
+    fig.suptitle(f"Nettodriftsudgift pr. indbygger i målgruppen, {o.aar} (Statistikbanken)",
+                 x=0.01, ha="left", fontweight="bold")
+    fig.tight_layout()
+    return fig
+
+
+def _per(key: str) -> str:
+    return {"voksne": "18-64-årig", "boern": "0-17-årig"}.get(key, "indbygger")
+
+
+def offentlig_alt(o: Offentlig) -> str:
+    """Alt text of offentlig_figure."""
+    c = o.sammenligning.set_index(["funktion", "niveau"])["udgift_pr_maalgruppe"]
+    parts = [f"{GROUP_TEXT[k]}: kommunen {kr_text(c.get((k, 'kommune')))}, landet "
+             f"{kr_text(c.get((k, 'landet')))}" for k in ("i_alt", "voksne", "boern")]
+    return f"Søjler for {o.aar} pr. niveau. " + "; ".join(parts) + "."
+
+
+GROUP_TEXT = {"i_alt": "I alt pr. indbygger", "voksne": "Voksne pr. 18-64-årig",
+              "boern": "Børn og unge pr. 0-17-årig"}
+
+
+def kr_text(value) -> str:
+    return amount(value) if value is not None and not pd.isna(value) else "–"
+
+
+def afstemning_table(o: Offentlig) -> pd.DataFrame:
+    """The reconciliation per function: published, own payments, difference and remark
+    (functions with nothing on either side left out)."""
+    a = o.afstemning
+    a = a[(a["offentliggjort"] != 0) | (a["egne_betalinger"] != 0)]
+    return pd.DataFrame({
+        "Funktion": a["funktion"] + " " + a["navn"].fillna(""),
+        "Regnskab (Statistikbanken)": a["offentliggjort"],
+        "Egne betalinger": a["egne_betalinger"], "Forskel": a["forskel"],
+        "Forskel i %": a["forskel_andel"], "Bemærkning": a["bemaerkning"]})
+
+
+def afstemning_warning(o: Offentlig) -> str:
+    """A Danish warning naming the functions differing more than the threshold ('' if none)."""
+    a = o.afstemning[o.afstemning["advarsel"]]
+    if a.empty:
+        return ""
+    names = ", ".join(f"{r.funktion} {r.navn} ({pct(r.forskel_andel)})" if pd.notna(
+        r.forskel_andel) else f"{r.funktion} {r.navn}" for r in a.itertuples())
+    return (f"**Advarsel:** På {len(a)} funktion(er) afviger kommunens egne betalinger i "
+            f"{o.aar} mere end {pct(o.graense, 0)} fra regnskabet i Statistikbanken, eller et "
+            f"tal mangler: {names}. Forklar forskellen (fx egen drift, salg af pladser, "
+            "refusion eller kontering).")

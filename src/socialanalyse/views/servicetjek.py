@@ -20,10 +20,14 @@ from .. import privacy, report
 from ..report.display import table_html
 from ..report.format import dato_lang, kr, maaned, mio_kr, pct, tal
 from ..report.theme import axis_kr
+from ..report.widgets import slider_row
 from ..servicetjek import (
     BESLUTNINGER,
     REGLER,
+    Andele,
+    Beslutninger,
     Genscreening,
+    Hukommelse,
     Oversigt,
     Priskategorier,
     Realiseret,
@@ -33,6 +37,8 @@ from ..servicetjek import (
 from ..servicetjek.rules import KATEGORIER
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ..config import Parametre
     from ..data import Data
 
@@ -44,8 +50,6 @@ PRICE_RULES = ("pris_over_sammenlignelige", "priskategori")
 #: What the count columns of the display tables count (`report.show_table(counts=...)`).
 RULE_COUNTS = {"antal_bevillinger": "bevillinger", "antal_borgere": "borgere"}
 CATEGORY_COUNTS = {k: "bevillinger" for k in KATEGORIER}
-HIT_RATE_COUNTS = {"antal_besluttet": "bevillinger", "antal_justeret": "bevillinger",
-                   "antal_ophoert": "bevillinger"}
 
 
 def _fig(width: float = 8.0, height: float = 4.5):
@@ -279,9 +283,23 @@ REVIEW_COLUMNS = ["prioritet", "bevilling_id", "borger_id", "paragraf", "afdelin
                   "aarlig_udgift", "potentiale_lav", "potentiale_hoej", "aarsager"]
 
 
+#: Long text columns of the review list with their minimum width, so they stay readable in a
+#: narrow panel (the list scrolls sideways instead of growing rows hundreds of pixels tall).
+REVIEW_WIDE = {"regler": "14em", "aarsager": "40em"}
+
+
+def rule_names(ids: str) -> str:
+    """The rules of a list row by their Danish names: 'pris_over_sammenlignelige, dyr_sag' ->
+    'Pris over sammenlignelige, Meget dyr sag' (the list and its Excel file keep the ids)."""
+    return ", ".join(REGLER[i].navn if i in REGLER else i
+                     for i in (part.strip() for part in ids.split(",")) if i)
+
+
 def review_preview(liste: pd.DataFrame, n: int = 25) -> pd.DataFrame:
-    """The first rows of the review list for display (intern use)."""
-    return liste[REVIEW_COLUMNS].head(n)
+    """The first rows of the review list for display (intern use), rules by name."""
+    out = liste[REVIEW_COLUMNS].head(n).copy()
+    out["regler"] = out["regler"].map(rule_names)
+    return out
 
 
 def review_workbook(sheet: pd.DataFrame, rules: pd.DataFrame, name: str = "servicetjek"):
@@ -297,49 +315,174 @@ def review_workbook(sheet: pd.DataFrame, rules: pd.DataFrame, name: str = "servi
 # --- realised savings ----------------------------------------------------------------------
 
 def realized_table(real: Realiseret) -> pd.DataFrame:
-    """Realised savings per month and accumulated."""
+    """Realised savings per month, accumulated, and the annual effect in force that month."""
     t = real.pr_maaned.copy()
     t["maaned"] = t["maaned"].map(maaned)
     return t.rename(columns={"maaned": "Måned", "besparelse": "besparelse_kr",
-                             "akkumuleret": "akkumuleret_kr"})
+                             "akkumuleret": "akkumuleret_kr",
+                             "aarlig_effekt": "aarlig_effekt_kr"})
 
 
-def hit_rate_table(real: Realiseret) -> pd.DataFrame:
-    """Per rule: decided cases, adjusted or ended, the hit rate and the annual saving."""
-    t = real.traef[real.traef["antal_besluttet"] > 0]
-    return t.drop(columns="regel").rename(columns={"regel_navn": "Regel"})
+#: What the count columns of `expected_table` count, and its amounts in kr.
+EXPECTED_COUNTS = {"Besluttede sager": "bevillinger", "Justeret eller ophørt": "bevillinger"}
+EXPECTED_MONEY = ["Realiseret pr. justeret sag", "Forventet pr. justeret sag"]
+
+
+def expected_table(t: pd.DataFrame) -> pd.DataFrame:
+    """Realised against expected per rule (servicetjek.against_expected) for display: the
+    observed share adjusted beside the assumed range, the realised saving per adjusted grant
+    beside the expected one."""
+    out = t.drop(columns="regel").rename(columns={"regel_navn": "Regel"})
+    out.insert(out.columns.get_loc("andel_lav"), "Antaget andel", [
+        f"{pct(lo)} – {pct(hi)}" for lo, hi in zip(t["andel_lav"], t["andel_hoej"])])
+    return out.drop(columns=["andel_lav", "andel_hoej"]).rename(columns={
+        "antal_besluttet": "Besluttede sager", "antal_justeret": "Justeret eller ophørt",
+        "traefprocent": "Observeret andel",
+        "besparelse_pr_justeret": EXPECTED_MONEY[0], "forventet_pr_justeret": EXPECTED_MONEY[1]})
 
 
 def progress_figure(real: Realiseret):
-    """Accumulated realised savings per month, and the annualised saving against the goal."""
-    import matplotlib.pyplot as plt
-
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10.0, 4.0),
-                                   gridspec_kw={"width_ratios": [2, 1]})
+    """Month by month since the programme's start: the accumulated realised saving (bars) and
+    the annual effect of the decisions in force (line), against the political goal (a line,
+    kr per year)."""
+    fig, ax = _fig(10.0, 4.5)
     m = real.pr_maaned
-    ax1.bar(m["maaned"], m["besparelse"], width=20, color=COLOURS["lav"], label="Pr. måned")
-    ax1.plot(m["maaned"], m["akkumuleret"], marker="o", color=COLOURS["hoej"],
-             label="Akkumuleret")
-    ax1.set_title("Realiseret besparelse")
-    ax1.legend(loc="upper left")
-    axis_kr(ax1, "y")
-    fig.autofmt_xdate()
-    bars = {"Årlig effekt": real.aarlig}
+    ax.bar(m["maaned"], m["akkumuleret"], width=20, color=COLOURS["lav"],
+           label="Realiseret i alt (akkumuleret)")
+    ax.plot(m["maaned"], m["aarlig_effekt"], marker="o", color=COLOURS["hoej"],
+            label="Årlig effekt af beslutningerne")
     if real.maal:
-        bars["Mål"] = real.maal
-    ax2.bar(list(bars), list(bars.values()),
-            color=[COLOURS["hoej"], COLOURS["maal"]][: len(bars)])
-    ax2.set_title("Årlig effekt mod målet" if real.maal else "Årlig effekt")
-    axis_kr(ax2, "y")
+        ax.axhline(real.maal, ls="--", color=COLOURS["maal"], label="Politisk mål pr. år")
+    ax.set_title("Besparelser måned for måned" + (" mod det politiske mål" if real.maal else ""))
+    ax.legend(loc="upper left")
+    axis_kr(ax, "y")
+    step = max(1, len(m) // 12)  # at most about a dozen month labels
+    ticks = m["maaned"].iloc[::step]
+    ax.set_xticks(ticks, [maaned(t) for t in ticks])
+    fig.autofmt_xdate()
     return fig
 
 
 def progress_alt(real: Realiseret) -> str:
     goal = (f" Målet er {mio_kr(real.maal)} om året; beslutningerne svarer til "
             f"{pct(real.andel_af_maal)} af det." if real.maal else " Der er ikke sat et mål.")
-    return (f"Søjler og kurve med den realiserede besparelse måned for måned, i alt "
+    since = f" siden {dato_lang(real.start)}" if real.start is not None else ""
+    return (f"Søjler og kurve med den realiserede besparelse måned for måned{since}, i alt "
             f"{mio_kr(real.realiseret)} til og med opgørelsesmåneden. Beslutningerne sparer "
             f"{mio_kr(real.aarlig)} om året.{goal}")
+
+
+# --- the monthly routine: decisions of every meeting, memory, shares, meeting pack --------
+
+def decisions_text(b: Beslutninger | None, folder: Path | None) -> str:
+    """What was read from the decisions folder, in Danish; counts as report.antal_bevillinger
+    (suppressed for the byråd). `b`: servicetjek.Beslutninger or None (no folder set)."""
+    if b is None:
+        return ("Der er ingen mappe med udfyldte gennemgangslister endnu (parameteren "
+                "`servicetjek.beslutninger` i kommunens parameterfil), så listen nedenfor er "
+                "uden hukommelse, og der er ingen realiserede besparelser.")
+    n = report.antal_bevillinger
+    files = sorted(set(b.filer["fil"]))
+    if not files:
+        return (f"Mappen {folder.name}/ har endnu ingen udfyldte gennemgangslister (.xlsx), "
+                "så listen nedenfor er uden hukommelse.")
+    parts = [f"Mappen {folder.name}/ har {tal(len(files))} udfyldte gennemgangslister"
+             + (f" ({', '.join(files)})" if files else "") + f": {n(b.antal)} bevillinger har "
+             "en gældende beslutning."]
+    if len(b.gentagne):
+        parts.append(f"{n(len(b.gentagne))} bevillinger er besluttet mere end én gang; den "
+                     "seneste beslutning gælder.")
+    if len(b.ukendte):
+        parts.append(f"**{n(b.ukendte['bevilling_id'].nunique())} bevillinger med en beslutning "
+                     "findes ikke længere i data**; deres beslutninger er ikke brugt.")
+    if len(b.modstrid):
+        parts.append(f"**{n(len(b.modstrid))} bevillinger har to forskellige beslutninger på "
+                     "samme dato**; ingen af dem er brugt (en tidligere beslutning gælder). Ret "
+                     "filerne, så hver bevilling har én beslutning pr. dato.")
+    return " ".join(parts)
+
+
+def repeated_table(b: Beslutninger) -> pd.DataFrame:
+    """Grants decided more than once: which decision is in force and which it replaced."""
+    return b.gentagne.rename(columns={"gaeldende": "Gældende beslutning",
+                                      "tidligere": "Tidligere beslutninger"})
+
+
+def unusable_table(b: Beslutninger) -> pd.DataFrame:
+    """Decisions that could not be used: for grants not in the data, and two different
+    decisions on the same date, with file, sheet and row (intern)."""
+    gone = b.ukendte.assign(
+        problem="bevillingen findes ikke i data",
+        hvor=b.ukendte["fil"] + ", ark '" + b.ukendte["ark"] + "', række "
+        + b.ukendte["raekke"].astype(str) + ": " + b.ukendte["beslutning"])
+    clash = b.modstrid.assign(problem="to forskellige beslutninger samme dato",
+                              hvor=b.modstrid["beslutninger"])
+    cols = ["bevilling_id", "problem", "hvor"]
+    return pd.concat([gone[cols], clash[cols]], ignore_index=True).rename(
+        columns={"hvor": "Hvor (fil, ark, række)"})
+
+
+def shares_text(a: Andele | None) -> str:
+    """Which shares adjusted the potential uses and why (servicetjek.Andele, or None)."""
+    if a is None or a.observerede.empty:
+        why = (f"ingen regel har endnu mindst {a.min_beslutninger} besluttede sager"
+               if a is not None else "der er endnu ingen beslutninger")
+        return (f"Andelene bag potentialet er parametrenes antagelser (`andel_justeret`), fordi "
+                f"{why}; når der er nok beslutninger, bruges de observerede andele.")
+    rows = [f"{r.regel_navn}: {pct(r.observeret_andel)} af "
+            f"{report.antal_bevillinger(r.antal_besluttet)} besluttede sager justeret "
+            f"(95 %-interval {pct(r.andel_lav)} – {pct(r.andel_hoej)})"
+            for r in a.observerede.itertuples()]  # at most the dozen rules
+    return (f"For regler med mindst {a.min_beslutninger} besluttede sager bruger potentialet "
+            "den andel, myndigheden faktisk har justeret, i stedet for antagelsen: "
+            + "; ".join(rows) + ". De øvrige regler bruger parametrenes antagelser "
+            f"(`andel_justeret`), fordi de har færre end {a.min_beslutninger} beslutninger.")
+
+
+def memory_table(h: Hukommelse) -> pd.DataFrame:
+    """This month's list by status, with what was left out (servicetjek.Hukommelse)."""
+    t = h.antal.copy()
+    t["status"] = t["status"].str.capitalize()
+    return t.rename(columns={"status": "Status"})
+
+
+def memory_preview(h: Hukommelse, n: int = 25) -> pd.DataFrame:
+    """The first rows of the remembered list with their status (intern use; the date of the
+    last decision is in the Excel list)."""
+    out = review_preview(h.liste, n)  # rules by name, as the plain list
+    out.insert(1, "status", h.liste["status"].head(n).to_numpy())
+    return out
+
+
+def meeting_workbook(pack: dict[str, pd.DataFrame], name: str = "servicetjek_moedepakke"):
+    """The month's meeting pack in Excel (intern only): one sheet per afdeling with its cases
+    in priority order and the decision columns, so it can be filled in at the fællesmøde and
+    put in the decisions folder. Returns the path, or None for the byråd or an empty pack."""
+    if not pack:
+        report.markdown("Der er ingen sager at tage op på denne måneds møder.")
+        return None
+    money = {c: "kr" for c in ("aarlig_udgift", "enhedspris_nu", "potentiale_lav",
+                               "potentiale_hoej", "ny_enhedspris", "ny_aarlig_udgift")}
+    return report.excel(pack, name, formats={**money, "beslutningsdato": "dato",
+                                             "sidste_beslutningsdato": "dato",
+                                             "nyt_omfang": "decimal"},
+                        valg={"beslutning": BESLUTNINGER}, ombryd={"aarsager": 80})
+
+
+def routine_results(h: Hukommelse, b: Beslutninger | None, a: Andele | None
+                    ) -> dict[str, report.Headline]:
+    """The monthly routine's figures for `report.record_all` (counts declared, so the byråd's
+    copy is suppressed): on the list, left out, decisions in force, observed shares used."""
+    hd = report.Headline
+    return {
+        "antal_paa_listen": hd(len(h.liste), "Bevillinger på gennemgangslisten", "bevillinger"),
+        "antal_udeladt": hd(len(h.udeladt), "Udeladt: besluttet for nylig, intet nyt",
+                            "bevillinger"),
+        "antal_beslutninger": hd(b.antal if b is not None else 0,
+                                 "Bevillinger med en gældende beslutning", "bevillinger"),
+        "observerede_andele": hd(sorted(a.observerede["regel"]) if a is not None else [],
+                                 "Regler med observerede andele", "tekst"),
+    }
 
 
 # --- headline results ----------------------------------------------------------------------
@@ -361,7 +504,7 @@ def headline_results(o: Oversigt, flags: pd.DataFrame, real: Realiseret | None =
         "potentiale_lav": h(o.potentiale_lav, "Potentiale pr. år, lav", "mio_kr"),
         "potentiale_hoej": h(o.potentiale_hoej, "Potentiale pr. år, høj", "mio_kr"),
         "antal_pr_regel": h(antal_pr_regel(flags), "Markerede bevillinger pr. regel",
-                            "bevillinger"),
+                            "bevillinger", navne={k: r.navn for k, r in REGLER.items()}),
     }
     if real is not None:
         out |= {
@@ -374,23 +517,26 @@ def headline_results(o: Oversigt, flags: pd.DataFrame, real: Realiseret | None =
 
 # --- sliders for the main thresholds (intern) ------------------------------------------------
 
-#: The sliders: parameter, label, min, max, step, and the factor from slider to parameter.
+#: The sliders: parameter, label, min, max, step, the factor from slider to parameter, and
+#: how the parameter's value reads (the readout beside the track).
 SLIDERS = (
-    ("pris_over_sammenlignelige", "Pris over sammenlignelige (%)", 10, 100, 5, 0.01),
-    ("dyr_sag_graense", "Meget dyr sag (mio. kr. om året)", 0.5, 3.0, 0.1, 1e6),
-    ("forbedring_min", "Forbedret funktionsniveau (fald i niveau)", 0.25, 2.0, 0.25, 1.0),
+    ("pris_over_sammenlignelige", "Pris over sammenlignelige", 10, 100, 5, 0.01,
+     lambda x: pct(x, 0)),
+    ("dyr_sag_graense", "Meget dyr sag (om året)", 0.5, 3.0, 0.1, 1e6, mio_kr),
+    ("forbedring_min", "Forbedret funktionsniveau (fald i niveau)", 0.25, 2.0, 0.25, 1.0,
+     lambda x: tal(x, 2)),
 )
 
 
 def slider_values(params: Parametre) -> dict[str, float]:
     """The sliders' starting values (in slider units) from the parameters."""
     p = params.servicetjek
-    return {name: getattr(p, name) / factor for name, *_, factor in SLIDERS}
+    return {name: getattr(p, name) / factor for name, *_, factor, _fmt in SLIDERS}
 
 
 def overrides(values: dict[str, float]) -> dict[str, float]:
     """Slider values (slider units) as servicetjek parameters."""
-    factor = {name: f for name, *_, f in SLIDERS}
+    factor = {name: f for name, *_, f, _fmt in SLIDERS}
     return {name: round(v * factor[name], 10) for name, v in values.items()}
 
 
@@ -402,7 +548,8 @@ def summary_html(res: Genscreening, top: int = 15) -> str:
     rules = table_html(rule_counts_table(o), "Pr. regel", counts=RULE_COUNTS,
                        money=["potentiale_lav", "potentiale_hoej"])
     liste = table_html(review_preview(res.liste, top), f"De første {top} på listen",
-                       money=["aarlig_udgift", "potentiale_lav", "potentiale_hoej"])
+                       money=["aarlig_udgift", "potentiale_lav", "potentiale_hoej"],
+                       wide=REVIEW_WIDE)
     return head + rules + liste
 
 
@@ -417,18 +564,17 @@ class Panel:
         import ipywidgets as w
 
         self.data, self.params, self.base, self.as_of, self.top = data, params, base, as_of, top
-        style = {"description_width": "initial"}
-        layout = w.Layout(width="95%")
         start = slider_values(params)
-        self.sliders = {
-            name: w.FloatSlider(value=start[name], min=lo, max=hi, step=step, description=label,
-                                style=style, layout=layout, continuous_update=False)
-            for name, label, lo, hi, step, _ in SLIDERS
-        }
-        self.output = w.HTML()
+        self.sliders, rows = {}, []
+        for name, label, lo, hi, step, factor, fmt in SLIDERS:
+            slider = w.FloatSlider(value=start[name], min=lo, max=hi, step=step,
+                                   description=label, continuous_update=False)
+            rows.append(slider_row(slider, lambda v, f=factor, fmt=fmt: fmt(v * f)))
+            self.sliders[name] = slider
+        self.output = w.HTML(layout=w.Layout(width="100%"))
         for slider in self.sliders.values():
             slider.observe(lambda _change: self.update(), names="value")
-        self.widget = w.VBox([*self.sliders.values(), self.output])
+        self.widget = w.VBox([*rows, self.output])
         self.resultat: Genscreening | None = None
         self.update()
 

@@ -20,11 +20,14 @@ the signals it plants:
                  citizens improved past their end date
 - `followups`    opfoelgninger; overdue follow-ups
 - `payments`     betalinger; payments after slutdato, payments that differ from the grant
+- `indkoeb`      kontrakter, prislister, tilsyn; expiring and overdue contracts, high price
+                 and low quality, a fast-growing tillæg, a renegotiation with a known saving,
+                 a price list with a known ranking (`Planted.families["indkoeb"]`)
 - `budget`       budget; the two 2026 overruns
 - `opfoelgning`  no tables of its own: development cases without progression, potential,
                  a target group's volume × 1.30, grants outside the serviceniveau, Fredericia's
-                 business case lagging its plan (two steps: before the payments, before the
-                 budget)
+                 business case lagging its plan (two steps: before the payments, before
+                 indkoeb and the budget)
 - `kapacitet`    rows in the tables above: an own §108 offer with empty places and known
                  hjemtagning candidates, a full own §107 offer, step-down flows after §107
 - `world`        what the steps share (`World`: calendar, random streams, working frames)
@@ -42,10 +45,13 @@ Adding a table family (e.g. a workbook's new tables and its planted signals):
    `w.tables["table"] = ...` and records its signals as its own frozen dataclass with
    `w.plant_family("<family>", record, notes={signal: Danish description})`.
 3. Register the step: one line at the end of `STEPS` (before `budget.budget` if its grants
-   should count in the budget, as kapacitet's do). `EXPORT` is then collected from its
-   module, and `Planted.families["<family>"]` holds the record.
+   or payments should count in the budget, as kapacitet's and indkoeb's do; a family that
+   reads every grant, as indkoeb does for its contracts, goes after those that add grants).
+   `EXPORT` is then collected from its module, and `Planted.families["<family>"]` holds the
+   record.
 A new stream never changes what the other steps draw, so the existing rows stay the same
-(a family that adds grants adds rows, and the budget follows them).
+(a family that adds grants adds rows, and the budget follows them; indkoeb changes tillæg and
+payments on purpose).
 """
 
 from __future__ import annotations
@@ -60,6 +66,7 @@ from . import (
     budget,
     followups,
     grants,
+    indkoeb,
     kapacitet,
     opfoelgning,
     payments,
@@ -89,6 +96,9 @@ STEPS: tuple[Callable[[World], None], ...] = (
     assessments.goals,
     kapacitet.kapacitet,
     opfoelgning.signals,
+    # Reads every grant (contracts) and changes payments (tillæg, a renegotiated price):
+    # after the families that add grants, before the budget.
+    indkoeb.step,
     budget.budget,
 )
 
@@ -117,14 +127,21 @@ def generate(kommune: str = "eksempelkommune", indbyggere: int = 45_000, seed: i
     return Sample(tables, Planted(**w.planted, notes=dict(w.notes), families=dict(w.families)))
 
 
-def write_sample(kommune: str, indbyggere: int, seed: int, out: Path) -> Planted:
+def write_sample(kommune: str, indbyggere: int, seed: int, out: Path,
+                 statbank: Path | None = None, statbank_kommune: str = "furesoe") -> Planted:
     """Write the generated tables as a municipality's extracts in Danish export format.
 
     One file per table in `out` (created if missing), as described by `EXPORT`; the same
-    arguments give byte-identical files. Returns what was planted.
+    arguments give byte-identical files. With `statbank`, also a made-up statbank export
+    there in which the sample stands as `statbank_kommune` (synthetic.statbank). Returns
+    what was planted.
     """
     sample = generate(kommune, indbyggere, seed)
     write_tables(sample.tables, EXPORT, Path(out))
+    if statbank is not None:
+        from .statbank import write_statbank
+
+        write_statbank(sample.tables, Path(statbank), statbank_kommune, seed)
     return sample.planted
 
 

@@ -385,13 +385,14 @@ def _write(w: World, r: _Rows, tilbud_id: str, own32: str, placement: str) -> No
                 frame[c] = pd.to_datetime(frame[c]).astype("datetime64[ns]")
         t[name] = pd.concat([t[name], frame], ignore_index=True).sort_values(
             order, kind="stable", ignore_index=True)
+    offer = {"tilbud_id": tilbud_id, "leverandoer_id": own32, "navn": BC_TILBUD,
+             "paragraf": "BL §32", "pladser": 3}
+    provider = {"leverandoer_id": placement, "navn": BC_PROVIDER, "leverandoertype": "privat"}
     t["tilbud"] = pd.concat([t["tilbud"], pd.DataFrame([{
-        "tilbud_id": tilbud_id, "leverandoer_id": own32, "navn": BC_TILBUD,
-        "paragraf": "BL §32", "pladser": 3, "maalgruppe": None, "takst": np.nan}])],
-        ignore_index=True)
+        **offer, "maalgruppe": None, "takst": np.nan}])], ignore_index=True)
     t["leverandoerer"] = pd.concat([t["leverandoerer"], pd.DataFrame([{
-        "leverandoer_id": placement, "navn": BC_PROVIDER, "leverandoertype": "privat",
-        "standardkontrakt": True}])], ignore_index=True)
+        **provider, "standardkontrakt": True}])], ignore_index=True)
+    _register(w, new, offer, provider)
     g = t["bevillinger"][t["bevillinger"]["bevilling_id"].isin(new["bevillinger"]["bevilling_id"])]
     cols = ["bevilling_id", "startdato", "slutdato", "enhed", "enhedspris", "omfang", "tillaeg"]
     exp = derived.expected_payments(g[cols], FIRST_MONTH, LAST_MONTH, PRISINDEKS)
@@ -407,3 +408,32 @@ def _write(w: World, r: _Rows, tilbud_id: str, own32: str, placement: str) -> No
     t["betalinger"] = pd.concat([t["betalinger"], pay[t["betalinger"].columns]],
                                 ignore_index=True).sort_values(
         ["periode", "bevilling_id"], kind="stable", ignore_index=True)
+
+
+def _register(w: World, new: dict[str, pd.DataFrame], offer: dict, provider: dict) -> None:
+    """Add the new citizens, grants, provider and offer to the working frames (`w.cit`,
+    `w.g`, `w.prov`, `w.tilbud`), as every step that adds rows does, so the later steps
+    (indkoeb's contracts, supervision and price changes) see them as any other."""
+    w.prov = pd.concat([w.prov, pd.DataFrame([{
+        **provider, "paragraffer": ("BL §46",), "faktor": 1.0}])], ignore_index=True)
+    position = pd.Series(np.arange(len(w.prov)), index=w.prov["leverandoer_id"].to_numpy())
+    w.tilbud = pd.concat([w.tilbud, pd.DataFrame([{
+        **offer, "prov": int(position[offer["leverandoer_id"]])}])[list(w.tilbud.columns)]],
+        ignore_index=True)
+    cit, g = new["borgere"], new["bevillinger"]
+    at = pd.Series(np.arange(len(w.cit), len(w.cit) + len(cit)), index=cit["borger_id"])
+    person = cit.set_index("borger_id")
+    g = g.assign(cit=at[g["borger_id"]].to_numpy(),
+                 prov=position[g["leverandoer_id"]].to_numpy(),
+                 maalgruppe=person.loc[g["borger_id"], "maalgruppe"].to_numpy(),
+                 foedselsaar=person.loc[g["borger_id"], "foedselsaar"].to_numpy(),
+                 koen=person.loc[g["borger_id"], "koen"].to_numpy(),
+                 type=w.prov["leverandoertype"].to_numpy()[position[g["leverandoer_id"]]],
+                 niveau=np.nan)
+    for c in ("startdato", "slutdato", "forventet_slutdato"):
+        g[c] = pd.to_datetime(g[c]).astype("datetime64[ns]")
+    w.g = pd.concat([w.g, g[list(w.g.columns)]], ignore_index=True)
+    first = g.sort_values("startdato", kind="stable").drop_duplicates("borger_id")
+    paragraf = first.set_index("borger_id")["paragraf"].reindex(cit["borger_id"]).to_numpy()
+    w.cit = pd.concat([w.cit, cit.assign(paragraf=paragraf, mu=np.nan, boern=[
+        str(p).startswith("BL") for p in paragraf])[list(w.cit.columns)]], ignore_index=True)

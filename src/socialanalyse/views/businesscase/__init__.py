@@ -18,7 +18,14 @@ from .figures import (
     tornado_figure,
 )
 from .tables import assumptions_display, data_values_table, headline_table
-from .text import break_even_table, case_intro, conclusion, input_labels, input_phrase
+from .text import (
+    break_even_table,
+    break_even_text,
+    case_intro,
+    conclusion,
+    input_labels,
+    input_phrase,
+)
 from .widgets import CaseView, Panel, recompute, render, slider_specs
 
 
@@ -28,7 +35,7 @@ def headline_results(res: Resultat, mc: MonteCarloResultat | None = None
     simulation's figures with a Monte Carlo result)."""
     h = report.Headline
     out = {
-        "case": h(res.case.id, "Business case", "tekst"),
+        "case": h(res.case.id, "Business case", "tekst", tekst=res.case.navn),
         "scenarie": h(res.scenarie or "casens værdier", "Scenarie", "tekst"),
         "horisont": h(res.case.horisont, "Horisont (år)", "tal"),
         "nutidsvaerdi": h(res.nutidsvaerdi, "Nutidsværdi", "mio_kr"),
@@ -43,7 +50,7 @@ def headline_results(res: Resultat, mc: MonteCarloResultat | None = None
                                  "Tilbagebetalt i år (år 0 = første år)", "tal"),
         "nulpunkter": h({row.input: row.nulpunkt for row in res.break_even.itertuples()
                          if row.retning in ("mindst", "højst") and row.mulig},
-                        "Nulpunkter (break-even)"),
+                        "Nulpunkter (break-even)", tekst=break_even_text(res)),
     }
     if mc is not None:
         out |= {
@@ -61,6 +68,7 @@ __all__ = [
     "Panel",
     "assumptions_display",
     "break_even_table",
+    "break_even_text",
     "case_intro",
     "conclusion",
     "cumulative_alt",

@@ -11,7 +11,7 @@ from ...businesscase import BusinessCase, MonteCarloResultat, Resultat, input_la
 from ...report.format import amount, pct, sentences, tal
 
 _RATE_FIELDS = ("succesrate", "doedvaegt", "aftagning", "optimisme_tillaeg")
-_MONEY_FIELDS = ("beloeb", "pris")
+MONEY_FIELDS = ("beloeb", "pris")
 
 
 def input_value_text(path: str, value: float | None) -> str:
@@ -21,7 +21,7 @@ def input_value_text(path: str, value: float | None) -> str:
     field = path.split(".")[-1]
     if field in _RATE_FIELDS:
         return pct(value, 1)
-    if field in _MONEY_FIELDS:
+    if field in MONEY_FIELDS:
         return amount(value)
     return tal(value, 0 if float(value).is_integer() else 1)
 
@@ -86,6 +86,16 @@ def break_even_table(res: Resultat) -> pd.DataFrame:
         rows.append({"input": row.navn, "casens_vaerdi": base,
                      "nulpunkt": input_value_text(row.input, row.nulpunkt), "betydning": text})
     return pd.DataFrame(rows, columns=["input", "casens_vaerdi", "nulpunkt", "betydning"])
+
+
+def break_even_text(res: Resultat) -> str | None:
+    """The break-even points in words for the run's index: the sentences of
+    `break_even_table` for the inputs that have one ('Casen betaler sig, når succesraten for
+    »Undgået anbringelse« er mindst 58,0 %.'); None when no input has one."""
+    table = break_even_table(res)
+    has_point = [r.retning in ("mindst", "højst") and r.mulig for r in res.break_even.itertuples()]
+    parts = table.loc[has_point, "betydning"].tolist()
+    return sentences(parts) if parts else None
 
 
 def conclusion(

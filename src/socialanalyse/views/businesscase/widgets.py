@@ -25,8 +25,10 @@ from ...businesscase import (
     with_values,
 )
 from ...businesscase.model import RANGES
-from ...report.format import kr, pct
+from ...report.format import kr, pct, tal
+from ...report.widgets import control_layout, control_style, slider_row
 from . import figures
+from .text import MONEY_FIELDS, input_value_text
 
 NO_SCENARIO = "casens værdier"
 HORIZON_MAX = 35
@@ -71,6 +73,17 @@ def slider_specs(case: BusinessCase) -> list[dict]:
                   "max": max(HORIZON_MAX, case.horisont), "step": 1, "value": case.horisont,
                   "kind": "int"})
     return specs
+
+
+def slider_text(path: str, value: float) -> str:
+    """A slider's readout: rates in %, amounts in whole kr. (a step of the slider shows), the
+    horizon in years, the rest as numbers (`text.input_value_text`)."""
+    field = path.split(".")[-1]
+    if field in MONEY_FIELDS:
+        return kr(value)
+    if path == "horisont":
+        return f"{tal(value)} år"
+    return input_value_text(path, value)
 
 
 def recompute(
@@ -125,40 +138,46 @@ class Panel:
     """
 
     def __init__(self, case: BusinessCase, n: int = 5000, seed: int | None = 0,
-                 draw: bool = True):
+                 draw: bool = True, scenario: str | None = None):
         import ipywidgets as w
 
         self.case, self.n, self.seed, self.draw = case, n, seed, draw
         self._busy = False
-        options = [(NO_SCENARIO, None)] + [
+        # "" stands for the case's own values: a drop-down shows nothing for the value None.
+        options = [(NO_SCENARIO, "")] + [
             (f"{name}: {sc.beskrivelse}" if sc.beskrivelse else name, name)
             for name, sc in case.scenarier.items()
         ]
-        style = {"description_width": "initial"}
-        layout = w.Layout(width="95%")
-        self.scenario = w.Dropdown(options=options, value=None, description="Scenarie",
-                                   style=style, layout=layout)
-        self.sliders = {}
+        self.scenario = w.Dropdown(options=options, value=scenario or "", description="Scenarie",
+                                   style=control_style(), layout=control_layout())
+        self.sliders, rows = {}, []
         for spec in slider_specs(case):
             cls = w.IntSlider if spec["kind"] == "int" else w.FloatSlider
-            kwargs = {"min": spec["min"], "max": spec["max"], "step": spec["step"],
-                      "value": spec["value"], "description": spec["label"], "style": style,
-                      "layout": layout, "continuous_update": False}
-            if spec["kind"] == "float":
-                kwargs["readout_format"] = ".3g"
-            self.sliders[spec["path"]] = cls(**kwargs)
+            slider = cls(min=spec["min"], max=spec["max"], step=spec["step"],
+                         value=spec["value"], description=spec["label"],
+                         continuous_update=False)
+            rows.append(slider_row(slider, lambda v, path=spec["path"]: slider_text(path, v)))
+            self.sliders[spec["path"]] = slider
         self.output = w.Output()
         self.summary = w.HTML()
         for control in [self.scenario, *self.sliders.values()]:
             control.observe(self._changed, names="value")
-        self.widget = w.VBox([self.scenario, *self.sliders.values(), self.summary, self.output])
+        self.widget = w.VBox([self.scenario, *rows, self.summary, self.output])
         self.view: CaseView | None = None
-        self.update()
+        if scenario:
+            self._changed({"owner": self.scenario})
+        else:
+            self.update()
+
+    @property
+    def scenario_name(self) -> str | None:
+        """The chosen scenario's name, None for the case's own values."""
+        return self.scenario.value or None
 
     def values(self) -> dict[str, float]:
         """The sliders' values by input path, for those moved away from the scenario's value
         (more than half a step: a slider shows its value rounded to the step)."""
-        base = with_scenario(self.case, self.scenario.value)
+        base = with_scenario(self.case, self.scenario_name)
         out = {}
         for path, slider in self.sliders.items():
             value = get_value(base, path)
@@ -171,7 +190,7 @@ class Panel:
             return
         if change["owner"] is self.scenario:
             # A new scenario resets the sliders to its values.
-            base = with_scenario(self.case, self.scenario.value)
+            base = with_scenario(self.case, self.scenario_name)
             self._busy = True
             try:
                 for path, slider in self.sliders.items():
@@ -184,7 +203,7 @@ class Panel:
 
     def update(self) -> CaseView:
         """Recompute from the widgets' values and redraw."""
-        self.view = recompute(self.case, self.scenario.value, self.values(), self.n,
+        self.view = recompute(self.case, self.scenario_name, self.values(), self.n,
                                  self.seed)
         res = self.view.resultat
         payback = ("ikke inden for horisonten" if res.tilbagebetalingsaar is None

@@ -70,7 +70,7 @@ def headline_results(
                     "Effekt (forskel-i-forskelle, niveau; negativ = forbedring)"),
         "ci_lav": h(effekt.did.ci_low, "Effekt, nedre grænse (95 %)"),
         "ci_hoej": h(effekt.did.ci_high, "Effekt, øvre grænse (95 %)"),
-        "p_vaerdi": h(effekt.did.p_value, "p-værdi for effekten"),
+        "p_vaerdi": h(effekt.did.p_value, "p-værdi for effekten", "p_vaerdi"),
         "succes": h(status, "Succeskriterie", "tekst"),
         "effekt_foer_efter": h(effekt.foer_efter.estimate, "Ændring i indsatsgruppen før/efter"),
         "antal_borgere_indsats": h(effekt.antal_indsats, "Borgere i indsatsen", "borgere"),
@@ -81,7 +81,8 @@ def headline_results(
         "andel_regression": h(row["andel_regression"], "Andel i regression", "pct"),
         f"median_varighed_{key}": h(medianer_alle["median_dage"].iloc[0],
                                     f"Median varighed i {paragraf} (dage)"),
-        f"logrank_p_{key}": h(varighed.p_value, f"Log-rank p, varighed i {paragraf} før/efter"),
+        f"logrank_p_{key}": h(varighed.p_value, f"Log-rank p, varighed i {paragraf} før/efter",
+                              "p_vaerdi"),
     }
     if antal is not None:
         out |= {

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from ...progression.estimates import Estimate
-from ...report.format import dato_lang, pct, tal
+from ...report.format import dato_lang, p_vaerdi, pct, tal
 
 
 def _n(x: float, decimaler: int) -> str:
@@ -307,7 +307,7 @@ def duration_text(varighed, alle, paragraf: str) -> str:
     return (
         f"{first} For forløb startet før "
         f"{dato_lang(varighed.skaeringsdato)} er medianen {m(med.get('før'))}, for forløb "
-        f"startet derefter {m(med.get('efter'))}. {verdict} (log-rank-test, p = "
-        f"{tal(varighed.p_value, 3)}). Nye forløb har haft kortere tid til at slutte; det tager "
+        f"startet derefter {m(med.get('efter'))}. {verdict} (log-rank-test, p-værdi "
+        f"{p_vaerdi(varighed.p_value)}). Nye forløb har haft kortere tid til at slutte; det tager "
         "Kaplan–Meier højde for, men en median, der ikke er nået, kan stadig ende højere."
     )

@@ -20,6 +20,7 @@ from ...progression import (
 )
 from ...progression.intervention import intervention_options
 from ...report.display import figure_html
+from ...report.widgets import control_layout, control_style
 from .figures import did_figure
 from .text import interpret
 
@@ -102,13 +103,16 @@ def intervention_explorer(data, parametre, *, min_antal: int = 5):
          if r["paragraf"] == p.indsats.paragraf and r.get("tilbud_id") == p.indsats.tilbud_id),
         0,
     )
+    common = {"style": control_style(), "layout": control_layout()}
     choose = w.Dropdown(options=labels, value=default if labels else None, description="Indsats",
-                        layout=w.Layout(width="95%"))
-    outcome = w.Dropdown(options=outcome_options(), value=p.udfald, description="Udfald")
+                        **common)
+    outcome = w.Dropdown(options=outcome_options(), value=p.udfald, description="Udfald",
+                         **common)
     comparison = w.Dropdown(options=[("Samme paragraf, andre leverandører", "paragraf"),
                                      ("Samme målgruppe", "maalgruppe")],
-                            value=p.sammenligning, description="Sammenlign")
-    match = w.Checkbox(value=p.match_paa_niveau, description="Match på niveau før")
+                            value=p.sammenligning, description="Sammenlign med", **common)
+    match = w.Checkbox(value=p.match_paa_niveau, description="Match på niveau før",
+                       indent=True, **common)
     out = w.Output()
 
     def update(_change=None):
@@ -131,4 +135,4 @@ def intervention_explorer(data, parametre, *, min_antal: int = 5):
     for widget in (choose, outcome, comparison, match):
         widget.observe(update, names="value")
     update()
-    return w.VBox([choose, w.HBox([outcome, comparison, match]), out])
+    return w.VBox([choose, outcome, comparison, match, out])
