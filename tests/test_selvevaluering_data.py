@@ -204,7 +204,9 @@ def test_effect_and_progression_measured():
 
 
 def test_serviceniveau_in_the_parameters(tmp_path):
-    assert answer("serviceniveau").svar == "Ja"  # the eksempelkommune's example (§85)
+    one = answer("serviceniveau")  # the eksempelkommune's example (§85)
+    assert one.svar == "Ja" and one.evidens.startswith("Parametrene har et serviceniveau for "
+                                                       "1 paragraf (§85)")
     a = answer("serviceniveau", p=with_serviceniveau(params(), {}))  # as default.yaml's
     assert a.svar == "Nej" and a.spoergsmaal == "D10" and a.anbefaling == 2
     folder = tmp_path / "parameters"

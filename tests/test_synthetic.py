@@ -141,6 +141,28 @@ def test_a_registered_family_adds_its_record_and_changes_nothing_else(sample, mo
     assert set(sample.planted.families) == {"indkoeb", "kapacitet", "opfoelgning"}
 
 
+def test_working_frames_hold_every_row_of_the_tables():
+    """A family that adds citizens, grants, providers or offers adds them to the working
+    frames too (w.cit, w.g, w.prov, w.tilbud), so later steps (indkøb's contracts) see them:
+    checked after every step once the ids exist."""
+    w = synthetic.World("eksempelkommune", SMALL, 1)
+    pairs = (("cit", "borgere", "borger_id"), ("g", "bevillinger", "bevilling_id"),
+             ("prov", "leverandoerer", "leverandoer_id"), ("tilbud", "tilbud", "tilbud_id"))
+    checked = set()
+    for step in synthetic.STEPS:
+        step(w)
+        for frame, table, key in pairs:
+            if table in w.tables and key in getattr(w, frame):
+                ids = getattr(w, frame)[key]
+                assert sorted(ids) == sorted(w.tables[table][key]), (step.__qualname__, table)
+                checked.add(table)
+    assert checked == {"borgere", "bevillinger", "leverandoerer", "tilbud"}
+    g = w.g  # positions agree with the ids
+    assert (g["borger_id"].to_numpy() == w.cit["borger_id"].to_numpy()[g["cit"]]).all()
+    assert (g["leverandoer_id"].to_numpy() == w.prov["leverandoer_id"].to_numpy()[g["prov"]]
+            ).all()
+
+
 # --- calibration ----------------------------------------------------------------------------
 
 
