@@ -75,7 +75,7 @@ def test_serviceniveau_kroner_are_08s_recorded_besparelse(intern):
     shown = view.kroner_text(besparelse, besparelse)
     assert shown != "ikke opgjort"
     rows = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", tr))
-            for tr in re.findall(r"<tr[^>]*>.*?</tr>", page, re.S)]
+            for tr in re.findall(r"<tr[^>]*>.*?</tr>", page, re.DOTALL)]
     kl2 = [r for r in rows if "arbejdsbog 08 (opfølgning)" in r]
     assert len(kl2) == 1 and shown in kl2[0] and "ikke opgjort" not in kl2[0]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import icalendar
 import matplotlib
 import pytest
+from helpers import readouts
 
 from socialanalyse import businesscase as bc
 from socialanalyse import opfoelgning, report
@@ -96,6 +97,8 @@ def test_the_slider_panel_recomputes_the_kroner(case):
     assert panel.resultat.besparelse == pytest.approx(c.besparelse + over, abs=1)
     assert panel.resultat.besparelse == pytest.approx(0, abs=1)
     assert panel.readouts[("§85", 2)].value == "2–17 timer"
+    # the shared slider rows (report.widgets): Danish readouts named by the slider
+    assert readouts(panel.widget)["§85 niveau 2"] == "2–17 timer"
     assert "bevillinger uden for serviceniveauet" in panel.output.value
 
 

@@ -31,6 +31,7 @@ from ..opfoelgning import (
 from ..report.display import table_html
 from ..report.format import dato, dato_lang, kr, mio_kr, pct, tal
 from ..report.theme import axis_kr
+from ..report.widgets import slider_row
 
 if TYPE_CHECKING:
     from ..config import Parametre
@@ -299,14 +300,14 @@ class ServiceniveauPanel:
         for r in kat.itertuples():
             top = max(2 * r.omfang_til, r.omfang_til + 10)
             s = w.FloatRangeSlider(value=(r.omfang_fra, r.omfang_til), min=0, max=top, step=0.5,
-                                   description=f"{r.paragraf} niveau {r.niveau}", readout=False,
-                                   continuous_update=False, style={"description_width": "10em"},
-                                   layout=w.Layout(width="60%"))
-            label = w.HTML()
+                                   description=f"{r.paragraf} niveau {r.niveau}",
+                                   continuous_update=False)
+            # The shared slider row (report.widgets): the Danish readout beside the track.
+            row = slider_row(s, lambda v, enhed=r.enhed: _range(*v, enhed))
             s.observe(lambda _change: self.update(), names="value")
             self.sliders[(r.paragraf, r.niveau)] = (s, r)
-            self.readouts[(r.paragraf, r.niveau)] = label
-            rows.append(w.HBox([s, label]))
+            self.readouts[(r.paragraf, r.niveau)] = row.children[1]
+            rows.append(row)
         self.output = w.HTML()
         self.widget = w.VBox([*rows, self.output])
         self.resultat: Serviceniveautjek | None = None
@@ -323,8 +324,6 @@ class ServiceniveauPanel:
         return out
 
     def update(self) -> None:
-        for key, (s, r) in self.sliders.items():
-            self.readouts[key].value = _range(*s.value, r.enhed)
         params = with_serviceniveau(self.params, self.serviceniveau())
         self.resultat = c = service_level_check(self.data, params, as_of=self.as_of)
         n = int(c.bevillinger["uden_for"].sum())
