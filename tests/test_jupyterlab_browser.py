@@ -44,13 +44,23 @@ def _free_port() -> int:
 
 
 def _wait_until(check, timeout: float, what: str, interval: float = 0.25):
-    end = time.monotonic() + timeout
+    """check()'s first truthy value within `timeout` seconds. A WebDriverException (an element
+    redrawn between finding and using it, a click landing on a toast, a busy page) counts as
+    "not yet": JupyterLab redraws its file list, menus and toasts all the time, and on a loaded
+    machine that races with selenium. The last such error is named if time runs out."""
+    from selenium.common.exceptions import WebDriverException
+
+    end, last = time.monotonic() + timeout, None
     while time.monotonic() < end:
-        value = check()
+        try:
+            value = check()
+        except WebDriverException as error:
+            value, last = None, error
         if value:
             return value
         time.sleep(interval)
-    raise AssertionError(f"Tidsgrænsen på {timeout:.0f} s blev nået: {what}")
+    detail = f" (sidste fejl fra browseren: {last.msg})" if last is not None else ""
+    raise AssertionError(f"Tidsgrænsen på {timeout:.0f} s blev nået: {what}{detail}")
 
 
 @pytest.fixture(scope="module")
@@ -119,10 +129,22 @@ def driver(lab):
                  "--window-size=1400,1000", "--no-first-run", "--disable-background-networking",
                  f"--user-data-dir={base / 'chromium-profil'}"):
         options.add_argument(flag)
-    drv = webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
+    drv = _start_chromium(webdriver, options, Service(shutil.which("chromedriver")))
     drv.set_page_load_timeout(90)
     yield drv
     drv.quit()
+
+
+def _start_chromium(webdriver, options, service):
+    """A Chromium session; a second try when the first does not start (on a loaded machine
+    chromedriver can give up waiting for Chromium's DevTools port)."""
+    from selenium.common.exceptions import WebDriverException
+
+    try:
+        return webdriver.Chrome(options=options, service=service)
+    except WebDriverException:
+        time.sleep(5)
+        return webdriver.Chrome(options=options, service=service)
 
 
 # --- driving JupyterLab ------------------------------------------------------------------------
@@ -141,24 +163,31 @@ def _dismiss_news(drv) -> None:
 def _run_all(drv) -> None:
     from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
 
     def click_first_cell() -> bool:
         _dismiss_news(drv)
+        drv.find_element(By.CSS_SELECTOR, f"{ACTIVE} .jp-Cell").click()
+        return True
+
+    def run_all_from_menu() -> bool:
+        # Menu and item are found and clicked in one attempt; a failed attempt closes the
+        # menu (Escape) so the next one starts from the menu bar again.
         try:
-            drv.find_element(By.CSS_SELECTOR, f"{ACTIVE} .jp-Cell").click()
+            next(e for e in drv.find_elements(By.CSS_SELECTOR, ".lm-MenuBar-itemLabel")
+                 if e.text == "Run").click()
+            item = _wait_until(lambda: next(
+                (e for e in drv.find_elements(By.CSS_SELECTOR, "#jp-mainmenu-run .lm-Menu-item")
+                 if e.find_element(By.CSS_SELECTOR, ".lm-Menu-itemLabel").text
+                 == "Run All Cells"), None), 10, "menupunktet 'Run All Cells' kom ikke frem")
+            item.click()
             return True
-        except WebDriverException:  # the notebook was still being drawn
+        except (AssertionError, StopIteration, WebDriverException):
+            drv.switch_to.active_element.send_keys(Keys.ESCAPE)
             return False
 
-    _wait_until(click_first_cell, 30, "den første celle kunne ikke vælges")
-    menu = next(e for e in drv.find_elements(By.CSS_SELECTOR, ".lm-MenuBar-itemLabel")
-                if e.text == "Run")
-    menu.click()
-    item = _wait_until(lambda: next(
-        (e for e in drv.find_elements(By.CSS_SELECTOR, "#jp-mainmenu-run .lm-Menu-item")
-         if e.find_element(By.CSS_SELECTOR, ".lm-Menu-itemLabel").text == "Run All Cells"),
-        None), 10, "menupunktet 'Run All Cells' kom ikke frem")
-    item.click()
+    _wait_until(click_first_cell, 60, "den første celle kunne ikke vælges")
+    _wait_until(run_all_from_menu, 60, "'Run All Cells' kunne ikke vælges i menuen Run")
 
 
 def _finished(drv) -> bool:
@@ -273,13 +302,24 @@ def _open(drv, url: str, token: str, name: str, first: bool) -> None:
     from selenium.webdriver.common.by import By
 
     if first:
-        drv.get(f"{url}/lab/tree/{name}.ipynb?reset&token={token}")
+        from selenium.common.exceptions import TimeoutException
+
+        try:
+            drv.get(f"{url}/lab/tree/{name}.ipynb?reset&token={token}")
+        except TimeoutException:
+            pass  # a slow "load" event on a busy machine; the waits below decide
     else:
-        item = _wait_until(lambda: next(
-            (e for e in drv.find_elements(By.CSS_SELECTOR, ".jp-DirListing-item")
-             if e.get_attribute("textContent").strip().startswith(name)), None),
-            30, f"{name} findes ikke i filoversigten")
-        ActionChains(drv).double_click(item).perform()
+        def double_click() -> bool:
+            item = next((e for e in drv.find_elements(By.CSS_SELECTOR, ".jp-DirListing-item")
+                         if e.get_attribute("textContent").strip().startswith(name)), None)
+            if item is not None:
+                ActionChains(drv).double_click(item).perform()
+            return False  # opened once its tab is the current one
+
+        _wait_until(lambda: _js(drv, f"""
+            const tab = document.querySelector('.lm-DockPanel .lm-TabBar-tab.lm-mod-current');
+            return !!tab && tab.textContent.includes('{name}');""") or double_click(),
+            60, f"{name} kunne ikke åbnes fra filoversigten", interval=2)
     _wait_until(lambda: _js(drv, f"""
         const tab = document.querySelector('.lm-DockPanel .lm-TabBar-tab.lm-mod-current');
         const panel = document.querySelector('{ACTIVE}');

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from socialanalyse import kapacitet
 from socialanalyse import klynge as K
 from socialanalyse.config import ParameterFejl, load_klynge, load_parameters
 from socialanalyse.report.checks import forbidden_ids, id_columns
@@ -114,7 +115,8 @@ def test_capacity_match_uses_safe_bounds_for_suppressed_counts():
     ext = _eksterne()
     ext = ext[ext["kommune"] == C]
     out = K.capacity_matches(kap, ext, threshold=5)
-    # Free places at least 10 - 4 = 6; Struer's hidden count is taken as 1.
+    # Occupied under 5 on average: at least 10 - 5 = 5 whole free places; Struer's hidden
+    # count is taken as 1.
     assert out["pladser"].tolist() == [1] and out["usikker"].all()
     assert out["aarlig_besparelse"].iloc[0] == pytest.approx(200_000.0)
 
@@ -221,6 +223,35 @@ def test_aggregates_have_no_ids_and_no_small_counts(built):
     assert K.aggregate_problems(agg, t, ids) == []
 
 
+def test_capacity_aggregate_is_the_kapacitet_workbooks_occupancy(built, sample):
+    """One definition: places, occupied and empty places per month are workbook 07's
+    (kapacitet.occupancy), the price per place its price per place-day × 365.25."""
+    data, params, agg = built
+    bel = kapacitet.occupancy(data, params.klynge.belaegning_maaneder,
+                              kapacitet.Indstillinger.fra(params))
+    own = bel.maaned.assign(maaned=bel.maaned["maaned"] + pd.offsets.MonthEnd(0))
+    both = agg.kapacitet.merge(own, left_on=["tilbud", "maaned"], right_on=["navn", "maaned"],
+                               suffixes=("", "_07"), validate="one_to_one")
+    assert len(both) == len(agg.kapacitet) == len(own) == len(data.tilbud) * 12
+    assert (both["pladser"] == both["pladser_07"]).all()
+    shown = ~both["diskretioneret"]
+    assert shown.sum() > len(both) / 2 and both.loc[~shown, "belagte_pladser"].isna().all()
+    assert both.loc[shown, "belagte_pladser"].to_numpy() == pytest.approx(
+        both.loc[shown, "belagte_pladser_07"].round(1).to_numpy())
+    assert both.loc[shown, "ledige_pladser"].to_numpy() == pytest.approx(
+        both.loc[shown, "tomme_pladser"].round(1).to_numpy())
+    price = both["tilbud_id"].map(bel.tilbud.set_index("tilbud_id")["pris_pr_doegn"]) * 365.25
+    assert both["aarspris"].to_numpy() == pytest.approx(price.to_numpy())
+    # By hand: the planted offer at 75 % occupancy every day, its takst 2,400 kr. a day.
+    planted = sample[0].planted.families["kapacitet"]
+    offer = data.tilbud.set_index("tilbud_id").loc[planted.tomme_tilbud]
+    rows = agg.kapacitet[agg.kapacitet["tilbud"] == offer["navn"]]
+    assert (rows["pladser"] == planted.tomme_pladser).all()
+    assert (rows["belagte_pladser"] == planted.tomme_beboere).all()
+    assert (rows["ledige_pladser"] == planted.tomme_pladser - planted.tomme_beboere).all()
+    assert rows["aarspris"].to_numpy() == pytest.approx([2400 * 365.25] * len(rows))
+
+
 def test_a_single_hidden_cell_cannot_be_derived_from_the_total(built):
     _, _, agg = built
     f = agg.forbrug
@@ -296,3 +327,15 @@ def test_data_readme_holds_the_current_aggregate_format():
     text = (REPO / "data" / "README.md").read_text(encoding="utf-8")
     start, end = "<!-- aggregater:start -->\n", "<!-- aggregater:slut -->"
     assert text[text.index(start) + len(start):text.index(end)] == K.format_markdown()
+
+
+def test_match_text_counts_only_the_savings_of_cheaper_own_offers():
+    from socialanalyse.views import klynge as view
+
+    match = pd.DataFrame({"aarlig_besparelse": [1_899_300.0, 300_000.0, -50_000.0]})
+    text = view.match_text(match)
+    # 1,899,300 + 300,000 = 2,199,300; the dearer own offer is counted, not netted.
+    assert "de 2, hvor det egne tilbud er billigst, sparer brugt fuldt ud 2,2 mio. kr." in text
+    assert "I 1 match er det egne tilbud dyrere" in text
+    only_dearer = view.match_text(match.iloc[[2]])
+    assert "sparer" not in only_dearer and "I 1 match" in only_dearer

@@ -497,3 +497,14 @@ def test_atomic_writes_are_readable_by_colleagues(tmp_path):
     assert path.read_text(encoding="utf-8") == "<p>ok</p>"
     assert path.stat().st_mode & 0o777 == 0o644
     assert [p.name for p in tmp_path.iterdir()] == ["rapport.html"]  # no temp file left
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("aar", True), ("budgetaar", True), ("start_aar", True), ("År", True), ("Start år", True),
+    ("beløb", False), ("antal", False),
+])
+def test_year_columns_are_recognised_by_code_name_and_danish_header(name, expected):
+    assert display.is_year_column(name, pd.Series([2024, 2025])) is expected
+    # Not years: out of range, or not whole numbers.
+    assert display.is_year_column(name, pd.Series([12, 2025])) is False
+    assert display.is_year_column(name, pd.Series([2024.5])) is False

@@ -20,6 +20,7 @@ from socialanalyse.servicetjek import (
     BeslutningsFejl,
     against_expected,
     combine_decisions,
+    decisions_so_far,
     meeting_pack,
     observed_shares,
     read_decision_folder,
@@ -354,3 +355,23 @@ def test_the_meeting_pack_has_one_sheet_per_afdeling_in_priority_order(tmp_path)
     report.setup("eksempelkommune", "byraad", tmp_path / "run2", notebook="01_servicetjek",
                  data=d, parametre=params())
     assert view.meeting_workbook(meeting_pack(sheet)) is None
+
+
+def test_decisions_so_far_is_the_routine_notebook_01_runs(folder):
+    """One call: the folder (the notebook parameter wins over servicetjek.beslutninger), the
+    decisions, the savings of test_accumulated_savings... and the shares the potential uses."""
+    p = params(besparelsesmaal=1_000_000, programstart=pd.Timestamp("2026-08-01").date(),
+               min_beslutninger_observeret=1)
+    r = decisions_so_far(data(), p, folder)
+    assert r.mappe == folder
+    assert r.beslutninger.sete == {"G1", "G2", "G3", "G4"}
+    assert r.realiseret.realiseret == pytest.approx(80_000)
+    # dyr_sag's decisions since the start (G4's of 1.7 is before it): G1 ophørt, G2 justeret,
+    # G3 uændret: observed 2 / 3, so the parameters used carry the observed interval.
+    (row,) = r.andele.pr_regel[r.andele.pr_regel["regel"] == "dyr_sag"].itertuples()
+    assert row.kilde == "observeret" and row.observeret_andel == pytest.approx(2 / 3)
+    assert r.parametre is r.andele.parametre
+    # No folder at all: nothing read, nothing realised, the given parameters unchanged.
+    none = decisions_so_far(data(), p)
+    assert (none.mappe, none.beslutninger, none.realiseret, none.andele) == (None,) * 4
+    assert none.parametre is p

@@ -13,7 +13,7 @@ def _sample(args: argparse.Namespace) -> int:
 
     synthetic.write_sample(args.kommune, args.indbyggere, args.seed, Path(args.out),
                            Path(args.statbank) if args.statbank else None,
-                           args.statbank_kommune)
+                           args.statbank_kommune, args.klynge_rolle)
     print(f"Eksempeldata for {args.kommune} er skrevet til {args.out}")
     if args.statbank:
         print(f"Et opdigtet udtræk fra Statistikbanken (REGK31, FOLK1A), hvor kommunen står "
@@ -66,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="skriv også et opdigtet udtræk fra Statistikbanken i MAPPE")
     sample.add_argument("--statbank-kommune", default="furesoe",
                         help="kommunen, eksempelkommunen står som i udtrækket (standard furesoe)")
+    sample.add_argument("--klynge-rolle", default=None, choices=("ledig", "koeber", "dyr"),
+                        help="plant kommunens del af en testklynges signaler (data/synthetic/"
+                             "klynge.py); uden den plantes intet for klynger")
     sample.set_defaults(func=_sample)
 
     run = sub.add_parser("run", help="kør notebooks for en eller flere kommuner")

@@ -19,7 +19,7 @@ run reads its members' aggregates (`combine`) and computes, with plain functions
 Providers are matched across members by name (`provider_key`: case, spaces and the company
 form are ignored), since each municipality has its own provider ids.
 
-Aggregate format, version 1 (`FORMAT`, also `format_table()` for the README). Each table has
+Aggregate format, version 2 (`FORMAT`, also `format_table()` for the README). Each table has
 a `kommune` column (the member's slug), so members' tables concatenate. Counts of citizens
 (antal_borgere, antal_bevillinger, belagte_pladser and the count-like helaarspersoner) are
 empty where 1..diskretion-1 citizens are behind the row, or where a single such cell could
@@ -37,10 +37,16 @@ import numpy as np
 import pandas as pd
 
 from .data import Data
-from .data.derived import days_in_period, population, reference_date
+from .data.derived import DAYS_PER_YEAR, days_in_period, population, reference_date
 from .privacy import CPR_PATTERN, PSEUDONYM_PATTERN, suppression_mask
 
-AGGREGAT_VERSION = 1
+AGGREGAT_VERSION = 2
+#: What changed with each version (Danish, for the README other municipalities read).
+VERSION_NOTES = {
+    2: "kapacitet: belagte og ledige pladser er gennemsnit over måneden, samme tal som "
+       "arbejdsbog 07 Kapacitet (i version 1 borgere på månedens sidste dag), og aarspris er "
+       "tilbuddets pris pr. plads som i arbejdsbog 07.",
+}
 
 #: The aggregate tables: column -> (type, Danish description). The format other
 #: municipalities read; change it only with a new AGGREGAT_VERSION.
@@ -83,14 +89,17 @@ FORMAT: dict[str, dict[str, tuple[str, str]]] = {
     },
     "kapacitet": {
         "kommune": ("tekst", "Kommunens slug."),
-        "maaned": ("dato", "Månedens sidste dag (belægningen den dag)."),
+        "maaned": ("dato", "Månedens sidste dag; tallene er gennemsnit over måneden."),
         "tilbud": ("tekst", "Det egne tilbuds navn."),
         "paragraf": ("tekst", "Tilbuddets paragraf."),
-        "maalgruppe": ("tekst", "Tilbuddets målgruppe (den hyppigste blandt dets borgere)."),
+        "maalgruppe": ("tekst", "Tilbuddets målgruppe (angivet, ellers beboernes hyppigste)."),
         "pladser": ("heltal", "Normerede pladser."),
-        "belagte_pladser": ("heltal", "Borgere i tilbuddet; skjult ved diskretion."),
-        "ledige_pladser": ("heltal", "Pladser - belagte (mindst 0); skjult, når belagte er."),
-        "aarspris": ("kr", "Gns. årlig udgift pr. plads i tilbuddet (årets priser)."),
+        "belagte_pladser": ("tal", ("Gns. belagte pladser i måneden (samme tal som "
+                            "arbejdsbog 07 Kapacitet); skjult ved diskretion.")),
+        "ledige_pladser": ("tal", ("Gns. tomme pladser i måneden (pladser - belagte, mindst 0); "
+                           "skjult, når belagte er.")),
+        "aarspris": ("kr", ("Tilbuddets pris pr. plads pr. år: taksten, ellers bevillingernes "
+                     "udgift pr. belagt døgn de seneste 12 måneder, × 365,25.")),
         "diskretioneret": ("ja/nej", "Antallene i rækken er skjult."),
     },
     "eksterne_koeb": {
@@ -155,7 +164,7 @@ def format_markdown() -> str:
     the aggregater/README.md a run writes."""
     intro = (f"Format version {AGGREGAT_VERSION}. Hver tabel er en Parquet-fil og en CSV-kopi "
              "(UTF-8, semikolon, decimalkomma) med samme navn.")
-    lines = [intro]
+    lines = [intro, ""] + [f"- Version {v}: {text}" for v, text in sorted(VERSION_NOTES.items())]
     for table, cols in FORMAT.items():
         lines += ["", f"**`{table}`**", "", "| kolonne | type | beskrivelse |", "|---|---|---|"]
         lines += [f"| `{col}` | {kind} | {text} |" for col, (kind, text) in cols.items()]
@@ -283,50 +292,29 @@ def _priser(base: pd.DataFrame, data: Data, ref_day: pd.Timestamp, years: int,
     return pd.concat(parts, ignore_index=True)
 
 
-def _maalgruppe_of_offers(data: Data) -> pd.Series:
-    """Each offer's target group: the most common one among the citizens ever in it."""
-    bev = data.bevillinger
-    with_offer = bev[bev["tilbud_id"].notna()]
-    groups = with_offer["borger_id"].map(data.borgere.set_index("borger_id")["maalgruppe"])
-    counts = pd.DataFrame({"t": with_offer["tilbud_id"].astype(str).to_numpy(),
-                           "m": groups.astype(str).to_numpy()}).value_counts()
-    if counts.empty:
-        return pd.Series(dtype=str)
-    top = counts.reset_index().sort_values(["t", "count", "m"], ascending=[True, False, True])
-    return top.drop_duplicates("t").set_index("t")["m"]
+def _kapacitet(data: Data, months: int, parametre) -> pd.DataFrame:
+    """Own offers' places and occupancy per month: the kapacitet workbook's own figures
+    (kapacitet.occupancy, the one definition: month averages of the citizens on each offer),
+    its target group and its price per place-day over 12 months (the offer's takst when
+    given, else its grants' cost per occupied day) as a yearly price. Empty without the tilbud
+    table (the workbook then has no occupancy either)."""
+    from . import kapacitet
 
-
-def _kapacitet(data: Data, base: pd.DataFrame, ref_day: pd.Timestamp, months: int,
-               belaegning: pd.DataFrame | None) -> pd.DataFrame:
-    tilbud = data.tilbud
-    if tilbud.empty:
-        return pd.DataFrame(columns=list(FORMAT["kapacitet"]))
-    month_ends = pd.date_range(end=ref_day, periods=months, freq="ME")
-    bev = base[base["tilbud_id"].notna()]
-    offer = bev["tilbud_id"].astype(str)
-    rows = []
-    for day in month_ends:  # a dozen months
-        active = (bev["startdato"] <= day) & (bev["slutdato"].isna() | (bev["slutdato"] >= day))
-        occupied = bev[active].groupby(offer[active])["borger_id"].nunique()
-        rows.append(pd.DataFrame({"tilbud_id": tilbud["tilbud_id"].astype(str).to_numpy(),
-                                  "maaned": day}).assign(
-            belagte_pladser=lambda d, o=occupied: d["tilbud_id"].map(o).fillna(0)))
-    out = pd.concat(rows, ignore_index=True)
-    if belaegning is not None:  # the kapacitet workbook's occupancy wins where it has one
-        own = belaegning.set_index(["tilbud_id", "maaned"])["belagte_pladser"]
-        key = pd.MultiIndex.from_frame(out[["tilbud_id", "maaned"]])
-        out["belagte_pladser"] = own.reindex(key).fillna(
-            pd.Series(out["belagte_pladser"].to_numpy(), index=key)).to_numpy()
-    facts = tilbud.assign(tilbud_id=tilbud["tilbud_id"].astype(str)).set_index("tilbud_id")
-    out["tilbud"] = out["tilbud_id"].map(facts["navn"])
-    out["paragraf"] = out["tilbud_id"].map(facts["paragraf"]).astype(str)
-    out["pladser"] = out["tilbud_id"].map(facts["pladser"]).astype(float)
-    out["maalgruppe"] = out["tilbud_id"].map(_maalgruppe_of_offers(data)).fillna("")
-    now = bev[bev["aktiv"].to_numpy()]
-    price = now.groupby(now["tilbud_id"].astype(str))["aarlig_udgift"].mean()
-    out["aarspris"] = out["tilbud_id"].map(price)
-    out["ledige_pladser"] = (out["pladser"] - out["belagte_pladser"]).clip(lower=0)
-    return out
+    bel = kapacitet.occupancy(data, months, kapacitet.Indstillinger.fra(parametre))
+    if isinstance(bel, kapacitet.IkkeTilgaengelig):
+        return pd.DataFrame(columns=["tilbud_id", *FORMAT["kapacitet"]])
+    m = bel.maaned
+    offer = bel.tilbud.set_index("tilbud_id")
+    return pd.DataFrame({
+        "tilbud_id": m["tilbud_id"].astype(str).to_numpy(),
+        "maaned": (m["maaned"] + pd.offsets.MonthEnd(0)).to_numpy(),
+        "tilbud": m["navn"].to_numpy(), "paragraf": m["paragraf"].astype(str).to_numpy(),
+        "maalgruppe": m["tilbud_id"].map(offer["maalgruppe"]).fillna("").to_numpy(),
+        "pladser": m["pladser"].to_numpy(dtype=float),
+        "belagte_pladser": m["belagte_pladser"].round(1).to_numpy(),
+        "ledige_pladser": m["tomme_pladser"].round(1).to_numpy(),
+        "aarspris": (m["tilbud_id"].map(offer["pris_pr_doegn"]) * DAYS_PER_YEAR).to_numpy(),
+    })
 
 
 def _eksterne_koeb(data: Data, base: pd.DataFrame) -> pd.DataFrame:
@@ -359,15 +347,12 @@ def _noegletal(data: Data, parametre, threshold: int) -> pd.DataFrame:
     return tal
 
 
-def build_aggregater(data: Data, parametre, *, belaegning: pd.DataFrame | None = None
-                     ) -> Aggregater:
+def build_aggregater(data: Data, parametre) -> Aggregater:
     """The byråd-safe aggregates of one municipality's canonical data (module docstring).
 
     parametre: the municipality's Parametre (diskretion, prisindeks, klynge.aggregat_aar and
-    .belaegning_maaneder, the servicetjek and noegletal sections). belaegning: optional
-    occupancy from the kapacitet workbook (tilbud_id, maaned = month end, belagte_pladser);
-    without it occupancy is counted from the grants. No id of a citizen, grant or goal is in
-    the result; the result passes `check_aggregater`.
+    .belaegning_maaneder, the servicetjek, noegletal and kapacitet sections). No id of a
+    citizen, grant or goal is in the result; the result passes `check_aggregater`.
     """
     from .servicetjek.base import screening_base
 
@@ -390,7 +375,7 @@ def build_aggregater(data: Data, parametre, *, belaegning: pd.DataFrame | None =
                        threshold, ["aar"],
                        ["leverandoer", "leverandoertype", "paragraf", "enhed", "niveau"],
                        ("antal_borgere", "antal_bevillinger"))
-    kap = _kapacitet(data, base, ref_day, k.belaegning_maaneder, belaegning)
+    kap = _kapacitet(data, k.belaegning_maaneder, parametre)
     kap = kap.assign(antal_borgere=kap["belagte_pladser"])
     kap = _suppress(kap, threshold, ["maaned"], ["tilbud_id"],
                     ("belagte_pladser",), ("ledige_pladser",)).drop(columns="antal_borgere")
@@ -407,7 +392,7 @@ def build_aggregater(data: Data, parametre, *, belaegning: pd.DataFrame | None =
         frame = frame.assign(kommune=kommune)
         columns = list(FORMAT[name])
         out[name] = frame.reindex(columns=columns).reset_index(drop=True)
-    for name in ("forbrug", "priser", "kapacitet", "eksterne_koeb"):
+    for name in ("forbrug", "priser", "eksterne_koeb"):  # kapacitet's are month averages
         for column in COUNT_COLUMNS + DERIVED_COUNT_COLUMNS:
             if column in out[name] and column != "helaarspersoner":
                 out[name][column] = out[name][column].round().astype("Int64")
@@ -609,8 +594,9 @@ def capacity_matches(kapacitet: pd.DataFrame, eksterne_koeb: pd.DataFrame,
     external purchases in the same paragraph and target group: "first choice among members".
 
     Places go first to the purchases with the highest yearly price, from the cheapest offer.
-    A suppressed count is taken at its safe bound (free places: pladser - (threshold - 1);
-    purchases: 1), so the match never promises more than is there; usikker marks those.
+    Free places are whole places (the month's average rounded down). A suppressed count is
+    taken at its safe bound (occupied under the threshold: free places pladser - threshold;
+    purchases: 1); usikker marks those.
     Returns paragraf, maalgruppe, udbyder, tilbud, koeber, pladser, koebers_aarspris,
     tilbuddets_aarspris, aarlig_besparelse (pladser × (koebers_aarspris -
     tilbuddets_aarspris); NaN without the offer's price), usikker.
@@ -618,8 +604,8 @@ def capacity_matches(kapacitet: pd.DataFrame, eksterne_koeb: pd.DataFrame,
     columns = ["paragraf", "maalgruppe", "udbyder", "tilbud", "koeber", "pladser",
                "koebers_aarspris", "tilbuddets_aarspris", "aarlig_besparelse", "usikker"]
     kap = _latest(kapacitet, "maaned").copy()
-    free = pd.to_numeric(kap["ledige_pladser"], errors="coerce")
-    bound = (kap["pladser"].astype(float) - (threshold - 1)).clip(lower=0)
+    free = np.floor(pd.to_numeric(kap["ledige_pladser"], errors="coerce") + 1e-9)
+    bound = (kap["pladser"].astype(float) - threshold).clip(lower=0)
     kap["ledige"] = free.fillna(bound)
     kap["usikker"] = free.isna()
     supply = kap[kap["ledige"] > 0]
@@ -650,7 +636,7 @@ def capacity_matches(kapacitet: pd.DataFrame, eksterne_koeb: pd.DataFrame,
                 need -= n
                 rows.append((par, group, seller, tilbud, b.kommune, n, b.aarspris, price,
                              n * (b.aarspris - price), bool(unsure or b.usikker)))
-    out = pd.DataFrame(rows, columns=columns)
+    out = pd.DataFrame(rows, columns=columns).astype({"pladser": int})
     return out.sort_values("aarlig_besparelse", ascending=False, na_position="last"
                            ).reset_index(drop=True)
 

@@ -74,8 +74,8 @@ def pseudonymise(values: pd.Series, key: bytes | None = None) -> pd.Series:
 def footnote(threshold: int) -> str:
     """The Danish explanation printed under a suppressed table."""
     return (
-        f"<{threshold}: færre end {threshold} borgere. x: skjult, så et tal under {threshold} "
-        f"ikke kan regnes ud fra totalen."
+        f"<{threshold}: færre end {threshold} borgere (eller bevillinger, hvor tabellen tæller "
+        f"bevillinger). x: skjult, så et tal under {threshold} ikke kan regnes ud fra totalen."
     )
 
 

@@ -50,7 +50,8 @@ def _is_missing(value: object) -> bool:
 def is_year_column(name: object, series: pd.Series) -> bool:
     """Whether a column holds calendar years ('aar', 'budgetaar', 'start_aar' with values
     1900–2100), which are shown as 2025, not 2.025."""
-    words = str(name).lower().split("_")
+    # "År" and "Start år" as a table header shows them, as well as the code names.
+    words = str(name).lower().replace("år", "aar").replace(" ", "_").split("_")
     if not any(w == "aar" or w.endswith("aar") for w in words):
         return False
     if not pd.api.types.is_integer_dtype(series) and not pd.api.types.is_float_dtype(series):

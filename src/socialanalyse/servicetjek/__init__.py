@@ -14,7 +14,8 @@ Plain functions over the canonical tables (`socialanalyse.data.Data`):
   `remember(liste, beslutninger, data, params)` marks what changed and leaves out what was
   decided recently (`Hukommelse`), `meeting_pack` splits the list per afdeling,
   `observed_shares` replaces the assumed shares by the observed ones and `against_expected`
-  sets realised against expected per rule.
+  sets realised against expected per rule; `decisions_so_far(data, params, chosen)` does the
+  reading, realising and observing in one call (`Rutine`).
 - `summarize`, `price_categories`, `rescreen` (the widget callback) for the notebook.
 - Shared with indkoeb (one definition each): `peer_prices` (the peer median per grant),
   `above_peers` and `peer_gap` (the rule pris_over_sammenlignelige), `exceeds_index` (the
@@ -41,6 +42,7 @@ from .review import (
     review_sheet,
     validate_decisions,
 )
+from .routine import Rutine, decisions_so_far
 from .rules import above_peers, exceeds_index, peer_gap, peer_prices
 from .screening import (
     FLAG_COLUMNS,
@@ -68,6 +70,7 @@ __all__ = [
     "Priskategorier",
     "Realiseret",
     "Regel",
+    "Rutine",
     "ServicetjekFejl",
     "above_peers",
     "against_expected",
@@ -75,6 +78,7 @@ __all__ = [
     "combine",
     "combine_decisions",
     "decision_folder",
+    "decisions_so_far",
     "exceeds_index",
     "meeting_pack",
     "need_band",

@@ -20,6 +20,7 @@ from ..report.format import amount, pct, tal
 from ..report.labels import kommune_name
 from ..report.outputs import AGGREGAT_DIR, MANIFEST_FILE, default_root, latest_run
 from ..report.theme import axis_kr, axis_pct
+from ..servicetjek.base import ENHED_NAVN
 
 OK = "ok"
 MISSING = "ingen kørsel"
@@ -129,7 +130,13 @@ def _group_label(r) -> str:
     import textwrap
 
     level = "" if pd.isna(r.niveau) else f", niveau {int(r.niveau)}"
-    return textwrap.fill(f"{r.leverandoer} ({r.paragraf}, pr. {r.enhed}{level})", 38)
+    unit = ENHED_NAVN.get(r.enhed, r.enhed)  # døgn, not the code doegn
+    return textwrap.fill(f"{r.leverandoer} ({r.paragraf}, pr. {unit}{level})", 38)
+
+
+def _unit_names(enhed: pd.Series) -> pd.Series:
+    """The units in Danish (døgn, time, måned) instead of their codes."""
+    return enhed.map(lambda e: ENHED_NAVN.get(e, e))
 
 
 def price_groups(spread: pd.DataFrame) -> pd.DataFrame:
@@ -191,7 +198,8 @@ def price_alt(spread: pd.DataFrame) -> str:
 
 def price_table(spread: pd.DataFrame) -> pd.DataFrame:
     """Each member's price in each shared group with the median and its yearly saving."""
-    t = spread.assign(kommune=spread["kommune"].map(kommune_name))
+    t = spread.assign(kommune=spread["kommune"].map(kommune_name),
+                      enhed=_unit_names(spread["enhed"]))
     return t.rename(columns={
         "leverandoer": "Leverandør", "paragraf": "Paragraf", "enhed": "Enhed",
         "niveau": "Niveau", "kommune": "Kommune", "gennemsnitspris": "Pris pr. enhed",
@@ -281,9 +289,19 @@ def match_text(match: pd.DataFrame) -> str:
     if match.empty:
         return ("Ingen medlemmer har ledige pladser i egne tilbud, som andre medlemmer køber "
                 "eksternt i samme paragraf og målgruppe.")
-    saving = match["aarlig_besparelse"].sum()
-    return (f"{len(match)} match mellem ledige pladser og andre medlemmers eksterne køb i samme "
-            f"paragraf og målgruppe; brugt fuldt ud sparer det {amount(saving)} om året.")
+    # A match where the own offer costs more than the external place saves nothing: it is
+    # counted, not netted against the savings of the others.
+    cheaper = match["aarlig_besparelse"] > 0
+    text = (f"{len(match)} match mellem ledige pladser og andre medlemmers eksterne køb i samme "
+            f"paragraf og målgruppe")
+    if cheaper.any():
+        text += (f"; de {cheaper.sum()}, hvor det egne tilbud er billigst, sparer brugt fuldt ud "
+                 f"{amount(match.loc[cheaper, 'aarlig_besparelse'].sum())} om året")
+    dearer = int((match["aarlig_besparelse"] < 0).sum())
+    if dearer:
+        text += (f". I {dearer} match er det egne tilbud dyrere end det eksterne køb; de er ikke "
+                 f"regnet med i besparelsen")
+    return text + "."
 
 
 # --- takster ----------------------------------------------------------------------------------
@@ -389,10 +407,12 @@ def excel_tables(res: klynge.Klyngeresultat, status: pd.DataFrame) -> dict[str, 
     return {
         "Medlemmer": members_table(status),
         "Priser": price_table(res.priser),
-        "Prisgrupper": price_groups(res.priser),
+        "Prisgrupper": price_groups(res.priser).pipe(
+            lambda g: g.assign(enhed=_unit_names(g["enhed"]))),
         "Markedsvægt": res.marked.drop(columns="noegle"),
         "Kapacitet": match_table(res.match),
-        "Takster": res.takster.drop(columns="noegle"),
+        "Takster": res.takster.drop(columns="noegle").assign(
+            enhed=_unit_names(res.takster["enhed"])),
         "Nøgletal": res.noegletal,
     }
 

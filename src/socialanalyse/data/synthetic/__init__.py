@@ -30,6 +30,8 @@ the signals it plants:
                  indkoeb and the budget)
 - `kapacitet`    rows in the tables above: an own §108 offer with empty places and known
                  hjemtagning candidates, a full own §107 offer, step-down flows after §107
+- `klynge`       only for a member of a test cluster (`klynge_rolle`): a shared provider one
+                 member pays 30 % more, free own places another member buys externally
 - `world`        what the steps share (`World`: calendar, random streams, working frames)
 - `calibration`  the per-paragraph figures; `planted` the returned record; `export` the writer
 
@@ -68,6 +70,7 @@ from . import (
     grants,
     indkoeb,
     kapacitet,
+    klynge,
     opfoelgning,
     payments,
     population,
@@ -99,6 +102,7 @@ STEPS: tuple[Callable[[World], None], ...] = (
     # Reads every grant (contracts) and changes payments (tillæg, a renegotiated price):
     # after the families that add grants, before the budget.
     indkoeb.step,
+    klynge.klynge,  # only with a klynge_rolle; after indkoeb (no contract signal reaches it)
     budget.budget,
 )
 
@@ -110,15 +114,19 @@ EXPORT: dict[str, Export] = {
 }
 
 
-def generate(kommune: str = "eksempelkommune", indbyggere: int = 45_000, seed: int = 1) -> Sample:
+def generate(kommune: str = "eksempelkommune", indbyggere: int = 45_000, seed: int = 1,
+             klynge_rolle: str | None = None) -> Sample:
     """Generate a municipality's canonical tables with planted signals (deterministic by seed).
 
     The tables pass `Data.from_tables`; `Sample.planted` lists the ids of every planted signal
-    under the team's fixed definitions (see `Planted` and `planted.notes`).
+    under the team's fixed definitions (see `Planted` and `planted.notes`). klynge_rolle: one
+    of klynge.KLYNGE_ROLLER for a member of a test cluster (its signals in
+    `Planted.families["klynge"]`); None plants nothing for clusters.
     """
     if indbyggere < 2_000:
         raise ValueError("indbyggere skal være mindst 2.000")
     w = World(kommune, int(indbyggere), int(seed))
+    w.klynge_rolle = klynge_rolle
     for step in STEPS:
         step(w)
     order = list(TABLES)  # a table missing from the contract fails here
@@ -128,15 +136,16 @@ def generate(kommune: str = "eksempelkommune", indbyggere: int = 45_000, seed: i
 
 
 def write_sample(kommune: str, indbyggere: int, seed: int, out: Path,
-                 statbank: Path | None = None, statbank_kommune: str = "furesoe") -> Planted:
+                 statbank: Path | None = None, statbank_kommune: str = "furesoe",
+                 klynge_rolle: str | None = None) -> Planted:
     """Write the generated tables as a municipality's extracts in Danish export format.
 
     One file per table in `out` (created if missing), as described by `EXPORT`; the same
     arguments give byte-identical files. With `statbank`, also a made-up statbank export
-    there in which the sample stands as `statbank_kommune` (synthetic.statbank). Returns
-    what was planted.
+    there in which the sample stands as `statbank_kommune` (synthetic.statbank). klynge_rolle:
+    as in `generate`. Returns what was planted.
     """
-    sample = generate(kommune, indbyggere, seed)
+    sample = generate(kommune, indbyggere, seed, klynge_rolle)
     write_tables(sample.tables, EXPORT, Path(out))
     if statbank is not None:
         from .statbank import write_statbank

@@ -58,6 +58,7 @@ class World:
     differ: np.ndarray  # payments.signals: grants paid differently from the grant
     after_end: np.ndarray  # payments.signals: grants paid after slutdato
     protected: np.ndarray  # payments.signals: grants that get no payment or follow-up noise
+    klynge_rolle: str | None = None  # generate(klynge_rolle=...): a test cluster member's role
 
     def __init__(self, kommune: str, indbyggere: int, seed: int):
         self.kommune = kommune
