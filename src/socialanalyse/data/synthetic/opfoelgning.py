@@ -25,6 +25,10 @@ Two steps, both drawing only from the stream "opfoelgning":
      paid 2.19 mio. kr. a year (regulated each 1 January), and a placement provider with five
      children placed all of 2023 and three in 2024 and 2025: 2 placements avoided a year of
      the 3 planned.
+
+The new rows go into the tables and into the working frames (`w.cit`, `w.g`, `w.prov`,
+`w.tilbud`), so the steps after it (indkoeb's contracts and price changes, klynge's ids) treat
+them as any other grants and providers.
 """
 
 from __future__ import annotations
