@@ -4,7 +4,7 @@ Target: under 10 seconds and under 4 GB of memory on 2 cores.
 
 The data set is the synthetic municipality (45,000 inhabitants, seed 1) replicated until it
 holds the requested number of grants: each copy gets its own citizens and grants (ids with a
-suffix), with their assessments, follow-ups and payments (in month order, as the generator
+suffix), with their assessments, goals, follow-ups and payments (in month order, as the generator
 and payment systems write them); providers are shared, so price comparisons run over large
 groups. The tables are written to Parquet, and a child process
 limited to 2 cores loads them and runs `screen` REPEAT times (the best time is reported, with
@@ -34,7 +34,7 @@ from pathlib import Path
 TARGET_SECONDS = 10.0
 REPEAT = 3  # runs of screen; the best is reported (the machine may be busy with other work)
 TARGET_GB = 4.0
-TABLES = ("borgere", "bevillinger", "betalinger", "opfoelgninger", "vurderinger",
+TABLES = ("borgere", "bevillinger", "betalinger", "opfoelgninger", "vurderinger", "maal",
           "leverandoerer")
 
 
@@ -74,6 +74,7 @@ def replicate(bevillinger: int, indbyggere: int, seed: int, out: Path) -> None:
         "bevillinger": bev,
         "borgere": expand(tab["borgere"], ("borger_id",), copies),
         "vurderinger": expand(tab["vurderinger"], ("borger_id",), copies),
+        "maal": expand(tab["maal"], ("borger_id", "maal_id"), copies),
         "opfoelgninger": expand(tab["opfoelgninger"], ("bevilling_id",), copies),
         "betalinger": expand(tab["betalinger"], ("bevilling_id",), copies),
         "leverandoerer": tab["leverandoerer"],
@@ -127,7 +128,8 @@ def child(folder: Path) -> int:
     b = data.betalinger
     print(f"data: {len(data.bevillinger):,} bevillinger, {len(b):,} betalingslinjer "
           f"({b['periode'].min():%m.%Y}-{b['periode'].max():%m.%Y}), "
-          f"{len(data.vurderinger):,} vurderinger, {len(data.opfoelgninger):,} opfølgninger; "
+          f"{len(data.vurderinger):,} vurderinger, {len(data.maal):,} mål, "
+          f"{len(data.opfoelgninger):,} opfølgninger; "
           f"kerner: {len(os.sched_getaffinity(0))}")
     print(f"hukommelse med data indlæst (RSS): {rss_data:.2f} GB")
 

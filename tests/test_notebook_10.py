@@ -40,10 +40,9 @@ def test_reads_the_earlier_workbooks_results_of_the_run(intern, params, data):
     mine = content[NAME]
     earlier = {k: v for k, v in content.items() if k != NAME}
     # The names it reads are what those workbooks recorded: every workbook of RESULTATER that
-    # is in the run (01, 02, 04 and 05 here; 06, 07 and 08 once their notebooks are merged).
+    # is in the run (every workbook of RESULTATER).
     ran = [nb for nb, _ in S.RESULTATER.values() if nb in earlier]
-    assert {"01_servicetjek", "02_effekt_og_progression", "04_budget_og_prognose",
-            "05_noegletal"} <= set(ran)
+    assert set(ran) == {nb for nb, _ in S.RESULTATER.values()}
     for key, (nb, name) in S.RESULTATER.items():
         if nb in earlier:
             assert name in earlier[nb] and value(earlier, key) is not None, (key, nb, name)
@@ -59,6 +58,26 @@ def test_reads_the_earlier_workbooks_results_of_the_run(intern, params, data):
     assert mine["datasvar"]["Rettidig opfølgning"] in ("Høj", "Middel", "Lav")
     meta = content["_meta"][NAME]
     assert meta["kroner_paa_spil"]["enhed"] == "mio_kr" and meta["antal_besvarede"]["enhed"] == "tal"
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group(E2E_GROUP)
+def test_serviceniveau_kroner_are_08s_recorded_besparelse(intern):
+    """KL 2's kroner at stake are 08_opfoelgning's spending above the serviceniveau of the
+    same run (the eksempelkommune's §85 example), in the priorities table, not 'ikke opgjort'."""
+    _, run_dir, page = intern
+    content = report.load_results(run_dir)
+    besparelse = content["08_opfoelgning"]["besparelse"]
+    assert besparelse > 0
+    row = S.stakes(content).set_index("nr").loc[2]
+    assert row["kroner_lav"] == row["kroner_hoej"] == row["kroner"] == besparelse
+    assert row["kroner_kilde"] == "Udgift over serviceniveauet pr. år, arbejdsbog 08 (opfølgning)"
+    shown = view.kroner_text(besparelse, besparelse)
+    assert shown != "ikke opgjort"
+    rows = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", tr))
+            for tr in re.findall(r"<tr[^>]*>.*?</tr>", page, re.DOTALL)]
+    kl2 = [r for r in rows if "arbejdsbog 08 (opfølgning)" in r]
+    assert len(kl2) == 1 and shown in kl2[0] and "ikke opgjort" not in kl2[0]
 
 
 @pytest.mark.slow
@@ -111,7 +130,11 @@ def _with_besvarelse(root):
 @pytest.fixture(scope="module")
 def filled_project(tmp_path_factory):
     root = make_project(tmp_path_factory.mktemp("selveval") / "projekt")
-    _with_besvarelse(root)
+    own = _with_besvarelse(root)
+    # Without the eksempelkommune's example serviceniveau, so D10's "Ja" disagrees with data.
+    content = yaml.safe_load(own.read_text("utf-8"))
+    del content["opfoelgning"]["serviceniveau"]
+    own.write_text(yaml.safe_dump(content, allow_unicode=True, sort_keys=False), "utf-8")
     write_filled(root / BESVARELSE.format(kommune="eksempelkommune"))
     return root
 

@@ -217,7 +217,8 @@ def test_moving_the_range_moves_the_kroner():
 
 
 def test_empty_serviceniveau_checks_nothing():
-    r = service_level_check(service_data(), params(), as_of=AS_OF)
+    # the eksempelkommune has an example serviceniveau; an empty one checks nothing
+    r = service_level_check(service_data(), with_serviceniveau(params(), {}), as_of=AS_OF)
     assert r.bevillinger.empty and r.oversigt.empty and r.besparelse == 0
 
 
@@ -318,8 +319,9 @@ def test_left_out_grants_and_the_limits_are_stated():
 
 
 def test_sd_from_first_assessments_equals_progressions_baseline_sd():
-    from socialanalyse.opfoelgning.udvikling import first_assessments
     from socialanalyse.progression import baseline_sd
+    from socialanalyse.progression.udvikling import first_assessments
+    from socialanalyse.servicetjek.arrays import Scores
 
     v = development_data().vurderinger
     # A theme first assessed later than the others, and a repeated date.
@@ -328,3 +330,6 @@ def test_sd_from_first_assessments_equals_progressions_baseline_sd():
     v = pd.concat([v.astype({"tema": str, "metode": str}), extra], ignore_index=True)
     full, fast = baseline_sd(v, "VUM2"), baseline_sd(first_assessments(v), "VUM2")
     pd.testing.assert_series_equal(full.sort_index(), fast.sort_index())
+    # The servicetjek's arrays give the same SDs.
+    arrays = Scores.of(v).first_sd(SAMLET)["VUM2"]
+    pd.testing.assert_series_equal(arrays.sort_index(), full.sort_index(), check_names=False)

@@ -16,6 +16,7 @@ from socialanalyse import noegletal
 from socialanalyse import selvevaluering as S
 from socialanalyse.config import load_parameters
 from socialanalyse.data import Data
+from socialanalyse.opfoelgning import with_serviceniveau
 from socialanalyse.selvevaluering.recorded import number
 
 REPO = Path(__file__).resolve().parents[1]
@@ -203,7 +204,10 @@ def test_effect_and_progression_measured():
 
 
 def test_serviceniveau_in_the_parameters(tmp_path):
-    a = answer("serviceniveau")  # default.yaml: an empty serviceniveau
+    one = answer("serviceniveau")  # the eksempelkommune's example (§85)
+    assert one.svar == "Ja" and one.evidens.startswith("Parametrene har et serviceniveau for "
+                                                       "1 paragraf (§85)")
+    a = answer("serviceniveau", p=with_serviceniveau(params(), {}))  # as default.yaml's
     assert a.svar == "Nej" and a.spoergsmaal == "D10" and a.anbefaling == 2
     folder = tmp_path / "parameters"
     (folder / "kommuner").mkdir(parents=True)

@@ -98,3 +98,30 @@ def test_screen_does_not_depend_on_the_order_of_payment_lines(tables):
     # An earlier reference date leaves the later payment lines out.
     early = screen(data, params, as_of="2025-12-31")
     assert len(early) and early["begrundelse"].notna().all()
+
+
+def _first_scores_reference(v: pd.DataFrame) -> set:
+    first = v.sort_values("dato", kind="stable").groupby(["borger_id", "metode", "tema"]).head(1)
+    return set(first[["borger_id", "metode", "tema", "niveau"]].itertuples(index=False))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st_.lists(st_.tuples(st_.sampled_from(["a", "b", "c"]), st_.integers(0, 4),
+                            st_.sampled_from(["VUM2", "ICS"]), st_.sampled_from(["T1", "T2"]),
+                            st_.integers(0, 4)), min_size=1, max_size=30),
+       st_.booleans())
+def test_first_rows_are_the_first_score_of_each_theme(rows, complete):
+    # complete: every assessment scores the same themes (the linear check's case).
+    if complete:
+        rows = [(b, d, "VUM2", t, lvl) for b, d, _, _, lvl in rows for t in ("T1", "T2")]
+    v = pd.DataFrame(rows, columns=["borger_id", "dato", "metode", "tema", "niveau"]).assign(
+        dato=lambda f: pd.Timestamp("2024-01-01") + pd.to_timedelta(f["dato"], "D"),
+        borger_id=lambda f: f["borger_id"].astype("str"))
+    v = v.drop_duplicates(["borger_id", "dato", "metode", "tema"])
+    s = arrays.Scores.of(v)
+    got = s.first_rows()
+    citizens = s.citizens.to_numpy()
+    found = {(citizens[s.borger[r]], s.metoder[s.metode[r]], s.temaer[s.tema[r]],
+              int(s.niveau[r])) for r in got}
+    assert len(found) == len(got)
+    assert found == _first_scores_reference(v)

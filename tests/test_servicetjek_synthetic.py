@@ -16,7 +16,9 @@ What counts as a true flag, per rule (see Planted in data/synthetic/planted.py):
   grant of the rising providers counts as true;
 - dyr_sag: active planted grants. The planted list uses the granted price, the rule today's
   (regulated) price, so grants that crossed 1 mio. kr by indexation are flagged too;
-- uden_standardkontrakt: active grants of the providers without a standard contract.
+- uden_standardkontrakt: active grants of the providers without a standard contract;
+- ingen_progression: recall against the follow-up family's development cases without progression
+  after 12 months (synthetic citizens rarely progress, so other cases are flagged too).
 """
 
 from __future__ import annotations
@@ -76,6 +78,7 @@ def truth(sample) -> dict[str, tuple[set, set]]:
         "prisstigning": (set(pl.price_rise_grants), of(pl.price_rise_providers)),
         "dyr_sag": (set(pl.expensive_grants) & active,) * 2,
         "uden_standardkontrakt": (of(pl.no_standard_contract) & active,) * 2,
+        "ingen_progression": (set(pl.families["opfoelgning"].ingen_progression),) * 2,
     }
 
 

@@ -135,8 +135,32 @@ def test_a_registered_family_adds_its_record_and_changes_nothing_else(sample, mo
         rest = {f: getattr(again.planted, f) for f in sample.planted.__dataclass_fields__
                 if f not in ("families", "notes")}
         assert rest == {f: getattr(sample.planted, f) for f in rest}
+        assert {k: v for k, v in again.planted.families.items() if k != "toy"} == dict(
+            sample.planted.families)
     # the registered families' records
-    assert set(sample.planted.families) == {"indkoeb", "kapacitet"}
+    assert set(sample.planted.families) == {"indkoeb", "kapacitet", "opfoelgning"}
+
+
+def test_working_frames_hold_every_row_of_the_tables():
+    """A family that adds citizens, grants, providers or offers adds them to the working
+    frames too (w.cit, w.g, w.prov, w.tilbud), so later steps (indkøb's contracts) see them:
+    checked after every step once the ids exist."""
+    w = synthetic.World("eksempelkommune", SMALL, 1)
+    pairs = (("cit", "borgere", "borger_id"), ("g", "bevillinger", "bevilling_id"),
+             ("prov", "leverandoerer", "leverandoer_id"), ("tilbud", "tilbud", "tilbud_id"))
+    checked = set()
+    for step in synthetic.STEPS:
+        step(w)
+        for frame, table, key in pairs:
+            if table in w.tables and key in getattr(w, frame):
+                ids = getattr(w, frame)[key]
+                assert sorted(ids) == sorted(w.tables[table][key]), (step.__qualname__, table)
+                checked.add(table)
+    assert checked == {"borgere", "bevillinger", "leverandoerer", "tilbud"}
+    g = w.g  # positions agree with the ids
+    assert (g["borger_id"].to_numpy() == w.cit["borger_id"].to_numpy()[g["cit"]]).all()
+    assert (g["leverandoer_id"].to_numpy() == w.prov["leverandoer_id"].to_numpy()[g["prov"]]
+            ).all()
 
 
 # --- calibration ----------------------------------------------------------------------------
@@ -155,7 +179,9 @@ def test_citizens_per_10000_adults_match_facts(medium):
     active, adults, children = _per_10000(medium)
     rate = active / adults * 10_000
     # FACTS.md (derived): §107 18, §108 12, §85 in own home 98, §105+§85 31 per 10,000 adults.
-    for paragraf, lo, hi in (("§107", 11, 27), ("§108", 7, 18), ("§85", 70, 130),
+    # §107 up to 30: kapacitet's full own §107 offer and opfølgning's 24 planted §107 cases are
+    # fixed numbers, a larger share of a small sample.
+    for paragraf, lo, hi in (("§107", 11, 30), ("§108", 7, 18), ("§85", 70, 130),
                              ("§105+§85", 20, 42)):
         assert lo <= rate[paragraf] <= hi, (paragraf, rate[paragraf])
     for paragraf in ("§104", "§103", "§97", "§110", "§82b", "§96"):
@@ -175,7 +201,10 @@ def test_prices_and_volumes_are_realistic(medium):
     s85 = b[b["paragraf"] == "§85"]
     hourly = regulated[s85.index]
     assert 520 <= hourly.median() <= 680  # about 600 kr an hour
-    assert s85["omfang"].between(2, 15).all()
+    # Apart from the grants planted outside the serviceniveau (17 and 4 hours a week).
+    outside = dict(medium.planted.families["opfoelgning"].uden_for_serviceniveau)
+    assert s85.loc[~s85["bevilling_id"].isin(outside), "omfang"].between(2, 15).all()
+    assert set(s85.loc[s85["bevilling_id"].isin(outside), "omfang"]) == {4.0, 17.0}
     cost = derived.annual_cost(b)
     assert (cost > 2_000_000).sum() >= 5  # a tail of cases above 2 mio. kr a year
 
@@ -311,8 +340,10 @@ def test_progressing_citizens(data, sample):
     rc = _rci(data.vurderinger)
     reliable = set(rc.index[rc < -1.96])
     planted = set(sample.planted.progressing_citizens)
-    assert planted <= reliable
-    assert len(reliable - planted) <= 0.05 * len(planted)  # few improve by chance
+    # The follow-up family's history: citizens from level 4 who progressed 1.5 levels.
+    history = set(sample.planted.families["opfoelgning"].progredierede_borgere)
+    assert planted | history <= reliable
+    assert len(reliable - planted - history) <= 0.05 * len(planted)  # few by chance
     assert len(planted) >= 0.04 * data.borgere.shape[0]
     # Citizens improved past end are among the progressing ones.
     b = data.bevillinger.set_index("bevilling_id")

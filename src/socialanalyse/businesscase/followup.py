@@ -68,13 +68,15 @@ class Opfoelgningsresultat:
     tilbagebetalingsaar_opdateret: int | None
 
 
-def _filter(bev: pd.DataFrame, data: Data, maalgruppe: str | None, afdeling: str | None
-            ) -> pd.DataFrame:
+def _filter(bev: pd.DataFrame, data: Data, maalgruppe: str | None, afdeling: str | None,
+            leverandoer_id: str | None = None, tilbud_id: str | None = None) -> pd.DataFrame:
     if maalgruppe is not None:
         groups = data.borgere.set_index("borger_id")["maalgruppe"]
         bev = bev[bev["borger_id"].map(groups) == maalgruppe]
-    if afdeling is not None:
-        bev = bev[bev["afdeling"] == afdeling]
+    for column, value in (("afdeling", afdeling), ("leverandoer_id", leverandoer_id),
+                          ("tilbud_id", tilbud_id)):
+        if value is not None:
+            bev = bev[bev[column] == value]
     return bev
 
 
@@ -103,7 +105,7 @@ def _yearly(values: dict[int, float], years: pd.Series) -> np.ndarray:
 def _effect_measure(e: FulgtEffekt, data: Data, year: int) -> float:
     """The effect's measure in one calendar year."""
     bev = _filter(data.bevillinger[data.bevillinger["paragraf"].isin(e.paragraf)], data,
-                  e.maalgruppe, e.afdeling)
+                  e.maalgruppe, e.afdeling, e.leverandoer_id, e.tilbud_id)
     if e.maal == "helaarspersoner":
         return float(derived.helaarspersoner(bev, year).sum())
     if e.maal == "nye_forloeb":

@@ -281,6 +281,8 @@ class FulgtEffekt(Model):
     paragraf: list[str] = Field(min_length=1, description="Paragraffer, fx ['BL §46'].")
     maalgruppe: str | None = Field(None, description="Kun borgere i denne målgruppe.")
     afdeling: str | None = Field(None, description="Kun bevillinger fra denne afdeling.")
+    leverandoer_id: str | None = Field(None, description="Kun bevillinger hos denne leverandør.")
+    tilbud_id: str | None = Field(None, description="Kun bevillinger i dette tilbud.")
     basisaar: int | None = Field(
         None, description="Året før indsatsen, der sammenlignes med (tom = året før start)."
     )

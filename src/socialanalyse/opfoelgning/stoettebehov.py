@@ -12,6 +12,7 @@ with a confidence interval from the model (a linear contrast).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -115,7 +116,8 @@ def _fit_area(frame: pd.DataFrame, y: np.ndarray, confidence: float):
 
 
 def need_or_diagnosis(data: Data, params: Parametre, *, udfald: Udfald = "aarlig_udgift",
-                      kun_aktive: bool = True, as_of=None, base: pd.DataFrame | None = None,
+                      kun_aktive: bool = True, paragraffer: Sequence[str] | None = None,
+                      as_of=None, base: pd.DataFrame | None = None,
                       konfidensniveau: float | None = None) -> Stoettebehov:
     """Does the target group explain the grants' intensity beyond need level and paragraph?
 
@@ -123,19 +125,24 @@ def need_or_diagnosis(data: Data, params: Parametre, *, udfald: Udfald = "aarlig
     a need level at the start (the servicetjek's niveau: mean level at the latest assessment on
     or before the start, banded 0-4) and a positive outcome. udfald: 'aarlig_udgift' (the
     yearly cost at today's regulated price, as the servicetjek) or 'omfang' (units per week or
-    month; compared within a paragraph, so units do not mix). Confidence level: the
-    progression parameters' konfidensniveau unless given.
+    month; compared within a paragraph, so a grant in another unit than its paragraph's
+    usual one is left out). paragraffer: only these paragraphs (None: all). Confidence level:
+    the progression parameters' konfidensniveau unless given.
     """
     as_of = resolve_as_of(data, as_of)
     confidence = params.progression.konfidensniveau if konfidensniveau is None else konfidensniveau
     if base is None:
         base = screening_base(data, params, as_of)
     b = base[base["aktiv"]] if kun_aktive else base
+    if paragraffer is not None:
+        b = b[b["paragraf"].isin(list(paragraffer))]
     b = b.assign(maalgruppe=b["borger_id"].map(data.borgere.set_index("borger_id")["maalgruppe"]))
     value = b[udfald].astype(float)
-    reasons = np.select([b["niveau"].isna(), ~(value > 0), b["maalgruppe"].isna()],
+    usual = b["paragraf"].astype(str).map(ref.paragraffer().set_index("paragraf")["enhed"])
+    other_unit = (udfald == "omfang") & (b["enhed"].astype(str) != usual).to_numpy()
+    reasons = np.select([b["niveau"].isna(), ~(value > 0), b["maalgruppe"].isna(), other_unit],
                         ["uden udredning før start", "uden udgift eller omfang",
-                         "uden målgruppe"], "")
+                         "uden målgruppe", "i en anden enhed end paragraffens sædvanlige"], "")
     udeladt = (pd.Series(reasons[reasons != ""], dtype=str).value_counts()
                .rename_axis("aarsag").rename("antal_bevillinger").reset_index())
     use = b[reasons == ""].copy()

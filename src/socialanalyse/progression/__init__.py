@@ -9,6 +9,8 @@ Plain functions over the canonical tables:
 - `intervention`: the analysis data set for one intervention with a comparison group, and
   its effect estimates; monthly counts; the success criterion.
 - `duration`: time in a paragraph (e.g. §107) with censoring: Kaplan–Meier and log-rank.
+- `udvikling`: development cases (temporary offers, Udvikle goals) and whether they progressed
+  after N months in the offer (shared by opfølgning and the servicetjek rule).
 
 VUM direction: a LOWER level is better (0 = no reduced function); negative changes and
 negative effect estimates are improvements.
@@ -78,8 +80,17 @@ from .summary import (
     sensitivity,
     settings,
 )
+from .udvikling import (
+    IKKE_UDREDT,
+    INGEN_PROGRESSION,
+    Udviklingssager,
+    development_cases,
+    progression_status,
+)
 
 __all__ = [
+    "IKKE_UDREDT",
+    "INGEN_PROGRESSION",
     "PROGRESSION",
     "REGRESSION",
     "SAMLET",
@@ -89,6 +100,7 @@ __all__ = [
     "Indsats",
     "InterventionResult",
     "ReliableChange",
+    "Udviklingssager",
     "analyse_intervention",
     "baseline_sd",
     "before_after",
@@ -101,6 +113,7 @@ __all__ = [
     "compare_groups",
     "count_change",
     "cutoff",
+    "development_cases",
     "did_means",
     "difference_in_differences",
     "estimates_table",
@@ -125,6 +138,7 @@ __all__ = [
     "paired_values",
     "progression_by",
     "progression_shares",
+    "progression_status",
     "rate_change",
     "reliable_change",
     "sensitivity",

@@ -178,7 +178,7 @@ def individual_progression(
     return pd.concat(parts, ignore_index=True)
 
 
-def _level_near(lv: pd.DataFrame, keys: pd.DataFrame, on: str) -> pd.DataFrame:
+def level_near(lv: pd.DataFrame, keys: pd.DataFrame, on: str) -> pd.DataFrame:
     """For each row of `keys` (borger_id, tema, `on`), the latest level of that theme on or
     before the date, else the first after it. Returns dato and niveau aligned to keys."""
     left = keys[["borger_id", "tema", on]].reset_index().rename(columns={on: "dato"})
@@ -218,7 +218,7 @@ def judge_goals(
     """
     lv = levels(vurderinger, metode)
     m = maal.reset_index(drop=True)
-    base = _level_near(lv, m, "startdato")
+    base = level_near(lv, m, "startdato")
     latest = lv.groupby(["borger_id", "tema"], as_index=False).tail(1)
     end = m[["borger_id", "tema"]].merge(latest, on=["borger_id", "tema"], how="left")
     ch = pd.DataFrame(

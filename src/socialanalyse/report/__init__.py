@@ -20,6 +20,7 @@ from .display import antal_bevillinger, antal_borgere, figure, markdown, show_ta
 from .excel import calculation_excel, excel, write_calculation_workbook, write_workbook
 from .format import amount, dato, dato_lang, kr, maaned, mio_kr, p_vaerdi, pct, sentence, tal
 from .html import build_index, export_html, format_value, make_self_contained, static_widgets
+from .ical import ics
 from .labels import heading, kommune_name
 from .pdf import PdfFejl, export_pdf, find_chromium, missing_chromium_text, pdf_text
 from .session import (
@@ -62,6 +63,7 @@ __all__ = [
     "forbidden_ids",
     "format_value",
     "heading",
+    "ics",
     "kommune_name",
     "kr",
     "load_results",

@@ -121,7 +121,8 @@ def serviceniveau(data: Data, params: Parametre, resultater: dict | None = None)
     if catalogue:
         names = sorted(catalogue)
         return _answer("serviceniveau", "Ja", len(names),
-                       f"Parametrene har et serviceniveau for {_tal(len(names))} paragraffer "
+                       f"Parametrene har et serviceniveau for {_tal(len(names))} "
+                       f"{'paragraf' if len(names) == 1 else 'paragraffer'} "
                        f"({', '.join(names)}), så bevillingerne kan holdes op mod det.")
     return _answer("serviceniveau", "Nej", 0,
                    "Parametrene har intet serviceniveau (opfoelgning.serviceniveau), så "

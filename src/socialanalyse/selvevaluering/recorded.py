@@ -27,7 +27,7 @@ RESULTATER: dict[str, tuple[str, str]] = {
     "belaegning": ("07_kapacitet", "belaegning_gns"),
     "hjemtagning_lav": ("07_kapacitet", "hjemtagning_besparelse_lav"),
     "hjemtagning_hoej": ("07_kapacitet", "hjemtagning_besparelse_hoej"),
-    "serviceniveau_kr": ("08_opfoelgning", "besparelse"),
+    "serviceniveau_kr": ("08_opfoelgning", "besparelse"),  # the spending above the ranges
 }
 
 #: How a workbook is named in Danish evidence ("arbejdsbog 06 (indkøb)").

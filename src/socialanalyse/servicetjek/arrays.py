@@ -9,8 +9,9 @@ the same numbers.
 
 from __future__ import annotations
 
+import functools
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -78,26 +79,56 @@ def month_of_day(day: np.ndarray) -> np.ndarray:
 
 # --- assessments ---------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Assessments:
-    """One row per assessment (citizen, date) with its mean level, sorted by (citizen, date).
+NS_PER_DAY = 86_400_000_000_000
 
-    `citizens` is the vocabulary of citizen ids; `borger` holds positions in it.
+
+def _codes(v: pd.DataFrame, column: str) -> tuple[np.ndarray, tuple[str, ...]]:
+    """A text column as integer codes and their names (categories as they are; a missing
+    column is one unnamed code)."""
+    if column not in v:
+        return np.zeros(len(v), dtype=np.int8), ("",)
+    col = v[column]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return col.cat.codes.to_numpy(), tuple(map(str, col.cat.categories))
+    codes, names = pd.factorize(col, sort=True)
+    return codes.astype(np.int16), tuple(map(str, names))
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Every scored theme (a row of vurderinger) as integer arrays, grouped by citizen and in
+    date order within each citizen: the rows behind `Assessments` (the mean level per
+    assessment) and the per-method, per-theme levels that progression's development cases are
+    measured on (servicetjek.udvikling).
+
+    `citizens` is the vocabulary of citizen ids (`borger` holds positions in it); metode and
+    tema are codes into `metoder` and `temaer`; `starts` is the first row of each assessment
+    (citizen, date); `mixed` says whether some assessment holds rows of two methods. Dates are
+    whole days (the loader's dates have no time of day).
     """
 
     citizens: pd.Series
-    borger: np.ndarray
-    dag: np.ndarray
-    niveau: np.ndarray
+    borger: np.ndarray  # int32
+    dag: np.ndarray  # int32, days since 1970-01-01
+    niveau: np.ndarray  # int8 for whole levels, else float64
+    metode: np.ndarray
+    metoder: tuple[str, ...]
+    tema: np.ndarray
+    temaer: tuple[str, ...]
+    starts: np.ndarray
+    mixed: bool = False
+    _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def of(cls, vurderinger: pd.DataFrame) -> Assessments:
-        """Mean level per (borger_id, dato). Extracts grouped by citizen with dates in order
-        (as exported) take a linear path; others are sorted first."""
+    def of(cls, vurderinger: pd.DataFrame) -> Scores:
+        """The rows of vurderinger (borger_id, dato, niveau; metode and tema when present).
+        Extracts grouped by citizen with dates in order (as exported) take a linear path;
+        others are sorted first."""
         v = vurderinger
         if len(v) == 0:
-            return cls(pd.Series([], dtype="str"), np.empty(0, np.int64), np.empty(0, np.int64),
-                       np.empty(0))
+            e = np.empty(0, np.int32)
+            return cls(pd.Series([], dtype="str"), e, e, np.empty(0), e, ("",), e, ("",),
+                       np.empty(0, np.int64))
         ids = arrow(v["borger_id"])
         # Dates as int64 nanoseconds (a view, no copy): equal days compare equal. Only boolean
         # temporaries over all rows: large fresh arrays are what costs time here.
@@ -116,34 +147,205 @@ class Assessments:
         new_assessment = new_citizen
         new_assessment[1:] |= stamp[1:] != stamp[:-1]
         starts = np.flatnonzero(new_assessment)
-        sums = np.add.reduceat(v["niveau"].to_numpy(), starts)
-        counts = np.diff(np.r_[starts, len(v)])
-        # Every citizen's first row starts an assessment: number the citizens over the starts.
-        citizen = np.cumsum(np.isin(starts, first_rows, assume_unique=True)) - 1
-        dag = stamp[starts].astype("datetime64[ns]").astype("datetime64[D]").astype(np.int64)
+        metode, metoder = _codes(v, "metode")
+        tema, temaer = _codes(v, "tema")
+        mixed = bool(np.any((metode[1:] != metode[:-1]) & ~new_assessment[1:]))
+        per_citizen = np.diff(np.r_[first_rows, len(v)])
+        borger = np.repeat(np.arange(len(first_rows), dtype=np.int32), per_citizen)
+        dag = (stamp // NS_PER_DAY).astype(np.int32)
+        level = v["niveau"].to_numpy()
+        if np.issubdtype(level.dtype, np.integer) and (
+                level.min() >= -128 and level.max() <= 127):
+            level = level.astype(np.int8)
+        else:
+            level = level.astype(np.float64)
         citizens = pd.Series(heads.to_pandas(types_mapper=pd.ArrowDtype).astype("str").to_numpy(),
                              dtype="str")
-        return cls(citizens, citizen, dag, sums / counts)
+        return cls(citizens, borger, dag, level, metode, metoder, tema, temaer, starts, mixed)
 
     def codes(self, borger_ids: pd.Series) -> np.ndarray:
         """Positions of citizen ids in `citizens` (-1 for citizens never assessed)."""
         return positions(borger_ids, self.citizens)
 
-    def at(self, code: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Mean level and date (days) of each citizen's (`codes`) latest assessment on or
-        before `day`; NaN and the sentinel day where there is none (like derived.level_at)."""
+    def method_code(self, metode: str) -> int:
+        """The code of a method (-2, matching no row, when absent)."""
+        return self.metoder.index(metode) if metode in self.metoder else -2
+
+    def assessments(self, metode: str | None = None) -> Assessments:
+        """The mean level per assessment (citizen, date) over all rows, or over the rows of
+        one method (as progression.levels' samlet). Computed once each."""
+        if metode not in self._cache:
+            self._cache[metode] = self._assessments(metode)
+        return self._cache[metode]
+
+    def _assessments(self, metode: str | None) -> Assessments:
+        if metode is not None and not self.mixed:
+            # Each assessment has one method: the method's assessments are a part of all.
+            a = self.assessments()
+            keep = self.metode[self.starts] == self.method_code(metode)
+            return Assessments(self.citizens, a.borger[keep], a.dag[keep], a.niveau[keep])
+        if metode is None:
+            starts, b, d, level = self.starts, self.borger, self.dag, self.niveau
+        else:
+            rows = np.flatnonzero(self.metode == self.method_code(metode))
+            b, d, level = self.borger[rows], self.dag[rows], self.niveau[rows]
+            new = np.ones(len(rows), dtype=bool)
+            new[1:] = (b[1:] != b[:-1]) | (d[1:] != d[:-1])
+            starts = np.flatnonzero(new)
+        if len(level) == 0:
+            return Assessments(self.citizens, np.empty(0, np.int64), np.empty(0, np.int64),
+                               np.empty(0))
+        sums = np.add.reduceat(level, starts, dtype=np.float64)
+        counts = np.diff(np.r_[starts, len(level)])
+        return Assessments(self.citizens, b[starts].astype(np.int64), d[starts].astype(np.int64),
+                           sums / counts)
+
+    def group(self, borger: np.ndarray, metode: np.ndarray, tema: np.ndarray) -> np.ndarray:
+        """One integer per (citizen, method, theme) (codes; -1 where any is missing)."""
+        m, t = len(self.metoder), len(self.temaer)
+        g = (borger.astype(np.int64) * m + metode) * t + tema
+        return np.where((borger >= 0) & (metode >= 0) & (tema >= 0), g, -1)
+
+    def theme_levels(self, need: np.ndarray) -> Assessments:
+        """The levels of the (citizen, theme) pairs where need[citizen, theme] (a boolean
+        table, citizens × temaer), per (citizen, method, theme): an Assessments over the
+        `group` codes, so `at` and `first_from` find a theme's level near a date."""
+        rows = np.flatnonzero(need[self.borger, np.where(self.tema >= 0, self.tema, 0)]
+                              & (self.tema >= 0))
+        g = self.group(self.borger[rows], self.metode[rows].astype(np.int64),
+                       self.tema[rows].astype(np.int64))
+        d = self.dag[rows].astype(np.int64)
+        order = np.argsort(_key(g, d), kind="stable")
+        return Assessments(self.citizens, g[order], d[order],
+                           self.niveau[rows][order].astype(np.float64))
+
+    def first_sd(self, samlet: str) -> dict[str, pd.Series]:
+        """Per method, the SD (ddof 1) over citizens of the first assessed level of each
+        theme, and of the first assessment's mean (named `samlet`): progression's
+        baseline_sd, for every method in one pass over the rows (computed once)."""
+        if ("sd", samlet) not in self._cache:
+            self._cache[("sd", samlet)] = self._first_sd(samlet)
+        return self._cache[("sd", samlet)]
+
+    def _first_sd(self, samlet: str) -> dict[str, pd.Series]:
+        n_t = len(self.temaer)
+        rows = self.first_rows()
+        mt = self.metode[rows].astype(np.int64) * n_t + self.tema[rows]
+        values = self.niveau[rows].astype(np.float64)
+        # Grouped sums instead of a sort: two passes (mean, then squared deviations) as np.std.
+        size = len(self.metoder) * n_t
+        n = np.bincount(mt, minlength=size)
+        mean = np.bincount(mt, values, size) / np.maximum(n, 1)
+        dev = np.bincount(mt, (values - mean[mt]) ** 2, size)
+        out: dict[str, dict[str, float]] = {}
+        for code in np.flatnonzero(n):  # one per method and theme
+            m, t = divmod(int(code), n_t)
+            sd = float(np.sqrt(dev[code] / (n[code] - 1))) if n[code] > 1 else float("nan")
+            out.setdefault(self.metoder[m], {})[self.temaer[t]] = sd
+        for m, sds in out.items():
+            a = self.assessments(m)
+            firsts = np.ones(len(a.borger), dtype=bool)
+            firsts[1:] = a.borger[1:] != a.borger[:-1]
+            sds[samlet] = _sd(a.niveau[firsts])
+        return {m: pd.Series(sds, dtype=float, name="sd").rename_axis("tema")
+                for m, sds in out.items()}
+
+    def first_rows(self) -> np.ndarray:
+        """The row of each citizen's first score of each (method, theme), in row order.
+
+        Usually every theme a citizen is ever scored on is scored once at the first
+        assessment; that is checked with bit masks of the (method, theme) codes per
+        assessment, and those rows are then the answer. Otherwise all rows are sorted by code
+        (a radix sort that keeps the citizen and date order)."""
+        n_t = len(self.temaer)
+        valid = (self.metode >= 0) & (self.tema >= 0)
+        codes = len(self.metoder) * n_t
+        mt = np.where(valid, self.metode.astype(np.int16) * n_t + self.tema, 0).astype(np.int16)
+        if len(mt) and codes <= 63 and valid.all():
+            bits = np.left_shift(np.int64(1), mt.astype(np.int64))
+            per_assessment = np.bitwise_or.reduceat(bits, self.starts)
+            del bits
+            owner = self.borger[self.starts]
+            first = np.r_[True, owner[1:] != owner[:-1]]
+            heads = np.flatnonzero(first)
+            seen = np.bitwise_or.reduceat(per_assessment, heads)  # per citizen, all dates
+            at_first = per_assessment[heads]
+            ends = np.r_[self.starts, len(mt)][heads + 1]
+            sizes = ends - self.starts[heads]
+            if (np.array_equal(seen, at_first)
+                    and np.array_equal(np.bitwise_count(at_first), sizes)):
+                # The rows of each first assessment, one per code.
+                return np.repeat(self.starts[heads] - np.r_[0, np.cumsum(sizes)[:-1]],
+                                 sizes) + np.arange(int(sizes.sum()))
+        order = np.argsort(np.where(valid, mt, -1), kind="stable")
+        k, b = mt[order], self.borger[order]
+        keep = np.ones(len(k), dtype=bool)
+        keep[1:] = (k[1:] != k[:-1]) | (b[1:] != b[:-1])
+        keep &= valid[order]
+        return np.sort(order[keep])
+
+
+def _key(code: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """One sortable int64 per (code, day): codes below 2**32, days within ±2**30 of 1970
+    (the sentinel NAT_DAY sorts last)."""
+    span = np.int64(2**31)
+    return code.astype(np.int64) * span + np.clip(np.asarray(day, np.int64) + 2**30, 0,
+                                                  span - 1)
+
+
+def _sd(x: np.ndarray) -> float:
+    return float(np.std(x, ddof=1)) if len(x) > 1 else float("nan")
+
+
+@dataclass(frozen=True)
+class Assessments:
+    """One row per assessment (citizen, date) with its mean level, sorted by (citizen, date).
+
+    `citizens` is the vocabulary of citizen ids; `borger` holds positions in it. (Also used
+    with `Scores.group` codes in `borger`, one per citizen, method and theme.)
+    """
+
+    citizens: pd.Series
+    borger: np.ndarray
+    dag: np.ndarray
+    niveau: np.ndarray
+
+    @classmethod
+    def of(cls, vurderinger: pd.DataFrame) -> Assessments:
+        """Mean level per (borger_id, dato) (see `Scores.of`)."""
+        return Scores.of(vurderinger).assessments()
+
+    def codes(self, borger_ids: pd.Series) -> np.ndarray:
+        """Positions of citizen ids in `citizens` (-1 for citizens never assessed)."""
+        return positions(borger_ids, self.citizens)
+
+    @functools.cached_property
+    def keys(self) -> np.ndarray:
+        """The sorted (citizen, day) keys searched by `at` and `first_from` (built once)."""
+        return _key(self.borger, self.dag)
+
+    def _find(self, code: np.ndarray, day: np.ndarray, side: str) -> tuple[np.ndarray, np.ndarray]:
         n = len(code)
         if len(self.borger) == 0:
             return np.full(n, np.nan), np.full(n, NAT_DAY)
-        big = np.int64(2**41)
-        keys = self.borger * big + self.dag
-        query = np.where(code >= 0, code * big + np.minimum(day, big - 1), -1)
-        j = np.searchsorted(keys, query, side="right") - 1
-        ok = (code >= 0) & (j >= 0)
-        ok[ok] &= self.borger[j[ok]] == code[ok]
-        level = np.where(ok, self.niveau[np.clip(j, 0, None)], np.nan)
-        when = np.where(ok, self.dag[np.clip(j, 0, None)], NAT_DAY)
+        keys = self.keys
+        query = np.where(code >= 0, _key(code, day), -1)
+        j = np.searchsorted(keys, query, side=side) - (side == "right")
+        ok = (code >= 0) & (j >= 0) & (j < len(keys))
+        jj = np.clip(j, 0, len(keys) - 1)
+        ok &= self.borger[jj] == code
+        level = np.where(ok, self.niveau[jj], np.nan)
+        when = np.where(ok, self.dag[jj], NAT_DAY)
         return level, when
+
+    def at(self, code: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mean level and date (days) of each citizen's (`codes`) latest assessment on or
+        before `day`; NaN and the sentinel day where there is none (like derived.level_at)."""
+        return self._find(code, day, "right")
+
+    def first_from(self, code: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mean level and date of each citizen's first assessment on or after `day`."""
+        return self._find(code, day, "left")
 
 
 # --- follow-ups ----------------------------------------------------------------------------

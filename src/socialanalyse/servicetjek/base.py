@@ -120,7 +120,8 @@ def servicetjek_params(params: Parametre) -> tuple[ServicetjekParametre, float]:
     return params.servicetjek, float(params.prisindeks)
 
 
-def screening_base(data: Data, params: Parametre, as_of=None) -> pd.DataFrame:
+def screening_base(data: Data, params: Parametre, as_of=None, *,
+                   scores: arrays.Scores | None = None) -> pd.DataFrame:
     """One row per grant with the quantities the rules use (index 0..n-1, grant order kept).
 
     Columns: the grant's own columns, plus
@@ -134,6 +135,7 @@ def screening_base(data: Data, params: Parametre, as_of=None) -> pd.DataFrame:
     leverandoertype, standardkontrakt, naeste_trin (paragraph(s) one step down, text) and
     naeste_trin_udgift (the municipality's average current annual cost of active grants on
     that step; 0 below the lowest step; NaN when the municipality has no such grants).
+    `scores`: the assessments as arrays (`arrays.Scores.of(data.vurderinger)`), when ready.
     """
     p, prisindeks = servicetjek_params(params)
     as_of = resolve_as_of(data, as_of)
@@ -147,8 +149,10 @@ def screening_base(data: Data, params: Parametre, as_of=None) -> pd.DataFrame:
     out["enheder_aar"] = units
     out["aarlig_udgift"] = out["pris"].to_numpy() * units + bev["tillaeg"].fillna(0).to_numpy() * 12
     # Need level at the start and now (as derived.level_at; fast path, see arrays.py).
-    with timed("vurderinger"):
-        ass = arrays.Assessments.of(data.vurderinger)
+    if scores is None:
+        with timed("vurderinger"):
+            scores = arrays.Scores.of(data.vurderinger)
+    ass = scores.assessments()
     code = ass.codes(bev["borger_id"])
     level, when = ass.at(code, arrays.days(bev["startdato"]))
     out["niveau_start"] = level

@@ -253,8 +253,8 @@ def forbedret_funktion(base: pd.DataFrame, data: Data, ctx: Kontekst) -> pd.Data
 def ingen_progression(base: pd.DataFrame, data: Data, ctx: Kontekst, peers: pd.DataFrame,
                       cases: pd.DataFrame, months: int) -> pd.DataFrame:
     """Active development case without reliable progression after `months` months in the
-    offer: `cases` are opfoelgning.progression_followup's cases flagged 'ingen progression'
-    (progression as the progression package classifies it). Potential: another offer of the
+    offer: `cases` are the development cases flagged 'ingen progression' (progression.udvikling's
+    definition, measured by servicetjek.udvikling). Potential: another offer of the
     same kind at the usual price, i.e. the price above the peer median (as
     uden_standardkontrakt; 0 at or below it, NaN without peers)."""
     pos = pd.Index(base["bevilling_id"]).get_indexer(cases["bevilling_id"])

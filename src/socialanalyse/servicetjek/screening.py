@@ -11,9 +11,11 @@ import pandas as pd
 
 from ..config import Parametre
 from ..data import Data
+from . import arrays
 from . import rules as r
 from .base import TIMINGS, Kontekst, resolve_as_of, screening_base, servicetjek_params, timed
 from .catalog import REGLER, check_parameters
+from .udvikling import no_progression
 
 #: The columns of `screen`'s result, in order.
 FLAG_COLUMNS = [
@@ -57,22 +59,25 @@ def screen(data: Data, params: Parametre, as_of=None, *, base: pd.DataFrame | No
     with ThreadPoolExecutor(1) as pool:
         grants = data.bevillinger.reset_index(drop=True)
         pending = pool.submit(_timed_payments, grants, data, ctx)
+        with timed("vurderinger"):
+            scores = arrays.Scores.of(data.vurderinger)
         if base is None:
             with timed("grundlag"):
-                base = screening_base(data, params, as_of)
+                base = screening_base(data, params, as_of, scores=scores)
         with timed("sammenlignelige"):
             peers = r.peer_prices(base, p.pris_over_sammenlignelige, p.min_sammenlignelige)
             limits = r.category_limits(base, ctx)
             categories = r.price_category(base, limits)
         with timed("udviklingsforløb"):
-            development = _development(data, params, as_of)
+            development = no_progression(data, params, as_of, scores)
+        del scores
         parts = []
         for rule, extra in [
             (r.pris_over_sammenlignelige, (peers,)),
             (r.priskategori, (limits, categories)),
             (r.midlertidig_overskredet, ()),
             (r.forbedret_funktion, ()),
-            (r.ingen_progression, (peers, *development)),
+            (r.ingen_progression, (peers, development, params.opfoelgning.progression_maaneder)),
             (r.opfoelgning_overskredet, ()),
             (r.dyr_sag, ()),
             (r.dobbelt_kompensation, ()),
@@ -88,16 +93,6 @@ def screen(data: Data, params: Parametre, as_of=None, *, base: pd.DataFrame | No
     del payments
     with timed("samling"):
         return _assemble(parts, base, params)
-
-
-def _development(data: Data, params: Parametre, as_of: pd.Timestamp) -> tuple[pd.DataFrame, int]:
-    """The development cases flagged 'ingen progression' (opfoelgning) and the months."""
-    # Lazy: opfoelgning builds on the servicetjek (screening base, price categories).
-    from ..opfoelgning.udvikling import INGEN_PROGRESSION, progression_followup
-
-    flagged = progression_followup(data, params, as_of=as_of, potentiale=False).markerede(
-        INGEN_PROGRESSION)
-    return flagged, params.opfoelgning.progression_maaneder
 
 
 def _timed_payments(grants: pd.DataFrame, data: Data, ctx: Kontekst) -> r.Payments:

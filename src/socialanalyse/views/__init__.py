@@ -8,6 +8,7 @@
     05_noegletal              views.noegletal
     06_indkoeb                views.indkoeb       (figures, sections, tables, text, widgets)
     07_kapacitet              views.kapacitet
+    08_opfoelgning            views.opfoelgning
     09_klynge                 views.klynge        (a cluster: members' aggregates)
     10_selvevaluering         views.selvevaluering
 

@@ -24,6 +24,10 @@ the signals it plants:
                  and low quality, a fast-growing tillæg, a renegotiation with a known saving,
                  a price list with a known ranking (`Planted.families["indkoeb"]`)
 - `budget`       budget; the two 2026 overruns
+- `opfoelgning`  no tables of its own: development cases without progression, potential,
+                 a target group's volume × 1.30, grants outside the serviceniveau, Fredericia's
+                 business case lagging its plan (two steps: before the payments, before
+                 indkoeb and the budget)
 - `kapacitet`    rows in the tables above: an own §108 offer with empty places and known
                  hjemtagning candidates, a full own §107 offer, step-down flows after §107
 - `klynge`       only for a member of a test cluster (`klynge_rolle`): a shared provider one
@@ -67,6 +71,7 @@ from . import (
     indkoeb,
     kapacitet,
     klynge,
+    opfoelgning,
     payments,
     population,
     providers,
@@ -86,12 +91,14 @@ STEPS: tuple[Callable[[World], None], ...] = (
     grants.assign_ids,
     assessments.assessments,
     grants.prices,
+    opfoelgning.volume,
     providers.contracts,
     payments.signals,
     followups.followups,
     payments.payments,
     assessments.goals,
     kapacitet.kapacitet,
+    opfoelgning.signals,
     # Reads every grant (contracts) and changes payments (tillæg, a renegotiated price):
     # after the families that add grants, before the budget.
     indkoeb.step,

@@ -27,7 +27,8 @@ EXPORT = {
 def budget(w: World) -> None:
     """Budget per paragraph close to actual spending, with the two planted 2026 overruns."""
     rng = w.rng("budget")
-    g, pay = w.g, w.tables["betalinger"]
+    # The finished grants (the working frame and the rows later families add).
+    g, pay = w.tables["bevillinger"], w.tables["betalinger"]
     par_of = pd.Series(g["paragraf"].to_numpy(), index=g["bevilling_id"].to_numpy())
     py = pay.assign(aar=pay["periode"].dt.year,
                     paragraf=par_of.reindex(pay["bevilling_id"]).to_numpy())
