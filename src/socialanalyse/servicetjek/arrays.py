@@ -60,6 +60,25 @@ def positions(values: pd.Series, vocabulary: pd.Series) -> np.ndarray:
         return np.concatenate(list(pool.map(part, range(parts))))
 
 
+def cached_positions(cache: dict, values: pd.Series, vocabulary: pd.Series) -> np.ndarray:
+    """`positions`, remembered in `cache` for Arrow-backed values: the screening looks up the
+    grants' citizens more than once, and each lookup hashes the whole vocabulary. The key is
+    the Arrow buffers (the values are immutable; the cache holds them, so their addresses are
+    not reused); the result is read-only."""
+    arr = values.array
+    if not hasattr(arr, "__arrow_array__"):
+        return positions(values, vocabulary)
+    chunks = arrow(values)
+    key = ("positions", len(vocabulary), tuple(
+        (c.offset, len(c), *(0 if b is None else b.address for b in c.buffers()))
+        for c in chunks.chunks))
+    if key not in cache:
+        found = positions(values, vocabulary)
+        found.flags.writeable = False
+        cache[key] = (chunks, found)
+    return cache[key][1]
+
+
 def days(values: pd.Series | np.ndarray) -> np.ndarray:
     """Dates as whole days since 1970-01-01 (int64); NaT becomes a large sentinel (2**40)."""
     d = np.asarray(values, dtype="datetime64[ns]").astype("datetime64[D]")
@@ -164,8 +183,9 @@ class Scores:
         return cls(citizens, borger, dag, level, metode, metoder, tema, temaer, starts, mixed)
 
     def codes(self, borger_ids: pd.Series) -> np.ndarray:
-        """Positions of citizen ids in `citizens` (-1 for citizens never assessed)."""
-        return positions(borger_ids, self.citizens)
+        """Positions of citizen ids in `citizens` (-1 for citizens never assessed; read-only,
+        computed once per column)."""
+        return cached_positions(self._cache, borger_ids, self.citizens)
 
     def method_code(self, metode: str) -> int:
         """The code of a method (-2, matching no row, when absent)."""
@@ -183,7 +203,8 @@ class Scores:
             # Each assessment has one method: the method's assessments are a part of all.
             a = self.assessments()
             keep = self.metode[self.starts] == self.method_code(metode)
-            return Assessments(self.citizens, a.borger[keep], a.dag[keep], a.niveau[keep])
+            return Assessments(self.citizens, a.borger[keep], a.dag[keep], a.niveau[keep],
+                               self._cache)
         if metode is None:
             starts, b, d, level = self.starts, self.borger, self.dag, self.niveau
         else:
@@ -198,7 +219,7 @@ class Scores:
         sums = np.add.reduceat(level, starts, dtype=np.float64)
         counts = np.diff(np.r_[starts, len(level)])
         return Assessments(self.citizens, b[starts].astype(np.int64), d[starts].astype(np.int64),
-                           sums / counts)
+                           sums / counts, self._cache)
 
     def group(self, borger: np.ndarray, metode: np.ndarray, tema: np.ndarray) -> np.ndarray:
         """One integer per (citizen, method, theme) (codes; -1 where any is missing)."""
@@ -210,8 +231,13 @@ class Scores:
         """The levels of the (citizen, theme) pairs where need[citizen, theme] (a boolean
         table, citizens × temaer), per (citizen, method, theme): an Assessments over the
         `group` codes, so `at` and `first_from` find a theme's level near a date."""
-        rows = np.flatnonzero(need[self.borger, np.where(self.tema >= 0, self.tema, 0)]
-                              & (self.tema >= 0))
+        # Only the rows of the citizens concerned (each citizen's rows are one run).
+        who = np.flatnonzero(need.any(axis=1))
+        lo = np.searchsorted(self.borger, who)
+        size = np.searchsorted(self.borger, who, side="right") - lo
+        rows = np.repeat(lo - np.r_[0, np.cumsum(size)[:-1]], size) + np.arange(int(size.sum()))
+        tema = self.tema[rows]
+        rows = rows[need[self.borger[rows], np.where(tema >= 0, tema, 0)] & (tema >= 0)]
         g = self.group(self.borger[rows], self.metode[rows].astype(np.int64),
                        self.tema[rows].astype(np.int64))
         d = self.dag[rows].astype(np.int64)
@@ -309,6 +335,7 @@ class Assessments:
     borger: np.ndarray
     dag: np.ndarray
     niveau: np.ndarray
+    _cache: dict = field(default_factory=dict, compare=False, repr=False)  # Scores' lookups
 
     @classmethod
     def of(cls, vurderinger: pd.DataFrame) -> Assessments:
@@ -316,8 +343,9 @@ class Assessments:
         return Scores.of(vurderinger).assessments()
 
     def codes(self, borger_ids: pd.Series) -> np.ndarray:
-        """Positions of citizen ids in `citizens` (-1 for citizens never assessed)."""
-        return positions(borger_ids, self.citizens)
+        """Positions of citizen ids in `citizens` (-1 for citizens never assessed; read-only,
+        computed once per column)."""
+        return cached_positions(self._cache, borger_ids, self.citizens)
 
     @functools.cached_property
     def keys(self) -> np.ndarray:
