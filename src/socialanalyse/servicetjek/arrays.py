@@ -284,11 +284,15 @@ class Scores:
         assessment, and those rows are then the answer. Otherwise all rows are sorted by code
         (a radix sort that keeps the citizen and date order)."""
         n_t = len(self.temaer)
-        valid = (self.metode >= 0) & (self.tema >= 0)
         codes = len(self.metoder) * n_t
-        mt = np.where(valid, self.metode.astype(np.int16) * n_t + self.tema, 0).astype(np.int16)
-        if len(mt) and codes <= 63 and valid.all():
-            bits = np.left_shift(np.int64(1), mt.astype(np.int64))
+        # Minima instead of boolean temporaries over all rows (a code is -1 when missing).
+        valid_all = len(self.metode) == 0 or (self.metode.min() >= 0 and self.tema.min() >= 0)
+        if len(self.metode) and codes <= 63 and valid_all:
+            mt = (self.metode.astype(np.int16) * n_t + self.tema).astype(np.int16)
+            # One bit per code, from a table: 32-bit words when the codes fit.
+            word = np.uint32 if codes <= 32 else np.uint64
+            bits = np.left_shift(word(1), np.arange(codes, dtype=word))[mt]
+            del mt
             per_assessment = np.bitwise_or.reduceat(bits, self.starts)
             del bits
             owner = self.borger[self.starts]
@@ -296,13 +300,15 @@ class Scores:
             heads = np.flatnonzero(first)
             seen = np.bitwise_or.reduceat(per_assessment, heads)  # per citizen, all dates
             at_first = per_assessment[heads]
-            ends = np.r_[self.starts, len(mt)][heads + 1]
+            ends = np.r_[self.starts, len(self.metode)][heads + 1]
             sizes = ends - self.starts[heads]
             if (np.array_equal(seen, at_first)
                     and np.array_equal(np.bitwise_count(at_first), sizes)):
                 # The rows of each first assessment, one per code.
                 return np.repeat(self.starts[heads] - np.r_[0, np.cumsum(sizes)[:-1]],
                                  sizes) + np.arange(int(sizes.sum()))
+        valid = (self.metode >= 0) & (self.tema >= 0)
+        mt = np.where(valid, self.metode.astype(np.int16) * n_t + self.tema, 0).astype(np.int16)
         order = np.argsort(np.where(valid, mt, -1), kind="stable")
         k, b = mt[order], self.borger[order]
         keep = np.ones(len(k), dtype=bool)
