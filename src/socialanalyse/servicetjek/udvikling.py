@@ -90,7 +90,7 @@ def no_progression(data: Data, params: Parametre, as_of: pd.Timestamp, scores: a
     """The development cases at least `progression_maaneder` months in the offer without a
     reliable progression (progression.progression_status's INGEN_PROGRESSION), with their
     status columns (grund, maaneder_i_tilbud, niveau_start, dato_start, niveau_seneste,
-    dato_seneste, ...)."""
+    dato_seneste, ...) and rad (the grant's row in data.bevillinger)."""
     p = params.opfoelgning
     due = development_cases(data.bevillinger, data.maal, as_of, p.udviklingsparagraffer,
                             min_months=p.progression_maaneder)
@@ -98,4 +98,5 @@ def no_progression(data: Data, params: Parametre, as_of: pd.Timestamp, scores: a
     code = scores.codes(data.bevillinger["borger_id"])[due.rader]
     status = progression_status(due, measure(due, scores, params.progression, code),
                                 p.progression_maaneder)
+    status["rad"] = due.rader
     return status[status["markering"] == INGEN_PROGRESSION].reset_index(drop=True)
