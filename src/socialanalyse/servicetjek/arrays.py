@@ -178,8 +178,7 @@ class Scores:
             level = level.astype(np.int8)
         else:
             level = level.astype(np.float64)
-        citizens = pd.Series(heads.to_pandas(types_mapper=pd.ArrowDtype).astype("str").to_numpy(),
-                             dtype="str")
+        citizens = pd.Series(pd.array(heads, dtype="str"))  # zero-copy, no Python strings
         return cls(citizens, borger, dag, level, metode, metoder, tema, temaer, starts, mixed)
 
     def codes(self, borger_ids: pd.Series) -> np.ndarray:
