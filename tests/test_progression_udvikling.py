@@ -210,3 +210,46 @@ def test_development_cases_are_the_frame_definition_on_small_cases(grants, goals
     as_of = pd.Timestamp("2026-06-30")
     assert_same_cases(development_cases(bev, maal, as_of, ["§107"], min_months),
                       frames_cases(bev, maal, as_of, ["§107"], min_months))
+
+
+THEMES = {"VUM2": ("Egenomsorg", "Mobilitet", "Relationer"), "ICS": ICS[:3]}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    scores=st.lists(st.tuples(st.sampled_from("abc"), DAYS, st.sampled_from(["VUM2", "ICS"]),
+                              st.lists(st.integers(0, 4), min_size=3, max_size=3)),
+                    max_size=8),
+    grants=st.lists(st.tuples(st.sampled_from("abcd"), DAYS), min_size=1, max_size=4),
+    goals=st.lists(st.tuples(st.sampled_from("abc"),
+                             st.sampled_from(THEMES["VUM2"] + THEMES["ICS"]), DAYS), max_size=4),
+    klassifikation=st.sampled_from(["rci", "minimum"]),
+)
+def test_the_array_twin_measures_what_the_reference_measures_on_small_cases(
+        scores, grants, goals, klassifikation):
+    """Any assessments (one method per assessment with its own themes, in any order), §107
+    grants and running Udvikle goals: the twin's measures and the flags from them are the
+    reference's. (The methods' themes differ, as VUM2's and ICS's do: the reference takes the
+    first assessment of a theme over both methods, the twin per method.)"""
+    v = [{"borger_id": b, "dato": d, "metode": m, "tema": t, "niveau": lvl}
+         for b, d, m, levels in {(b, d): (b, d, m, lv) for b, d, m, lv in scores}.values()
+         for t, lvl in zip(THEMES[m], levels)]
+    data = make([grant(f"g{k}", b, start=str(d.date())) for k, (b, d) in enumerate(grants)], v)
+    maal = pd.DataFrame({
+        "borger_id": pd.Series([g[0] for g in goals], dtype="str"),
+        "maal_id": pd.Series([f"M{k}" for k in range(len(goals))], dtype="str"),
+        "tema": pd.Series([g[1] for g in goals], dtype="str"),
+        "maaltype": pd.Series(["Udvikle"] * len(goals), dtype="str"),
+        "startdato": pd.Series([g[2] for g in goals], dtype="datetime64[ns]"),
+        "frist": pd.Series([pd.Timestamp("2028-01-01")] * len(goals), dtype="datetime64[ns]"),
+        "status": pd.Series(["igangværende"] * len(goals), dtype="str"),
+    })
+    data = dataclasses.replace(data, maal=maal)
+    p = params()
+    prog = p.progression.model_copy(update={"klassifikation": klassifikation,
+                                            "mindste_aendring": 1.0})
+    p = p.model_copy(update={"progression": prog})
+    cases, ref, twin = both(data, p, pd.Timestamp("2026-06-30"))
+    assert_same(ref, twin)
+    pd.testing.assert_series_equal(progression_status(cases, ref, 12)["markering"],
+                                   progression_status(cases, twin, 12)["markering"])

@@ -137,6 +137,9 @@ class Scores:
     starts: np.ndarray
     mixed: bool = False
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
+    # Citizen lookups, shared with the Assessments made here (apart from _cache, which holds
+    # those Assessments: a cycle would keep the arrays alive until the garbage collector ran).
+    _lookups: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, vurderinger: pd.DataFrame) -> Scores:
@@ -184,7 +187,7 @@ class Scores:
     def codes(self, borger_ids: pd.Series) -> np.ndarray:
         """Positions of citizen ids in `citizens` (-1 for citizens never assessed; read-only,
         computed once per column)."""
-        return cached_positions(self._cache, borger_ids, self.citizens)
+        return cached_positions(self._lookups, borger_ids, self.citizens)
 
     def method_code(self, metode: str) -> int:
         """The code of a method (-2, matching no row, when absent)."""
@@ -203,7 +206,7 @@ class Scores:
             a = self.assessments()
             keep = self.metode[self.starts] == self.method_code(metode)
             return Assessments(self.citizens, a.borger[keep], a.dag[keep], a.niveau[keep],
-                               self._cache)
+                               self._lookups)
         if metode is None:
             starts, b, d, level = self.starts, self.borger, self.dag, self.niveau
         else:
@@ -218,7 +221,7 @@ class Scores:
         sums = np.add.reduceat(level, starts, dtype=np.float64)
         counts = np.diff(np.r_[starts, len(level)])
         return Assessments(self.citizens, b[starts].astype(np.int64), d[starts].astype(np.int64),
-                           sums / counts, self._cache)
+                           sums / counts, self._lookups)
 
     def group(self, borger: np.ndarray, metode: np.ndarray, tema: np.ndarray) -> np.ndarray:
         """One integer per (citizen, method, theme) (codes; -1 where any is missing)."""
@@ -340,7 +343,7 @@ class Assessments:
     borger: np.ndarray
     dag: np.ndarray
     niveau: np.ndarray
-    _cache: dict = field(default_factory=dict, compare=False, repr=False)  # Scores' lookups
+    _lookups: dict = field(default_factory=dict, compare=False, repr=False)  # Scores'
 
     @classmethod
     def of(cls, vurderinger: pd.DataFrame) -> Assessments:
@@ -350,7 +353,7 @@ class Assessments:
     def codes(self, borger_ids: pd.Series) -> np.ndarray:
         """Positions of citizen ids in `citizens` (-1 for citizens never assessed; read-only,
         computed once per column)."""
-        return cached_positions(self._cache, borger_ids, self.citizens)
+        return cached_positions(self._lookups, borger_ids, self.citizens)
 
     @functools.cached_property
     def keys(self) -> np.ndarray:
