@@ -61,15 +61,15 @@ def positions(values: pd.Series, vocabulary: pd.Series) -> np.ndarray:
 
 
 def cached_positions(cache: dict, values: pd.Series, vocabulary: pd.Series) -> np.ndarray:
-    """`positions`, remembered in `cache` for Arrow-backed values: the screening looks up the
-    grants' citizens more than once, and each lookup hashes the whole vocabulary. The key is
-    the Arrow buffers (the values are immutable; the cache holds them, so their addresses are
-    not reused); the result is read-only."""
+    """`positions`, remembered in `cache` (one per vocabulary) for Arrow-backed values: the
+    screening looks up the grants' citizens more than once, and each lookup hashes the whole
+    vocabulary. The key is the Arrow buffers (the values are immutable; the cache holds them,
+    so their addresses are not reused); the result is read-only."""
     arr = values.array
     if not hasattr(arr, "__arrow_array__"):
         return positions(values, vocabulary)
     chunks = arrow(values)
-    key = ("positions", len(vocabulary), tuple(
+    key = ("positions", tuple(
         (c.offset, len(c), *(0 if b is None else b.address for b in c.buffers()))
         for c in chunks.chunks))
     if key not in cache:
@@ -288,8 +288,8 @@ class Scores:
         n_t = len(self.temaer)
         codes = len(self.metoder) * n_t
         # Minima instead of boolean temporaries over all rows (a code is -1 when missing).
-        valid_all = len(self.metode) == 0 or (self.metode.min() >= 0 and self.tema.min() >= 0)
-        if len(self.metode) and codes <= 63 and valid_all:
+        valid_all = len(self.metode) > 0 and self.metode.min() >= 0 and self.tema.min() >= 0
+        if valid_all and codes <= 63:
             mt = (self.metode.astype(np.int16) * n_t + self.tema).astype(np.int16)
             # One bit per code, from a table: 32-bit words when the codes fit.
             word = np.uint32 if codes <= 32 else np.uint64
