@@ -125,3 +125,39 @@ def test_first_rows_are_the_first_score_of_each_theme(rows, complete):
               int(s.niveau[r])) for r in got}
     assert len(found) == len(got)
     assert found == _first_scores_reference(v)
+
+
+@settings(max_examples=100, deadline=None)
+@given(rows=st_.lists(st_.tuples(st_.sampled_from(["a", "b", "c", "x"]),
+                                 st_.none() | st_.integers(0, 40),
+                                 st_.sampled_from(["genforhandling", "opfoelgning"]),
+                                 st_.sampled_from(["uændret", "justeret"])), max_size=25))
+def test_latest_followups_are_the_latest_rows(rows):
+    """Per grant the latest follow-up on or before the date (the last row among equal dates)
+    and the latest renegotiation (undated last, as NaT), as a sort of the rows finds them."""
+    day0 = pd.Timestamp("2026-01-01")
+    o = pd.DataFrame({
+        "bevilling_id": pd.Series([r[0] for r in rows], dtype="str"),
+        "dato": pd.Series([None if r[1] is None else day0 + pd.Timedelta(days=r[1])
+                           for r in rows], dtype="datetime64[ns]"),
+        "type": pd.Series([r[2] for r in rows], dtype="str"),
+        "resultat": pd.Series([r[3] for r in rows], dtype="category"),
+    })
+    grants = pd.Series(["a", "b", "c"], dtype="str")
+    as_of = day0 + pd.Timedelta(days=30)
+    got = arrays.latest_followups(o, grants, as_of)
+    for k, g in enumerate(grants):
+        mine = o[o["bevilling_id"] == g]
+        before = mine[mine["dato"] <= as_of].sort_values("dato", kind="stable")
+        reneg = mine[mine["type"] == "genforhandling"].sort_values("dato", kind="stable",
+                                                                   na_position="last")
+        row = got.iloc[k]
+        if before.empty:
+            assert pd.isna(row["seneste_opfoelgning"]) and pd.isna(row["seneste_resultat"])
+        else:
+            assert row["seneste_opfoelgning"] == before["dato"].iloc[-1]
+            assert row["seneste_resultat"] == before["resultat"].iloc[-1]
+        if reneg.empty or pd.isna(reneg["dato"].iloc[-1]):
+            assert pd.isna(row["seneste_genforhandling"])
+        else:
+            assert row["seneste_genforhandling"] == reneg["dato"].iloc[-1]

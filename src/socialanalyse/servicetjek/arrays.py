@@ -60,6 +60,25 @@ def positions(values: pd.Series, vocabulary: pd.Series) -> np.ndarray:
         return np.concatenate(list(pool.map(part, range(parts))))
 
 
+def cached_positions(cache: dict, values: pd.Series, vocabulary: pd.Series) -> np.ndarray:
+    """`positions`, remembered in `cache` (one per vocabulary) for Arrow-backed values: the
+    screening looks up the grants' citizens more than once, and each lookup hashes the whole
+    vocabulary. The key is the Arrow buffers (the values are immutable; the cache holds them,
+    so their addresses are not reused); the result is read-only."""
+    arr = values.array
+    if not hasattr(arr, "__arrow_array__"):
+        return positions(values, vocabulary)
+    chunks = arrow(values)
+    key = ("positions", tuple(
+        (c.offset, len(c), *(0 if b is None else b.address for b in c.buffers()))
+        for c in chunks.chunks))
+    if key not in cache:
+        found = positions(values, vocabulary)
+        found.flags.writeable = False
+        cache[key] = (chunks, found)
+    return cache[key][1]
+
+
 def days(values: pd.Series | np.ndarray) -> np.ndarray:
     """Dates as whole days since 1970-01-01 (int64); NaT becomes a large sentinel (2**40)."""
     d = np.asarray(values, dtype="datetime64[ns]").astype("datetime64[D]")
@@ -118,6 +137,9 @@ class Scores:
     starts: np.ndarray
     mixed: bool = False
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
+    # Citizen lookups, shared with the Assessments made here (apart from _cache, which holds
+    # those Assessments: a cycle would keep the arrays alive until the garbage collector ran).
+    _lookups: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, vurderinger: pd.DataFrame) -> Scores:
@@ -159,13 +181,13 @@ class Scores:
             level = level.astype(np.int8)
         else:
             level = level.astype(np.float64)
-        citizens = pd.Series(heads.to_pandas(types_mapper=pd.ArrowDtype).astype("str").to_numpy(),
-                             dtype="str")
+        citizens = pd.Series(pd.array(heads, dtype="str"))  # zero-copy, no Python strings
         return cls(citizens, borger, dag, level, metode, metoder, tema, temaer, starts, mixed)
 
     def codes(self, borger_ids: pd.Series) -> np.ndarray:
-        """Positions of citizen ids in `citizens` (-1 for citizens never assessed)."""
-        return positions(borger_ids, self.citizens)
+        """Positions of citizen ids in `citizens` (-1 for citizens never assessed; read-only,
+        computed once per column)."""
+        return cached_positions(self._lookups, borger_ids, self.citizens)
 
     def method_code(self, metode: str) -> int:
         """The code of a method (-2, matching no row, when absent)."""
@@ -183,7 +205,8 @@ class Scores:
             # Each assessment has one method: the method's assessments are a part of all.
             a = self.assessments()
             keep = self.metode[self.starts] == self.method_code(metode)
-            return Assessments(self.citizens, a.borger[keep], a.dag[keep], a.niveau[keep])
+            return Assessments(self.citizens, a.borger[keep], a.dag[keep], a.niveau[keep],
+                               self._lookups)
         if metode is None:
             starts, b, d, level = self.starts, self.borger, self.dag, self.niveau
         else:
@@ -198,7 +221,7 @@ class Scores:
         sums = np.add.reduceat(level, starts, dtype=np.float64)
         counts = np.diff(np.r_[starts, len(level)])
         return Assessments(self.citizens, b[starts].astype(np.int64), d[starts].astype(np.int64),
-                           sums / counts)
+                           sums / counts, self._lookups)
 
     def group(self, borger: np.ndarray, metode: np.ndarray, tema: np.ndarray) -> np.ndarray:
         """One integer per (citizen, method, theme) (codes; -1 where any is missing)."""
@@ -210,8 +233,13 @@ class Scores:
         """The levels of the (citizen, theme) pairs where need[citizen, theme] (a boolean
         table, citizens × temaer), per (citizen, method, theme): an Assessments over the
         `group` codes, so `at` and `first_from` find a theme's level near a date."""
-        rows = np.flatnonzero(need[self.borger, np.where(self.tema >= 0, self.tema, 0)]
-                              & (self.tema >= 0))
+        # Only the rows of the citizens concerned (each citizen's rows are one run).
+        who = np.flatnonzero(need.any(axis=1))
+        lo = np.searchsorted(self.borger, who)
+        size = np.searchsorted(self.borger, who, side="right") - lo
+        rows = np.repeat(lo - np.r_[0, np.cumsum(size)[:-1]], size) + np.arange(int(size.sum()))
+        tema = self.tema[rows]
+        rows = rows[need[self.borger[rows], np.where(tema >= 0, tema, 0)] & (tema >= 0)]
         g = self.group(self.borger[rows], self.metode[rows].astype(np.int64),
                        self.tema[rows].astype(np.int64))
         d = self.dag[rows].astype(np.int64)
@@ -258,11 +286,15 @@ class Scores:
         assessment, and those rows are then the answer. Otherwise all rows are sorted by code
         (a radix sort that keeps the citizen and date order)."""
         n_t = len(self.temaer)
-        valid = (self.metode >= 0) & (self.tema >= 0)
         codes = len(self.metoder) * n_t
-        mt = np.where(valid, self.metode.astype(np.int16) * n_t + self.tema, 0).astype(np.int16)
-        if len(mt) and codes <= 63 and valid.all():
-            bits = np.left_shift(np.int64(1), mt.astype(np.int64))
+        # Minima instead of boolean temporaries over all rows (a code is -1 when missing).
+        valid_all = len(self.metode) > 0 and self.metode.min() >= 0 and self.tema.min() >= 0
+        if valid_all and codes <= 63:
+            mt = (self.metode.astype(np.int16) * n_t + self.tema).astype(np.int16)
+            # One bit per code, from a table: 32-bit words when the codes fit.
+            word = np.uint32 if codes <= 32 else np.uint64
+            bits = np.left_shift(word(1), np.arange(codes, dtype=word))[mt]
+            del mt
             per_assessment = np.bitwise_or.reduceat(bits, self.starts)
             del bits
             owner = self.borger[self.starts]
@@ -270,13 +302,15 @@ class Scores:
             heads = np.flatnonzero(first)
             seen = np.bitwise_or.reduceat(per_assessment, heads)  # per citizen, all dates
             at_first = per_assessment[heads]
-            ends = np.r_[self.starts, len(mt)][heads + 1]
+            ends = np.r_[self.starts, len(self.metode)][heads + 1]
             sizes = ends - self.starts[heads]
             if (np.array_equal(seen, at_first)
                     and np.array_equal(np.bitwise_count(at_first), sizes)):
                 # The rows of each first assessment, one per code.
                 return np.repeat(self.starts[heads] - np.r_[0, np.cumsum(sizes)[:-1]],
                                  sizes) + np.arange(int(sizes.sum()))
+        valid = (self.metode >= 0) & (self.tema >= 0)
+        mt = np.where(valid, self.metode.astype(np.int16) * n_t + self.tema, 0).astype(np.int16)
         order = np.argsort(np.where(valid, mt, -1), kind="stable")
         k, b = mt[order], self.borger[order]
         keep = np.ones(len(k), dtype=bool)
@@ -309,6 +343,7 @@ class Assessments:
     borger: np.ndarray
     dag: np.ndarray
     niveau: np.ndarray
+    _lookups: dict = field(default_factory=dict, compare=False, repr=False)  # Scores'
 
     @classmethod
     def of(cls, vurderinger: pd.DataFrame) -> Assessments:
@@ -316,8 +351,9 @@ class Assessments:
         return Scores.of(vurderinger).assessments()
 
     def codes(self, borger_ids: pd.Series) -> np.ndarray:
-        """Positions of citizen ids in `citizens` (-1 for citizens never assessed)."""
-        return positions(borger_ids, self.citizens)
+        """Positions of citizen ids in `citizens` (-1 for citizens never assessed; read-only,
+        computed once per column)."""
+        return cached_positions(self._lookups, borger_ids, self.citizens)
 
     @functools.cached_property
     def keys(self) -> np.ndarray:

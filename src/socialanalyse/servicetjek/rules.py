@@ -257,7 +257,10 @@ def ingen_progression(base: pd.DataFrame, data: Data, ctx: Kontekst, peers: pd.D
     definition, measured by servicetjek.udvikling). Potential: another offer of the
     same kind at the usual price, i.e. the price above the peer median (as
     uden_standardkontrakt; 0 at or below it, NaN without peers)."""
-    pos = pd.Index(base["bevilling_id"]).get_indexer(cases["bevilling_id"])
+    pos = cases["rad"].to_numpy() if "rad" in cases else None  # the grant's row, if known
+    if pos is None or len(base) <= pos.max(initial=-1) or not (
+            base["bevilling_id"].iloc[pos].to_numpy() == cases["bevilling_id"].to_numpy()).all():
+        pos = pd.Index(base["bevilling_id"]).get_indexer(cases["bevilling_id"])
     c = cases[pos >= 0].reset_index(drop=True)
     idx = pos[pos >= 0]
     b, pe = base.iloc[idx].reset_index(drop=True), peers.iloc[idx].reset_index(drop=True)

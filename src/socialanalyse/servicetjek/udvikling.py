@@ -45,11 +45,13 @@ def _frame(i, metode, tema, start, latest) -> pd.DataFrame:
     return f
 
 
-def measure(cases: Udviklingssager, scores: arrays.Scores, p: ProgressionParametre
-            ) -> pd.DataFrame:
-    """progression.udvikling.measure on `scores` (the same rows and values)."""
+def measure(cases: Udviklingssager, scores: arrays.Scores, p: ProgressionParametre,
+            code: np.ndarray | None = None) -> pd.DataFrame:
+    """progression.udvikling.measure on `scores` (the same rows and values); `code`: the
+    cases' citizens' positions in scores.citizens, when known."""
     s, t = cases.sager, cases.temaer
-    code = scores.codes(s["borger_id"])
+    if code is None:
+        code = scores.codes(s["borger_id"])
     start = arrays.days(s["regnet_fra"])
     last = int(arrays.days(np.array([cases.opgoerelsesdato.to_datetime64()]))[0])
     end = np.full(len(s), last, dtype=np.int64)
@@ -88,10 +90,13 @@ def no_progression(data: Data, params: Parametre, as_of: pd.Timestamp, scores: a
     """The development cases at least `progression_maaneder` months in the offer without a
     reliable progression (progression.progression_status's INGEN_PROGRESSION), with their
     status columns (grund, maaneder_i_tilbud, niveau_start, dato_start, niveau_seneste,
-    dato_seneste, ...)."""
+    dato_seneste, ...) and rad (the grant's row in data.bevillinger)."""
     p = params.opfoelgning
     due = development_cases(data.bevillinger, data.maal, as_of, p.udviklingsparagraffer,
                             min_months=p.progression_maaneder)
-    status = progression_status(due, measure(due, scores, params.progression),
+    # The grants' citizens were looked up for the screening base already (Scores remembers).
+    code = scores.codes(data.bevillinger["borger_id"])[due.rader]
+    status = progression_status(due, measure(due, scores, params.progression, code),
                                 p.progression_maaneder)
+    status["rad"] = due.rader
     return status[status["markering"] == INGEN_PROGRESSION].reset_index(drop=True)
