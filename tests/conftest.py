@@ -14,3 +14,14 @@ def sample():
     """
     s = generate(indbyggere=15000, seed=1)
     return s, Data.from_tables(s.tables)
+
+
+@pytest.fixture(autouse=True)
+def _report_session_stays_in_its_test():
+    """A test that starts a report session (e.g. the byråd audience) does not leave it for the
+    next test in the same process: the session current before the test is restored after it."""
+    from socialanalyse.report import session
+
+    before = session._current
+    yield
+    session._current = before
