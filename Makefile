@@ -27,7 +27,8 @@ test: install browser $(SAMPLE) lint
 ##           pinned to its lower bound in pyproject.toml (.ci/min_requirements.py)
 VENV_MIN := .venv-min
 test-min: sample $(VENV_MIN)/.installed
-	$(VENV_MIN)/bin/python -m pytest -n 2 -m "not slow and not browser" tests $(PYTEST_ARGS)
+	$(VENV_MIN)/bin/python -m pytest -n 2 -m "not slow and not browser" --timeout 600 tests \
+		$(PYTEST_ARGS)
 
 $(VENV_MIN)/.installed: pyproject.toml .ci/min_requirements.py
 	rm -rf $(VENV_MIN)
