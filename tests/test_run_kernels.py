@@ -9,6 +9,7 @@ In this process (the pytest worker), so that signals and threads of the runner c
 from __future__ import annotations
 
 import os
+import queue
 import shutil
 import signal
 import sys
@@ -108,17 +109,28 @@ def test_an_interrupt_reaches_the_kernel_and_never_the_runner(scratch):
                 if (msg["parent_header"].get("msg_id") == msg_id
                         and msg["msg_type"] == "execute_input"):
                     break
-            # jupyter_client's interrupt: SIGINT to the kernel's process group.
-            run_sync(kernel.km.interrupt_kernel)()
-            reply = run_sync(client.get_shell_msg)(timeout=60)
+            # jupyter_client's interrupt: SIGINT to the kernel's process group. Sent again
+            # every 5 s: on a loaded machine (CI) one SIGINT was once lost in the kernel
+            # between its execute_input and the cell's sleep, and the reply came after 60 s.
+            deadline = time.monotonic() + 55
+            while True:
+                run_sync(kernel.km.interrupt_kernel)()
+                try:
+                    reply = run_sync(client.get_shell_msg)(timeout=5)
+                    break
+                except queue.Empty:
+                    if time.monotonic() > deadline:
+                        raise
             client.execute("time.sleep(60)")  # busy again when the runner stops it
             time.sleep(0.5)
             return reply
         finally:
+            start = time.monotonic()
             kernel.shutdown()
+            stopping.append(time.monotonic() - start)
 
+    stopping: list[float] = []
     try:
-        t0 = time.monotonic()
         reply = kernels.in_own_event_loop(run)
         time.sleep(0.5)  # a signal sent to this process would have arrived by now
     finally:
@@ -126,7 +138,8 @@ def test_an_interrupt_reaches_the_kernel_and_never_the_runner(scratch):
     assert reply["content"]["status"] == "error"
     assert reply["content"]["ename"] == "KeyboardInterrupt"  # the kernel got it
     assert received == []  # the runner did not
-    assert _gone(pid) and time.monotonic() - t0 < 50  # the busy kernel was killed at once
+    # The busy kernel was killed at once, not after its 60 s sleep.
+    assert _gone(pid) and stopping[0] < 30
     assert not (scratch / "k").exists()
 
 
