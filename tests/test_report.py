@@ -508,3 +508,11 @@ def test_year_columns_are_recognised_by_code_name_and_danish_header(name, expect
     # Not years: out of range, or not whole numbers.
     assert display.is_year_column(name, pd.Series([12, 2025])) is False
     assert display.is_year_column(name, pd.Series([2024.5])) is False
+
+
+def test_a_preview_title_never_says_the_first_15_of_12():
+    assert report.first_of(15, 105, "markerede forløb") == "De første 15 af 105 markerede forløb"
+    assert report.first_of(15, 12, "bevillinger uden for serviceniveauet") == (
+        "Bevillinger uden for serviceniveauet (12)")
+    assert report.first_of(15, 15, "kandidater") == "Kandidater (15)"
+    assert report.first_of(25, 1234, "sager") == "De første 25 af 1.234 sager"

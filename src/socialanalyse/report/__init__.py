@@ -18,7 +18,19 @@ from .checks import (
 )
 from .display import antal_bevillinger, antal_borgere, figure, markdown, show_table, table_html
 from .excel import calculation_excel, excel, write_calculation_workbook, write_workbook
-from .format import amount, dato, dato_lang, kr, maaned, mio_kr, p_vaerdi, pct, sentence, tal
+from .format import (
+    amount,
+    dato,
+    dato_lang,
+    first_of,
+    kr,
+    maaned,
+    mio_kr,
+    p_vaerdi,
+    pct,
+    sentence,
+    tal,
+)
 from .html import build_index, export_html, format_value, make_self_contained, static_widgets
 from .ical import ics
 from .labels import heading, kommune_name
@@ -60,6 +72,7 @@ __all__ = [
     "export_pdf",
     "figure",
     "find_chromium",
+    "first_of",
     "forbidden_ids",
     "format_value",
     "heading",

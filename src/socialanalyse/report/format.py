@@ -65,6 +65,14 @@ def maaned(d: dt.date | pd.Timestamp | None) -> str:
     return "–" if d is None or pd.isna(d) else f"{MAANEDER[d.month - 1]} {d.year}"
 
 
+def first_of(shown: int, total: int, what: str) -> str:
+    """A preview table's title: 'De første 15 af 105 markerede forløb', or 'Markerede forløb
+    (12)' when the table holds all of them (never 'de første 15 af 12')."""
+    if total <= shown:
+        return f"{what[:1].upper()}{what[1:]} ({tal(total)})"
+    return f"De første {tal(shown)} af {tal(total)} {what}"
+
+
 def sentence(text: str) -> str:
     """End a sentence with one full stop (an amount already ends with 'kr.')."""
     return text if text.endswith(".") else text + "."
