@@ -136,6 +136,24 @@ def test_standard_contract_share_from_data_and_from_indkoeb():
     assert edge.svar == "Ja"
 
 
+def test_support_need_before_diagnosis_from_08():
+    """KL 9 from 08_opfoelgning's target groups above what their need level predicts."""
+    none = answer("stoettebehov")
+    assert none.svar is None and none.spoergsmaal == "KL9" and none.anbefaling == 9
+    assert none.evidens.startswith("Arbejdsbog 08 (opfølgning) er ikke med i kørslen")
+    two = answer("stoettebehov", {"08_opfoelgning": {"antal_maalgrupper_over": 2}})
+    assert (two.svar, two.vaerdi, two.kilde) == (
+        "Påbegyndt", 2, "08_opfoelgning: antal_maalgrupper_over")
+    assert two.evidens.startswith("2 målgrupper koster mere, end støttebehovet ved start")
+    assert "(arbejdsbog 08 (opfølgning))" in two.evidens
+    one = answer("stoettebehov", {"08_opfoelgning": {"antal_maalgrupper_over": 1}})
+    assert one.evidens.startswith("1 målgruppe koster")
+    zero = answer("stoettebehov", {"08_opfoelgning": {"antal_maalgrupper_over": 0}})
+    assert (zero.svar, zero.vaerdi) == ("På plads", 0)
+    assert zero.evidens == ("Ingen målgruppe koster mere, end støttebehovet ved start og "
+                            "paragraffen forudsiger (arbejdsbog 08 (opfølgning)).")
+
+
 def test_followups_on_time_is_the_noegletal():
     a = answer("opfoelgning_rettidig")
     assert a.vaerdi == pytest.approx(0.75) and a.svar == "Middel"

@@ -72,6 +72,7 @@ EMNER: dict[str, tuple[str, int, str]] = {
     "serviceniveau": ("D10", 2, "Serviceniveau i parametrene"),
     "belaegning": ("KL3", 3, "Belægning i egne tilbud"),
     "budget_pris_maengde": ("KL7", 7, "Budget på pris og mængde"),
+    "stoettebehov": ("KL9", 9, "Støttebehov frem for diagnose"),
     "opfoelgning_rettidig": ("D25", 10, "Rettidig opfølgning"),
     "effektmaaling": ("KL11", 11, "Effekt- og progressionsmåling"),
     "standardkontrakt": ("D21", 12, "Standardkontrakt"),
@@ -196,6 +197,30 @@ def budget_pris_maengde(data: Data, params: Parametre, resultater: dict | None =
                    f"{_pct(share)} af budgettet for {year} ({_kr(split)} af {_kr(total)}) står "
                    "på budgetlinjer med et forudsat antal helårspersoner eller en forudsat "
                    "enhedspris, så en afvigelse kan deles i pris og mængde.")
+
+
+def stoettebehov(data: Data, params: Parametre, resultater: dict | None = None) -> Datasvar:
+    """KL 9: does the support need, not the diagnosis, decide the support? From 08_opfoelgning's
+    need-or-diagnosis analysis: the number of target groups whose cost lies above what their
+    need level at start and the paragraph predict (its interval above 1). None of them: 'På
+    plads'; one or more: 'Påbegyndt' (the data show the gap, not whether work on it has
+    begun, so never 'Ikke i gang'). Without workbook 08 in the run the data cannot tell."""
+    over = number(resultater, "maalgrupper_over")
+    book = workbook("maalgrupper_over")
+    if over is None:
+        return _answer("stoettebehov", None, None,
+                       f"{book[:1].upper()}{book[1:]} er ikke med i kørslen, så det kan ikke "
+                       "ses, om målgruppen styrer udgiften ud over støttebehovet.")
+    predicted = "end støttebehovet ved start og paragraffen forudsiger"
+    if over == 0:
+        return _answer("stoettebehov", "På plads", 0,
+                       f"Ingen målgruppe koster mere, {predicted} ({book}).",
+                       _source("maalgrupper_over"))
+    groups = "målgruppe" if over == 1 else "målgrupper"
+    return _answer("stoettebehov", "Påbegyndt", over,
+                   f"{_tal(over)} {groups} koster mere, {predicted} ({book}): målgruppen "
+                   "(diagnosen) ser ud til at styre en del af udgiften.",
+                   _source("maalgrupper_over"))
 
 
 def opfoelgning_rettidig(data: Data, params: Parametre, resultater: dict | None = None
@@ -360,6 +385,7 @@ DATASVAR: dict[str, Callable[[Data, Parametre, dict | None], Datasvar]] = {
     "serviceniveau": serviceniveau,
     "belaegning": belaegning,
     "budget_pris_maengde": budget_pris_maengde,
+    "stoettebehov": stoettebehov,
     "opfoelgning_rettidig": opfoelgning_rettidig,
     "effektmaaling": effektmaaling,
     "standardkontrakt": standardkontrakt,

@@ -28,6 +28,8 @@ RESULTATER: dict[str, tuple[str, str]] = {
     "hjemtagning_lav": ("07_kapacitet", "hjemtagning_besparelse_lav"),
     "hjemtagning_hoej": ("07_kapacitet", "hjemtagning_besparelse_hoej"),
     "serviceniveau_kr": ("08_opfoelgning", "besparelse"),  # the spending above the ranges
+    # Target groups whose cost lies above what their need level predicts (need_or_diagnosis).
+    "maalgrupper_over": ("08_opfoelgning", "antal_maalgrupper_over"),
 }
 
 #: How a workbook is named in Danish evidence ("arbejdsbog 06 (indkøb)").
