@@ -115,13 +115,18 @@ def members_text(status: pd.DataFrame) -> str:
     return text
 
 
+def _shown(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """`frame`'s columns named in `columns` (code name -> Danish header), in that order."""
+    return frame.rename(columns=columns)[list(columns.values())]
+
+
 def members_table(status: pd.DataFrame) -> pd.DataFrame:
     """The members' status for display."""
     t = status.assign(koersel_dato=status["koersel_dato"].dt.normalize())
-    return t.rename(columns={
+    return _shown(t, {
         "navn": "Kommune", "status": "Status", "koersel": "Kørsel", "koersel_dato": "Kørt",
         "alder_dage": "Alder (dage)", "opgjort": "Data opgjort", "besked": "Bemærkning",
-    })[["Kommune", "Status", "Kørsel", "Kørt", "Alder (dage)", "Data opgjort", "Bemærkning"]]
+    })
 
 
 # --- prices -----------------------------------------------------------------------------------
@@ -200,13 +205,12 @@ def price_table(spread: pd.DataFrame) -> pd.DataFrame:
     """Each member's price in each shared group with the median and its yearly saving."""
     t = spread.assign(kommune=spread["kommune"].map(kommune_name),
                       enhed=_unit_names(spread["enhed"]))
-    return t.rename(columns={
+    return _shown(t, {
         "leverandoer": "Leverandør", "paragraf": "Paragraf", "enhed": "Enhed",
         "niveau": "Niveau", "kommune": "Kommune", "gennemsnitspris": "Pris pr. enhed",
         "klynge_median": "Klyngens median", "spredning": "Spredning",
         "udgift": "Årlig udgift", "besparelse": "Besparelse ved median pr. år",
-    })[["Leverandør", "Paragraf", "Enhed", "Niveau", "Kommune", "Pris pr. enhed",
-        "Klyngens median", "Spredning", "Årlig udgift", "Besparelse ved median pr. år"]]
+    })
 
 
 PRICE_MONEY = ["Pris pr. enhed", "Klyngens median", "Årlig udgift", "Besparelse ved median pr. år"]
@@ -217,16 +221,14 @@ PRICE_MONEY = ["Pris pr. enhed", "Klyngens median", "Årlig udgift", "Besparelse
 def market_table(marked: pd.DataFrame, n: int = 15) -> pd.DataFrame:
     """The external providers with the cluster's largest spend in the latest year: spend,
     share of the members' external purchases, members buying and the change from last year."""
+    columns = {"leverandoer": "Leverandør", "aar": "År", "udgift": "Udgift", "andel": "Andel",
+               "antal_medlemmer": "Medlemmer", "udvikling": "Udvikling"}
     ext = marked[marked["andel"].notna()]
     if ext.empty:
-        return pd.DataFrame(columns=["Leverandør", "År", "Udgift", "Andel", "Medlemmer",
-                                     "Udvikling"])
+        return pd.DataFrame(columns=list(columns.values()))
     last = ext[ext["aar"] == ext["aar"].max()].nlargest(n, "udgift")
     last = last.assign(aar=last["aar"].astype(str))  # a year, not an amount
-    return last.rename(columns={
-        "leverandoer": "Leverandør", "aar": "År", "udgift": "Udgift", "andel": "Andel",
-        "antal_medlemmer": "Medlemmer", "udvikling": "Udvikling",
-    })[["Leverandør", "År", "Udgift", "Andel", "Medlemmer", "Udvikling"]].reset_index(drop=True)
+    return _shown(last, columns).reset_index(drop=True)
 
 
 def market_figure(marked: pd.DataFrame, n: int = 6):
@@ -272,13 +274,12 @@ def match_table(match: pd.DataFrame) -> pd.DataFrame:
     t = match.assign(udbyder=match["udbyder"].map(kommune_name),
                      koeber=match["koeber"].map(kommune_name),
                      usikker=match["usikker"].map({True: "ja", False: "nej"}))
-    return t.rename(columns={
+    return _shown(t, {
         "paragraf": "Paragraf", "maalgruppe": "Målgruppe", "udbyder": "Ledig plads i",
         "tilbud": "Tilbud", "koeber": "Køber eksternt", "pladser": "Pladser",
         "koebers_aarspris": "Købers årspris", "tilbuddets_aarspris": "Tilbuddets årspris",
         "aarlig_besparelse": "Årlig besparelse", "usikker": "Skønnet (diskretion)",
-    })[["Paragraf", "Målgruppe", "Ledig plads i", "Tilbud", "Køber eksternt", "Pladser",
-        "Købers årspris", "Tilbuddets årspris", "Årlig besparelse", "Skønnet (diskretion)"]]
+    })
 
 
 MATCH_MONEY = ["Købers årspris", "Tilbuddets årspris", "Årlig besparelse"]
@@ -309,19 +310,17 @@ def match_text(match: pd.DataFrame) -> str:
 def takst_table(takster: pd.DataFrame) -> pd.DataFrame:
     """Each provider's realised price change in the latest complete year against the index."""
     t = takster[takster["aendring"].notna()]
+    columns = {"leverandoer": "Leverandør", "paragraf": "Paragraf", "enhed": "Enhed",
+               "aar": "År", "pris": "Pris", "aendring": "Stigning",
+               "over_indeks": "Over indeks", "over_loft": "Over loft",
+               "antal_medlemmer": "Medlemmer"}
     if t.empty:
-        return pd.DataFrame(columns=["Leverandør", "Paragraf", "Enhed", "År", "Pris",
-                                     "Stigning", "Over indeks", "Over loft", "Medlemmer"])
+        return pd.DataFrame(columns=list(columns.values()))
     t = t[t["aar"] == t["aar"].max()].sort_values("aendring", ascending=False)
     yes = {True: "ja", False: "nej"}
     t = t.assign(over_indeks=t["over_indeks"].map(yes), over_loft=t["over_loft"].map(yes),
                  aar=t["aar"].astype(str))
-    return t.rename(columns={
-        "leverandoer": "Leverandør", "paragraf": "Paragraf", "enhed": "Enhed", "aar": "År",
-        "pris": "Pris", "aendring": "Stigning", "over_indeks": "Over indeks",
-        "over_loft": "Over loft", "antal_medlemmer": "Medlemmer",
-    })[["Leverandør", "Paragraf", "Enhed", "År", "Pris", "Stigning", "Over indeks", "Over loft",
-        "Medlemmer"]].reset_index(drop=True)
+    return _shown(t, columns).reset_index(drop=True)
 
 
 def takst_figure(res: klynge.Klyngeresultat):
