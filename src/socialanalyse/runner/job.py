@@ -26,6 +26,7 @@ from .kernels import (
     KERNEL_NAME,
     KERNEL_START_TIMEOUT,
     Kernel,
+    KernelStopped,
     in_own_event_loop,
     kernel_env,
     notebook_imports,
@@ -107,26 +108,38 @@ def _execute_job(job: Job, out: JobResult, progress: Progress | None) -> None:
     logs.mkdir(exist_ok=True)
     paths = [Path(p) for p in job.notebooks]
     waits = [reads_earlier_results(p) for p in paths]
+    lanes_n = max(1, job.parallel)
+    # A kernel's imports: with reused kernels every notebook's (paid once per kernel), else
+    # only its own notebook's.
+    everything = list(dict.fromkeys(m for p in paths for m in notebook_imports(p)))
+    started = iter(range(10**6))
 
     def start_kernel(i: int) -> Kernel:
-        imports = notebook_imports(paths[i]) if job.prewarm else []
-        return Kernel(paths[i].parent, env, scratch / str(i), logs / f"{paths[i].stem}.log",
-                      imports)
+        n = next(started)
+        imports = (everything if job.reuse_kernels else notebook_imports(paths[i])) \
+            if job.prewarm else []
+        log = f"kerne-{n + 1}" if job.reuse_kernels else paths[i].stem
+        return Kernel(paths[i].parent, env, scratch / str(n), logs / f"{log}.log", imports)
 
     # Kernels are started here, in the job's thread; notebooks run in `lanes` threads (one,
     # unless the job has cores to spare: Job.parallel), each notebook in an event loop of its
     # own, with every socket to its kernel (see kernels). Notebooks start in order; one that
-    # reads earlier results waits for all before it. Each notebook's HTML is exported in a
-    # thread as soon as it has run. A full disk (DiskFuld from a notebook or an export)
-    # ends the loop: the running notebooks finish, no new one starts.
+    # reads earlier results waits for all before it. With `Job.reuse_kernels` a kernel that
+    # has run a notebook is made clean (kernels.CLEAN_SLATE) and runs the next one: the
+    # imports are paid once per lane, not once per notebook; a kernel that died, timed out
+    # or could not be cleaned is replaced by a new one. Without it every notebook has its
+    # own kernel, the next ones booting while the current ones run. Each notebook's HTML is
+    # exported in a thread as soon as it has run. A full disk (DiskFuld from a notebook or an
+    # export) ends the loop: the running notebooks finish, no new one starts.
     # The first notebooks' kernels boot while the data are loaded.
-    kernels: dict[int, Kernel] = {}
+    kernels: dict[int, Kernel] = {}  # fresh kernels started for a given notebook
+    idle: list[Kernel] = []  # clean kernels waiting for a notebook (reuse_kernels)
     loaded = None
-    lanes = cf.ThreadPoolExecutor(max_workers=max(1, job.parallel), thread_name_prefix="nb")
+    lanes = cf.ThreadPoolExecutor(max_workers=lanes_n, thread_name_prefix="nb")
     exporter = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="html")
     exports: list[cf.Future] = []
     try:
-        for i in range(min(max(1, job.parallel), len(paths))):
+        for i in range(min(lanes_n, len(paths))):
             kernels[i] = start_kernel(i)
         if data is not None:
             # While the first kernel boots: load the data once for every notebook.
@@ -139,14 +152,14 @@ def _execute_job(job: Job, out: JobResult, progress: Progress | None) -> None:
         following = 0  # the next notebook to start
         running: dict[cf.Future, int] = {}
         while following < len(paths) or running:
-            while (following < len(paths) and len(running) < max(1, job.parallel)
+            while (following < len(paths) and len(running) < lanes_n
                    and not (waits[following] and running)):
                 i = following
                 following += 1
-                kernel = kernels.pop(i, None) or start_kernel(i)
-                # The next kernels (one per lane) boot in their own processes meanwhile.
-                ahead = range(following, min(following + max(1, job.parallel), len(paths)))
-                for j in ahead if job.prewarm else ():
+                kernel = kernels.pop(i, None) or (idle.pop(0) if idle else start_kernel(i))
+                # Without reuse the next kernels (one per lane) boot meanwhile.
+                ahead = range(following, min(following + lanes_n, len(paths)))
+                for j in ahead if job.prewarm and not job.reuse_kernels else ():
                     if j not in kernels:
                         kernels[j] = start_kernel(j)
                 running[lanes.submit(in_own_event_loop, _run_notebook, job, paths[i],
@@ -154,7 +167,14 @@ def _execute_job(job: Job, out: JobResult, progress: Progress | None) -> None:
             done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
             for fut in done:
                 i = running.pop(fut)
-                fut.result()
+                kept = fut.result()
+                if kept is not None:
+                    idle.append(kept)
+                elif (job.reuse_kernels and job.prewarm and following < len(paths)
+                      and following not in kernels
+                      and len(idle) + len(kernels) + len(running) < lanes_n):
+                    # The lane's kernel is gone: its successor boots while others run.
+                    kernels[following] = start_kernel(following)
                 exports.append(
                     exporter.submit(export.export_notebook, job, params, paths[i],
                                     out.notebooks[i]))
@@ -163,7 +183,7 @@ def _execute_job(job: Job, out: JobResult, progress: Progress | None) -> None:
                     fut.result()  # raises DiskFuld from an export at once
     finally:
         lanes.shutdown(wait=True)
-        for kernel in kernels.values():
+        for kernel in [*kernels.values(), *idle]:
             kernel.shutdown()
         if data is not None:
             data.remove()  # case data: never left behind
@@ -184,21 +204,30 @@ def _execute_job(job: Job, out: JobResult, progress: Progress | None) -> None:
 
 def _run_notebook(
     job: Job, path: Path, res: NotebookResult, kernel: Kernel, progress: Progress | None
-) -> None:
+) -> Kernel | None:
     """Execute one notebook with Papermill on an already started kernel; record the outcome
     in `res` (a failure is a result, not an exception; a full disk raises DiskFuld). A dead
     kernel or a cell past the timeout fails the notebook within seconds, with the notebook
-    kept as far as it got (kernels.papermill_engine). Stops the kernel. Runs in a lane thread,
-    in the notebook's own event loop (kernels.in_own_event_loop)."""
+    kept as far as it got (kernels.papermill_engine). Runs in a lane thread, in the
+    notebook's own event loop (kernels.in_own_event_loop).
+
+    Returns the kernel, made clean for the next notebook, when the job reuses kernels and
+    the kernel is fit for it (also after a notebook that failed in a cell); otherwise stops
+    it and returns None."""
     import papermill as pm
 
     _put(progress, "start", job.kommune, res.navn, None)
     res.start = now_iso()
     t0 = time.perf_counter()
     executed = job.tmp_dir / path.name
+    reused = kernel.notebooks_run > 0
+    keep = False
     try:
         res.kerne_ventetid = round(kernel.wait_ready(), 3)
-        res.kerne_sekunder = round(kernel.ready_after or 0.0, 3)
+        res.kerne_genbrugt = reused
+        # A new kernel's cost is its start; a reused one's, being made clean.
+        res.kerne_sekunder = round((kernel.cleaned_in if reused else kernel.ready_after)
+                                   or 0.0, 3)
         pm.execute_notebook(
             str(path),
             str(executed),
@@ -214,12 +243,31 @@ def _run_notebook(
             km=kernel.km,
         )
         res.status = OK
+        keep = job.reuse_kernels
+    except KernelStopped as exc:  # died or timed out: the kernel is of no further use
+        res.status = FAILED
+        res.fejl = describe_error(exc)
     except Exception as exc:  # a failed notebook is a result
         res.status = FAILED
         if disk_full(exc):
             raise DiskFuld(str(exc)) from exc
         res.fejl = describe_error(exc)
+        keep = job.reuse_kernels
     finally:
-        kernel.shutdown()
         res.sekunder = round(time.perf_counter() - t0, 3)
+        if keep:
+            keep = _clean(kernel)
+        if not keep:
+            kernel.shutdown()
         _put(progress, "slut", job.kommune, res.navn, res.status)
+    return kernel if keep else None
+
+
+def _clean(kernel: Kernel) -> bool:
+    """Make a kernel clean for the next notebook (kernels.CLEAN_SLATE); False when it cannot
+    be (the caller stops it, and the next notebook gets a new kernel)."""
+    try:
+        kernel.clean_slate()
+    except Exception:  # noqa: BLE001 - any trouble: a new kernel is the safe answer
+        return False
+    return True

@@ -31,6 +31,7 @@ from ..data import snapshot
 
 KERNEL_NAME = "python3"
 KERNEL_START_TIMEOUT = 120  # seconds until the kernel answers
+CLEAN_SLATE_TIMEOUT = 60  # seconds for a kernel to be made ready for the next notebook
 
 
 class Kernel:
@@ -68,12 +69,16 @@ class Kernel:
         try:
             run_sync(self.km.start_kernel)(
                 cwd=str(cwd), env=env, stderr=self._log, stdout=self._log,
-                extra_arguments=[f"--IPKernelApp.exec_lines={lines!r}"],
+                # History in memory: no SQLite file shared (and locked) by every kernel.
+                extra_arguments=[f"--IPKernelApp.exec_lines={lines!r}",
+                                 "--HistoryManager.hist_file=:memory:"],
             )
         except BaseException:
             self.shutdown()
             raise
         self.ready_after: float | None = None
+        self.notebooks_run = 0  # notebooks this kernel has run and been cleaned after
+        self.cleaned_in: float | None = None  # seconds the last clean_slate took
 
     def wait_ready(self, timeout: float = KERNEL_START_TIMEOUT) -> float:
         """Block until the kernel answers; returns the seconds waited here. Raises
@@ -95,6 +100,42 @@ class Kernel:
             self.ready_after = time.perf_counter() - self.launched
         return time.perf_counter() - t0
 
+    def clean_slate(self, timeout: float = CLEAN_SLATE_TIMEOUT) -> float:
+        """Make the kernel ready for another notebook (`CLEAN_SLATE`) and close this
+        notebook's clients; returns the seconds it took. Raises KernelStopped when the kernel
+        does not answer in `timeout` seconds, has died, or the reset fails - the kernel is
+        then of no further use (shut it down). Call it in the lane thread whose event loop
+        the notebook's clients used."""
+        from jupyter_core.utils import run_sync
+
+        t0 = time.perf_counter()
+        kc = self.km.client()
+        try:
+            kc.start_channels()
+            reply = run_sync(kc.execute_interactive)(
+                CLEAN_SLATE, silent=True, store_history=False, timeout=timeout,
+                output_hook=lambda _msg: None)
+        except (TimeoutError, RuntimeError) as exc:
+            raise KernelStopped("Python-kernen kunne ikke gøres klar til næste notebook "
+                                f"({type(exc).__name__}).") from exc
+        content = reply.get("content", {})
+        if content.get("status") != "ok":
+            raise KernelStopped("Python-kernen kunne ikke gøres klar til næste notebook: "
+                                f"{content.get('ename')}: {content.get('evalue')}")
+        self.release_clients()
+        self.notebooks_run += 1
+        self.cleaned_in = time.perf_counter() - t0
+        return self.cleaned_in
+
+    def release_clients(self) -> None:
+        """Close every client's sockets (also nbclient's, which Papermill leaves open);
+        the kernel goes on running."""
+        for client in self.km.clients:
+            with contextlib.suppress(Exception):
+                if client.channels_running:
+                    client.stop_channels()
+        self.km.clients.clear()
+
     @property
     def pid(self) -> int | None:
         """The kernel's process id (None before it started or after shutdown)."""
@@ -106,11 +147,7 @@ class Kernel:
         remove its folder. Call it in the thread whose event loop the clients used."""
         from jupyter_core.utils import run_sync
 
-        for client in self.km.clients:  # also nbclient's, which Papermill leaves open
-            with contextlib.suppress(Exception):
-                if client.channels_running:
-                    client.stop_channels()
-        self.km.clients.clear()
+        self.release_clients()
         process = getattr(self.km.provisioner, "process", None)
         if process is not None:
             _kill(process)
@@ -407,9 +444,66 @@ def startup_code(modules: Iterable[str]) -> str:
         "            importlib.import_module(name)\n"
         "        except Exception:\n"
         "            pass\n"
+        "    import types, warnings\n"
+        f"    clean = types.ModuleType({CLEAN_STATE!r})\n"
+        "    clean.cwd, clean.environ = os.getcwd(), dict(os.environ)\n"
+        "    clean.path, clean.filters = list(sys.path), list(warnings.filters)\n"
+        f"    sys.modules[{CLEAN_STATE!r}] = clean\n"
+        "    import gc\n"
+        "    gc.freeze()\n"
         f"_sa_start({mods!r})\n"
         "del _sa_start\n"
     )
+
+
+# The module (in the kernel's sys.modules, never in a notebook's namespace) that holds what
+# the kernel looked like when it had started: `CLEAN_SLATE` puts it back.
+CLEAN_STATE = "_socialanalyse_start"
+
+# Run in a kernel between two notebooks (silently, outside the history): the next notebook
+# finds what a newly started kernel would give it - whatever the last one did, also when it
+# failed. Its imports stay (the point: they are paid once), and so does module state no
+# notebook is meant to change; what a notebook changes is set back:
+# - its variables, outputs and execution count (IPython's reset, a new session: [1] again);
+# - the working folder, environment variables, sys.path and warning filters of the start;
+# - the plot state: every figure closed and rcParams as matplotlib reads them from its rc
+#   file on import (the backend excepted) - the theme a notebook sets is its own;
+# - pandas options (report.setup's Danish float format), the random generators (reseeded
+#   from the OS as at start), open widgets (closed) and the report session (none: a
+#   notebook that records without report.setup fails as in a new kernel).
+CLEAN_SLATE = f"""\
+def _sa_clean_slate():
+    import gc, os, random, sys, warnings
+    start = sys.modules[{CLEAN_STATE!r}]
+    get_ipython().reset(new_session=True, aggressive=False)
+    os.chdir(start.cwd)
+    os.environ.clear()
+    os.environ.update(start.environ)
+    sys.path[:] = start.path
+    warnings.filters[:] = start.filters
+    getattr(warnings, "_filters_mutated", lambda: None)()  # forget cached decisions
+    modules = sys.modules
+    if "matplotlib.pyplot" in modules:
+        modules["matplotlib.pyplot"].close("all")
+    if "matplotlib" in modules:
+        mpl = modules["matplotlib"]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            mpl.rcParams.update({{k: v for k, v in mpl.rcParamsOrig.items() if k != "backend"}})
+    if "pandas" in modules:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            modules["pandas"].reset_option("all")
+    if "numpy" in modules:
+        modules["numpy"].random.seed()
+    random.seed()
+    if "ipywidgets" in modules:
+        modules["ipywidgets"].Widget.close_all()
+    if "socialanalyse.report.session" in modules:
+        modules["socialanalyse.report.session"]._current = None
+    gc.collect()  # after the reset, which collects before the figures are closed
+_sa_clean_slate()  # its own name goes with the reset
+"""
 
 
 def kernel_env(root: Path, data_snapshot: Path | None = None) -> dict[str, str]:

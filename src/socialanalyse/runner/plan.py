@@ -38,6 +38,7 @@ class Job:
     out_dir: str  # output/<slug>
     timeout: int = DEFAULT_TIMEOUT
     prewarm: bool = True  # start the next notebook's kernel (and its imports) ahead of time
+    reuse_kernels: bool = True  # a notebook's kernel, made clean, runs the next (job.py)
     snapshot: bool = True  # load the data once per job; kernels read it (data.snapshot)
     parallel: int = 1  # notebooks of this job that may run at once (spare cores, see plan)
     scratch: str | None = None  # private temp folder for kernel files (folders.reserve)
@@ -289,6 +290,7 @@ def build_plan(
     scheduler: str | None = None,
     timeout: int = DEFAULT_TIMEOUT,
     prewarm: bool = True,
+    reuse_kernels: bool = True,
     notebook_parameters: Iterable[str] = (),
     pdf: bool | None = None,
 ) -> Plan:
@@ -333,6 +335,7 @@ def build_plan(
             out_dir=str(out_root / slug),
             timeout=timeout,
             prewarm=prewarm,
+            reuse_kernels=reuse_kernels,
             parallel=parallel,
             notebook_parameters=tuple(
                 (nb, name, value) for nb, values in chosen.items()

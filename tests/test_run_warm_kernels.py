@@ -1,0 +1,182 @@
+"""Reused kernels (issue 18): a notebook that runs in the kernel of an earlier notebook finds
+what a new kernel would give it - whatever the earlier notebook did, and also when it failed.
+
+The probe notebook records the state a notebook can see (its namespace, the plot and pandas
+state, working folder, environment, sys.path, warning filters, open figures and widgets, the
+report session, its first execution count). It is run once in a new kernel and once after a
+notebook that changes all of it; the two records must be the same, and the second must have
+run in the reused kernel. Real kernels and Papermill, in this process (execute_job).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+import pytest
+from run_support import make_project, setup_cell, write_notebook
+
+from socialanalyse.runner import build_plan, kernels
+from socialanalyse.runner.folders import release, remove_scratch, reserve
+from socialanalyse.runner.job import execute_job
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="short socket paths"),
+]
+
+# What a notebook can see of the kernel before it sets anything up itself.
+PROBE = """\
+import hashlib, json, os, sys, warnings
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import pandas as pd
+import ipywidgets
+import socialanalyse.report.session as session_module
+tilstand = {
+    "navne": sorted(k for k in globals() if not k.startswith("_") and k not in (
+        "In", "Out", "exit", "quit", "open", "get_ipython", "kommune", "publikum", "run_dir",
+        "hashlib", "json", "os", "sys", "warnings", "mpl", "plt", "pd", "ipywidgets",
+        "session_module")),
+    "rc": hashlib.sha256(repr(sorted((k, repr(v)) for k, v in mpl.rcParams.items()
+                                     if k != "backend")).encode()).hexdigest(),
+    "linjebredde": mpl.rcParams["lines.linewidth"],
+    "float_format": repr(pd.get_option("display.float_format")),
+    "max_rows": pd.get_option("display.max_rows"),
+    "mappe": os.getcwd(),
+    "miljoe": os.environ.get("SA_TEST_BESKIDT"),
+    "sti": len(sys.path),
+    "advarsler": len(warnings.filters),
+    "figurer": len(plt.get_fignums()),
+    "widgets": len(ipywidgets.Widget.widgets),
+    "session": session_module._current is None,
+}
+"""
+
+# Changes everything the probe looks at, records a result, and (optionally) fails.
+DIRTY = """\
+import os, sys, warnings
+import matplotlib.pyplot as plt
+import pandas as pd
+import ipywidgets
+hemmelig = 42
+plt.rcParams["lines.linewidth"] = 7
+plt.figure()
+pd.set_option("display.max_rows", 3)
+os.environ["SA_TEST_BESKIDT"] = "ja"
+sys.path.append("/ikke/her")
+warnings.simplefilter("ignore")
+os.chdir("/")
+slider = ipywidgets.IntSlider()
+report.record("fra_den_forrige", 1)
+"""
+
+
+def _run(root: Path, nb: Path, out: Path, monkeypatch, scratch: Path, reuse: bool = True):
+    monkeypatch.setenv("TMPDIR", str(scratch))  # short socket paths for the kernels
+    job = reserve(build_plan(["eksempelkommune"], root=root, notebooks_dir=nb, out=out,
+                             workers=1, timeout=120, reuse_kernels=reuse)).jobs[0]
+    try:
+        return job, execute_job(job)
+    finally:
+        release(job)
+        remove_scratch(job)
+
+
+@pytest.fixture
+def scratch():
+    folder = Path(tempfile.mkdtemp(prefix="sa-test-", dir="/tmp"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory):
+    return make_project(tmp_path_factory.mktemp("varm") / "projekt", sample=False)
+
+
+def _probe(folder: Path, name: str) -> None:
+    write_notebook(folder / f"{name}.ipynb", "Prøve", PROBE, setup_cell(name),
+                   'report.record("egne_resultater", len(s.results))\n'
+                   'report.record("tilstand", json.dumps(tilstand, sort_keys=True))')
+
+
+def _dirty(folder: Path, name: str, fails: bool) -> None:
+    write_notebook(folder / f"{name}.ipynb", "Beskidt", setup_cell(name), DIRTY,
+                   'raise ValueError("planlagt fejl")' if fails else "pass")
+
+
+def _recorded(job, result, name: str) -> dict:
+    results = json.loads((job.tmp_dir / "results.json").read_text("utf-8"))
+    return results[name]
+
+
+@pytest.fixture(scope="module")
+def fresh(root, tmp_path_factory):
+    """The probe's record from a kernel that ran nothing before."""
+    base = tmp_path_factory.mktemp("frisk")
+    _probe(base / "nb", "00_proeve")
+    scratch = Path(tempfile.mkdtemp(prefix="sa-test-", dir="/tmp"))
+    with pytest.MonkeyPatch.context() as mp:
+        job, result = _run(root, base / "nb", base / "output", mp, scratch)
+    shutil.rmtree(scratch, ignore_errors=True)
+    assert result.notebooks[0].status == "ok", result.notebooks[0].fejl
+    return _recorded(job, result, "00_proeve")
+
+
+@pytest.mark.parametrize("fails", [False, True], ids=["efter_ok", "efter_fejl"])
+def test_a_reused_kernel_shows_the_next_notebook_a_new_kernels_state(
+        root, fresh, tmp_path, monkeypatch, scratch, fails):
+    _dirty(tmp_path / "nb", "00_beskidt", fails)
+    _probe(tmp_path / "nb", "01_proeve")
+    job, result = _run(root, tmp_path / "nb", tmp_path / "output", monkeypatch, scratch)
+    first, probe = result.notebooks
+    assert first.status == ("fejlet" if fails else "ok")
+    assert probe.status == "ok", probe.fejl
+    assert probe.kerne_genbrugt and not first.kerne_genbrugt  # the same kernel ran both
+    seen = _recorded(job, result, "01_proeve")
+    state, new = json.loads(seen["tilstand"]), json.loads(fresh["tilstand"])
+    assert state.pop("mappe") == str(tmp_path / "nb") and new.pop("mappe").endswith("nb")
+    assert state == new
+    assert state["navne"] == [] and state["linjebredde"] != 7 and state["miljoe"] is None
+    assert state["figurer"] == 0 and state["widgets"] == 0 and state["session"] is True
+    assert seen["egne_resultater"] == 0  # the earlier notebook's result is not in its session
+    # Its cells are numbered from [1], as in a new kernel.
+    executed = nbformat.read(job.tmp_dir / "01_proeve.ipynb", as_version=4)
+    counts = [c.execution_count for c in executed.cells if c.cell_type == "code"]
+    assert counts[0] == 1
+
+
+def test_a_kernel_that_cannot_be_made_clean_is_replaced(root, tmp_path, monkeypatch, scratch):
+    monkeypatch.setattr(kernels, "CLEAN_SLATE", 'raise RuntimeError("kan ikke rydde op")')
+    _dirty(tmp_path / "nb", "00_beskidt", fails=False)
+    _probe(tmp_path / "nb", "01_proeve")
+    job, result = _run(root, tmp_path / "nb", tmp_path / "output", monkeypatch, scratch)
+    assert [n.status for n in result.notebooks] == ["ok", "ok"]
+    assert [n.kerne_genbrugt for n in result.notebooks] == [False, False]
+    state = json.loads(_recorded(job, result, "01_proeve")["tilstand"])
+    assert state["navne"] == [] and state["miljoe"] is None
+
+
+def test_a_kernel_that_died_is_replaced_and_the_next_notebook_runs(
+        root, tmp_path, monkeypatch, scratch):
+    write_notebook(tmp_path / "nb" / "00_doer.ipynb", "Dør", "import os\nos._exit(1)")
+    _probe(tmp_path / "nb", "01_proeve")
+    _probe(tmp_path / "nb", "02_proeve")
+    job, result = _run(root, tmp_path / "nb", tmp_path / "output", monkeypatch, scratch)
+    assert [n.status for n in result.notebooks] == ["fejlet", "ok", "ok"]
+    assert "stoppede uventet" in result.notebooks[0].fejl
+    assert [n.kerne_genbrugt for n in result.notebooks] == [False, False, True]
+
+
+def test_without_reuse_every_notebook_has_a_new_kernel(root, tmp_path, monkeypatch, scratch):
+    _dirty(tmp_path / "nb", "00_beskidt", fails=False)
+    _probe(tmp_path / "nb", "01_proeve")
+    job, result = _run(root, tmp_path / "nb", tmp_path / "output", monkeypatch, scratch,
+                       reuse=False)
+    assert [n.status for n in result.notebooks] == ["ok", "ok"]
+    assert [n.kerne_genbrugt for n in result.notebooks] == [False, False]
