@@ -167,10 +167,12 @@ def test_two_runs_started_at_the_same_instant_get_their_own_folders(project, scr
                     ("00_a", 'import os\nreport.record("pid", os.getppid())'))
     out = project / "output"
     env, marker = _env(scratch)
-    start = time.time() + 3  # both processes start planning at this instant
+    start = time.time() + 6  # both processes start planning at this instant
+    # Imported before the wait: on a loaded machine the import alone took over a second,
+    # and the two processes then planned in different seconds (no collision to test).
     wait_then_run = ("import sys, time\n"
-                     "time.sleep(max(0.0, float(sys.argv[1]) - time.time()))\n"
                      "from socialanalyse.cli import main\n"
+                     "time.sleep(max(0.0, float(sys.argv[1]) - time.time()))\n"
                      "sys.exit(main(sys.argv[2:]))")
     args = [sys.executable, "-c", wait_then_run, str(start), "run", "--kommune",
             "eksempelkommune", *_common(project, nb, out)]

@@ -110,7 +110,7 @@ def _dirty(folder: Path, name: str, fails: bool) -> None:
                    'raise ValueError("planlagt fejl")' if fails else "pass")
 
 
-def _recorded(job, result, name: str) -> dict:
+def _recorded(job, name: str) -> dict:
     results = json.loads((job.tmp_dir / "results.json").read_text("utf-8"))
     return results[name]
 
@@ -125,7 +125,7 @@ def fresh(root, tmp_path_factory):
         job, result = _run(root, base / "nb", base / "output", mp, scratch)
     shutil.rmtree(scratch, ignore_errors=True)
     assert result.notebooks[0].status == "ok", result.notebooks[0].fejl
-    return _recorded(job, result, "00_proeve")
+    return _recorded(job, "00_proeve")
 
 
 @pytest.mark.parametrize("fails", [False, True], ids=["efter_ok", "efter_fejl"])
@@ -138,7 +138,7 @@ def test_a_reused_kernel_shows_the_next_notebook_a_new_kernels_state(
     assert first.status == ("fejlet" if fails else "ok")
     assert probe.status == "ok", probe.fejl
     assert probe.kerne_genbrugt and not first.kerne_genbrugt  # the same kernel ran both
-    seen = _recorded(job, result, "01_proeve")
+    seen = _recorded(job, "01_proeve")
     state, new = json.loads(seen["tilstand"]), json.loads(fresh["tilstand"])
     assert state.pop("mappe") == str(tmp_path / "nb") and new.pop("mappe").endswith("nb")
     assert state == new
@@ -158,7 +158,7 @@ def test_a_kernel_that_cannot_be_made_clean_is_replaced(root, tmp_path, monkeypa
     job, result = _run(root, tmp_path / "nb", tmp_path / "output", monkeypatch, scratch)
     assert [n.status for n in result.notebooks] == ["ok", "ok"]
     assert [n.kerne_genbrugt for n in result.notebooks] == [False, False]
-    state = json.loads(_recorded(job, result, "01_proeve")["tilstand"])
+    state = json.loads(_recorded(job, "01_proeve")["tilstand"])
     assert state["navne"] == [] and state["miljoe"] is None
 
 
@@ -167,7 +167,7 @@ def test_a_kernel_that_died_is_replaced_and_the_next_notebook_runs(
     write_notebook(tmp_path / "nb" / "00_doer.ipynb", "Dør", "import os\nos._exit(1)")
     _probe(tmp_path / "nb", "01_proeve")
     _probe(tmp_path / "nb", "02_proeve")
-    job, result = _run(root, tmp_path / "nb", tmp_path / "output", monkeypatch, scratch)
+    _, result = _run(root, tmp_path / "nb", tmp_path / "output", monkeypatch, scratch)
     assert [n.status for n in result.notebooks] == ["fejlet", "ok", "ok"]
     assert "stoppede uventet" in result.notebooks[0].fejl
     assert [n.kerne_genbrugt for n in result.notebooks] == [False, False, True]
@@ -176,7 +176,7 @@ def test_a_kernel_that_died_is_replaced_and_the_next_notebook_runs(
 def test_without_reuse_every_notebook_has_a_new_kernel(root, tmp_path, monkeypatch, scratch):
     _dirty(tmp_path / "nb", "00_beskidt", fails=False)
     _probe(tmp_path / "nb", "01_proeve")
-    job, result = _run(root, tmp_path / "nb", tmp_path / "output", monkeypatch, scratch,
-                       reuse=False)
+    _, result = _run(root, tmp_path / "nb", tmp_path / "output", monkeypatch, scratch,
+                     reuse=False)
     assert [n.status for n in result.notebooks] == ["ok", "ok"]
     assert [n.kerne_genbrugt for n in result.notebooks] == [False, False]

@@ -39,6 +39,7 @@ def _run(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         notebook_parameters=args.parameter,
         pdf=args.pdf,
+        reuse_kernels=not args.ny_kerne,
     )
 
 
@@ -89,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="en notebookparameter til denne kørsel, fx 01_servicetjek:vis_antal=50"
                      " (kan gentages)")
     run.add_argument("--quiet", action="store_true", help="ingen statuslinjer undervejs")
+    run.add_argument("--ny-kerne-pr-notebook", dest="ny_kerne", action="store_true",
+                     help="start en ny Python-kerne til hver notebook (langsommere; standard: "
+                     "en kerne køres videre, ryddet, til kommunens næste notebook)")
     # Neither: koersel.pdf_byraad decides for the byråd, intern none; the last one given wins.
     run.add_argument("--pdf", dest="pdf", action="store_true", default=None,
                      help="skriv også hver rapport som A4-PDF i pdf/ (standard for byrådet)")

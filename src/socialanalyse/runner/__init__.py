@@ -5,7 +5,7 @@
 1. validates every municipality's parameters and data folder before anything starts and makes
    one job per municipality (`plan`);
 2. runs the jobs (each municipality's notebooks in order, since later notebooks may read
-   earlier results; each notebook in its own kernel, started ahead of time: `job`, `kernels`)
+   earlier results; a kernel made clean between notebooks runs the next: `job`, `kernels`)
    in parallel processes or on a Dask cluster (`executors`);
 3. exports each notebook as HTML (and, for the byråd, as PDF) and, for the byråd, checks every
    page (`export`);
@@ -48,11 +48,13 @@ def run(
     quiet: bool = False,
     notebook_parameters: Iterable[str] = (),
     pdf: bool | None = None,
+    reuse_kernels: bool = True,
 ) -> int:
     """`socialanalyse run …`: run the notebooks for the municipalities `kommuner` (or every
     municipality with a parameters file, `alle`) and print the summary.
     `notebook_parameters`: `NOTEBOOK:NAVN=VÆRDI` specs (--parameter; see notebook_parameters).
     `pdf`: --pdf (True), --ingen-pdf (False) or neither (None: PDFs for the byråd; plan.want_pdf).
+    `reuse_kernels`: False for --ny-kerne-pr-notebook (a new kernel for every notebook).
 
     Returns the exit code: 0 all ok, 1 something failed, 2 unusable parameters or arguments
     (nothing was run), 130 interrupted.
@@ -76,6 +78,7 @@ def run(
             timeout=timeout or DEFAULT_TIMEOUT,
             notebook_parameters=notebook_parameters,
             pdf=pdf,
+            reuse_kernels=reuse_kernels,
         )
     except (config.ParameterFejl, KoerselFejl) as exc:
         print(f"Kørslen er ikke startet.\n{exc}", file=sys.stderr)

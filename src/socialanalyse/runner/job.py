@@ -1,8 +1,9 @@
 """The unit of work: one municipality's notebooks, executed in a worker process (or on Dask).
 
-`execute_job` runs the notebooks into the job's temporary folder, each in its own kernel
-(started ahead of time, see kernels), exports each notebook's HTML as soon as it has run and,
-at the end, builds the index and runs the byråd checks (export). It never raises: what went
+`execute_job` runs the notebooks into the job's temporary folder - one kernel per lane, made
+clean between notebooks, or one per notebook started ahead of time (see kernels) - exports
+each notebook's HTML as soon as it has run and, at the end, builds the index and runs the
+byråd checks (export). It never raises: what went
 wrong is in the returned `JobResult`, which the parent process finishes (finalize).
 """
 
