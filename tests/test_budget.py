@@ -315,6 +315,19 @@ def test_population_bands_hand_computed():
     assert population(bef, 70, 74)[2024] == pytest.approx(50)
 
 
+def test_population_by_municipality_and_year_hand_computed():
+    # Two municipalities, the same bands as above in A; B: 0-17: 10, 18-24: 7, 25-64: 40.
+    # 18-64: A 470, B 7 + 40 = 47; 20-29: A 100, B 5/7 × 7 + 5/40 × 40 = 5 + 5 = 10.
+    bef = pd.DataFrame({"kommune": ["a"] * 4 + ["b"] * 3, "aar": 2024,
+                        "aldersgruppe": ["0-17", "18-24", "25-64", "65+", "0-17", "18-24",
+                                         "25-64"],
+                        "antal": [100, 70, 400, 350, 10, 7, 40]})
+    by = ("kommune", "aar")
+    assert population(bef, 18, 64, by).to_dict() == {("a", 2024): 470, ("b", 2024): 47}
+    assert population(bef, 20, 29, by)[("b", 2024)] == pytest.approx(10)
+    assert population(bef[bef["kommune"] == "b"], 20, 29)[2024] == pytest.approx(10)
+
+
 # --- forecast -----------------------------------------------------------------------------------
 
 

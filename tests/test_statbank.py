@@ -178,3 +178,17 @@ def test_reconcile_warns_beyond_the_limit(tal):
     assert r.loc["5.38.38", "egne_betalinger"] == 0 and r.loc["5.38.38", "advarsel"]
     short = B.reconcile(tal, bet[bet["periode"].dt.month <= 6], "furesoe", 2024, 0.05)
     assert short["bemaerkning"].str.contains("6 af årets 12").all()
+
+
+def test_inhabitants_per_municipality_year_and_a_missing_count_makes_the_year_missing():
+    # a 2024: 0-17: 100, 18-64: 470 (two bands), 65+: 350 -> 920 in all; a 2025 has a band
+    # without a count ('..'), so its figures are missing, not low; b 2024: 10 + 47 = 57.
+    bef = pd.DataFrame({
+        "kommune": ["a"] * 7 + ["b"] * 2, "aar": [2024] * 4 + [2025] * 3 + [2024] * 2,
+        "aldersgruppe": ["0-17", "18-24", "25-64", "65+", "0-17", "18-64", "65+", "0-17",
+                         "18-64"],
+        "antal": [100, 70, 400, 350, 100, np.nan, 350, 10, 47]})
+    got = B.inhabitants(bef).set_index(["kommune", "aar"])
+    assert got.loc[("a", 2024)].tolist() == [920, 470, 100]
+    assert got.loc[("a", 2025)].isna().all()
+    assert got.loc[("b", 2024)].tolist() == [57, 47, 10]

@@ -52,21 +52,17 @@ def inhabitants(befolkning: pd.DataFrame, voksne_alder: tuple[int, int] = (18, 6
                 boern_alder: tuple[int, int] = (0, 17)) -> pd.DataFrame:
     """Inhabitants per municipality and year: all, in the adults' and the children's age
     groups (derived.population over the statbank's single-year ages)."""
-    rows = []
-    for kommune, frame in befolkning.groupby("kommune", sort=True):  # 98 municipalities
-        everyone = population(frame, 0, 125)
-        adults = population(frame, *voksne_alder)
-        children = population(frame, *boern_alder)
-        missing = frame.groupby("aar")["antal"].apply(lambda s: s.isna().any())
-        part = pd.DataFrame({"indbyggere": everyone, "indbyggere_voksne": adults,
-                             "indbyggere_boern": children})
-        part[missing.reindex(part.index).fillna(False).to_numpy()] = np.nan
-        rows.append(part.assign(kommune=kommune).rename_axis("aar").reset_index())
-    if not rows:
-        return pd.DataFrame(columns=["kommune", "aar", "indbyggere", "indbyggere_voksne",
-                                     "indbyggere_boern"])
-    return pd.concat(rows, ignore_index=True)[
-        ["kommune", "aar", "indbyggere", "indbyggere_voksne", "indbyggere_boern"]]
+    columns = ["kommune", "aar", "indbyggere", "indbyggere_voksne", "indbyggere_boern"]
+    if befolkning.empty:
+        return pd.DataFrame(columns=columns)
+    by = ("kommune", "aar")
+    part = pd.DataFrame({"indbyggere": population(befolkning, 0, 125, by),
+                         "indbyggere_voksne": population(befolkning, *voksne_alder, by),
+                         "indbyggere_boern": population(befolkning, *boern_alder, by)})
+    # A municipality-year with a missing count has no inhabitant figures (not a low one).
+    missing = befolkning["antal"].isna().groupby([befolkning[c] for c in by]).any()
+    part[missing.reindex(part.index, fill_value=False).to_numpy()] = np.nan
+    return part.reset_index()[columns]
 
 
 def per_inhabitant(regnskab: pd.DataFrame, befolkning: pd.DataFrame,
