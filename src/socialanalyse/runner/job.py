@@ -3,8 +3,8 @@
 `execute_job` runs the notebooks into the job's temporary folder - one kernel per lane, made
 clean between notebooks, or one per notebook started ahead of time (see kernels) - exports
 each notebook's HTML as soon as it has run and, at the end, builds the index and runs the
-byråd checks (export). It never raises: what went
-wrong is in the returned `JobResult`, which the parent process finishes (finalize).
+byråd checks (export). It never raises: what went wrong is in the returned `JobResult`,
+which the parent process finishes (finalize).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import contextvars
+import itertools
 import shutil
 import tempfile
 import time
@@ -113,7 +114,7 @@ def _execute_job(job: Job, out: JobResult, progress: Progress | None) -> None:
     # A kernel's imports: with reused kernels every notebook's (paid once per kernel), else
     # only its own notebook's.
     everything = list(dict.fromkeys(m for p in paths for m in notebook_imports(p)))
-    started = iter(range(10**6))
+    started = itertools.count()
 
     def start_kernel(i: int) -> Kernel:
         n = next(started)
