@@ -50,6 +50,7 @@ SIZES = Path(__file__).resolve().parent / "kommuner_stoerrelse.csv"
 SYNTHETIC = REPO / "src/socialanalyse/data/synthetic"
 FLOOR_IMPORTS = ("pandas", "matplotlib.pyplot", "seaborn", "scipy.stats")
 GB = 1024**3
+SMALLEST = 2_000  # inhabitants: the synthetic generator's smallest municipality
 
 
 # --- the municipalities and their data ---------------------------------------------------------
@@ -116,8 +117,9 @@ def _generate_one(slug: str, people: int, seed: int, folder: str) -> float:
     t0 = time.perf_counter()
     tmp = Path(f"{folder}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    # Læsø (1,800) is below the generator's smallest municipality: generated at that size.
-    synthetic.write_sample(slug, max(people, synthetic.MINDSTE_INDBYGGERE), seed, tmp)
+    # Læsø (1,800) is below the generator's smallest municipality (synthetic.generate
+    # refuses fewer than 2,000): it is generated at that size.
+    synthetic.write_sample(slug, max(people, SMALLEST), seed, tmp)
     tmp.rename(folder)  # a half-written folder is never taken for a finished one
     return time.perf_counter() - t0
 

@@ -114,10 +114,6 @@ EXPORT: dict[str, Export] = {
 }
 
 
-# Fewer inhabitants give too few citizens for the planted signals of every family.
-MINDSTE_INDBYGGERE = 2_000
-
-
 def generate(kommune: str = "eksempelkommune", indbyggere: int = 45_000, seed: int = 1,
              klynge_rolle: str | None = None) -> Sample:
     """Generate a municipality's canonical tables with planted signals (deterministic by seed).
@@ -127,8 +123,8 @@ def generate(kommune: str = "eksempelkommune", indbyggere: int = 45_000, seed: i
     of klynge.KLYNGE_ROLLER for a member of a test cluster (its signals in
     `Planted.families["klynge"]`); None plants nothing for clusters.
     """
-    if indbyggere < MINDSTE_INDBYGGERE:
-        raise ValueError(f"indbyggere skal være mindst {MINDSTE_INDBYGGERE:,}".replace(",", "."))
+    if indbyggere < 2_000:
+        raise ValueError("indbyggere skal være mindst 2.000")
     w = World(kommune, int(indbyggere), int(seed))
     w.klynge_rolle = klynge_rolle
     for step in STEPS:
