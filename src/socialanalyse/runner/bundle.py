@@ -1,0 +1,211 @@
+"""Sending a job to a Dask worker that does not share this machine's disk (--dask-filer send).
+
+The submitting process packs what the job reads into one zip in memory (`pack_inputs`): the
+project's parameters (without other municipalities' files), the municipality's data folder
+(every file the loader may read, also globbed multi-file tables), the statbank folder, the
+decisions folder, the filled-in self-evaluation, a business case given as a path, the
+notebooks, and the latest results of the comparison municipalities (notebook 05) or, for a
+cluster, its members' latest aggregates (notebook 09). Every path a kernel resolves must
+therefore be relative to the project folder (`KoerselFejl` otherwise, before anything runs).
+
+On the worker `execute_sent` unpacks the zip into a private temp folder (mode 0700), runs
+`job.execute_job` on a copy of the job whose paths point into it, and returns the result with
+the finished run folder as zipped bytes; the temp folder (which holds case data) is removed
+whatever happens. Back in the submitting process `unpack_run` puts the run folder into the
+job's reserved `.tmp` folder, and finalize does the rest as for any run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import io
+import os
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path, PurePosixPath
+
+from .. import config
+from ..report.outputs import AGGREGAT_DIR, LATEST, MANIFEST_FILE, latest_run
+from .folders import scratch_root
+from .job import execute_job
+from .plan import Job, KoerselFejl
+from .results import JobResult, Progress
+
+PROJECT = "projekt"  # the project folder inside the zip and on the worker
+NOTEBOOKS = "notebooks"
+OUTPUT = "output"
+SEND_OPTION = "--dask-filer send"
+
+
+def output_root(job: Job) -> Path:
+    """The output folder holding every municipality's runs (a cluster's job writes into
+    output/klynger/<navn>/)."""
+    out = Path(job.out_dir)
+    return out.parents[1] if job.klynge else out.parent
+
+
+def _within(root: Path, raw, key: str, where) -> Path:
+    """`raw` (a path value from the parameters or a --parameter) as a path inside `root`;
+    KoerselFejl (Danish) when it is absolute or points outside: the worker would look for it
+    at the same place on its own disk."""
+    path = Path(str(raw))
+    resolved = (root / path).resolve()
+    if path.is_absolute() or not resolved.is_relative_to(root.resolve()):
+        raise KoerselFejl(
+            f"{where}: {key} er {str(raw)!r}. Med {SEND_OPTION} sendes kørslens filer til "
+            f"Dask-workerne, så stien skal være relativ til projektmappen {root} og ligge i "
+            "den. Flyt filerne ind i projektmappen og ret stien, eller brug en delt disk "
+            "(--dask-filer delt).")
+    return resolved
+
+
+def input_files(job: Job, params) -> dict[str, Path]:
+    """What `job` reads, as {name in the zip: file on this machine}. Raises KoerselFejl
+    (Danish) for a path the worker could not be given (see `_within`)."""
+    root = Path(job.root).resolve()
+    files: dict[str, Path] = {}
+
+    def add(path: Path, name: str) -> None:
+        if path.is_file():
+            files[name] = path
+        elif path.is_dir():
+            for p in sorted(path.rglob("*")):
+                if p.is_file():
+                    files[f"{name}/{p.relative_to(path).as_posix()}"] = p
+
+    def add_project(path: Path) -> None:
+        add(path, f"{PROJECT}/{path.relative_to(root).as_posix()}")
+
+    parameters = config.parameters_dir(root)
+    own = parameters / "kommuner"
+    for path in sorted(parameters.rglob("*")):
+        if path.is_file() and (path.parent != own or path.stem == job.kommune):
+            add_project(path)
+    for nb in job.notebooks:  # all from one folder (plan.discover_notebooks)
+        add(Path(nb), f"{NOTEBOOKS}/{Path(nb).name}")
+    out_root = output_root(job)
+    if job.klynge:
+        for folder in job.inputs:  # <out>/<slug>/<run-id>/aggregater
+            run = Path(folder).parent
+            add(run / MANIFEST_FILE, f"{OUTPUT}/{run.parent.name}/{run.name}/{MANIFEST_FILE}")
+            add(Path(folder), f"{OUTPUT}/{run.parent.name}/{run.name}/{AGGREGAT_DIR}")
+        return files
+    _municipality_files(job, params, root, add_project)
+    for slug in params.sammenligningskommuner:  # notebook 05 reads their latest results
+        run = latest_run(out_root / slug)
+        if run is not None and run.is_dir():
+            add(run / "results.json", f"{OUTPUT}/{slug}/{run.name}/results.json")
+    return files
+
+
+def _municipality_files(job: Job, params, root: Path, add_project) -> None:
+    """The municipality's data folder and the other inputs its parameters (or --parameter
+    values) name by path, each checked to lie in the project folder."""
+    from ..selvevaluering.reader import answers_file
+    from ..servicetjek import decision_folder
+
+    own = params.files[-1]
+    add_project(_within(root, params.data.mappe.format(kommune=job.kommune), "data.mappe",
+                        own))
+    if params.benchmark.statbank_mappe:
+        add_project(_within(root, params.benchmark.statbank_mappe, "benchmark.statbank_mappe",
+                            own))
+    chosen = job.parameters_for("01_servicetjek").get("beslutninger")
+    folder = decision_folder(params, chosen)
+    if folder is not None:
+        raw = chosen if chosen is not None else params.servicetjek.beslutninger
+        add_project(_within(root, raw, "servicetjek.beslutninger", own))
+    chosen = job.parameters_for("10_selvevaluering").get("besvarelse")
+    answers = answers_file(params, chosen)
+    if answers is not None:
+        raw = str(chosen or params.selvevaluering.besvarelse).replace("{kommune}", job.kommune)
+        add_project(_within(root, raw, "selvevaluering.besvarelse", own))
+    case = job.parameters_for("03_business_case").get("case") or params.businesscase.case
+    if str(case).endswith((".yaml", ".yml")) or "/" in str(case):
+        add_project(_within(root, case, "businesscase.case", own))
+
+
+def pack_inputs(job: Job, params) -> bytes:
+    """The zip (bytes, in memory) of everything `job` reads (`input_files`)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        for name, path in input_files(job, params).items():
+            zf.write(path, name)
+        if job.klynge:  # each member's `seneste` names the run shipped with it
+            for folder in job.inputs:
+                run = Path(folder).parent
+                zf.writestr(f"{OUTPUT}/{run.parent.name}/{LATEST}", run.name + "\n")
+        else:
+            out_root = output_root(job)
+            for slug in params.sammenligningskommuner:
+                run = latest_run(out_root / slug)
+                if run is not None and (run / "results.json").is_file():
+                    zf.writestr(f"{OUTPUT}/{slug}/{LATEST}", run.name + "\n")
+    return buffer.getvalue()
+
+
+def relocated(job: Job, base: Path) -> Job:
+    """The job with its paths in the worker's folder `base` (as `pack_inputs` laid it out)."""
+    out_root = output_root(job)
+    inputs = tuple(str(base / OUTPUT / Path(f).relative_to(out_root)) for f in job.inputs)
+    return dataclasses.replace(
+        job, root=str(base / PROJECT), scratch=None, inputs=inputs,
+        out_dir=str(base / OUTPUT / Path(job.out_dir).relative_to(out_root)),
+        notebooks=tuple(str(base / NOTEBOOKS / Path(nb).name) for nb in job.notebooks))
+
+
+def _extract(data: bytes, folder: Path) -> None:
+    """Unpack a zip made here into `folder`; names that would leave it are refused."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        for name in zf.namelist():
+            parts = PurePosixPath(name).parts
+            if PurePosixPath(name).is_absolute() or ".." in parts:
+                raise ValueError(f"ugyldigt navn i den sendte zip-fil: {name!r}")
+        zf.extractall(folder)
+
+
+def _pack_folder(folder: Path) -> bytes:
+    """A folder's files and (empty) subfolders as zip bytes, names relative to it."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        for path in sorted(folder.rglob("*")):
+            name = path.relative_to(folder).as_posix()
+            if path.is_dir():
+                zf.writestr(name + "/", b"")
+            elif path.is_file():
+                zf.write(path, name)
+    return buffer.getvalue()
+
+
+def execute_sent(job: Job, inputs: bytes, progress: Progress | None = None
+                 ) -> tuple[JobResult, bytes]:
+    """On a worker: unpack the job's inputs into a private temp folder, run the job there and
+    return its result with the finished run folder (zip bytes). The temp folder is removed
+    whatever happens (it holds case data). Raises only what execute_job raises."""
+    base = Path(tempfile.mkdtemp(prefix="sa-send-", dir=scratch_root()))  # mode 0700
+    try:
+        _extract(inputs, base)
+        local = relocated(job, base)
+        result = execute_job(local, progress)
+        folder = local.tmp_dir
+        return result, _pack_folder(folder) if folder.is_dir() else b""
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def unpack_run(job: Job, data: bytes) -> None:
+    """Put the run folder that came back from a worker into the job's reserved `.tmp` folder
+    (which never looks finished). If that fails, what was unpacked is removed again (the lock
+    file stays) and the error is raised."""
+    tmp = job.tmp_dir
+    before = set(os.listdir(tmp))
+    try:
+        _extract(data, tmp)
+    except BaseException:
+        for name in set(os.listdir(tmp)) - before:
+            path = tmp / name
+            with contextlib.suppress(OSError):
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
+        raise
