@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from . import bundle
-from .finalize import finalize
+from .finalize import finalize, input_hashes
 from .folders import disk_full, disk_full_text, release, remove_scratch, reserve
 from .job import execute_job
 from .plan import Job, KoerselFejl, Plan
@@ -342,7 +342,7 @@ def run_dask(p: Plan, on_done, bars: Bars, meta: dict[str, Any] | None = None,
                 try:
                     result = fut.result()
                     if mode == "send":
-                        result = _received(job, *result)
+                        result = _received(job, p.parametre[job.kommune], *result)
                 except Exception as exc:  # noqa: BLE001 - a worker that died
                     result = broken(job, exc)
                 fut.release()
@@ -356,8 +356,11 @@ def run_dask(p: Plan, on_done, bars: Bars, meta: dict[str, Any] | None = None,
             thread.join(timeout=2)
 
 
-def _received(job: Job, result: JobResult, folder: bytes) -> JobResult:
-    """A sent job's result, its run folder unpacked into the job's `.tmp` folder here."""
+def _received(job: Job, params, result: JobResult, folder: bytes) -> JobResult:
+    """A sent job's result, its run folder unpacked into the job's `.tmp` folder here. A
+    cluster's inputs (its members' aggregates, outside the project) are named as here."""
+    if job.klynge:
+        result.inputfiler = input_hashes(params, job.inputs)
     try:
         bundle.unpack_run(job, folder)
     except Exception as exc:  # noqa: BLE001 - the run failed here, not on the worker
