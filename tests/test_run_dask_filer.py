@@ -26,23 +26,36 @@ from socialanalyse.runner.plan import KoerselFejl
 
 
 def test_a_worker_missing_a_path_is_named_with_the_path_and_the_send_option(tmp_path):
+    from socialanalyse.runner.finalize import sha256_file
+
     out = tmp_path / "output" / "eksempelkommune" / ".x.tmp"
     out.mkdir(parents=True)
     marker = out / ".delt-disk-1"
     marker.touch()
-    problems = executors._visible([str(tmp_path), str(tmp_path / "projekt")],
-                                  [str(tmp_path / "nb" / "00_a.ipynb")],
-                                  [str(marker), str(tmp_path / "andet" / ".delt-disk-1")])
+    same, other, data = tmp_path / "default.yaml", tmp_path / "egen.yaml", tmp_path / "b.csv"
+    same.write_text("a: 1\n", encoding="utf-8")
+    other.write_text("a: 2\n", encoding="utf-8")  # the worker's copy of a changed file
+    data.write_text("x;y\n", encoding="utf-8")
+    problems = executors._visible(
+        [str(tmp_path), str(tmp_path / "projekt")],
+        {str(same): sha256_file(same), str(other): sha256_file(same),
+         str(tmp_path / "nb" / "00_a.ipynb"): "0" * 64},
+        {str(data): 4, str(tmp_path / "c.csv"): 1},
+        [str(marker), str(tmp_path / "andet" / ".delt-disk-1")])
     assert problems == [
         f"mappen {tmp_path / 'projekt'} findes ikke",
+        f"filen {other} har et andet indhold end her (en anden kopi?)",
         f"filen {tmp_path / 'nb' / '00_a.ipynb'} findes ikke",
+        f"datafilen {tmp_path / 'c.csv'} findes ikke",
         f"outputmappen {tmp_path / 'andet'} er ikke den samme som her (kørslens mappe findes "
         "ikke dér)",
     ]
+    assert executors._visible([], {}, {str(data): 5}, []) == [
+        f"datafilen {data} har en anden størrelse end her (en anden kopi?)"]
     assert list(out.iterdir()) == [marker]  # the write probe is gone again
     text = executors.shared_paths_text({"tcp://10.0.0.7:4001": problems,
                                         "tcp://10.0.0.8:4001": [f"mappen {tmp_path} findes ikke"]})
-    assert text.startswith("Dask-workerne ser ikke de samme mapper som denne maskine")
+    assert text.startswith("Dask-workerne ser ikke de samme mapper og filer som denne maskine")
     assert f"  - worker tcp://10.0.0.7:4001: mappen {tmp_path / 'projekt'} findes ikke; " in text
     assert f"  - worker tcp://10.0.0.8:4001: mappen {tmp_path} findes ikke\n" in text
     assert "--dask-filer send" in text
@@ -117,7 +130,7 @@ def test_delt_stops_before_anything_runs_when_a_worker_misses_a_folder(small_pro
     shutil.rmtree(nb)  # the worker (here: this machine) no longer sees the notebooks
     assert execute(p, quiet=True) == 2
     err = capsys.readouterr().err
-    assert "Kørslen er ikke startet.\nDask-workerne ser ikke de samme mapper" in err
+    assert "Kørslen er ikke startet.\nDask-workerne ser ikke de samme mapper og filer" in err
     assert f"mappen {nb} findes ikke" in err and "--dask-filer send" in err
     assert list((out / "eksempelkommune").iterdir()) == []  # no .tmp folder is left
 

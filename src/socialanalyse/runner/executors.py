@@ -4,10 +4,17 @@
 
 - `run_local`: a pool of spawned worker processes (`concurrent.futures.ProcessPoolExecutor`),
   or
-- `run_dask`: a Dask distributed cluster (`--executor dask`). With `--scheduler ADDRESS` the
-  jobs go to that cluster (whose workers must see the same project and output folders, e.g. on
-  a shared disk); without one a LocalCluster is started with one single-threaded worker
-  process per `--workers`.
+- `run_dask`: a Dask distributed cluster (`--executor dask`): the cluster at `--scheduler
+  ADDRESS`, or without one a LocalCluster with one single-threaded worker process per
+  `--workers`. How the workers get the files (`--dask-filer`, `choose_filer`):
+  - `delt` (shared disk): the workers read the project, notebooks and data and write the run
+    folder at the same absolute paths as this machine. Before anything runs, every worker is
+    asked (`shared_paths`) whether it sees those folders and files and can write in the
+    run's own `.tmp` folder (a marker file written here proves it is the same folder, not a
+    copy); if not, the run stops (KoerselFejl, exit code 2) naming each worker and path.
+  - `send` (no shared disk): each job's inputs go to the worker as a zip and its finished
+    run folder comes back and is unpacked here (`bundle`), a few jobs on their way at a time.
+  - `auto` (default): `delt` when every worker passes the check, else `send`.
 
 and the parent process finishes each job (manifest, rename, seneste: `finalize`) as soon as it
 ends, with a progress bar per municipality.
@@ -32,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from . import bundle
-from .finalize import finalize, input_hashes
+from .finalize import finalize, input_hashes, sha256_file
 from .folders import disk_full, disk_full_text, release, remove_scratch, reserve
 from .job import execute_job
 from .plan import Job, KoerselFejl, Plan
@@ -194,12 +201,24 @@ def cluster_client(workers: int, scheduler: str | None, **cluster_kwargs: Any):
 DASK_FILER = ("auto", "delt", "send")
 
 
-def _visible(folders: list[str], files: list[str], writable: list[str]) -> list[str]:
-    """On a worker: what of the given folders and files it does not see at the same absolute
-    path, and which of the `writable` folders (holding a marker file the submitting machine
-    wrote, so the same folder, not a copy) it cannot write in; Danish, one line each."""
+def _visible(folders: list[str], files: dict[str, str], sizes: dict[str, int],
+             writable: list[str]) -> list[str]:
+    """On a worker: what it does not see as the submitting machine does, Danish, one line
+    each: folders that are missing, `files` missing or with other content (SHA-256), data
+    files missing or of another size (a copy, not the shared disk), and `writable` marker
+    files (written by the submitting machine into the run's folders) it does not find or
+    beside which it cannot write."""
     problems = [f"mappen {f} findes ikke" for f in folders if not os.path.isdir(f)]
-    problems += [f"filen {f} findes ikke" for f in files if not os.path.isfile(f)]
+    for path, digest in files.items():
+        if not os.path.isfile(path):
+            problems.append(f"filen {path} findes ikke")
+        elif sha256_file(Path(path)) != digest:
+            problems.append(f"filen {path} har et andet indhold end her (en anden kopi?)")
+    for path, size in sizes.items():
+        if not os.path.isfile(path):
+            problems.append(f"datafilen {path} findes ikke")
+        elif os.path.getsize(path) != size:
+            problems.append(f"datafilen {path} har en anden størrelse end her (en anden kopi?)")
     for marker in writable:
         folder = os.path.dirname(marker)
         if not os.path.isfile(marker):
@@ -216,19 +235,27 @@ def _visible(folders: list[str], files: list[str], writable: list[str]) -> list[
 
 
 def shared_paths(client, p: Plan) -> dict[str, list[str]]:
-    """Which workers do not see the plan's project, notebook, data and output folders at the
-    same paths (writable), and what each misses: {worker address: Danish problems}; {} when
-    every worker sees everything. Uses a marker file in each job's reserved `.tmp` folder."""
+    """Which workers do not see the plan's project, notebooks, data and output folders as
+    this machine does (same paths, same files, writable), and what each misses: {worker
+    address: Danish problems}; {} when every worker sees everything. Parameter files and
+    notebooks are compared by content, data files by size, and the output folders by a
+    marker file written here into each job's reserved `.tmp` folder."""
     folders = {p.jobs[0].root, *(str(Path(j.notebooks[0]).parent) for j in p.jobs)}
-    folders |= {str(one.data_dir) for one in p.parametre.values() if hasattr(one, "data_dir")}
-    files = sorted({str(f) for one in p.parametre.values() for f in one.files}
-                   | {nb for j in p.jobs for nb in j.notebooks})
+    folders |= {folder for j in p.jobs for folder in j.inputs}  # a cluster's members
+    data = {one.data_dir for one in p.parametre.values() if hasattr(one, "data_dir")}
+    folders |= {str(d) for d in data}
+    small = {str(f) for one in p.parametre.values() for f in one.files}
+    small |= {nb for j in p.jobs for nb in j.notebooks}
+    files = {path: sha256_file(Path(path)) if os.path.isfile(path) else ""
+             for path in sorted(small)}
+    sizes = {str(f): f.stat().st_size for d in sorted(data) if d.is_dir()
+             for f in sorted(d.rglob("*")) if f.is_file()}
     token = f".delt-disk-{uuid.uuid4().hex}"
     markers = [str(j.tmp_dir / token) for j in p.jobs]
     try:
         for marker in markers:
             Path(marker).touch()
-        seen = client.run(_visible, sorted(folders), files, markers)
+        seen = client.run(_visible, sorted(folders), files, sizes, markers)
     finally:
         for marker in markers:
             Path(marker).unlink(missing_ok=True)
@@ -243,8 +270,8 @@ def shared_paths_text(missing: dict[str, list[str]]) -> str:
     for worker, problems in missing.items():
         more = f"; og {len(problems) - shown} til" if len(problems) > shown else ""
         lines.append(f"  - worker {worker}: {'; '.join(problems[:shown])}{more}")
-    return ("Dask-workerne ser ikke de samme mapper som denne maskine, så kørslen kan ikke "
-            "bruge en delt disk (--dask-filer delt):\n" + "\n".join(lines) + "\n"
+    return ("Dask-workerne ser ikke de samme mapper og filer som denne maskine, så kørslen kan "
+            "ikke bruge en delt disk (--dask-filer delt):\n" + "\n".join(lines) + "\n"
             "Montér projekt-, notebook- og outputmappen på samme sti på alle workers, eller "
             f"brug {bundle.SEND_OPTION} (eller auto): så sendes hver kommunes filer til "
             "workeren og den færdige kørsel tilbage hertil.")
