@@ -20,7 +20,7 @@ import yaml
 from run_support import NOTEBOOKS, make_project, write_notebooks
 
 from socialanalyse.report.outputs import latest_run
-from socialanalyse.runner import bundle, build_plan, execute, execute_plan, executors
+from socialanalyse.runner import build_plan, bundle, execute, execute_plan, executors
 from socialanalyse.runner.folders import scratch_root
 from socialanalyse.runner.plan import KoerselFejl
 
@@ -47,8 +47,8 @@ def test_a_worker_missing_a_path_is_named_with_the_path_and_the_send_option(tmp_
         f"filen {other} har et andet indhold end her (en anden kopi?)",
         f"filen {tmp_path / 'nb' / '00_a.ipynb'} findes ikke",
         f"datafilen {tmp_path / 'c.csv'} findes ikke",
-        f"outputmappen {tmp_path / 'andet'} er ikke den samme som her (kørslens mappe findes "
-        "ikke dér)",
+        (f"outputmappen {tmp_path / 'andet'} er ikke den samme som her (kørslens mappe "
+         "findes ikke dér)"),
     ]
     assert executors._visible([], {}, {str(data): 5}, []) == [
         f"datafilen {data} har en anden størrelse end her (en anden kopi?)"]
@@ -276,3 +276,15 @@ def test_the_workers_private_copy_is_removed_also_when_the_job_breaks(small_proj
     with pytest.raises(ValueError):
         bundle.execute_sent(job, _zip(**{"projekt__data__x.csv": b"cpr", "__etc__x": b"x"}))
     assert set(scratch_root().glob("sa-send-*")) == before
+
+
+def test_a_scheduler_that_does_not_answer_is_said_in_danish(small_project):
+    import dask
+
+    nb = write_notebooks(small_project / "nb", ("00_a", "1"))
+    p = build_plan(["eksempelkommune"], root=small_project, notebooks_dir=nb, executor="dask",
+                   scheduler="tcp://127.0.0.1:9")
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}), pytest.raises(
+            KoerselFejl, match="Kan ikke forbinde til Dask-scheduleren tcp://127.0.0.1:9: den "
+            "svarer ikke"):
+        executors._connect(p, {})

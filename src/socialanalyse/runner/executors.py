@@ -197,10 +197,6 @@ def cluster_client(workers: int, scheduler: str | None, **cluster_kwargs: Any):
     return cluster, Client(cluster)
 
 
-#: --dask-filer: how Dask workers get a job's files (see the module docstring).
-DASK_FILER = ("auto", "delt", "send")
-
-
 def _visible(folders: list[str], files: dict[str, str], sizes: dict[str, int],
              writable: list[str]) -> list[str]:
     """On a worker: what it does not see as the submitting machine does, Danish, one line
@@ -300,9 +296,10 @@ def _connect(p: Plan, cluster_kwargs: dict[str, Any]):
     """cluster_client, with a Danish KoerselFejl when the scheduler cannot be reached."""
     try:
         return cluster_client(p.workers, p.scheduler, **cluster_kwargs)
-    except (OSError, TimeoutError) as exc:
-        raise KoerselFejl(f"Kan ikke forbinde til Dask-scheduleren {p.scheduler}: {exc}. "
-                          "Kontrollér adressen (--scheduler), og at scheduleren kører.") from exc
+    except OSError as exc:  # distributed's own text is English
+        raise KoerselFejl(f"Kan ikke forbinde til Dask-scheduleren {p.scheduler}: den svarer "
+                          "ikke. Kontrollér adressen (--scheduler), og at scheduleren kører."
+                          ) from exc
 
 
 def run_dask(p: Plan, on_done, bars: Bars, meta: dict[str, Any] | None = None,

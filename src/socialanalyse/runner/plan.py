@@ -20,6 +20,8 @@ from . import notebook_parameters as nb_params
 
 DEFAULT_TIMEOUT = 600  # seconds per cell
 PUBLIKUMMER = ("intern", "byraad")
+#: --dask-filer: how Dask workers get a job's files (executors.choose_filer).
+DASK_FILER = ("auto", "delt", "send")
 
 
 class KoerselFejl(RuntimeError):
@@ -306,7 +308,7 @@ def build_plan(
         raise KoerselFejl(f"publikum skal være 'intern' eller 'byraad', ikke {publikum!r}.")
     if executor not in ("local", "dask"):
         raise KoerselFejl(f"Ukendt executor {executor!r}: brug 'local' eller 'dask'.")
-    if dask_filer not in ("auto", "delt", "send"):
+    if dask_filer not in DASK_FILER:
         raise KoerselFejl(f"--dask-filer skal være auto, delt eller send, ikke {dask_filer!r}.")
     params = validate_parameters(slugs, root)
     folder = notebooks_dir or root / "notebooks"
