@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from run_support import NOTEBOOKS, make_project, write_notebooks
+from run_support import NOTEBOOKS, REPO, cli, make_project, write_notebooks
 
 from socialanalyse.report.outputs import latest_run
 from socialanalyse.runner import build_plan, bundle, execute, execute_plan, executors
@@ -288,3 +288,41 @@ def test_a_scheduler_that_does_not_answer_is_said_in_danish(small_project):
             KoerselFejl, match="Kan ikke forbinde til Dask-scheduleren tcp://127.0.0.1:9: den "
             "svarer ikke"):
         executors._connect(p, {})
+
+
+def _bench_national():
+    """benchmarks/bench_national.py as a module (its dask_cluster starts a real cluster)."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("bench_national",
+                                                  REPO / "benchmarks/bench_national.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+def test_the_command_line_on_a_separate_scheduler_and_worker_process(small_project, tmp_path):
+    """`dask scheduler` and `dask worker` processes (the worker in its own folder): auto finds
+    the shared disk (it is this machine's), send works through the same command line."""
+    nb = write_notebooks(small_project / "nb", ("00_a", 'report.record("kommune", kommune)'))
+    out = tmp_path / "ud"
+    with _bench_national().dask_cluster(1, tmp_path / "klynge") as address:
+        runs = {}
+        for mode in ("auto", "send"):
+            done = cli("run", "--kommune", "eksempelkommune", "--root", str(small_project),
+                       "--notebooks-dir", str(nb), "--out", str(out), "--executor", "dask",
+                       "--scheduler", address, "--dask-filer", mode, "--quiet",
+                       cwd=tmp_path)
+            assert done.returncode == 0, done.stdout + done.stderr
+            runs[mode] = latest_run(out / "eksempelkommune")
+    manifests = {m: json.loads((r / "manifest.json").read_text("utf-8")) for m, r in runs.items()}
+    assert manifests["auto"]["koersel"]["dask_filer"] == "delt"
+    assert manifests["send"]["koersel"]["dask_filer"] == "send"
+    assert runs["send"].name > runs["auto"].name  # seneste moved on to the sent run
+    for run in runs.values():
+        results = json.loads((run / "results.json").read_text("utf-8"))
+        assert results["00_a"] == {"kommune": "eksempelkommune"}
+        assert (run / "html" / "00_a.html").is_file() and (run / "html" / "index.html").is_file()
