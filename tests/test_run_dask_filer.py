@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 import zipfile
 from io import BytesIO
 from pathlib import Path
@@ -165,7 +166,9 @@ def test_send_runs_on_a_worker_without_the_project_and_lands_here(tmp_path, monk
 
     monkeypatch.setattr(bundle, "pack_inputs", pack_then_hide)
     monkeypatch.setattr(executors, "finalize", restore_then_finalize)
-    before = set(scratch_root().glob("sa-send-*"))
+    # The worker's temp folder: its own, short (Unix sockets), to see that it is emptied.
+    worker_tmp = Path(tempfile.mkdtemp(prefix="dask-filer-", dir="/tmp"))
+    monkeypatch.setenv("TMPDIR", str(worker_tmp))
     out = tmp_path / "dask"
     p = build_plan(["eksempelkommune"], root=root, notebooks_dir=nb_dir, out=out,
                    executor="dask", workers=1, dask_filer="send")
@@ -193,7 +196,14 @@ def test_send_runs_on_a_worker_without_the_project_and_lands_here(tmp_path, monk
                   if p.name != "manifest.json") == sorted(
         p.relative_to(local_final).as_posix() for p in local_final.rglob("*")
         if p.name != "manifest.json")
-    assert set(scratch_root().glob("sa-send-*")) == before  # the worker's copy is gone
+    # The notebook ran in the worker's private copy (Papermill's injected run_dir), which
+    # is gone now, kernel files and all.
+    executed = json.loads((final / "00_datagrundlag.ipynb").read_text("utf-8"))
+    (injected,) = [c for c in executed["cells"]
+                   if "injected-parameters" in c["metadata"].get("tags", [])]
+    assert f"run_dir = \"{worker_tmp}/sa-send-" in "".join(injected["source"])
+    assert list(worker_tmp.iterdir()) == []
+    worker_tmp.rmdir()
 
 
 def test_a_clusters_job_is_sent_with_its_members_latest_aggregates(small_project):
@@ -270,12 +280,22 @@ def test_a_run_folder_that_cannot_be_unpacked_leaves_nothing_half_done(small_pro
 
 
 def test_the_workers_private_copy_is_removed_also_when_the_job_breaks(small_project):
+    import os
+
     nb = write_notebooks(small_project / "nb", ("00_a", "1"))
     job = build_plan(["eksempelkommune"], root=small_project, notebooks_dir=nb).jobs[0]
-    before = set(scratch_root().glob("sa-send-*"))
-    with pytest.raises(ValueError):
-        bundle.execute_sent(job, _zip(**{"projekt__data__x.csv": b"cpr", "__etc__x": b"x"}))
-    assert set(scratch_root().glob("sa-send-*")) == before
+    killed = scratch_root() / "sa-send-999999999-abc"  # a worker that no longer exists
+    (killed / "projekt").mkdir(parents=True)
+    alive = Path(tempfile.mkdtemp(prefix=f"sa-send-{os.getpid()}-", dir=scratch_root()))
+    try:
+        with pytest.raises(ValueError):
+            bundle.execute_sent(job, _zip(**{"projekt__data__x.csv": b"cpr", "__etc__x": b"x"}))
+        # (this process's folders only: other test processes may send at the same time)
+        assert list(scratch_root().glob(f"sa-send-{os.getpid()}-*")) == [alive]
+        assert not killed.exists()
+    finally:
+        shutil.rmtree(killed, ignore_errors=True)
+        shutil.rmtree(alive, ignore_errors=True)
 
 
 def test_a_scheduler_that_does_not_answer_is_said_in_danish(small_project):

@@ -179,12 +179,36 @@ def _pack_folder(folder: Path) -> bytes:
     return buffer.getvalue()
 
 
+SENT_PREFIX = "sa-send-"  # + the worker's pid: sa-send-<pid>-<random>
+
+
+def remove_orphans(folder: Path) -> list[Path]:
+    """Remove the temp folders of sent jobs whose worker process is gone (killed before it
+    could clean up: they hold case data). Returns what was removed."""
+    removed = []
+    for path in folder.glob(f"{SENT_PREFIX}*"):
+        pid = path.name[len(SENT_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+        except OSError:  # alive, another user's: not ours to remove
+            pass
+    return removed
+
+
 def execute_sent(job: Job, inputs: bytes, progress: Progress | None = None
                  ) -> tuple[JobResult, bytes]:
     """On a worker: unpack the job's inputs into a private temp folder, run the job there and
     return its result with the finished run folder (zip bytes). The temp folder is removed
-    whatever happens (it holds case data). Raises only what execute_job raises."""
-    base = Path(tempfile.mkdtemp(prefix="sa-send-", dir=scratch_root()))  # mode 0700
+    whatever happens (it holds case data), and so are those a killed worker left behind
+    (`remove_orphans`). Raises only what execute_job raises."""
+    remove_orphans(scratch_root())
+    base = Path(tempfile.mkdtemp(prefix=f"{SENT_PREFIX}{os.getpid()}-",
+                                 dir=scratch_root()))  # mode 0700
     try:
         _extract(inputs, base)
         local = relocated(job, base)
