@@ -105,19 +105,39 @@ def test_the_sent_zip_holds_what_the_job_reads_and_no_other_municipality(small_p
         "/w/projekt", "/w/output/eksempelkommune", ("/w/notebooks/00_a.ipynb",), None)
 
 
-def test_a_path_outside_the_project_cannot_be_sent_and_says_what_to_do(small_project, tmp_path):
+def test_a_data_folder_outside_the_project_is_sent_and_its_key_moved(small_project, tmp_path):
     elsewhere = tmp_path / "udtraek"
     shutil.copytree(small_project / "data" / "eksempelkommune", elsewhere)
     own = small_project / "parameters/kommuner/eksempelkommune.yaml"
     content = yaml.safe_load(own.read_text("utf-8"))
     content["data"]["mappe"] = str(elsewhere)
     own.write_text(yaml.safe_dump(content, allow_unicode=True), encoding="utf-8")
-    p = build_plan(["eksempelkommune"], root=small_project,
-                   notebooks_dir=write_notebooks(small_project / "nb", ("00_a", "1")))
+    nb = write_notebooks(small_project / "nb", ("00_a", "1"))
+    p = build_plan(["eksempelkommune"], root=small_project, notebooks_dir=nb)
+    data = bundle.pack_inputs(p.jobs[0], p.parametre["eksempelkommune"])
+    assert "projekt/_sendt/data_mappe/udtraek.csv" in _names(data)
+    assert not any(n.startswith("projekt/data/") for n in _names(data))
+    sent = yaml.safe_load(zipfile.ZipFile(BytesIO(data)).read(
+        "projekt/parameters/kommuner/eksempelkommune.yaml"))
+    assert sent["data"] == {**content["data"], "mappe": "_sendt/data_mappe"}
+    assert {k: v for k, v in sent.items() if k != "data"} == {
+        k: v for k, v in content.items() if k != "data"}
+    assert yaml.safe_load(own.read_text("utf-8")) == content  # the input is not changed
+
+
+def test_a_parameter_path_outside_the_project_cannot_be_sent_and_says_what_to_do(
+        small_project, tmp_path):
+    folder = tmp_path / "beslutninger"
+    folder.mkdir()
+    nb = small_project / "nb"
+    nb.mkdir()
+    shutil.copy(NOTEBOOKS / "01_servicetjek.ipynb", nb)
+    p = build_plan(["eksempelkommune"], root=small_project, notebooks_dir=nb,
+                   notebook_parameters=[f"01_servicetjek:beslutninger={folder}"])
     with pytest.raises(KoerselFejl) as err:
         bundle.input_files(p.jobs[0], p.parametre["eksempelkommune"])
     text = str(err.value)
-    assert f"{own}: data.mappe er {str(elsewhere)!r}" in text
+    assert text.startswith(f"--parameter 01_servicetjek:beslutninger er {str(folder)!r}.")
     assert "relativ til projektmappen" in text and "--dask-filer delt" in text
 
 
@@ -142,6 +162,13 @@ def test_send_runs_on_a_worker_without_the_project_and_lands_here(tmp_path, monk
     nb_dir = root / "notebooks"
     nb_dir.mkdir()
     shutil.copy(NOTEBOOKS / "00_datagrundlag.ipynb", nb_dir)
+    # The extracts lie outside the project (an absolute data.mappe), as they often do.
+    udtraek = tmp_path / "udtraek"
+    (root / "data" / "eksempelkommune").rename(udtraek)
+    own = root / "parameters/kommuner/eksempelkommune.yaml"
+    content = yaml.safe_load(own.read_text("utf-8"))
+    content["data"]["mappe"] = str(udtraek)
+    own.write_text(yaml.safe_dump(content, allow_unicode=True), encoding="utf-8")
     hidden = tmp_path / "projektet_er_vaek"
 
     local = build_plan(["eksempelkommune"], root=root, notebooks_dir=nb_dir,
@@ -158,10 +185,12 @@ def test_send_runs_on_a_worker_without_the_project_and_lands_here(tmp_path, monk
     def pack_then_hide(job, params):
         data = pack(job, params)
         root.rename(hidden)
+        udtraek.rename(hidden.with_suffix(".data"))
         return data
 
     def restore_then_finalize(*args):
         hidden.rename(root)
+        hidden.with_suffix(".data").rename(udtraek)
         return finalize(*args)
 
     monkeypatch.setattr(bundle, "pack_inputs", pack_then_hide)
@@ -270,9 +299,10 @@ def test_a_run_folder_that_cannot_be_unpacked_leaves_nothing_half_done(small_pro
     with pytest.raises(ValueError, match="ugyldigt navn"):
         bundle.unpack_run(job, bad)
     assert [f.name for f in job.tmp_dir.iterdir()] == [".koerer"]
-    result = executors._received(job, p.parametre["eksempelkommune"],
+    result = executors._received(job, {"data/x.csv": "0" * 64},
                                  JobResult("eksempelkommune", job.run_id, "", 0.0, []), bad)
     assert result.fejl.startswith(f"Den færdige kørsel kunne ikke pakkes ud i {job.tmp_dir}")
+    assert result.inputfiler == {"data/x.csv": "0" * 64}
     assert not result.ok and not (small_project / "output" / "eksempelkommune" / "ude.txt"
                                   ).exists()
     bundle.unpack_run(job, _zip(**{"results.json": b"{}", "html__00_a.html": b"<p>"}))

@@ -26,6 +26,8 @@ import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
 
+import yaml
+
 from .. import config
 from ..report.outputs import AGGREGAT_DIR, LATEST, MANIFEST_FILE, latest_run
 from .folders import scratch_root
@@ -46,93 +48,142 @@ def output_root(job: Job) -> Path:
     return out.parents[1] if job.klynge else out.parent
 
 
-def _within(root: Path, raw, key: str, where) -> Path:
-    """`raw` (a path value from the parameters or a --parameter) as a path inside `root`;
-    KoerselFejl (Danish) when it is absolute or points outside: the worker would look for it
-    at the same place on its own disk."""
+def _outside(root: Path, raw) -> bool:
+    """Whether a path value (from the parameters or a --parameter) is absolute or points out
+    of the project folder: the worker would look for it at that place on its own disk."""
     path = Path(str(raw))
-    resolved = (root / path).resolve()
-    if path.is_absolute() or not resolved.is_relative_to(root.resolve()):
-        raise KoerselFejl(
-            f"{where}: {key} er {str(raw)!r}. Med {SEND_OPTION} sendes kørslens filer til "
-            f"Dask-workerne, så stien skal være relativ til projektmappen {root} og ligge i "
-            "den. Flyt filerne ind i projektmappen og ret stien, eller brug en delt disk "
-            "(--dask-filer delt).")
-    return resolved
+    return path.is_absolute() or not (root / path).resolve().is_relative_to(root.resolve())
 
 
-def input_files(job: Job, params) -> dict[str, Path]:
-    """What `job` reads, as {name in the zip: file on this machine}. Raises KoerselFejl
-    (Danish) for a path the worker could not be given (see `_within`)."""
-    root = Path(job.root).resolve()
-    files: dict[str, Path] = {}
+def _not_sendable(root: Path, option: str, raw) -> KoerselFejl:
+    return KoerselFejl(
+        f"{option} er {str(raw)!r}. Med {SEND_OPTION} sendes kørslens filer til Dask-workerne, "
+        f"så stien skal være relativ til projektmappen {root} og ligge i den. Ret værdien, "
+        "sæt stien i kommunens parameterfil i stedet, eller brug en delt disk "
+        "(--dask-filer delt).")
 
-    def add(path: Path, name: str) -> None:
+
+@dataclasses.dataclass
+class Inputs:
+    """What a sent job reads: {name in the zip: file here}, and the parameter keys whose path
+    points out of the project (its files go under SENT_DIR), with their path on the worker,
+    relative to the project ({dotted key: value} written into the municipality's file)."""
+
+    files: dict[str, Path] = dataclasses.field(default_factory=dict)
+    moved: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def add(self, path: Path, name: str) -> None:
+        """A file, or a folder's files, under `name` in the zip."""
         if path.is_file():
-            files[name] = path
+            self.files[name] = path
         elif path.is_dir():
             for p in sorted(path.rglob("*")):
                 if p.is_file():
-                    files[f"{name}/{p.relative_to(path).as_posix()}"] = p
+                    self.files[f"{name}/{p.relative_to(path).as_posix()}"] = p
 
-    def add_project(path: Path) -> None:
-        add(path, f"{PROJECT}/{path.relative_to(root).as_posix()}")
 
+SENT_DIR = "_sendt"  # in the worker's project: inputs that lie outside the project here
+
+
+def input_files(job: Job, params) -> Inputs:
+    """What `job` reads (`Inputs`). Raises KoerselFejl (Danish) for a --parameter path out
+    of the project folder (only the parameters' own paths can be moved into it)."""
+    root = Path(job.root).resolve()
+    found = Inputs()
     parameters = config.parameters_dir(root)
     own = parameters / "kommuner"
     for path in sorted(parameters.rglob("*")):
         if path.is_file() and (path.parent != own or path.stem == job.kommune):
-            add_project(path)
+            found.add(path, f"{PROJECT}/{path.relative_to(root).as_posix()}")
     for nb in job.notebooks:  # all from one folder (plan.discover_notebooks)
-        add(Path(nb), f"{NOTEBOOKS}/{Path(nb).name}")
+        found.add(Path(nb), f"{NOTEBOOKS}/{Path(nb).name}")
     out_root = output_root(job)
     if job.klynge:
         for folder in job.inputs:  # <out>/<slug>/<run-id>/aggregater
             run = Path(folder).parent
-            add(run / MANIFEST_FILE, f"{OUTPUT}/{run.parent.name}/{run.name}/{MANIFEST_FILE}")
-            add(Path(folder), f"{OUTPUT}/{run.parent.name}/{run.name}/{AGGREGAT_DIR}")
-        return files
-    _municipality_files(job, params, root, add_project)
+            found.add(run / MANIFEST_FILE,
+                      f"{OUTPUT}/{run.parent.name}/{run.name}/{MANIFEST_FILE}")
+            found.add(Path(folder), f"{OUTPUT}/{run.parent.name}/{run.name}/{AGGREGAT_DIR}")
+        return found
+    _municipality_files(job, params, root, found)
     for slug in params.sammenligningskommuner:  # notebook 05 reads their latest results
         run = latest_run(out_root / slug)
         if run is not None and run.is_dir():
-            add(run / "results.json", f"{OUTPUT}/{slug}/{run.name}/results.json")
-    return files
+            found.add(run / "results.json", f"{OUTPUT}/{slug}/{run.name}/results.json")
+    return found
 
 
-def _municipality_files(job: Job, params, root: Path, add_project) -> None:
+def _municipality_files(job: Job, params, root: Path, found: Inputs) -> None:
     """The municipality's data folder and the other inputs its parameters (or --parameter
-    values) name by path, each checked to lie in the project folder."""
+    values) name by path. One out of the project is sent under SENT_DIR, and its key moved
+    there (`Inputs.moved`)."""
     from ..selvevaluering.reader import answers_file
     from ..servicetjek import decision_folder
 
-    own = params.files[-1]
-    add_project(_within(root, params.data.mappe.format(kommune=job.kommune), "data.mappe",
-                        own))
+    def add(path: Path, raw, key: str) -> None:
+        if not _outside(root, raw):
+            found.add(path, f"{PROJECT}/{path.resolve().relative_to(root).as_posix()}")
+            return
+        moved = f"{SENT_DIR}/{key.replace('.', '_')}"
+        moved += f"/{path.name}" if path.is_file() else ""
+        found.add(path, f"{PROJECT}/{moved}")
+        found.moved[key] = moved
+
+    def chosen(notebook: str, name: str):
+        value = job.parameters_for(notebook).get(name)
+        if value is not None and _outside(root, value):
+            raise _not_sendable(root, f"--parameter {notebook}:{name}", value)
+        return value
+
+    add(params.data_dir, params.data.mappe.format(kommune=job.kommune), "data.mappe")
     if params.benchmark.statbank_mappe:
-        add_project(_within(root, params.benchmark.statbank_mappe, "benchmark.statbank_mappe",
-                            own))
-    chosen = job.parameters_for("01_servicetjek").get("beslutninger")
-    folder = decision_folder(params, chosen)
+        add(params.statbank_dir, params.benchmark.statbank_mappe, "benchmark.statbank_mappe")
+    mine = chosen("01_servicetjek", "beslutninger")
+    folder = decision_folder(params, mine)
     if folder is not None:
-        raw = chosen if chosen is not None else params.servicetjek.beslutninger
-        add_project(_within(root, raw, "servicetjek.beslutninger", own))
-    chosen = job.parameters_for("10_selvevaluering").get("besvarelse")
-    answers = answers_file(params, chosen)
+        add(folder, mine if mine is not None else params.servicetjek.beslutninger,
+            "servicetjek.beslutninger")
+    mine = chosen("10_selvevaluering", "besvarelse")
+    answers = answers_file(params, mine)
     if answers is not None:
-        raw = str(chosen or params.selvevaluering.besvarelse).replace("{kommune}", job.kommune)
-        add_project(_within(root, raw, "selvevaluering.besvarelse", own))
-    case = job.parameters_for("03_business_case").get("case") or params.businesscase.case
+        raw = str(mine or params.selvevaluering.besvarelse).replace("{kommune}", job.kommune)
+        add(answers, raw, "selvevaluering.besvarelse")
+    # A business case given as a path (not a name in parameters/business_cases/, which is
+    # sent) is read from the kernel's working folder: it cannot be moved with the job.
+    mine = job.parameters_for("03_business_case").get("case")
+    case = mine or params.businesscase.case
     if str(case).endswith((".yaml", ".yml")) or "/" in str(case):
-        add_project(_within(root, case, "businesscase.case", own))
+        option = ("--parameter 03_business_case:case" if mine
+                  else f"{params.files[-1]}: nøglen 'businesscase.case'")
+        raise KoerselFejl(
+            f"{option} er stien {str(case)!r}. Med {SEND_OPTION} kan en business case kun "
+            "sendes med, når den står som et navn fra parameters/business_cases/: læg filen "
+            "dér, og skriv dens navn uden .yaml, eller brug en delt disk (--dask-filer delt).")
+
+
+def _moved_parameters(params, moved: dict[str, str]) -> bytes:
+    """The municipality's parameter file with the `moved` keys pointing into SENT_DIR."""
+    content = config.read_yaml(params.files[-1])
+    for key, value in moved.items():
+        node = content
+        *parents, last = key.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[last] = value
+    return yaml.safe_dump(content, allow_unicode=True, sort_keys=False).encode("utf-8")
 
 
 def pack_inputs(job: Job, params) -> bytes:
     """The zip (bytes, in memory) of everything `job` reads (`input_files`)."""
+    found = input_files(job, params)
+    own = f"{PROJECT}/{Path(params.files[-1]).relative_to(Path(job.root).resolve()).as_posix()}"
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-        for name, path in input_files(job, params).items():
-            zf.write(path, name)
+        for name, path in found.files.items():
+            if name == own and found.moved:
+                zf.writestr(name, _moved_parameters(params, found.moved))
+            else:
+                zf.write(path, name)
         if job.klynge:  # each member's `seneste` names the run shipped with it
             for folder in job.inputs:
                 run = Path(folder).parent

@@ -338,8 +338,10 @@ def run_dask(p: Plan, on_done, bars: Bars, meta: dict[str, Any] | None = None,
             key = f"{job.kommune}-{job.run_id}"
             if mode == "delt":
                 return client.submit(execute_job, job, progress, pure=False, key=key)
-            inputs = client.scatter(bundle.pack_inputs(job, p.parametre[job.kommune]),
-                                    hash=False)
+            params = p.parametre[job.kommune]
+            # The inputs as named and hashed here (the worker's copy lies elsewhere), when sent.
+            hashes[job.kommune] = input_hashes(params, job.inputs if job.klynge else None)
+            inputs = client.scatter(bundle.pack_inputs(job, params), hash=False)
             return client.submit(bundle.execute_sent, job, inputs, progress, pure=False,
                                  key=key)
 
@@ -349,6 +351,7 @@ def run_dask(p: Plan, on_done, bars: Bars, meta: dict[str, Any] | None = None,
         window = len(p.jobs) if mode == "delt" else 2 * max(1, len(client.nthreads()))
         waiting = iter(p.jobs)
         futures: dict[Any, Job] = {}
+        hashes: dict[str, dict[str, str]] = {}
         running = as_completed()
 
         def submit_next() -> None:
@@ -366,7 +369,7 @@ def run_dask(p: Plan, on_done, bars: Bars, meta: dict[str, Any] | None = None,
                 try:
                     result = fut.result()
                     if mode == "send":
-                        result = _received(job, p.parametre[job.kommune], *result)
+                        result = _received(job, hashes.pop(job.kommune), *result)
                 except Exception as exc:  # noqa: BLE001 - a worker that died
                     result = broken(job, exc)
                 fut.release()
@@ -380,11 +383,11 @@ def run_dask(p: Plan, on_done, bars: Bars, meta: dict[str, Any] | None = None,
             thread.join(timeout=2)
 
 
-def _received(job: Job, params, result: JobResult, folder: bytes) -> JobResult:
-    """A sent job's result, its run folder unpacked into the job's `.tmp` folder here. A
-    cluster's inputs (its members' aggregates, outside the project) are named as here."""
-    if job.klynge:
-        result.inputfiler = input_hashes(params, job.inputs)
+def _received(job: Job, hashes: dict[str, str], result: JobResult, folder: bytes
+              ) -> JobResult:
+    """A sent job's result, its run folder unpacked into the job's `.tmp` folder here, with
+    the `hashes` of its inputs as sent (named as here, not as in the worker's copy)."""
+    result.inputfiler = hashes
     try:
         bundle.unpack_run(job, folder)
     except Exception as exc:  # noqa: BLE001 - the run failed here, not on the worker
