@@ -5,8 +5,11 @@ project's parameters (without other municipalities' files), the municipality's d
 (every file the loader may read, also globbed multi-file tables), the statbank folder, the
 decisions folder, the filled-in self-evaluation, a business case given as a path, the
 notebooks, and the latest results of the comparison municipalities (notebook 05) or, for a
-cluster, its members' latest aggregates (notebook 09). Every path a kernel resolves must
-therefore be relative to the project folder (`KoerselFejl` otherwise, before anything runs).
+cluster, its members' latest aggregates (notebook 09). An input the parameters place out of
+the project folder (an absolute data.mappe, say) goes under `_sendt/` in the worker's project,
+and the worker's copy of the municipality's parameter file points there; a --parameter path
+out of the project and a business case given as a path are refused (`KoerselFejl`, before
+anything runs).
 
 On the worker `execute_sent` unpacks the zip into a private temp folder (mode 0700), runs
 `job.execute_job` on a copy of the job whose paths point into it, and returns the result with
