@@ -3,8 +3,7 @@
 The submitting process packs what the job reads into one zip in memory (`pack_inputs`): the
 project's parameters (without other municipalities' files), the municipality's data folder
 (every file the loader may read, also globbed multi-file tables), the statbank folder, the
-decisions folder, the filled-in self-evaluation, a business case given as a path, the
-notebooks, and the latest results of the comparison municipalities (notebook 05) or, for a
+decisions folder, the filled-in self-evaluation, the notebooks, and the latest results of the comparison municipalities (notebook 05) or, for a
 cluster, its members' latest aggregates (notebook 09). An input the parameters place out of
 the project folder (an absolute data.mappe, say) goes under `_sendt/` in the worker's project,
 and the worker's copy of the municipality's parameter file points there; a --parameter path
@@ -68,11 +67,13 @@ def _not_sendable(root: Path, option: str, raw) -> KoerselFejl:
 
 @dataclasses.dataclass
 class Inputs:
-    """What a sent job reads: {name in the zip: file here}, and the parameter keys whose path
-    points out of the project (its files go under SENT_DIR), with their path on the worker,
-    relative to the project ({dotted key: value} written into the municipality's file)."""
+    """What a sent job reads: {name in the zip: file here}; the `seneste` files of the runs
+    sent along ({name in the zip: run id}); and the parameter keys whose path points out of
+    the project (its files go under SENT_DIR), with their path on the worker, relative to
+    the project ({dotted key: value} written into the municipality's file)."""
 
     files: dict[str, Path] = dataclasses.field(default_factory=dict)
+    latest: dict[str, str] = dataclasses.field(default_factory=dict)
     moved: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def add(self, path: Path, name: str) -> None:
@@ -107,12 +108,14 @@ def input_files(job: Job, params) -> Inputs:
             found.add(run / MANIFEST_FILE,
                       f"{OUTPUT}/{run.parent.name}/{run.name}/{MANIFEST_FILE}")
             found.add(Path(folder), f"{OUTPUT}/{run.parent.name}/{run.name}/{AGGREGAT_DIR}")
+            found.latest[f"{OUTPUT}/{run.parent.name}/{LATEST}"] = run.name
         return found
     _municipality_files(job, params, root, found)
     for slug in params.sammenligningskommuner:  # notebook 05 reads their latest results
         run = latest_run(out_root / slug)
-        if run is not None and run.is_dir():
+        if run is not None and (run / "results.json").is_file():
             found.add(run / "results.json", f"{OUTPUT}/{slug}/{run.name}/results.json")
+            found.latest[f"{OUTPUT}/{slug}/{LATEST}"] = run.name
     return found
 
 
@@ -187,16 +190,8 @@ def pack_inputs(job: Job, params) -> bytes:
                 zf.writestr(name, _moved_parameters(params, found.moved))
             else:
                 zf.write(path, name)
-        if job.klynge:  # each member's `seneste` names the run shipped with it
-            for folder in job.inputs:
-                run = Path(folder).parent
-                zf.writestr(f"{OUTPUT}/{run.parent.name}/{LATEST}", run.name + "\n")
-        else:
-            out_root = output_root(job)
-            for slug in params.sammenligningskommuner:
-                run = latest_run(out_root / slug)
-                if run is not None and (run / "results.json").is_file():
-                    zf.writestr(f"{OUTPUT}/{slug}/{LATEST}", run.name + "\n")
+        for name, run_id in found.latest.items():  # a text file: report.outputs.latest_run
+            zf.writestr(name, run_id + "\n")
     return buffer.getvalue()
 
 
@@ -221,10 +216,11 @@ def _extract(data: bytes, folder: Path) -> None:
 
 
 def _pack_folder(folder: Path) -> bytes:
-    """A folder's files and (empty) subfolders as zip bytes, names relative to it."""
+    """A folder's files and (empty) subfolders as zip bytes, names relative to it (an empty
+    zip when there is no folder)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-        for path in sorted(folder.rglob("*")):
+        for path in sorted(folder.rglob("*") if folder.is_dir() else ()):
             name = path.relative_to(folder).as_posix()
             if path.is_dir():
                 zf.writestr(name + "/", b"")
@@ -259,16 +255,14 @@ def execute_sent(job: Job, inputs: bytes, progress: Progress | None = None
     """On a worker: unpack the job's inputs into a private temp folder, run the job there and
     return its result with the finished run folder (zip bytes). The temp folder is removed
     whatever happens (it holds case data), and so are those a killed worker left behind
-    (`remove_orphans`). Raises only what execute_job raises."""
+    (`remove_orphans`). Raises ValueError for a zip that would unpack out of its folder."""
     remove_orphans(scratch_root())
     base = Path(tempfile.mkdtemp(prefix=f"{SENT_PREFIX}{os.getpid()}-",
                                  dir=scratch_root()))  # mode 0700
     try:
         _extract(inputs, base)
         local = relocated(job, base)
-        result = execute_job(local, progress)
-        folder = local.tmp_dir
-        return result, _pack_folder(folder) if folder.is_dir() else b""
+        return execute_job(local, progress), _pack_folder(local.tmp_dir)
     finally:
         shutil.rmtree(base, ignore_errors=True)
 
