@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 import tempfile
+import time
 import zipfile
 from io import BytesIO
 from pathlib import Path
@@ -343,7 +346,6 @@ def test_a_scheduler_that_does_not_answer_is_said_in_danish(small_project):
 def _bench_national():
     """benchmarks/bench_national.py as a module (its dask_cluster starts a real cluster)."""
     import importlib.util
-    import sys
 
     spec = importlib.util.spec_from_file_location("bench_national",
                                                   REPO / "benchmarks/bench_national.py")
@@ -376,3 +378,30 @@ def test_the_command_line_on_a_separate_scheduler_and_worker_process(small_proje
         results = json.loads((run / "results.json").read_text("utf-8"))
         assert results["00_a"] == {"kommune": "eksempelkommune"}
         assert (run / "html" / "00_a.html").is_file() and (run / "html" / "index.html").is_file()
+
+
+@pytest.mark.slow
+def test_a_scheduler_without_workers_stops_before_anything_runs(small_project, tmp_path,
+                                                                monkeypatch, capsys):
+    nb = write_notebooks(small_project / "nb", ("00_a", "1"))
+    monkeypatch.setattr(executors, "WAIT_FOR_WORKERS", 1)
+    scheduler = subprocess.Popen(
+        [str(Path(sys.executable).parent / "dask"), "scheduler", "--host", "127.0.0.1",
+         "--port", "0", "--no-dashboard", "--scheduler-file", str(tmp_path / "s.json")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "s.json").is_file():
+            assert time.monotonic() < deadline and scheduler.poll() is None
+            time.sleep(0.2)
+        address = json.loads((tmp_path / "s.json").read_text("utf-8"))["address"]
+        p = build_plan(["eksempelkommune"], root=small_project, notebooks_dir=nb,
+                       out=tmp_path / "ud", executor="dask", scheduler=address)
+        assert execute(p, quiet=True) == 2
+    finally:
+        scheduler.terminate()
+        scheduler.wait(timeout=30)
+    err = capsys.readouterr().err
+    assert (f"Kørslen er ikke startet.\nDask-scheduleren {address} har ingen workers (ventede 1 "
+            f"sekunder). Start mindst én med `dask worker {address} --nthreads 1`.") in err
+    assert list((tmp_path / "ud" / "eksempelkommune").iterdir()) == []

@@ -292,6 +292,9 @@ def choose_filer(client, p: Plan) -> str:
     return "send"
 
 
+WAIT_FOR_WORKERS = 60  # seconds a cluster may take to have its first worker
+
+
 def _connect(p: Plan, cluster_kwargs: dict[str, Any]):
     """cluster_client, with a Danish KoerselFejl when the scheduler cannot be reached."""
     try:
@@ -313,6 +316,12 @@ def run_dask(p: Plan, on_done, bars: Bars, meta: dict[str, Any] | None = None,
 
     cluster, client = _connect(p, cluster_kwargs)
     with cluster, client:
+        try:  # the check needs the workers (those that join later are not checked)
+            client.wait_for_workers(1, timeout=WAIT_FOR_WORKERS)
+        except TimeoutError:
+            raise KoerselFejl(f"Dask-scheduleren {p.scheduler} har ingen workers (ventede "
+                              f"{WAIT_FOR_WORKERS} sekunder). Start mindst én med `dask worker "
+                              f"{p.scheduler} --nthreads 1`.") from None
         mode = choose_filer(client, p)
         if meta is not None:
             meta["dask_filer"] = mode
