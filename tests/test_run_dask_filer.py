@@ -160,7 +160,8 @@ def test_delt_stops_before_anything_runs_when_a_worker_misses_a_folder(small_pro
 
 
 @pytest.mark.slow
-def test_send_runs_on_a_worker_without_the_project_and_lands_here(tmp_path, monkeypatch):
+def test_send_runs_on_a_worker_without_the_project_and_lands_here(tmp_path, monkeypatch,
+                                                                  request):
     root = make_project(tmp_path / "projekt")
     nb_dir = root / "notebooks"
     nb_dir.mkdir()
@@ -200,6 +201,7 @@ def test_send_runs_on_a_worker_without_the_project_and_lands_here(tmp_path, monk
     monkeypatch.setattr(executors, "finalize", restore_then_finalize)
     # The worker's temp folder: its own, short (Unix sockets), to see that it is emptied.
     worker_tmp = Path(tempfile.mkdtemp(prefix="dask-filer-", dir="/tmp"))
+    request.addfinalizer(lambda: shutil.rmtree(worker_tmp, ignore_errors=True))
     monkeypatch.setenv("TMPDIR", str(worker_tmp))
     out = tmp_path / "dask"
     p = build_plan(["eksempelkommune"], root=root, notebooks_dir=nb_dir, out=out,
@@ -235,7 +237,6 @@ def test_send_runs_on_a_worker_without_the_project_and_lands_here(tmp_path, monk
                    if "injected-parameters" in c["metadata"].get("tags", [])]
     assert f"run_dir = \"{worker_tmp}/sa-send-" in "".join(injected["source"])
     assert list(worker_tmp.iterdir()) == []
-    worker_tmp.rmdir()
 
 
 def test_a_clusters_job_is_sent_with_its_members_latest_aggregates(small_project):
