@@ -40,6 +40,7 @@ def _run(args: argparse.Namespace) -> int:
         notebook_parameters=args.parameter,
         pdf=args.pdf,
         reuse_kernels=not args.ny_kerne,
+        dask_filer=args.dask_filer,
     )
 
 
@@ -80,6 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", type=int, default=None)
     run.add_argument("--executor", choices=("local", "dask"), default="local")
     run.add_argument("--scheduler", default=None, help="adresse på en Dask-scheduler")
+    run.add_argument("--dask-filer", choices=("auto", "delt", "send"), default="auto",
+                     help="delt: workerne ser projekt-, notebook- og outputmappen på samme sti;"
+                     " send: hver kommunes filer sendes til workeren og kørslen tilbage; auto"
+                     " (standard): delt, når alle workers ser mapperne, ellers send")
     run.add_argument("--out", default=None, help="outputmappe (standard: output/)")
     run.add_argument("--timeout", type=int, default=600, help="sekunder pr. celle (standard 600)")
     run.add_argument("--root", default=None,

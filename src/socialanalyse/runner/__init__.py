@@ -49,12 +49,14 @@ def run(
     notebook_parameters: Iterable[str] = (),
     pdf: bool | None = None,
     reuse_kernels: bool = True,
+    dask_filer: str = "auto",
 ) -> int:
     """`socialanalyse run …`: run the notebooks for the municipalities `kommuner` (or every
     municipality with a parameters file, `alle`) and print the summary.
     `notebook_parameters`: `NOTEBOOK:NAVN=VÆRDI` specs (--parameter; see notebook_parameters).
     `pdf`: --pdf (True), --ingen-pdf (False) or neither (None: PDFs for the byråd; plan.want_pdf).
     `reuse_kernels`: False for --ny-kerne-pr-notebook (a new kernel for every notebook).
+    `dask_filer`: --dask-filer, how Dask workers get the files (executors.choose_filer).
 
     Returns the exit code: 0 all ok, 1 something failed, 2 unusable parameters or arguments
     (nothing was run), 130 interrupted.
@@ -79,6 +81,7 @@ def run(
             notebook_parameters=notebook_parameters,
             pdf=pdf,
             reuse_kernels=reuse_kernels,
+            dask_filer=dask_filer,
         )
     except (config.ParameterFejl, KoerselFejl) as exc:
         print(f"Kørslen er ikke startet.\n{exc}", file=sys.stderr)
@@ -110,6 +113,9 @@ def execute(p: Plan, *, quiet: bool = False) -> int:
     previous = _install_term_handler()
     try:
         pairs = execute_plan(p, show_progress=not quiet)
+    except KoerselFejl as exc:  # e.g. Dask workers that do not see the folders
+        print(f"Kørslen er ikke startet.\n{exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         hours = min(p.parametre[job.kommune].koersel.ryd_op_efter_timer for job in p.jobs)
         folders = "\n".join(f"  {job.tmp_dir}" for job in p.jobs if job.tmp_dir.is_dir())

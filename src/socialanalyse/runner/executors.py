@@ -4,10 +4,17 @@
 
 - `run_local`: a pool of spawned worker processes (`concurrent.futures.ProcessPoolExecutor`),
   or
-- `run_dask`: a Dask distributed cluster (`--executor dask`). With `--scheduler ADDRESS` the
-  jobs go to that cluster (whose workers must see the same project and output folders, e.g. on
-  a shared disk); without one a LocalCluster is started with one single-threaded worker
-  process per `--workers`.
+- `run_dask`: a Dask distributed cluster (`--executor dask`): the cluster at `--scheduler
+  ADDRESS`, or without one a LocalCluster with one single-threaded worker process per
+  `--workers`. How the workers get the files (`--dask-filer`, `choose_filer`):
+  - `delt` (shared disk): the workers read the project, notebooks and data and write the run
+    folder at the same absolute paths as this machine. Before anything runs, every worker is
+    asked (`shared_paths`) whether it sees those folders and files and can write in the
+    run's own `.tmp` folder (a marker file written here proves it is the same folder, not a
+    copy); if not, the run stops (KoerselFejl, exit code 2) naming each worker and path.
+  - `send` (no shared disk): each job's inputs go to the worker as a zip and its finished
+    run folder comes back and is unpacked here (`bundle`), a few jobs on their way at a time.
+  - `auto` (default): `delt` when every worker passes the check, else `send`.
 
 and the parent process finishes each job (manifest, rename, seneste: `finalize`) as soon as it
 ends, with a progress bar per municipality.
@@ -21,16 +28,21 @@ import logging
 import multiprocessing as mp
 import os
 import queue as queue_mod
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 import time
+import uuid
+from pathlib import Path
 from typing import Any
 
-from .finalize import finalize
-from .folders import release, remove_scratch, reserve
+from . import bundle
+from .finalize import finalize, input_hashes, sha256_file
+from .folders import disk_full, disk_full_text, release, remove_scratch, reserve
 from .job import execute_job
-from .plan import Job, Plan
+from .plan import Job, KoerselFejl, Plan
 from .results import JobResult, Progress, broken, now_iso
 from .summary import Bars
 
@@ -62,14 +74,16 @@ def execute_plan(p: Plan, *, show_progress: bool = True) -> list[tuple[Job, JobR
 
     try:
         if p.executor == "dask":
-            run_dask(p, on_done, bars, **p.dask_options)
+            run_dask(p, on_done, bars, meta, **p.dask_options)
         else:
             run_local(p, on_done, bars)
-    except BaseException:
+    except BaseException as exc:
         for job in p.jobs:
             if job.kommune not in finished:
                 remove_scratch(job)
                 release(job)
+                if isinstance(exc, KoerselFejl):  # nothing ran: no folder is left either
+                    shutil.rmtree(job.tmp_dir, ignore_errors=True)
         raise
     finally:
         bars.close()
@@ -183,12 +197,137 @@ def cluster_client(workers: int, scheduler: str | None, **cluster_kwargs: Any):
     return cluster, Client(cluster)
 
 
-def run_dask(p: Plan, on_done, bars: Bars, **cluster_kwargs: Any) -> None:
-    """Run the plan's jobs on Dask; `on_done(job, result)` is called here as each finishes."""
+def _visible(folders: list[str], files: dict[str, str], sizes: dict[str, int],
+             writable: list[str]) -> list[str]:
+    """On a worker: what it does not see as the submitting machine does, Danish, one line
+    each: folders that are missing, `files` missing or with other content (SHA-256), data
+    files missing or of another size (a copy, not the shared disk), and `writable` marker
+    files (written by the submitting machine into the run's folders) it does not find or
+    beside which it cannot write."""
+    problems = [f"mappen {f} findes ikke" for f in folders if not os.path.isdir(f)]
+    for path, digest in files.items():
+        if not os.path.isfile(path):
+            problems.append(f"filen {path} findes ikke")
+        elif sha256_file(Path(path)) != digest:
+            problems.append(f"filen {path} har et andet indhold end her (en anden kopi?)")
+    for path, size in sizes.items():
+        if not os.path.isfile(path):
+            problems.append(f"datafilen {path} findes ikke")
+        elif os.path.getsize(path) != size:
+            problems.append(f"datafilen {path} har en anden størrelse end her (en anden kopi?)")
+    for marker in writable:
+        folder = os.path.dirname(marker)
+        if not os.path.isfile(marker):
+            problems.append(f"outputmappen {folder} er ikke den samme som her (kørslens mappe "
+                            "findes ikke dér)")
+            continue
+        try:
+            fd, probe = tempfile.mkstemp(prefix=".skrivetest-", dir=folder)
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as exc:
+            problems.append(f"kan ikke skrive i outputmappen {folder} ({exc.strerror})")
+    return problems
+
+
+def shared_paths(client, p: Plan) -> dict[str, list[str]]:
+    """Which workers do not see the plan's project, notebooks, data and output folders as
+    this machine does (same paths, same files, writable), and what each misses: {worker
+    address: Danish problems}; {} when every worker sees everything. Parameter files and
+    notebooks are compared by content, data files by size, and the output folders by a
+    marker file written here into each job's reserved `.tmp` folder."""
+    folders = {p.jobs[0].root, *(str(Path(j.notebooks[0]).parent) for j in p.jobs)}
+    folders |= {folder for j in p.jobs for folder in j.inputs}  # a cluster's members
+    data = {one.data_dir for one in p.parametre.values() if hasattr(one, "data_dir")}
+    folders |= {str(d) for d in data}
+    small = {str(f) for one in p.parametre.values() for f in one.files}
+    small |= {nb for j in p.jobs for nb in j.notebooks}
+    files = {path: sha256_file(Path(path)) if os.path.isfile(path) else ""
+             for path in sorted(small)}
+    sizes = {str(f): f.stat().st_size for d in sorted(data) if d.is_dir()
+             for f in sorted(d.rglob("*")) if f.is_file()}
+    token = f".delt-disk-{uuid.uuid4().hex}"
+    markers = [str(j.tmp_dir / token) for j in p.jobs]
+    try:
+        for marker in markers:
+            Path(marker).touch()
+        seen = client.run(_visible, sorted(folders), files, sizes, markers)
+    finally:
+        for marker in markers:
+            Path(marker).unlink(missing_ok=True)
+    return {worker: problems for worker, problems in sorted(seen.items()) if problems}
+
+
+def shared_paths_text(missing: dict[str, list[str]]) -> str:
+    """The Danish message when workers do not share this machine's folders (--dask-filer
+    delt): each worker with what it misses, and what to do."""
+    shown = 5  # per worker; the rest are counted
+    lines = []
+    for worker, problems in missing.items():
+        more = f"; og {len(problems) - shown} til" if len(problems) > shown else ""
+        lines.append(f"  - worker {worker}: {'; '.join(problems[:shown])}{more}")
+    return ("Dask-workerne ser ikke de samme mapper og filer som denne maskine, så kørslen kan "
+            "ikke bruge en delt disk (--dask-filer delt):\n" + "\n".join(lines) + "\n"
+            "Montér projekt-, notebook- og outputmappen på samme sti på alle workers, eller "
+            f"brug {bundle.SEND_OPTION} (eller auto): så sendes hver kommunes filer til "
+            "workeren og den færdige kørsel tilbage hertil.")
+
+
+def choose_filer(client, p: Plan) -> str:
+    """'delt' or 'send' for the plan's --dask-filer: `delt` when every worker sees the
+    folders (else KoerselFejl naming them), `send` as asked, `auto` the first when the check
+    passes, else the second (said on stderr)."""
+    if p.dask_filer == "send":
+        return "send"
+    missing = shared_paths(client, p)
+    if not missing:
+        return "delt"
+    if p.dask_filer == "delt":
+        raise KoerselFejl(shared_paths_text(missing))
+    from tqdm import tqdm
+
+    tqdm.write(f"Bemærk: {len(missing)} Dask-worker(e) ser ikke projektets mapper; hver "
+               "kommunes filer sendes til workeren og den færdige kørsel tilbage "
+               f"({bundle.SEND_OPTION}).", file=sys.stderr)
+    return "send"
+
+
+WAIT_FOR_WORKERS = 60  # seconds a cluster may take to have its first worker
+
+
+def _connect(p: Plan, cluster_kwargs: dict[str, Any]):
+    """cluster_client, with a Danish KoerselFejl when the scheduler cannot be reached."""
+    try:
+        return cluster_client(p.workers, p.scheduler, **cluster_kwargs)
+    except OSError as exc:  # distributed's own text is English
+        raise KoerselFejl(f"Kan ikke forbinde til Dask-scheduleren {p.scheduler}: den svarer "
+                          "ikke. Kontrollér adressen (--scheduler), og at scheduleren kører."
+                          ) from exc
+
+
+def run_dask(p: Plan, on_done, bars: Bars, meta: dict[str, Any] | None = None,
+             **cluster_kwargs: Any) -> None:
+    """Run the plan's jobs on Dask; `on_done(job, result)` is called here as each finishes.
+    The workers share this machine's folders (delt) or get each job's files and send its run
+    folder back (send): `choose_filer`; the choice goes into `meta` (the manifest).
+    Raises KoerselFejl (nothing has run) when delt was asked for and a worker misses a
+    folder, when a job's files cannot be sent, or when the scheduler cannot be reached."""
     from distributed import Queue, as_completed
 
-    cluster, client = cluster_client(p.workers, p.scheduler, **cluster_kwargs)
+    cluster, client = _connect(p, cluster_kwargs)
     with cluster, client:
+        try:  # the check needs the workers (those that join later are not checked)
+            client.wait_for_workers(1, timeout=WAIT_FOR_WORKERS)
+        except TimeoutError:
+            raise KoerselFejl(f"Dask-scheduleren {p.scheduler} har ingen workers (ventede "
+                              f"{WAIT_FOR_WORKERS} sekunder). Start mindst én med `dask worker "
+                              f"{p.scheduler} --nthreads 1`.") from None
+        mode = choose_filer(client, p)
+        if meta is not None:
+            meta["dask_filer"] = mode
+        if mode == "send":
+            for job in p.jobs:  # every path checked before anything runs
+                bundle.input_files(job, p.parametre[job.kommune])
         name = f"socialanalyse-{p.jobs[0].run_id}"
         events = Queue(name, client=client)
         progress = _QueueProgress(name)
@@ -204,24 +343,65 @@ def run_dask(p: Plan, on_done, bars: Bars, **cluster_kwargs: Any) -> None:
                 for item in items:
                     bars.put(tuple(item))
 
+        def submit(job: Job):
+            key = f"{job.kommune}-{job.run_id}"
+            if mode == "delt":
+                return client.submit(execute_job, job, progress, pure=False, key=key)
+            params = p.parametre[job.kommune]
+            # The inputs as named and hashed here (the worker's copy lies elsewhere), when sent.
+            hashes[job.kommune] = input_hashes(params, job.inputs if job.klynge else None)
+            inputs = client.scatter(bundle.pack_inputs(job, params), hash=False)
+            return client.submit(bundle.execute_sent, job, inputs, progress, pure=False,
+                                 key=key)
+
         thread = threading.Thread(target=pump, daemon=True)
         thread.start()
-        futures = {
-            client.submit(execute_job, job, progress, pure=False, key=f"{job.kommune}-"
-                          f"{job.run_id}"): job
-            for job in p.jobs
-        }
+        # Sent jobs carry their data: only a few are packed and on their way at a time.
+        window = len(p.jobs) if mode == "delt" else 2 * max(1, len(client.nthreads()))
+        waiting = iter(p.jobs)
+        futures: dict[Any, Job] = {}
+        hashes: dict[str, dict[str, str]] = {}
+        running = as_completed()
+
+        def submit_next() -> None:
+            job = next(waiting, None)
+            if job is not None:
+                fut = submit(job)
+                futures[fut] = job
+                running.add(fut)
+
         try:
-            for fut in as_completed(list(futures)):
-                job = futures[fut]
+            for _ in range(window):
+                submit_next()
+            for fut in running:
+                job = futures.pop(fut)
                 try:
                     result = fut.result()
+                    if mode == "send":
+                        result = _received(job, hashes.pop(job.kommune), *result)
                 except Exception as exc:  # noqa: BLE001 - a worker that died
                     result = broken(job, exc)
+                fut.release()
                 on_done(job, result)
+                submit_next()
         except BaseException:
             client.cancel(list(futures))
             raise
         finally:
             stop.set()
             thread.join(timeout=2)
+
+
+def _received(job: Job, hashes: dict[str, str], result: JobResult, folder: bytes
+              ) -> JobResult:
+    """A sent job's result, its run folder unpacked into the job's `.tmp` folder here, with
+    the `hashes` of its inputs as sent (named as here, not as in the worker's copy)."""
+    result.inputfiler = hashes
+    try:
+        bundle.unpack_run(job, folder)
+    except Exception as exc:  # noqa: BLE001 - the run failed here, not on the worker
+        if disk_full(exc):
+            result.fejl, result.disk_fuld = disk_full_text(Path(job.out_dir)), True
+        else:
+            result.fejl = f"Den færdige kørsel kunne ikke pakkes ud i {job.tmp_dir}: {exc}"
+    return result

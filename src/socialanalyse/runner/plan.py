@@ -20,6 +20,8 @@ from . import notebook_parameters as nb_params
 
 DEFAULT_TIMEOUT = 600  # seconds per cell
 PUBLIKUMMER = ("intern", "byraad")
+#: --dask-filer: how Dask workers get a job's files (executors.choose_filer).
+DASK_FILER = ("auto", "delt", "send")
 
 
 class KoerselFejl(RuntimeError):
@@ -86,6 +88,7 @@ class Plan:
     executor: str = "local"
     scheduler: str | None = None
     dask_options: dict[str, Any] = field(default_factory=dict)  # LocalCluster keyword args
+    dask_filer: str = "auto"  # --dask-filer: delt, send or auto (executors.choose_filer)
     warnings: list[str] = field(default_factory=list)  # Danish, shown before the run starts
 
 
@@ -293,6 +296,7 @@ def build_plan(
     reuse_kernels: bool = True,
     notebook_parameters: Iterable[str] = (),
     pdf: bool | None = None,
+    dask_filer: str = "auto",
 ) -> Plan:
     """Validate every municipality's parameters and data folder, choose the notebooks, check
     the `--parameter NOTEBOOK:NAVN=VÆRDI` specs `notebook_parameters`, decide the PDFs (`pdf`:
@@ -306,6 +310,8 @@ def build_plan(
         raise KoerselFejl(f"publikum skal være 'intern' eller 'byraad', ikke {publikum!r}.")
     if executor not in ("local", "dask"):
         raise KoerselFejl(f"Ukendt executor {executor!r}: brug 'local' eller 'dask'.")
+    if dask_filer not in DASK_FILER:
+        raise KoerselFejl(f"--dask-filer skal være auto, delt eller send, ikke {dask_filer!r}.")
     params = validate_parameters(slugs, root)
     folder = notebooks_dir or root / "notebooks"
     paths = discover_notebooks(folder, notebooks)
@@ -344,4 +350,5 @@ def build_plan(
         )
         for slug in slugs
     ]
-    return Plan(jobs, params, workers, executor, scheduler, warnings=warnings)
+    return Plan(jobs, params, workers, executor, scheduler, warnings=warnings,
+                dask_filer=dask_filer)
