@@ -334,6 +334,9 @@ def test_the_workers_private_copy_is_removed_also_when_the_job_breaks(small_proj
 
 def test_a_scheduler_that_does_not_answer_is_said_in_danish(small_project):
     import dask
+    import distributed  # noqa: F401 - before config.set: its defaults must not be undone
+    # (a 'distributed' key that did not exist when set() began is removed whole at its end,
+    # and every later LocalCluster in this process failed with KeyError: 'distributed')
 
     nb = write_notebooks(small_project / "nb", ("00_a", "1"))
     p = build_plan(["eksempelkommune"], root=small_project, notebooks_dir=nb, executor="dask",
