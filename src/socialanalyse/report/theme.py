@@ -69,7 +69,7 @@ def theme() -> None:
 
     Called by `report.setup`; safe to call again.
     """
-    from cycler import cycler
+    from matplotlib import cycler  # matplotlib's own (its dependency cycler's, validated)
     from matplotlib.colors import colorConverter, to_rgb
 
     from .colormaps import register_rocket
