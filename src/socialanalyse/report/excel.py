@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from copy import copy
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
+from copy import copy
 from pathlib import Path
 from typing import TYPE_CHECKING
 
