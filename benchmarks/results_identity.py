@@ -4,8 +4,8 @@ of the code at a basis commit and of the current code, compared entry by entry.
 1. The basis (--basis REF; default: the merge-base of HEAD and main) is checked out into a
    temporary `git worktree` (removed at the end).
 2. Three municipalities - the eksempelkommune (data/eksempelkommune, `make sample`) and two of
-   the national benchmark's synthetic ones at other sizes (bench_national's cache,
-   ~/.cache/socialanalyse-national) - are run with `socialanalyse run`, intern, every notebook,
+   the national benchmark's synthetic ones at other sizes (bench_national.ensure_data, cached
+   in ~/.cache/socialanalyse-identitet) - are run with `socialanalyse run`, intern, every notebook,
    once with the basis code and once with the current code, side by side: the same data
    (linked from the same folders), each side its own parameters/ and notebooks/. The basis
    side runs this venv's Python with PYTHONPATH at the basis's src/, and a kernel started
@@ -215,8 +215,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="kommasepareret; eksempelkommune og kommuner fra "
                              "benchmarks/kommuner_stoerrelse.csv")
     parser.add_argument("--seed", type=int, default=1)
+    # Its own cache folder (bench_national's layout): the national benchmark's folder may be
+    # cleared of other generator versions while this runs.
     parser.add_argument("--cache", type=Path, default=Path(
-        os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "socialanalyse-national")
+        os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "socialanalyse-identitet")
     parser.add_argument("--behold", action="store_true", help="behold projekter og output")
     args = parser.parse_args(argv)
 
@@ -273,7 +275,9 @@ def main(argv: list[str] | None = None) -> int:
                 failed.append(slug)
         if rows:
             print(f"\nForskelle ({len(rows)}):\n{table(rows)}")
-        else:
+        if failed:
+            print(f"\nSammenligningen er ufuldstændig: {', '.join(failed)} fejlede.")
+        elif not rows:
             print("\nIngen forskelle: alle notebooks' resultater er identiske.")
         return 1 if rows or failed else 0
     finally:
