@@ -163,14 +163,15 @@ def municipality_names() -> dict[str, str]:
         return {row["slug"]: row["navn"] for row in csv.DictReader(f)}
 
 
-def make_project(base: Path, cache: Path, slugs: list[str]) -> Path:
+def make_project(base: Path, cache: Path, slugs: list[str], repo: Path = REPO) -> Path:
     """A project folder whose parameters/kommuner holds exactly `slugs` (so `run --all` runs
-    them), with each municipality's data and the statbank extract linked from the cache."""
+    them), with each municipality's data and the statbank extract linked from the cache;
+    the parameters are `repo`'s (another checkout's for benchmarks/results_identity.py)."""
     root = base / "projekt"
-    shutil.copytree(REPO / "parameters", root / "parameters")
+    shutil.copytree(repo / "parameters", root / "parameters")
     for old in (root / "parameters/kommuner").glob("*.yaml"):
         old.unlink()
-    own = yaml.safe_load((REPO / "parameters/kommuner/eksempelkommune.yaml").read_text("utf-8"))
+    own = yaml.safe_load((repo / "parameters/kommuner/eksempelkommune.yaml").read_text("utf-8"))
     names = municipality_names()
     (root / "data").mkdir()
     for slug in [*slugs, "statbank"]:

@@ -14,8 +14,13 @@ beside a bare kernel that only imports pandas, matplotlib.pyplot, seaborn and sc
 (the floor of benchmarks/bench_national.py). The data are loaded once first (snapshot) and
 that CPU is shown too.
 
+With --imports only the notebooks' imports are measured: per notebook, the CPU seconds of a
+fresh Python process importing what the notebook imports (runner.kernels.notebook_imports, as
+a kernel does at start-up; the median of --gentag runs) and which of the heavy libraries
+(HEAVY) that pulls in.
+
 Usage: python benchmarks/profile_notebooks.py [--kommune eksempelkommune] [--root .]
-           [--notebook 01 ...] [--celler 3]
+           [--notebook 01 ...] [--celler 3] [--imports [--gentag 3]]
 """
 
 from __future__ import annotations
@@ -30,6 +35,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 FLOOR_IMPORTS = ("pandas", "matplotlib.pyplot", "seaborn", "scipy.stats")
+# Libraries a notebook should import only when it uses them (each costs every kernel CPU).
+HEAVY = ("seaborn", "scipy.stats", "statsmodels", "scipy.optimize", "openpyxl", "pandera",
+         "pyarrow", "ipywidgets")
 
 # Run in the kernel before the notebook: records the kernel's CPU seconds per cell.
 _RECORDER = """
@@ -116,13 +124,61 @@ def floor(env: dict, scratch: Path, n: int = 3) -> float:
     return statistics.median(seconds)
 
 
+def import_cpu(modules: list[str]) -> tuple[float, list[str]]:
+    """(CPU seconds, heavy libraries loaded) of a fresh Python process importing `modules` as
+    a kernel's start-up does (modules that fail to import skipped), Python's own start not
+    counted."""
+    import subprocess
+
+    code = ("import importlib, json, sys, time\n"
+            "t = time.process_time()\n"
+            f"for m in {modules!r}:\n"
+            "    try:\n        importlib.import_module(m)\n"
+            "    except Exception:\n        pass\n"
+            f"print(json.dumps([time.process_time() - t, "
+            f"[h for h in {list(HEAVY)!r} if h in sys.modules]]))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={**os.environ, "MPLBACKEND": "agg"}).stdout
+    cpu, heavy = json.loads(out.splitlines()[-1])
+    return cpu, heavy
+
+
+def print_imports(paths: list[Path], repeat: int) -> None:
+    """The --imports table: per notebook its imports' CPU (median of `repeat`) and heavy
+    libraries, then the bare floor's."""
+    import statistics
+
+    from socialanalyse.runner.kernels import notebook_imports
+
+    print(f"CPU-sekunder for en notebooks imports (median af {repeat} friske processer)\n"
+          f"{'notebook':<26}{'CPU':>6}  tunge biblioteker")
+    total = 0.0
+    for path in [*paths, None]:
+        modules = list(FLOOR_IMPORTS) if path is None else notebook_imports(path)
+        runs = [import_cpu(modules) for _ in range(repeat)]
+        cpu = statistics.median(r[0] for r in runs)
+        total += cpu if path is not None else 0.0
+        name = f"gulv ({', '.join(FLOOR_IMPORTS)})" if path is None else path.stem
+        if path is None:
+            print(f"{'i alt':<26}{total:>6.2f}")
+        print(f"{name:<26}{cpu:>6.2f}  {', '.join(runs[0][1]) or '-'}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kommune", default="eksempelkommune")
     parser.add_argument("--root", type=Path, default=REPO)
     parser.add_argument("--notebook", action="append", default=[])
     parser.add_argument("--celler", type=int, default=3, help="de N dyreste celler pr. notebook")
+    parser.add_argument("--imports", action="store_true", help="mål kun notebooks' imports")
+    parser.add_argument("--gentag", type=int, default=3, help="med --imports: målinger pr. notebook")
     args = parser.parse_args()
+    if args.imports:
+        paths = sorted((REPO / "notebooks").glob("*.ipynb"))
+        chosen = [p for p in paths if not args.notebook
+                  or any(p.stem.startswith(n) for n in args.notebook)]
+        print_imports(chosen, args.gentag)
+        return 0
 
     from socialanalyse.data import snapshot
     from socialanalyse.runner import folders

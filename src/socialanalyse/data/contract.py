@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
-import pandera.pandas as pa
 
 from .. import reference as ref
 from ..config import Parametre, key_error
+
+if TYPE_CHECKING:  # pandera is imported where the schemas are built: a kernel that reads the
+    import pandera.pandas as pa  # run's validated data snapshot never needs it (~0,3 s CPU)
 
 Kind = Literal["str", "int", "float", "date", "bool"]
 
@@ -496,6 +498,8 @@ def allowed_values(table: str, column: str) -> tuple | None:
 
 
 def _checks(table: str, c: Col) -> list[pa.Check]:
+    import pandera.pandas as pa
+
     checks: list[pa.Check] = []
     allowed = allowed_values(table, c.name)
     if allowed is not None:
@@ -511,6 +515,8 @@ def _checks(table: str, c: Col) -> list[pa.Check]:
 
 def schema(name: str) -> pa.DataFrameSchema:
     """The pandera schema of one canonical table (columns, types, allowed values, key)."""
+    import pandera.pandas as pa
+
     t = TABLES[name]
     columns = {
         c.name: pa.Column(

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import pandera.errors as pe
 
 from .contract import TABLES, Problem, conform, cross_table_problems, dtype, schema
 from .formats import antal
@@ -29,6 +28,8 @@ def empty_table(name: str) -> pd.DataFrame:
 
 def schema_problems(name: str, df: pd.DataFrame) -> list[Problem]:
     """All schema problems of one canonical table (types, allowed values, ranges, key)."""
+    import pandera.errors as pe  # here: pandera costs a kernel that only reads a snapshot CPU
+
     try:
         schema(name).validate(df, lazy=True)
     except pe.SchemaErrors as exc:

@@ -18,8 +18,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from scipy import stats
 
 from .. import reference as ref
 from ..config import Parametre
@@ -99,9 +97,13 @@ def group_contrasts(fit, frame: pd.DataFrame, confidence: float) -> pd.DataFrame
 
 
 def _fit_area(frame: pd.DataFrame, y: np.ndarray, confidence: float):
+    # here: importing scipy.stats and statsmodels costs every kernel importing this module CPU
+    from scipy import stats
+    from statsmodels.regression.linear_model import OLS  # statsmodels.api's OLS
+
     full_x, small_x = design(frame), design(frame, with_group=False)
-    full = sm.OLS(y, full_x).fit()
-    small = sm.OLS(y, small_x).fit()
+    full = OLS(y, full_x).fit()
+    small = OLS(y, small_x).fit()
     q = full_x.shape[1] - small_x.shape[1]
     rank = int(np.linalg.matrix_rank(full_x.to_numpy()))
     if q > 0 and full.df_resid > 0:

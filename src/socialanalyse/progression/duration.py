@@ -9,8 +9,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 
 from ..data.derived import stays  # noqa: F401  (one definition of a stay; re-exported)
 
@@ -32,6 +30,9 @@ def survival_curves(
     Columns: gruppe, dage, andel_stadig_i_tilbud, ci_lav, ci_hoej (pointwise, log(−log)
     transformed Greenwood interval), antal_i_risiko. Each curve starts at day 0 with 1.
     """
+    from scipy import stats  # here: importing scipy.stats and statsmodels costs every kernel
+    from statsmodels.duration.survfunc import SurvfuncRight  # CPU; few notebooks need them
+
     z = stats.norm.ppf(0.5 + confidence / 2)
     parts = []
     for name, d in _groups(st, group):
@@ -71,6 +72,8 @@ def median_durations(
     Columns: gruppe, antal_forloeb, antal_afsluttede, median_dage, ci_lav_dage, ci_hoej_dage,
     median_maaneder.
     """
+    from statsmodels.duration.survfunc import SurvfuncRight
+
     rows = []
     for name, d in _groups(st, group):
         if d.empty:
@@ -113,6 +116,8 @@ def compare_durations(
 ) -> DurationComparison:
     """Compare stays that started before `cutoff` ("før") with those starting on or after it
     ("efter"): Kaplan–Meier curves, medians and the log-rank test (statsmodels survdiff)."""
+    from statsmodels.duration.survfunc import survdiff
+
     cut = pd.Timestamp(cutoff)
     d = st.assign(periode=np.where(st["startdato"] < cut, FOER, EFTER))
     if d["periode"].nunique() < 2:

@@ -14,8 +14,9 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from scipy import stats
+
+# scipy.stats and statsmodels are imported where they are used: importing them costs every
+# kernel about a second of CPU, and most notebooks import this module without testing anything.
 
 #: Jacobson & Truax (1991): a change is reliable when |RC| exceeds this (two-sided 5 %).
 RCI_CRITERION = 1.96
@@ -101,6 +102,8 @@ def compare_groups(
 def _t_estimate(
     est: float, se: float, dof: float, n: int, method: str, design: Design, confidence: float
 ) -> Estimate:
+    from scipy import stats
+
     q = stats.t.ppf(0.5 + confidence / 2, dof)
     if se > 0:
         p = float(2 * stats.t.sf(abs(est / se), dof))
@@ -182,6 +185,8 @@ def signed_rank_z(x: np.ndarray, shift: float = 0.0, correct: bool = True) -> fl
     computes it for its normal approximation: zero differences dropped, the variance
     corrected for ties (n(n+1)(2n+1)/24 − Σ(t³ − t)/48) and, with `correct`, a continuity
     correction of ½ towards 0. NaN when nothing is left to rank."""
+    from scipy import stats
+
     xd = np.asarray(x, dtype=float) - shift
     xd = xd[xd != 0]
     n = len(xd)
@@ -201,6 +206,8 @@ def _hodges_lehmann(d: np.ndarray, confidence: float) -> Estimate:
     exact distribution is used, otherwise the normal approximation with continuity and tie
     correction (`signed_rank_z`), whose interval is the set of shifts that approximation
     does not reject, found by root finding as R does (there to within tol.root = 1e-4)."""
+    from scipy import stats
+
     x = d[d != 0]
     n = len(x)
     alpha = 1 - confidence
@@ -243,6 +250,7 @@ def _exact(x: np.ndarray, ranks: np.ndarray, alpha: float, confidence: float):
 def _asymptotic(x: np.ndarray, alpha: float, confidence: float):
     """R's asymptotic branch: the interval limits are where signed_rank_z(x, shift) crosses
     the normal quantiles; the estimate is where it crosses 0 without continuity correction."""
+    from scipy import stats
     from scipy.optimize import brentq
 
     p = float(2 * stats.norm.sf(abs(signed_rank_z(x))))
@@ -312,7 +320,9 @@ def difference_in_differences(
     if (cells.to_numpy() == 0).any():
         raise ValueError("en af de fire celler (gruppe × periode) er tom")
     x = np.column_stack([np.ones_like(t), t, p, t * p])
-    model = sm.OLS(y, x)
+    from statsmodels.regression.linear_model import OLS  # statsmodels.api's OLS
+
+    model = OLS(y, x)
     if cluster:
         groups = pd.factorize(d[cluster])[0]
         fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
@@ -415,6 +425,8 @@ def rate_change(
     total = c1 + c2
     if total == 0:
         raise ValueError("der er ingen hændelser hverken før eller efter")
+    from scipy import stats
+
     test = stats.binomtest(c2, total, e2 / (e1 + e2))
     ci = test.proportion_ci(confidence_level=confidence, method="exact")
 
@@ -447,6 +459,8 @@ def bootstrap_estimate(
     `statistic(*samples)` returns a number; `paired=True` resamples the samples' rows
     together. `std_error` is the bootstrap standard error; `p_value` is NaN.
     """
+    from scipy import stats
+
     _check_confidence(confidence)
     arrays = [np.asarray(s, dtype=float) for s in samples]
     est = float(statistic(*arrays))

@@ -15,6 +15,7 @@ import math
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
+from copy import copy
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -154,14 +155,16 @@ def write_workbook(
     drop-down on the column's cells (for columns colleagues fill in); `ombryd`: column name
     -> width, with the text wrapped. Written to a temp file, then renamed into place, so a
     file at `path` is always complete.
+
+    Written in openpyxl's write-only mode (rows streamed to the file, a column's style shared
+    by its cells): a review list at København size (7.000 rows x 24 columns) takes a fraction
+    of the CPU the normal mode needs, with the same content and formatting.
     """
-    from openpyxl.styles import Alignment
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl import Workbook
 
     if not tables:
         raise ValueError("Der er ingen tabeller at skrive til Excel.")
-    workbook = new_workbook()
+    workbook = Workbook(write_only=True)
     used: set[str] = set()
     for name, df in tables.items():
         frame = df.to_frame() if isinstance(df, pd.Series) else df
@@ -169,44 +172,63 @@ def write_workbook(
             n is not None for n in frame.index.names
         ):
             frame = frame.reset_index()
-        sheet = workbook.create_sheet(sheet_title(name, used))
-        columns = list(frame.columns)
-        sheet.append([heading(c) for c in columns])
-        style_header(sheet[1], wrap=True)
-        fmts = [column_format(str(c), frame[c], formats) for c in columns]
-        widths = [len(heading(c)) + 2 for c in columns]
-        for row in frame.itertuples(index=False, name=None):
-            values = [_cell_value(v) for v in row]
-            sheet.append(values)
-            for i, value in enumerate(values):
-                widths[i] = max(widths[i], _display_width(value, fmts[i]))
-        for i, fmt in enumerate(fmts, start=1):
-            letter = get_column_letter(i)
-            if fmt:
-                for (cell,) in sheet.iter_rows(min_row=2, min_col=i, max_col=i):
-                    cell.number_format = fmt
-            sheet.column_dimensions[letter].width = min(max(widths[i - 1] + 2, 10), 60)
-        last = len(frame) + 1
-        for i, c in enumerate(columns, start=1):
-            cells = f"{get_column_letter(i)}2:{get_column_letter(i)}{last}"
-            if valg and c in valg and len(frame):
-                allowed = ", ".join(valg[c])
-                rule = DataValidation(
-                    type="list", formula1='"' + ",".join(valg[c]) + '"', allow_blank=True,
-                    showErrorMessage=True, errorTitle="Ugyldig værdi",
-                    error=f"Vælg en af: {allowed} (eller lad feltet stå tomt).")
-                rule.add(cells)
-                sheet.add_data_validation(rule)
-            if ombryd and c in ombryd:
-                sheet.column_dimensions[get_column_letter(i)].width = ombryd[c]
-                for (cell,) in sheet.iter_rows(min_row=2, min_col=i, max_col=i):
-                    cell.alignment = Alignment(wrap_text=True, vertical="top")
-        sheet.freeze_panes = "A2"
-        if columns:
-            sheet.auto_filter.ref = (
-                f"A1:{get_column_letter(len(columns))}{max(len(frame) + 1, 1)}"
-            )
+        _write_sheet(workbook.create_sheet(sheet_title(name, used)), frame, formats, valg or {},
+                     ombryd or {})
     return save(workbook, path)
+
+
+def _write_sheet(sheet, frame: pd.DataFrame, formats: Mapping[str, str] | None,
+                 valg: Mapping[str, Sequence[str]], ombryd: Mapping[str, int]) -> None:
+    """One table on a write-only sheet: what concerns the whole sheet (column widths, frozen
+    header, filter, drop-downs) before the rows, which are written once."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    columns = list(frame.columns)
+    fmts = [column_format(str(c), frame[c], formats) for c in columns]
+    rows = [[_cell_value(v) for v in row] for row in frame.itertuples(index=False, name=None)]
+    widths = [len(heading(c)) + 2 for c in columns]
+    for values in rows:
+        for i, value in enumerate(values):
+            widths[i] = max(widths[i], _display_width(value, fmts[i]))
+    # A template cell per styled column: its cells share the template's style.
+    templates: list[WriteOnlyCell | None] = []
+    last = len(frame) + 1
+    for i, c in enumerate(columns, start=1):
+        letter = get_column_letter(i)
+        sheet.column_dimensions[letter].width = (
+            ombryd[c] if c in ombryd else min(max(widths[i - 1] + 2, 10), 60))
+        template = None
+        if fmts[i - 1] or c in ombryd:
+            template = WriteOnlyCell(sheet)
+            if fmts[i - 1]:
+                template.number_format = fmts[i - 1]
+            if c in ombryd:
+                template.alignment = Alignment(wrap_text=True, vertical="top")
+        templates.append(template)
+        if c in valg and len(frame):
+            allowed = ", ".join(valg[c])
+            rule = DataValidation(
+                type="list", formula1='"' + ",".join(valg[c]) + '"', allow_blank=True,
+                showErrorMessage=True, errorTitle="Ugyldig værdi",
+                error=f"Vælg en af: {allowed} (eller lad feltet stå tomt).")
+            rule.add(f"{letter}2:{letter}{last}")
+            sheet.data_validations.append(rule)
+    sheet.freeze_panes = "A2"
+    if columns:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(last, 1)}"
+    header = [WriteOnlyCell(sheet, heading(c)) for c in columns]
+    style_header(header, wrap=True)
+    sheet.append(header)
+    styled = [(i, t) for i, t in enumerate(templates) if t is not None]
+    for values in rows:
+        for i, template in styled:  # also empty cells: a colleague fills some in
+            cell = WriteOnlyCell(sheet, values[i])
+            cell._style = copy(template._style)
+            values[i] = cell
+        sheet.append(values)
 
 
 def publish(write: Callable[[Path], Path], name: str, *, link_text: str,

@@ -302,14 +302,21 @@ def review_preview(liste: pd.DataFrame, n: int = 25) -> pd.DataFrame:
     return out
 
 
+#: How the review list is written (report.excel's formats, valg, ombryd): money columns, a
+#: drop-down for the decision and wrapped reasons (also benchmarks/bench_excel.py's).
+REVIEW_EXCEL = {
+    "formats": {**{c: "kr" for c in ("aarlig_udgift", "enhedspris_nu", "potentiale_lav",
+                                     "potentiale_hoej", "ny_enhedspris", "ny_aarlig_udgift")},
+                "beslutningsdato": "dato", "nyt_omfang": "decimal"},
+    "valg": {"beslutning": BESLUTNINGER},
+    "ombryd": {"aarsager": 80},
+}
+
+
 def review_workbook(sheet: pd.DataFrame, rules: pd.DataFrame, name: str = "servicetjek"):
     """Write the review list to Excel (via report.excel; intern only) with a drop-down for
     the decision column and wrapped reasons. Returns the file's path, or None for the byråd."""
-    money = {c: "kr" for c in ("aarlig_udgift", "enhedspris_nu", "potentiale_lav",
-                               "potentiale_hoej", "ny_enhedspris", "ny_aarlig_udgift")}
-    return report.excel({"Gennemgangsliste": sheet, "Regler": rules}, name,
-                 formats={**money, "beslutningsdato": "dato", "nyt_omfang": "decimal"},
-                 valg={"beslutning": BESLUTNINGER}, ombryd={"aarsager": 80})
+    return report.excel({"Gennemgangsliste": sheet, "Regler": rules}, name, **REVIEW_EXCEL)
 
 
 # --- realised savings ----------------------------------------------------------------------
