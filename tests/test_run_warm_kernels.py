@@ -45,6 +45,7 @@ tilstand = {
     "rc": hashlib.sha256(repr(sorted((k, repr(v)) for k, v in mpl.rcParams.items()
                                      if k != "backend")).encode()).hexdigest(),
     "linjebredde": mpl.rcParams["lines.linewidth"],
+    "farvekode_b": list(mpl.colors.to_rgb("b")),
     "float_format": repr(pd.get_option("display.float_format")),
     "max_rows": pd.get_option("display.max_rows"),
     "mappe": os.getcwd(),
@@ -57,7 +58,8 @@ tilstand = {
 }
 """
 
-# Changes everything the probe looks at, records a result, and (optionally) fails.
+# Changes everything the probe looks at (after report.setup, whose theme also redefines the
+# colour codes: 'b' is the palette's blue), records a result, and (optionally) fails.
 DIRTY = """\
 import os, sys, warnings
 import matplotlib.pyplot as plt
@@ -143,6 +145,7 @@ def test_a_reused_kernel_shows_the_next_notebook_a_new_kernels_state(
     assert state.pop("mappe") == str(tmp_path / "nb") and new.pop("mappe").endswith("nb")
     assert state == new
     assert state["navne"] == [] and state["linjebredde"] != 7 and state["miljoe"] is None
+    assert state["farvekode_b"] == [0, 0, 1]  # matplotlib's own blue, not the theme's
     assert state["figurer"] == 0 and state["widgets"] == 0 and state["session"] is True
     assert seen["egne_resultater"] == 0  # the earlier notebook's result is not in its session
     # Its cells are numbered from [1], as in a new kernel.

@@ -466,8 +466,9 @@ CLEAN_STATE = "_socialanalyse_start"
 # notebook is meant to change; what a notebook changes is set back:
 # - its variables, outputs and execution count (IPython's reset, a new session: [1] again);
 # - the working folder, environment variables, sys.path and warning filters of the start;
-# - the plot state: every figure closed and rcParams as matplotlib reads them from its rc
-#   file on import (the backend excepted) - the theme a notebook sets is its own;
+# - the plot state: every figure closed, rcParams as matplotlib reads them from its rc file
+#   on import (the backend excepted) and its colour codes - the theme a notebook sets is
+#   its own;
 # - pandas options (report.setup's Danish float format), the random generators (reseeded
 #   from the OS as at start), open widgets (closed) and the report session (none: a
 #   notebook that records without report.setup fails as in a new kernel).
@@ -490,6 +491,10 @@ def _sa_clean_slate():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             mpl.rcParams.update({{k: v for k, v in mpl.rcParamsOrig.items() if k != "backend"}})
+    if "matplotlib.colors" in modules:  # the colour codes 'b', 'g' ... the theme redefines
+        colors = modules["matplotlib.colors"]
+        colors.colorConverter.colors.update(colors.BASE_COLORS)
+        getattr(colors.colorConverter.colors, "cache", {{}}).clear()
     if "pandas" in modules:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
