@@ -441,6 +441,10 @@ def report(batches: list[Batch], notebooks: int, floor: float, slugs: list[str],
               f"{minutes(all_floor / local.workers)} væg på {local.workers} kerner")
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kommuner", type=int, default=None, help="kun N kommuner")
@@ -460,6 +464,9 @@ def main(argv: list[str] | None = None) -> int:
 
     sizes = read_sizes()
     slugs = choose(sizes, args.kommuner, args.udvalg)
+    # A SIGTERM (kill) stops the benchmark like Ctrl-C: subprocess.run then kills the running
+    # `socialanalyse run` (its workers and kernels die with it) instead of leaving it behind.
+    signal.signal(signal.SIGTERM, _interrupt)
     cache = args.cache / cache_key(args.seed)
     made, secs = ensure_data(cache, slugs, sizes, args.seed, args.workers)
     print(f"{len(slugs)} kommune(r), {sum(sizes[s] for s in slugs)} indbyggere; data i {cache} "
