@@ -103,15 +103,18 @@ def test_an_interrupt_reaches_the_kernel_and_never_the_runner(scratch):
             assert os.getpgid(pid) != os.getpgrp() and os.getsid(pid) != os.getsid(0)
             client = kernel.km.client()
             client.start_channels()
-            msg_id = client.execute("import time\ntime.sleep(60)")
-            while True:  # until the cell runs (an idle kernel ignores SIGINT)
+            msg_id = client.execute("import time\nprint('sover', flush=True)\ntime.sleep(60)")
+            # Until the cell's own code runs: its output, not execute_input. On a loaded
+            # machine (CI) a SIGINT that came after execute_input but before the cell ran was
+            # caught by the kernel itself ("KeyboardInterrupt caught in kernel") and the
+            # request never got a reply.
+            while True:
                 msg = run_sync(client.get_iopub_msg)(timeout=60)
                 if (msg["parent_header"].get("msg_id") == msg_id
-                        and msg["msg_type"] == "execute_input"):
+                        and msg["msg_type"] == "stream" and "sover" in msg["content"]["text"]):
                     break
-            # jupyter_client's interrupt: SIGINT to the kernel's process group. Sent again
-            # every 5 s: on a loaded machine (CI) one SIGINT was once lost in the kernel
-            # between its execute_input and the cell's sleep, and the reply came after 60 s.
+            # jupyter_client's interrupt: SIGINT to the kernel's process group, sent again
+            # every 5 s in case one is lost.
             deadline = time.monotonic() + 55
             while True:
                 run_sync(kernel.km.interrupt_kernel)()
