@@ -103,8 +103,11 @@ def test_hhi_and_providers_for_80_percent_on_three_providers():
     assert concentration(pd.Series([0.0, -5.0]))["antal_leverandoerer"] == 0
 
 
+# No subnormal amounts: at 5e-324 kr. the test's own tolerance arithmetic rounds to equality
+# (found by hypothesis at the dependency floors), and no spend is that small.
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.floats(0, 1e7, allow_nan=False), min_size=1, max_size=30),
+@given(st.lists(st.floats(0, 1e7, allow_nan=False, allow_subnormal=False), min_size=1,
+                max_size=30),
        st.floats(0.05, 1.0))
 def test_concentration_invariants(spend, andel):
     c = concentration(pd.Series(spend), andel=andel)
