@@ -1,20 +1,13 @@
 """The national benchmark's helpers (benchmarks/bench_national.py): the size table, the cache
 key, the choice of municipalities, the project folder and the memory count."""
 
-import importlib.util
-import sys
-from pathlib import Path
 
 import pytest
+from helpers import load_benchmark
 
 from socialanalyse import config
 
-ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("bench_national",
-                                               ROOT / "benchmarks/bench_national.py")
-bench = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = bench  # its dataclasses look their module up
-_spec.loader.exec_module(bench)
+bench = load_benchmark("bench_national")
 
 
 def test_size_table_has_the_98_municipalities_in_order():

@@ -1,16 +1,9 @@
 """The results comparison of benchmarks/results_identity.py (issue 18: the same results.json
 before and after the speed-ups), on hand-made results."""
 
-import importlib.util
-import sys
-from pathlib import Path
+from helpers import load_benchmark
 
-ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("results_identity",
-                                               ROOT / "benchmarks/results_identity.py")
-ident = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = ident  # its dataclasses look their module up
-_spec.loader.exec_module(ident)
+ident = load_benchmark("results_identity")
 Difference, MISSING = ident.Difference, ident.MISSING
 
 RESULTS = {

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from run_support import NOTEBOOKS, REPO, cli, make_project, write_notebooks
+from helpers import load_benchmark
+from run_support import NOTEBOOKS, cli, make_project, write_notebooks
 
 from socialanalyse.report.outputs import latest_run
 from socialanalyse.runner import build_plan, bundle, execute, execute_plan, executors
@@ -347,25 +348,13 @@ def test_a_scheduler_that_does_not_answer_is_said_in_danish(small_project):
         executors._connect(p, {})
 
 
-def _bench_national():
-    """benchmarks/bench_national.py as a module (its dask_cluster starts a real cluster)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("bench_national",
-                                                  REPO / "benchmarks/bench_national.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.slow
 def test_the_command_line_on_a_separate_scheduler_and_worker_process(small_project, tmp_path):
     """`dask scheduler` and `dask worker` processes (the worker in its own folder): auto finds
     the shared disk (it is this machine's), send works through the same command line."""
     nb = write_notebooks(small_project / "nb", ("00_a", 'report.record("kommune", kommune)'))
     out = tmp_path / "ud"
-    with _bench_national().dask_cluster(1, tmp_path / "klynge") as address:
+    with load_benchmark("bench_national").dask_cluster(1, tmp_path / "klynge") as address:
         runs = {}
         for mode in ("auto", "send"):
             done = cli("run", "--kommune", "eksempelkommune", "--root", str(small_project),
