@@ -21,6 +21,7 @@ Usage: python benchmarks/results_identity.py [--basis REF] [--kommuner eksempelk
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import math
 import os
@@ -134,6 +135,15 @@ def table(rows: list[tuple[str, Difference]]) -> str:
 
 # --- the runs ----------------------------------------------------------------------------------
 
+def _bench_national():
+    spec = importlib.util.spec_from_file_location("bench_national",
+                                                  REPO / "benchmarks/bench_national.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
 def git(*args: str, cwd: Path = REPO) -> str:
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
                           text=True).stdout.strip()
@@ -212,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--behold", action="store_true", help="behold projekter og output")
     args = parser.parse_args(argv)
 
-    import bench_national as bench  # beside this script (its folder is on sys.path)
+    bench = _bench_national()
     ref = args.basis or git("merge-base", "HEAD", "main")
     commit = git("rev-parse", "--verify", f"{ref}^{{commit}}")
     kommuner = [k.strip() for k in args.kommuner.split(",") if k.strip()]
