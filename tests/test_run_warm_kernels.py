@@ -183,3 +183,75 @@ def test_without_reuse_every_notebook_has_a_new_kernel(root, tmp_path, monkeypat
                      reuse=False)
     assert [n.status for n in result.notebooks] == ["ok", "ok"]
     assert [n.kerne_genbrugt for n in result.notebooks] == [False, False]
+
+
+# Across municipalities: what the next municipality's first notebook records, and whose data
+# snapshot its kernel reads.
+ACROSS = PROBE + """\
+from socialanalyse import report
+s = report.setup(kommune, publikum, run_dir, notebook="00_proeve")
+report.record("tilstand", json.dumps(tilstand, sort_keys=True))
+report.record("kerne_pid", os.getpid())
+report.record("snapshot", os.environ.get("SOCIALANALYSE_DATA_SNAPSHOT", ""))
+report.record("borgere", len(s.data.borgere))
+"""
+
+
+def test_a_worker_keeps_its_kernel_for_the_next_municipality_and_it_is_clean(
+        tmp_path, monkeypatch, scratch):
+    from socialanalyse.runner.executors import execute_plan
+
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    root = make_project(tmp_path / "projekt", extra_kommuner=("dragoer",))
+    # Dragør gets data of its own (another size), so each job's data are told apart.
+    from socialanalyse.data import synthetic
+
+    synthetic.write_sample("dragoer", 2_500, 2, root / "data" / "dragoer")
+    own = root / "parameters/kommuner/dragoer.yaml"
+    own.write_text(own.read_text("utf-8").replace("data/eksempelkommune", "data/dragoer"),
+                   encoding="utf-8")
+    nb = tmp_path / "nb"
+    write_notebook(nb / "00_proeve.ipynb", "Prøve", ACROSS)
+    _dirty(nb, "01_beskidt", fails=False)
+    # One worker, two municipalities: the second runs in the first's kept kernel.
+    p = build_plan(["eksempelkommune", "dragoer"], root=root, notebooks_dir=nb,
+                   out=tmp_path / "output", workers=1, timeout=120)
+    done = {job.kommune: (job, result)
+            for job, result in execute_plan(p, show_progress=False)}
+    # The larger municipality runs first (executors.largest_first).
+    first, second = sorted((r for _, r in done.values()), key=lambda r: r.start)
+    assert [n.status for r in (first, second) for n in r.notebooks] == ["ok"] * 4
+    assert [n.kerne_genbrugt for n in first.notebooks] == [False, True]
+    assert [n.kerne_genbrugt for n in second.notebooks] == [True, True]
+
+    def recorded(kommune):
+        job = done[kommune][0]
+        return json.loads((job.final_dir / "results.json").read_text("utf-8"))["00_proeve"]
+
+    one, two = recorded("eksempelkommune"), recorded("dragoer")
+    assert one["kerne_pid"] == two["kerne_pid"]  # the same kernel process
+    # After the other municipality's dirty notebook it looks like the new kernel did.
+    assert json.loads(two["tilstand"]) == json.loads(one["tilstand"])
+    # Each reads its own job's data snapshot (the environment moved with the kernel).
+    from socialanalyse.data import load
+
+    assert one["borgere"] == len(load("eksempelkommune", root=root).borgere)
+    assert two["borgere"] == len(load("dragoer", root=root).borgere) != one["borgere"]
+    assert one["snapshot"] and two["snapshot"]
+    # The kept kernels' folder went with the run (and every job's scratch).
+    assert list(scratch.iterdir()) == []
+
+
+def test_a_kept_kernels_log_goes_to_the_job_it_ran_for(tmp_path):
+    own = tmp_path / "kerne.log"
+    k = kernels.Kernel.__new__(kernels.Kernel)
+    k.log, k._logged, k.job_log = own, 0, tmp_path / "a.log"
+    own.write_bytes(b"fra job a\n")
+    k.copy_log()
+    k.job_log = tmp_path / "b.log"
+    with own.open("ab") as fh:
+        fh.write(b"fra job b\n")
+    k.copy_log()
+    k.copy_log()  # nothing new: nothing added
+    assert (tmp_path / "a.log").read_bytes() == b"fra job a\n"
+    assert (tmp_path / "b.log").read_bytes() == b"fra job b\n"

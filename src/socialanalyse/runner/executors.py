@@ -40,8 +40,15 @@ from typing import Any
 
 from . import bundle
 from .finalize import finalize, input_hashes, sha256_file
-from .folders import disk_full, disk_full_text, release, remove_scratch, reserve
-from .job import execute_job
+from .folders import (
+    disk_full,
+    disk_full_text,
+    release,
+    remove_kernel_folder,
+    remove_scratch,
+    reserve,
+)
+from .job import execute_job, keep_kernels_between_jobs
 from .plan import Job, KoerselFejl, Plan
 from .results import JobResult, Progress, broken, now_iso
 from .summary import Bars
@@ -87,6 +94,7 @@ def execute_plan(p: Plan, *, show_progress: bool = True) -> list[tuple[Job, JobR
         raise
     finally:
         bars.close()
+        remove_kernel_folder(p)
     meta["sekunder_i_alt"] = round(time.perf_counter() - t0, 3)
     return [(job, finished[job.kommune]) for job in p.jobs if job.kommune in finished]
 
@@ -122,6 +130,7 @@ def _worker_init(progress: Progress | None = None) -> None:
         if os.getppid() == 1:  # the parent died before prctl took effect
             os._exit(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    keep_kernels_between_jobs()
 
 
 def _execute_in_worker(job: Job) -> JobResult:
@@ -137,7 +146,7 @@ def run_local(p: Plan, on_done, bars: Bars) -> None:
         initializer=_worker_init, initargs=(q,),
     )
     try:
-        futures = {pool.submit(_execute_in_worker, job): job for job in p.jobs}
+        futures = {pool.submit(_execute_in_worker, job): job for job in largest_first(p)}
         pending = set(futures)
         while pending:
             done, pending = cf.wait(pending, timeout=0.2, return_when=cf.FIRST_COMPLETED)
@@ -157,6 +166,31 @@ def run_local(p: Plan, on_done, bars: Bars) -> None:
     finally:
         q.close()
         q.cancel_join_thread()
+
+
+def job_size(job: Job, params) -> int:
+    """Bytes of a job's inputs (its data folder, or a cluster's members' folders): how long
+    the job will take, roughly."""
+    folders = [Path(f) for f in job.inputs] if job.klynge else [params.data_dir]
+    total = 0
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            total += sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+    return total
+
+
+def largest_first(p: Plan) -> list[Job]:
+    """The plan's jobs, the largest first (`job_size`; equal sizes in the plan's order).
+    Workers take the next job when they are free, so the longest jobs start early and the
+    run does not end with one worker busy on København while the others wait."""
+    sizes = {job.kommune: job_size(job, p.parametre[job.kommune]) for job in p.jobs}
+    return sorted(p.jobs, key=lambda job: -sizes[job.kommune])
+
+
+def _execute_keeping_kernels(job: Job, progress: Progress | None) -> JobResult:
+    """A job on a Dask worker, whose kernels may run the worker's next job (job.py)."""
+    keep_kernels_between_jobs()
+    return execute_job(job, progress)
 
 
 def _kill_pool(pool: cf.ProcessPoolExecutor) -> None:
@@ -346,7 +380,8 @@ def run_dask(p: Plan, on_done, bars: Bars, meta: dict[str, Any] | None = None,
         def submit(job: Job):
             key = f"{job.kommune}-{job.run_id}"
             if mode == "delt":
-                return client.submit(execute_job, job, progress, pure=False, key=key)
+                return client.submit(_execute_keeping_kernels, job, progress, pure=False,
+                                     key=key)
             params = p.parametre[job.kommune]
             # The inputs as named and hashed here (the worker's copy lies elsewhere), when sent.
             hashes[job.kommune] = input_hashes(params, job.inputs if job.klynge else None)
@@ -356,22 +391,29 @@ def run_dask(p: Plan, on_done, bars: Bars, meta: dict[str, Any] | None = None,
 
         thread = threading.Thread(target=pump, daemon=True)
         thread.start()
-        # Sent jobs carry their data: only a few are packed and on their way at a time.
-        window = len(p.jobs) if mode == "delt" else 2 * max(1, len(client.nthreads()))
-        waiting = iter(p.jobs)
+        # The next job goes to the cluster only when a worker thread is free (largest
+        # first): the scheduler then never queues a long job behind another on a busy worker
+        # while a second worker waits. Sent jobs also carry their data, so those are packed
+        # only as they are needed. Workers that join later are counted when they are there.
+        def window() -> int:
+            return max(1, sum(client.nthreads().values()))
+
+        waiting = iter(largest_first(p))
         futures: dict[Any, Job] = {}
         hashes: dict[str, dict[str, str]] = {}
         running = as_completed()
 
-        def submit_next() -> None:
+        def submit_next() -> bool:
             job = next(waiting, None)
-            if job is not None:
-                fut = submit(job)
-                futures[fut] = job
-                running.add(fut)
+            if job is None:
+                return False
+            fut = submit(job)
+            futures[fut] = job
+            running.add(fut)
+            return True
 
         try:
-            for _ in range(window):
+            for _ in range(window()):
                 submit_next()
             for fut in running:
                 job = futures.pop(fut)
@@ -383,7 +425,8 @@ def run_dask(p: Plan, on_done, bars: Bars, meta: dict[str, Any] | None = None,
                     result = broken(job, exc)
                 fut.release()
                 on_done(job, result)
-                submit_next()
+                while len(futures) < window() and submit_next():
+                    pass
         except BaseException:
             client.cancel(list(futures))
             raise

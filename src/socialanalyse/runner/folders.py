@@ -11,7 +11,9 @@ job's private scratch folder, and cleaning up what interrupted runs left behind.
 - The scratch folder (`$TMPDIR/sa-<slug>-…`, mode 0700; /tmp when $TMPDIR is too long for
   Unix sockets) holds what the kernels need on disk
   (connection files, Unix sockets) and, where the data snapshot cannot live in memory, the
-  snapshot. It is removed when the job ends, also when the run is interrupted.
+  snapshot. It is removed when the job ends, also when the run is interrupted. A run with
+  more municipalities than workers also has one `sa-kerner-…` folder for the kernels a worker
+  keeps from one municipality to the next (job.py), removed when the run ends.
 - `remove_stale` (called by every `socialanalyse run` for its municipalities) removes the
   scratch folders of runs that are no longer alive at once, and their temporary folders once
   they have not changed for `koersel.ryd_op_efter_timer` hours (so an interrupted run can be
@@ -81,7 +83,7 @@ def scratch_root() -> Path:
     return root
 
 
-def _lock(tmp: Path, scratch: Path) -> None:
+def _lock(tmp: Path, scratch: Path, kerner: Path | None = None) -> None:
     """Take the run's lock on `tmp` (held until `release` or the end of this process). The
     lock file appears already locked and complete (written beside, then renamed in)."""
     try:
@@ -91,7 +93,10 @@ def _lock(tmp: Path, scratch: Path) -> None:
     part = tmp / f"{LOCK_FILE}.{os.getpid()}"
     fd = os.open(part, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
     fcntl.flock(fd, fcntl.LOCK_EX)
-    os.write(fd, json.dumps({"pid": os.getpid(), "kladde": str(scratch)}).encode())
+    named = {"pid": os.getpid(), "kladde": str(scratch)}
+    if kerner is not None:
+        named["kerner"] = str(kerner)
+    os.write(fd, json.dumps(named).encode())
     os.replace(part, tmp / LOCK_FILE)
     _held[str(tmp)] = fd
 
@@ -139,12 +144,22 @@ def reserve(p: Plan) -> Plan:
             raise
         break
     reserved = []
+    # Kernels kept between jobs only pay off when a worker gets more than one job.
+    kerner = (Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}kerner-", dir=scratch_root()))
+              if len(jobs) > p.workers and jobs[0].reuse_kernels else None)
     for job in jobs:
         scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{job.kommune}-",
                                         dir=scratch_root()))
-        _lock(job.tmp_dir, scratch)
-        reserved.append(dataclasses.replace(job, scratch=str(scratch)))
+        _lock(job.tmp_dir, scratch, kerner)
+        reserved.append(dataclasses.replace(job, scratch=str(scratch),
+                                            kerner=str(kerner) if kerner else None))
     return dataclasses.replace(p, jobs=reserved)
+
+
+def remove_kernel_folder(p: Plan) -> None:
+    """Remove the run's folder of kept kernels (once its workers have ended)."""
+    for folder in {job.kerner for job in p.jobs if job.kerner}:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def remove_scratch(job: Job) -> None:
@@ -156,6 +171,12 @@ def remove_scratch(job: Job) -> None:
 def _alive(tmp: Path) -> tuple[bool, Path | None]:
     """Whether the run writing into `tmp` is alive (its lock is held), and its scratch folder
     as the lock file names it (only a folder of ours in the temp folder is believed)."""
+    alive, named = _alive_named(tmp)
+    return alive, named[0] if named else None
+
+
+def _alive_named(tmp: Path) -> tuple[bool, list[Path]]:
+    """`_alive`, with every folder of ours the lock file names (scratch, kept kernels)."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows: no lock files are written
@@ -164,20 +185,21 @@ def _alive(tmp: Path) -> tuple[bool, Path | None]:
     try:
         fd = os.open(lock, os.O_RDONLY)
     except OSError:
-        return False, None  # no lock file: an older version's run, or not started yet
+        return False, []  # no lock file: an older version's run, or not started yet
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:
-            return True, None
+            return True, []
         try:
-            named = Path(json.loads(os.read(fd, 4096) or b"{}").get("kladde", ""))
+            content = json.loads(os.read(fd, 4096) or b"{}")
         except ValueError:
-            return False, None
+            return False, []
     finally:
         os.close(fd)
-    ours = named.parent == scratch_root() and named.name.startswith(SCRATCH_PREFIX)
-    return False, named if ours else None
+    named = [Path(content[key]) for key in ("kladde", "kerner") if content.get(key)]
+    return False, [f for f in named
+                   if f.parent == scratch_root() and f.name.startswith(SCRATCH_PREFIX)]
 
 
 def remove_stale(out_dir: Path, older_than_hours: float, now: float | None = None) -> list[str]:
@@ -189,12 +211,13 @@ def remove_stale(out_dir: Path, older_than_hours: float, now: float | None = Non
     if not out_dir.is_dir():
         return removed
     for tmp in sorted(out_dir.glob(f".*{TMP_SUFFIX}")):
-        alive, scratch = _alive(tmp)
+        alive, named = _alive_named(tmp)
         if alive or not tmp.is_dir():
             continue
-        if scratch is not None and scratch.is_dir():
-            shutil.rmtree(scratch, ignore_errors=True)
-            removed.append(f"kernefiler fra en afbrudt kørsel: {scratch}")
+        for scratch in named:
+            if scratch.is_dir():
+                shutil.rmtree(scratch, ignore_errors=True)
+                removed.append(f"kernefiler fra en afbrudt kørsel: {scratch}")
         hours = (now - tmp.stat().st_mtime) / 3600
         if hours >= older_than_hours:
             shutil.rmtree(tmp, ignore_errors=True)

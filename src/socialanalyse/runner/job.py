@@ -13,8 +13,10 @@ import concurrent.futures as cf
 import contextlib
 import contextvars
 import itertools
+import os
 import shutil
 import tempfile
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -79,6 +81,67 @@ def _put(progress: Progress | None, *event) -> None:
             progress.put(tuple(event))
 
 
+# Kernels a worker process keeps from one job to the next (`keep_kernels_between_jobs`):
+# clean, idle, in the run's kernel folder (Job.kerner). The next job takes them
+# (`_take_kept`), so a municipality's first notebook does not pay a new kernel's start and
+# imports either - in a national run that is one start per worker instead of one per
+# municipality.
+_kept: list[Kernel] = []
+_kept_lock = threading.Lock()
+_keeping = False
+_kernel_numbers = itertools.count(1)
+
+
+def keep_kernels_between_jobs() -> None:
+    """In a worker process that runs job after job (the local executor's workers, a Dask
+    worker): keep the jobs' clean kernels for the next job; they are stopped when the
+    process ends. Jobs run elsewhere (tests, a single job) keep none."""
+    global _keeping
+    if _keeping:
+        return
+    _keeping = True
+    import multiprocessing.util
+
+    multiprocessing.util.Finalize(None, _stop_kept, exitpriority=50)
+    import atexit
+
+    atexit.register(_stop_kept)
+
+
+def _stop_kept() -> None:
+    with _kept_lock:
+        kept = _kept[:]
+        _kept.clear()
+    for kernel in kept:
+        with contextlib.suppress(Exception):
+            in_own_event_loop(kernel.shutdown)
+
+
+def _take_kept(job: Job, cwd: Path, env: dict[str, str], logs: Path, n: int) -> list[Kernel]:
+    """Up to `n` kept kernels for `job`, each made ready for it (Kernel.use_for); one that
+    died, was started elsewhere (another folder or run) or cannot be handed over is stopped."""
+    with _kept_lock:
+        taken = [k for k in _kept if k.cwd == cwd and str(k.folder.parent) == job.kerner][:n]
+        for kernel in taken:
+            _kept.remove(kernel)
+    ready = []
+    for kernel in taken:
+        try:
+            if kernel.alive():
+                in_own_event_loop(kernel.use_for, env, logs / f"kerne-{kernel.folder.name}.log")
+                ready.append(kernel)
+                continue
+        except Exception:  # noqa: BLE001, S110 - a new kernel is the safe answer
+            pass
+        in_own_event_loop(kernel.shutdown)
+    return ready
+
+
+def _keep(kernels: list[Kernel]) -> None:
+    with _kept_lock:
+        _kept.extend(kernels)
+
+
 def reads_earlier_results(path: Path) -> bool:
     """Whether a notebook's code reads the run's earlier results (report.load_results or
     results.json): such a notebook starts only when every notebook before it has finished."""
@@ -115,11 +178,18 @@ def _execute_job(job: Job, out: JobResult, progress: Progress | None) -> None:
     # only its own notebook's.
     everything = list(dict.fromkeys(m for p in paths for m in notebook_imports(p)))
     started = itertools.count()
+    # Kernels that may outlive the job live in the run's kernel folder, not the job's.
+    keeping = _keeping and job.reuse_kernels and job.prewarm and job.kerner is not None
 
     def start_kernel(i: int) -> Kernel:
         n = next(started)
         imports = (everything if job.reuse_kernels else notebook_imports(paths[i])) \
             if job.prewarm else []
+        if keeping:
+            folder = Path(str(job.kerner)) / f"{os.getpid()}-{next(_kernel_numbers)}"
+            kernel = Kernel(paths[i].parent, env, folder, folder / "kerne.log", imports)
+            kernel.job_log = logs / f"kerne-{folder.name}.log"
+            return kernel
         log = f"kerne-{n + 1}" if job.reuse_kernels else paths[i].stem
         return Kernel(paths[i].parent, env, scratch / str(n), logs / f"{log}.log", imports)
 
@@ -140,8 +210,11 @@ def _execute_job(job: Job, out: JobResult, progress: Progress | None) -> None:
     lanes = cf.ThreadPoolExecutor(max_workers=lanes_n, thread_name_prefix="nb")
     exporter = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="html")
     exports: list[cf.Future] = []
+    finished = False
     try:
-        for i in range(min(lanes_n, len(paths))):
+        if keeping and paths:
+            idle += _take_kept(job, paths[0].parent, env, logs, lanes_n)
+        for i in range(len(idle), min(lanes_n, len(paths))):
             kernels[i] = start_kernel(i)
         if data is not None:
             # While the first kernel boots: load the data once for every notebook.
@@ -183,10 +256,17 @@ def _execute_job(job: Job, out: JobResult, progress: Progress | None) -> None:
             for fut in exports:
                 if fut.done():
                     fut.result()  # raises DiskFuld from an export at once
+        finished = True
     finally:
         lanes.shutdown(wait=True)
-        for kernel in [*kernels.values(), *idle]:
-            kernel.shutdown()
+        left = [*kernels.values(), *idle]
+        if keeping and finished:  # clean and idle: the worker's next job takes them
+            for kernel in left:
+                kernel.copy_log()
+            _keep(left)
+        else:
+            for kernel in left:
+                kernel.shutdown()
         if data is not None:
             data.remove()  # case data: never left behind
         exporter.shutdown(wait=True)

@@ -57,6 +57,8 @@ class Kernel:
         from jupyter_core.utils import run_sync
 
         self.launched = time.perf_counter()
+        self.cwd, self.env = Path(cwd), dict(env)
+        self.log, self.job_log, self._logged = log, None, 0  # see copy_log
         self.folder = Path(folder)
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         options: dict[str, Any] = {"kernel_name": KERNEL_NAME,
@@ -106,14 +108,51 @@ class Kernel:
         does not answer in `timeout` seconds, has died, or the reset fails - the kernel is
         then of no further use (shut it down). Call it in the lane thread whose event loop
         the notebook's clients used."""
+        t0 = time.perf_counter()
+        self._run_quietly(CLEAN_SLATE, timeout)
+        self.notebooks_run += 1
+        self.cleaned_in = time.perf_counter() - t0
+        return self.cleaned_in
+
+    def use_for(self, env: dict[str, str], job_log: Path | None,
+                timeout: float = CLEAN_SLATE_TIMEOUT) -> None:
+        """Hand a clean kernel to another job: `env` (kernel_env of that job) becomes the
+        environment a clean slate restores - only the variables that differ from the
+        kernel's last job are changed, those jupyter_client set at start stay - and what the
+        kernel writes to its log from now on is copied to `job_log` (copy_log). Raises
+        KernelStopped as clean_slate does. Call it in its own event loop
+        (in_own_event_loop)."""
+        changed = {k: v for k, v in env.items() if self.env.get(k) != v}
+        removed = [k for k in self.env if k not in env]
+        self._run_quietly(USE_FOR % (changed, removed), timeout)
+        self.copy_log()
+        self.env, self.job_log = dict(env), job_log
+
+    def copy_log(self) -> None:
+        """Append what the kernel wrote to its own log since the last copy to `job_log` (a
+        kernel that runs several jobs logs into its folder; each job keeps its part)."""
+        if self.log is None or self.job_log is None:
+            return
+        with contextlib.suppress(OSError):
+            with open(self.log, "rb") as fh:
+                fh.seek(self._logged)
+                new = fh.read()
+            self._logged += len(new)
+            if new:
+                with open(self.job_log, "ab") as out:
+                    out.write(new)
+
+    def _run_quietly(self, code: str, timeout: float) -> None:
+        """Run `code` silently (outside the history); then close this call's clients. Raises
+        KernelStopped when the kernel does not answer in `timeout` seconds, has died, or the
+        code fails."""
         from jupyter_core.utils import run_sync
 
-        t0 = time.perf_counter()
         kc = self.km.client()
         try:
             kc.start_channels()
             reply = run_sync(kc.execute_interactive)(
-                CLEAN_SLATE, silent=True, store_history=False, timeout=timeout,
+                code, silent=True, store_history=False, timeout=timeout,
                 output_hook=lambda _msg: None)
         except (TimeoutError, RuntimeError) as exc:
             raise KernelStopped("Python-kernen kunne ikke gøres klar til næste notebook "
@@ -123,9 +162,11 @@ class Kernel:
             raise KernelStopped("Python-kernen kunne ikke gøres klar til næste notebook: "
                                 f"{content.get('ename')}: {content.get('evalue')}")
         self.release_clients()
-        self.notebooks_run += 1
-        self.cleaned_in = time.perf_counter() - t0
-        return self.cleaned_in
+
+    def alive(self) -> bool:
+        """Whether the kernel's process is still running."""
+        process = getattr(self.km.provisioner, "process", None)
+        return process is not None and process.poll() is None
 
     def release_clients(self) -> None:
         """Close every client's sockets (also nbclient's, which Papermill leaves open);
@@ -148,6 +189,8 @@ class Kernel:
         from jupyter_core.utils import run_sync
 
         self.release_clients()
+        if self.log is not None and self.job_log is not None and self.log != self.job_log:
+            self.copy_log()
         process = getattr(self.km.provisioner, "process", None)
         if process is not None:
             _kill(process)
@@ -508,6 +551,22 @@ def _sa_clean_slate():
         modules["socialanalyse.report.session"]._current = None
     gc.collect()  # after the reset, which collects before the figures are closed
 _sa_clean_slate()  # its own name goes with the reset
+"""
+
+
+# Run in a clean kernel that goes on to another job (Kernel.use_for): the environment the
+# clean slate restores, and the current one, get that job's variables.
+USE_FOR = f"""\
+def _sa_use_for(changed, removed):
+    import os, sys
+    start = sys.modules[{CLEAN_STATE!r}]
+    start.environ.update(changed)
+    for key in removed:
+        start.environ.pop(key, None)
+    os.environ.clear()
+    os.environ.update(start.environ)
+_sa_use_for(%r, %r)
+del _sa_use_for
 """
 
 

@@ -44,6 +44,9 @@ class Job:
     snapshot: bool = True  # load the data once per job; kernels read it (data.snapshot)
     parallel: int = 1  # notebooks of this job that may run at once (spare cores, see plan)
     scratch: str | None = None  # private temp folder for kernel files (folders.reserve)
+    # The run's folder for kernels a worker keeps from one job to the next (folders.reserve;
+    # None: every kernel ends with its job). Shared by the plan's jobs, removed with the run.
+    kerner: str | None = None
     notebook_parameters: tuple[tuple[str, str, Any], ...] = ()  # (notebook, name, value)
     pdf: bool = False  # also an A4 PDF of each report in pdf/ (report.pdf; see `want_pdf`)
     # A cluster's run (runner.klynge): `kommune` is the cluster's name, the notebooks get
