@@ -195,7 +195,9 @@ def cpu_children() -> float:
 
 
 # The runner starts each kernel with its connection file in the job's scratch folder
-# (runner.folders: tempfile.mkdtemp(prefix="sa-<slug>-"), 8 random characters).
+# (runner.folders: tempfile.mkdtemp(prefix="sa-<slug>-"), 8 random characters); a kernel a
+# worker keeps for its next municipality lies in the run's sa-kerner-… folder instead
+# (runner.job), and is counted per worker only.
 _KERNEL_SLUG = re.compile(r"/sa-(.+)-[a-z0-9_]{8}/\d+/kernel\.json")
 
 
@@ -220,11 +222,13 @@ def _processes() -> dict[int, tuple[int, int, str]]:
 @dataclass
 class MemorySampler:
     """Samples the resident memory of this process's descendants twice a second: the peak of
-    all together, and per municipality the peak of the process that runs its kernels (a
-    worker) plus those kernels (told apart by their scratch folder `sa-<slug>-`)."""
+    all together, of a worker with its kernels, and per municipality the peak of the process
+    that runs its kernels (a worker) plus those kernels (told apart by their scratch folder
+    `sa-<slug>-`; kernels kept from an earlier municipality count for the worker only)."""
 
     interval: float = 0.5
     peak_total: int = 0
+    peak_worker: int = 0
     per_kommune: dict[str, int] = field(default_factory=dict)
 
     def __enter__(self):
@@ -239,8 +243,9 @@ class MemorySampler:
 
     def _loop(self) -> None:
         while not self._stop.wait(self.interval):
-            total, lanes = memory_now(_processes(), os.getpid())
+            total, lanes, workers = memory_now(_processes(), os.getpid())
             self.peak_total = max(self.peak_total, total)
+            self.peak_worker = max([self.peak_worker, *workers.values()])
             for slug, rss in lanes.items():
                 self.per_kommune[slug] = max(self.per_kommune.get(slug, 0), rss)
 
@@ -254,17 +259,23 @@ def _tree(children: dict[int, list[int]], pid: int) -> list[int]:
     return out
 
 
-def memory_now(procs: dict[int, tuple[int, int, str]], me: int) -> tuple[int, dict[str, int]]:
-    """From a process table (`_processes`): the resident bytes of all of `me`'s descendants,
-    and per municipality those of the process running its kernels plus the kernels (with
-    their children). A worker running two municipalities' kernels counts in both."""
+def memory_now(procs: dict[int, tuple[int, int, str]], me: int
+               ) -> tuple[int, dict[str, int], dict[int, int]]:
+    """From a process table (`_processes`): the resident bytes of all of `me`'s descendants;
+    per municipality those of the process running its kernels plus the kernels (with their
+    children; a worker running two municipalities' kernels counts in both); and per worker
+    (a process with kernels) the worker plus all its kernels."""
     children: dict[int, list[int]] = {}
     for pid, (ppid, _, _) in procs.items():
         children.setdefault(ppid, []).append(pid)
     mine = _tree(children, me)[1:]
     lanes: dict[tuple[int, str], int] = {}
+    workers: dict[int, int] = {}
     for pid in mine:
         ppid, _, cmd = procs[pid]
+        if "ipykernel" in cmd:
+            workers[ppid] = workers.get(ppid, procs[ppid][1]) + sum(
+                procs[p][1] for p in _tree(children, pid))
         match = _KERNEL_SLUG.search(cmd) if "ipykernel" in cmd else None
         if match:
             key = (ppid, match.group(1))
@@ -273,7 +284,7 @@ def memory_now(procs: dict[int, tuple[int, int, str]], me: int) -> tuple[int, di
     per_slug: dict[str, int] = {}
     for (_, slug), rss in lanes.items():
         per_slug[slug] = max(per_slug.get(slug, 0), rss)
-    return sum(procs[p][1] for p in mine), per_slug
+    return sum(procs[p][1] for p in mine), per_slug, workers
 
 
 @dataclass
@@ -418,9 +429,10 @@ def report(batches: list[Batch], notebooks: int, floor: float, slugs: list[str],
         print(f"  CPU pr. notebook    {b.cpu / notebooks:7.2f} s; gulvet {floor / notebooks:.2f} s;"
               f" forhold {b.cpu / floor:.2f}x")
         print(f"  parallel effektivitet CPU / (væg x workers) = {eff:.2f}")
+        known = (f"; med nye kerner størst {b.memory.per_kommune[biggest] / GB:.2f} GB "
+                 f"({biggest}, {sizes[biggest]} indb.)" if b.memory.per_kommune else "")
         print(f"  hukommelse, top alle processer {b.memory.peak_total / GB:.2f} GB; "
-              f"største worker med kerner {b.memory.per_kommune.get(biggest, 0) / GB:.2f} GB "
-              f"({biggest}, {sizes[biggest]} indb.)")
+              f"største worker med sine kerner {b.memory.peak_worker / GB:.2f} GB{known}")
     local = next((b for b in batches if b.name == "lokal"), None)
     for b in batches:
         if local and b is not local and b.workers == local.workers:

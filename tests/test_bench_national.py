@@ -89,7 +89,10 @@ def test_memory_counts_each_worker_with_its_own_kernels():
         7: (2, 2000, "worker"),
         8: (7, 400, kernel.format("herlev", 0)),
         9: (0, 9999, "someone else's process"),
+        10: (7, 500, "python -m ipykernel_launcher -f /tmp/sa-kerner-zz12cd_9/7-3/kernel.json"),
     }
-    total, per = bench.memory_now(procs, 1)
-    assert total == 100 + 1000 + 200 + 300 + 7 + 2000 + 400
+    total, per, workers = bench.memory_now(procs, 1)
+    assert total == 100 + 1000 + 200 + 300 + 7 + 2000 + 400 + 500
+    # The kernel kept from an earlier municipality (sa-kerner-…) counts for its worker only.
     assert per == {"hoeje-taastrup": 1000 + 200 + 300 + 7, "herlev": 2000 + 400}
+    assert workers == {3: 1000 + 200 + 300 + 7, 7: 2000 + 400 + 500}
