@@ -30,6 +30,7 @@ import argparse
 import contextlib
 import csv
 import hashlib
+import json
 import os
 import re
 import resource
@@ -296,6 +297,17 @@ class Batch:
     memory: MemorySampler
     ok: bool
     cpu_cli: float | None = None  # Dask: the CLI's own share of `cpu` (the rest: the cluster)
+    notebook_cpu: dict[str, float] = field(default_factory=dict)  # kernels' CPU per notebook
+
+
+def kernel_cpu(out: Path) -> dict[str, float]:
+    """The kernels' CPU seconds per notebook, summed over the municipalities of a finished
+    run in `out` (the manifests' kerne_cpu)."""
+    total: dict[str, float] = {}
+    for manifest in sorted(out.glob("*/2*/manifest.json")):
+        for nb in json.loads(manifest.read_text("utf-8"))["notebooks"]:
+            total[nb["navn"]] = total.get(nb["navn"], 0.0) + (nb.get("kerne_cpu") or 0.0)
+    return total
 
 
 def floor_cpu(kernels: int) -> tuple[float, float]:
@@ -384,7 +396,7 @@ def run_local(root: Path, out: Path, workers: int) -> Batch:
     wall, cpu, ok, memory = run_cli(["run", "--all", "--root", str(root), "--out", str(out),
                                      "--notebooks-dir", str(REPO / "notebooks"),
                                      "--workers", str(workers), "--quiet"])
-    return Batch("lokal", workers, wall, cpu, memory, ok)
+    return Batch("lokal", workers, wall, cpu, memory, ok, notebook_cpu=kernel_cpu(out))
 
 
 def run_dask(root: Path, out: Path, workers: int, base: Path) -> Batch:
@@ -395,7 +407,8 @@ def run_dask(root: Path, out: Path, workers: int, base: Path) -> Batch:
              str(REPO / "notebooks"), "--executor", "dask", "--scheduler", address,
              "--workers", str(workers), "--quiet"])
     total = cpu_children() - cpu0  # the workers' and kernels' CPU counts once they ended
-    return Batch(f"dask {workers}w", workers, wall, total, memory, ok, cpu)
+    return Batch(f"dask {workers}w", workers, wall, total, memory, ok, cpu,
+                 notebook_cpu=kernel_cpu(out))
 
 
 # --- printing ----------------------------------------------------------------------------------
@@ -433,6 +446,13 @@ def report(batches: list[Batch], notebooks: int, floor: float, slugs: list[str],
                  f"({biggest}, {sizes[biggest]} indb.)" if b.memory.per_kommune else "")
         print(f"  hukommelse, top alle processer {b.memory.peak_total / GB:.2f} GB; "
               f"største worker med sine kerner {b.memory.peak_worker / GB:.2f} GB{known}")
+        if b.notebook_cpu:
+            inside = sum(b.notebook_cpu.values())
+            print(f"  heraf i notebooks' celler (kernernes CPU) {inside:.1f} s; resten "
+                  f"{b.cpu - inside:.1f} s (kernestart og oprydning, runneren: data, Papermill, "
+                  "HTML-eksport; CLI)")
+            for name, secs in sorted(b.notebook_cpu.items()):
+                print(f"    {name:<28} {secs:8.1f} s  {secs / len(slugs):6.2f} s pr. kommune")
     local = next((b for b in batches if b.name == "lokal"), None)
     for b in batches:
         if local and b is not local and b.workers == local.workers:

@@ -96,3 +96,14 @@ def test_memory_counts_each_worker_with_its_own_kernels():
     # The kernel kept from an earlier municipality (sa-kerner-…) counts for its worker only.
     assert per == {"hoeje-taastrup": 1000 + 200 + 300 + 7, "herlev": 2000 + 400}
     assert workers == {3: 1000 + 200 + 300 + 7, 7: 2000 + 400 + 500}
+
+
+def test_the_kernels_cpu_is_summed_per_notebook_over_the_municipalities(tmp_path):
+    import json
+
+    for slug, seconds in (("a", [1.5, 2.0]), ("b", [0.5, None])):
+        run = tmp_path / slug / "20261202-010101-intern"
+        run.mkdir(parents=True)
+        notebooks = [{"navn": n, "kerne_cpu": s} for n, s in zip(("00_x", "01_y"), seconds)]
+        (run / "manifest.json").write_text(json.dumps({"notebooks": notebooks}), "utf-8")
+    assert bench.kernel_cpu(tmp_path) == {"00_x": 2.0, "01_y": 2.0}

@@ -255,3 +255,14 @@ def test_a_kept_kernels_log_goes_to_the_job_it_ran_for(tmp_path):
     k.copy_log()  # nothing new: nothing added
     assert (tmp_path / "a.log").read_bytes() == b"fra job a\n"
     assert (tmp_path / "b.log").read_bytes() == b"fra job b\n"
+
+
+def test_each_notebook_reports_its_kernels_cpu_seconds(root, tmp_path, monkeypatch, scratch):
+    write_notebook(tmp_path / "nb" / "00_regner.ipynb", "Regner",
+                   "import time\nt = time.process_time()\n"
+                   "while time.process_time() - t < 0.6:\n    pass")
+    write_notebook(tmp_path / "nb" / "01_sover.ipynb", "Sover", "import time\ntime.sleep(1)")
+    _, result = _run(root, tmp_path / "nb", tmp_path / "output", monkeypatch, scratch)
+    busy, idle = result.notebooks
+    assert busy.status == idle.status == "ok"
+    assert busy.kerne_cpu >= 0.6 and 0 <= idle.kerne_cpu < 0.5

@@ -304,8 +304,10 @@ def _run_notebook(
     executed = job.tmp_dir / path.name
     reused = kernel.notebooks_run > 0
     keep = False
+    cpu = None
     try:
         res.kerne_ventetid = round(kernel.wait_ready(), 3)
+        cpu = kernel.cpu_seconds()
         res.kerne_genbrugt = reused
         # A new kernel's cost is its start; a reused one's, being made clean.
         res.kerne_sekunder = round((kernel.cleaned_in if reused else kernel.ready_after)
@@ -337,6 +339,8 @@ def _run_notebook(
         keep = job.reuse_kernels
     finally:
         res.sekunder = round(time.perf_counter() - t0, 3)
+        now = kernel.cpu_seconds() if cpu is not None else None
+        res.kerne_cpu = round(now - cpu, 3) if now is not None else None
         if keep:
             keep = _clean(kernel)
         if not keep:

@@ -163,6 +163,16 @@ class Kernel:
                                 f"{content.get('ename')}: {content.get('evalue')}")
         self.release_clients()
 
+    def cpu_seconds(self) -> float | None:
+        """The kernel process's CPU seconds so far (user + system; None where /proc is
+        missing or the kernel is gone)."""
+        try:
+            with open(f"/proc/{self.pid}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError, TypeError):
+            return None
+
     def alive(self) -> bool:
         """Whether the kernel's process is still running."""
         process = getattr(self.km.provisioner, "process", None)

@@ -28,6 +28,7 @@ class NotebookResult:
     kerne_sekunder: float | None = None  # kernel launch until it answered (its startup cost)
     kerne_ventetid: float | None = None  # of which spent waiting on the critical path
     kerne_genbrugt: bool = False  # ran in the kernel of an earlier notebook (made clean)
+    kerne_cpu: float | None = None  # the kernel's CPU seconds running it (Linux; else None)
     fejl: str | None = None
     html: str | None = None
     pdf: str | None = None  # pdf/NN_navn.pdf when the run writes PDFs (Job.pdf)
