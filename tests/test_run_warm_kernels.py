@@ -11,6 +11,7 @@ run in the reused kernel. Real kernels and Papermill, in this process (execute_j
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -266,3 +267,37 @@ def test_each_notebook_reports_its_kernels_cpu_seconds(root, tmp_path, monkeypat
     busy, idle = result.notebooks
     assert busy.status == idle.status == "ok"
     assert busy.kerne_cpu >= 0.6 and 0 <= idle.kerne_cpu < 0.5
+
+
+def _kept_kernel_processes() -> list[str]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, NotADirectoryError):
+            continue
+        if "ipykernel" in cmd and "/sa-kerner-" in cmd:
+            found.append(cmd)
+    return found
+
+
+def test_a_dask_worker_that_lives_on_keeps_no_kernel_after_the_run(tmp_path, scratch):
+    from helpers import load_benchmark
+    from run_support import cli
+
+    root = make_project(tmp_path / "projekt", extra_kommuner=("dragoer",))
+    nb = tmp_path / "nb"
+    write_notebook(nb / "00_proeve.ipynb", "Prøve", ACROSS)
+    env = {"TMPDIR": str(scratch)}
+    with load_benchmark("bench_national").dask_cluster(1, tmp_path / "klynge") as address:
+        done = cli("run", "--kommune", "eksempelkommune", "--kommune", "dragoer", "--root",
+                   str(root), "--notebooks-dir", str(nb), "--out", str(tmp_path / "ud"),
+                   "--executor", "dask", "--scheduler", address, "--workers", "1", "--quiet",
+                   cwd=tmp_path, env={**os.environ, **env})
+        assert done.returncode == 0, done.stdout + done.stderr
+        manifests = [json.loads(m.read_text("utf-8"))
+                     for m in (tmp_path / "ud").glob("*/2*/manifest.json")]
+        # The second municipality ran in the first's kernel, and the worker, still
+        # running, has stopped it with the run.
+        assert sorted(m["notebooks"][0]["kerne_genbrugt"] for m in manifests) == [False, True]
+        assert _kept_kernel_processes() == []

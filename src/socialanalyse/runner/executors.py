@@ -48,7 +48,7 @@ from .folders import (
     remove_scratch,
     reserve,
 )
-from .job import execute_job, keep_kernels_between_jobs
+from .job import execute_job, keep_kernels_between_jobs, stop_kept_kernels
 from .plan import Job, KoerselFejl, Plan
 from .results import JobResult, Progress, broken, now_iso
 from .summary import Bars
@@ -191,6 +191,16 @@ def _execute_keeping_kernels(job: Job, progress: Progress | None) -> JobResult:
     """A job on a Dask worker, whose kernels may run the worker's next job (job.py)."""
     keep_kernels_between_jobs()
     return execute_job(job, progress)
+
+
+def _stop_kept_on_worker(kerner: str) -> int:
+    """stop_kept_kernels on a Dask worker, in a thread of its own (client.run calls this in
+    the worker's event loop, where the kernels' own event loops cannot run)."""
+    stopped: list[int] = []
+    thread = threading.Thread(target=lambda: stopped.append(stop_kept_kernels(kerner)))
+    thread.start()
+    thread.join(timeout=120)
+    return stopped[0] if stopped else 0
 
 
 def _kill_pool(pool: cf.ProcessPoolExecutor) -> None:
@@ -433,6 +443,11 @@ def run_dask(p: Plan, on_done, bars: Bars, meta: dict[str, Any] | None = None,
         finally:
             stop.set()
             thread.join(timeout=2)
+            # Workers outlive the run: the kernels they kept for its next job go now.
+            kerner = p.jobs[0].kerner
+            if kerner and mode == "delt":
+                with contextlib.suppress(Exception):
+                    client.run(_stop_kept_on_worker, kerner)
 
 
 def _received(job: Job, hashes: dict[str, str], result: JobResult, folder: bytes

@@ -102,28 +102,38 @@ def keep_kernels_between_jobs() -> None:
     _keeping = True
     import multiprocessing.util
 
-    multiprocessing.util.Finalize(None, _stop_kept, exitpriority=50)
+    multiprocessing.util.Finalize(None, stop_kept_kernels, exitpriority=50)
     import atexit
 
-    atexit.register(_stop_kept)
+    atexit.register(stop_kept_kernels)
 
 
-def _stop_kept() -> None:
+def stop_kept_kernels(kerner: str | None = None) -> int:
+    """Stop the kernels this process keeps (only those in the run folder `kerner`, when
+    given): at the end of a run, so a Dask worker that lives on holds no idle kernels.
+    Returns how many were stopped."""
     with _kept_lock:
-        kept = _kept[:]
-        _kept.clear()
+        kept = [k for k in _kept if kerner is None or str(k.folder.parent) == kerner]
+        for kernel in kept:
+            _kept.remove(kernel)
     for kernel in kept:
         with contextlib.suppress(Exception):
             in_own_event_loop(kernel.shutdown)
+    return len(kept)
 
 
 def _take_kept(job: Job, cwd: Path, env: dict[str, str], logs: Path, n: int) -> list[Kernel]:
     """Up to `n` kept kernels for `job`, each made ready for it (Kernel.use_for); one that
-    died, was started elsewhere (another folder or run) or cannot be handed over is stopped."""
+    died or cannot be handed over is stopped, and so is one kept from another run (its
+    folder is gone with that run)."""
     with _kept_lock:
-        taken = [k for k in _kept if k.cwd == cwd and str(k.folder.parent) == job.kerner][:n]
-        for kernel in taken:
+        stale = [k for k in _kept if str(k.folder.parent) != job.kerner]
+        taken = [k for k in _kept if k.cwd == cwd and k not in stale][:n]
+        for kernel in [*stale, *taken]:
             _kept.remove(kernel)
+    for kernel in stale:
+        with contextlib.suppress(Exception):
+            in_own_event_loop(kernel.shutdown)
     ready = []
     for kernel in taken:
         try:
