@@ -295,6 +295,7 @@ def test_a_dask_worker_that_lives_on_keeps_no_kernel_after_the_run(tmp_path, scr
                    "--executor", "dask", "--scheduler", address, "--workers", "1", "--quiet",
                    cwd=tmp_path, env={**os.environ, **env})
         assert done.returncode == 0, done.stdout + done.stderr
+        assert f"for 2 kommune(r) (intern, dask på {address}); kørsel" in done.stdout
         manifests = [json.loads(m.read_text("utf-8"))
                      for m in (tmp_path / "ud").glob("*/2*/manifest.json")]
         # The second municipality ran in the first's kernel, and the worker, still

@@ -98,10 +98,13 @@ def execute(p: Plan, *, quiet: bool = False) -> int:
         print(f"Kørslen er ikke startet.\n{cannot_write_text(exc)}", file=sys.stderr)
         return 2
     n_nb = len(p.jobs[0].notebooks)
+    # On a cluster at --scheduler its own workers run the jobs (--workers only sizes the plan).
+    where = (f"dask på {p.scheduler}" if p.scheduler
+             else f"{p.executor}, {p.workers} worker(s)")
     print(
         f"Kører {n_nb} notebook(s) for "
         f"{'klyngen ' + p.jobs[0].kommune if p.jobs[0].klynge else f'{len(p.jobs)} kommune(r)'} "
-        f"({p.jobs[0].publikum}, {p.executor}, {p.workers} worker(s)); kørsel {p.jobs[0].run_id}.",
+        f"({p.jobs[0].publikum}, {where}); kørsel {p.jobs[0].run_id}.",
         flush=True,
     )
     for warning in p.warnings:
