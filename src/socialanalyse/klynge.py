@@ -437,7 +437,10 @@ def aggregate_problems(agg: Aggregater, threshold: int, forbidden_ids: Iterable[
             if values.dtype != object and not pd.api.types.is_string_dtype(values):
                 continue
             text = values.dropna().astype(str).str.strip()
-            bad = text.isin(forbidden) | text.str.contains(PSEUDONYM_PATTERN) | \
+            # Looked up row by row: `isin` with the many ids of the data converts every id
+            # once per column (seconds per municipality), the table has a few hundred rows.
+            listed = pd.Series([v in forbidden for v in text], index=text.index, dtype=bool)
+            bad = listed | text.str.contains(PSEUDONYM_PATTERN) | \
                 text.str.fullmatch(CPR_PATTERN)
             if bad.any():
                 problems.append(f"{name}.{column}: {int(bad.sum())} celler ligner id'er eller "
