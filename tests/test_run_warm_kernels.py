@@ -302,3 +302,22 @@ def test_a_dask_worker_that_lives_on_keeps_no_kernel_after_the_run(tmp_path, scr
         # running, has stopped it with the run.
         assert sorted(m["notebooks"][0]["kerne_genbrugt"] for m in manifests) == [False, True]
         assert _kept_kernel_processes() == []
+
+
+def test_a_kernel_left_large_by_its_job_is_stopped_not_kept(monkeypatch):
+    from socialanalyse.runner import job as job_module
+
+    class Fake:
+        def __init__(self, size):
+            self.size, self.stopped = size, False
+
+        def resident_bytes(self):
+            return self.size
+
+        def shutdown(self):
+            self.stopped = True
+
+    monkeypatch.setattr(job_module, "_kept", [])
+    small, large = Fake(job_module.KEEP_AT_MOST), Fake(job_module.KEEP_AT_MOST + 1)
+    job_module._keep([small, large])
+    assert job_module._kept == [small] and large.stopped and not small.stopped

@@ -147,9 +147,19 @@ def _take_kept(job: Job, cwd: Path, env: dict[str, str], logs: Path, n: int) -> 
     return ready
 
 
+# A kernel that holds more than this after a job (a large municipality's data leave the
+# Python heap large even when freed) is stopped rather than kept: the worker's next,
+# smaller municipality should not carry it.
+KEEP_AT_MOST = 1 << 30  # bytes resident
+
+
 def _keep(kernels: list[Kernel]) -> None:
+    small = [k for k in kernels if (k.resident_bytes() or 0) <= KEEP_AT_MOST]
+    for kernel in kernels:
+        if kernel not in small:
+            kernel.shutdown()
     with _kept_lock:
-        _kept.extend(kernels)
+        _kept.extend(small)
 
 
 def reads_earlier_results(path: Path) -> bool:

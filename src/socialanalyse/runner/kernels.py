@@ -173,6 +173,14 @@ class Kernel:
         except (OSError, ValueError, IndexError, TypeError):
             return None
 
+    def resident_bytes(self) -> int | None:
+        """The kernel process's resident memory in bytes (None where /proc is missing)."""
+        try:
+            with open(f"/proc/{self.pid}/statm", "rb") as fh:
+                return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError, IndexError):
+            return None
+
     def alive(self) -> bool:
         """Whether the kernel's process is still running."""
         process = getattr(self.km.provisioner, "process", None)
