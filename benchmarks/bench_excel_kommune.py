@@ -37,14 +37,17 @@ _excel.write_workbook = _report.write_workbook = _recording
 
 
 def record(kommune: str, folder: Path, notebooks_dir: Path) -> None:
-    """Run every numbered notebook with the recording hook (tables pickled into `folder`)."""
+    """Run a municipality's notebooks (`runner.plan.discover_notebooks`: not the cluster's)
+    with the recording hook (tables pickled into `folder`)."""
     import nbformat
     import papermill as pm
     from nbformat.v4 import new_code_cell
 
+    from socialanalyse.runner.plan import discover_notebooks
+
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        for path in sorted(notebooks_dir.glob("[0-9]*.ipynb")):
+        for path in discover_notebooks(notebooks_dir):
             nb = nbformat.read(path, as_version=4)
             at = next(i for i, c in enumerate(nb.cells)
                       if "parameters" in c.metadata.get("tags", []))

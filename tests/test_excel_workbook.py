@@ -97,6 +97,7 @@ _COLUMNS = st.one_of(
         lambda v: pd.Series(v, dtype="Int64")),
     st.lists(st.one_of(st.none(), st.text(max_size=5), _FLOATS, st.booleans(),
                        st.dates())).map(lambda v: pd.Series(v, dtype=object)),
+    st.lists(st.text(max_size=8)).map(lambda v: pd.Series(v, dtype=object)),
     st.lists(st.one_of(st.none(), st.datetimes(dt.datetime(1900, 1, 1),
                                                dt.datetime(2200, 1, 1)))).map(
         lambda v: pd.Series(pd.to_datetime(pd.Series(v, dtype=object)))),

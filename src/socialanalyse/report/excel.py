@@ -189,7 +189,14 @@ def _column_values(series: pd.Series) -> list:
         return values.tolist()
     if isinstance(series.dtype, np.dtype) and series.dtype.kind == "b":
         return np.where(series.to_numpy(), "ja", "nej").tolist()
+    if _all_text(series):
+        return series.tolist()
     return [_cell_value(v) for v in series]
+
+
+def _all_text(series: pd.Series) -> bool:
+    """Whether every value of an object column is a str (cells as they are)."""
+    return series.dtype == object and pd.api.types.infer_dtype(series, skipna=False) == "string"
 
 
 def _column_width(series: pd.Series, values: list, fmt: str | None) -> int:
@@ -203,6 +210,8 @@ def _column_width(series: pd.Series, values: list, fmt: str | None) -> int:
         if len(finite) < len(numbers) and np.isinf(numbers).any():
             widest.append(float("inf"))
         return max((_display_width(v, fmt) for v in widest), default=0)
+    if _all_text(series):
+        return max(map(len, values), default=0)
     return max((_display_width(v, fmt) for v in values), default=0)
 
 
