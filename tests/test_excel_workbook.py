@@ -5,9 +5,18 @@ fill in), wrapped columns, drop-downs, column widths, the frozen header and the 
 import datetime as dt
 
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from socialanalyse import report
+from socialanalyse.report.excel import (
+    FORMATS,
+    _cell_value,
+    _column_values,
+    _column_width,
+    _display_width,
+)
 from socialanalyse.views import servicetjek as view
 
 N = 300
@@ -73,17 +82,6 @@ def test_a_frame_with_an_index_and_formulas_like_text(tmp_path):
 
 
 # --- values and widths per column: the same as value by value -------------------------------
-
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from socialanalyse.report.excel import (  # noqa: E402
-    FORMATS,
-    _cell_value,
-    _column_values,
-    _column_width,
-    _display_width,
-)
 
 _FLOATS = st.floats(allow_nan=True, allow_infinity=True, width=64)
 _COLUMNS = st.one_of(

@@ -176,18 +176,25 @@ def write_workbook(
     return save(workbook, path)
 
 
+def _numpy_kind(series: pd.Series) -> str:
+    """The NumPy dtype kind of a column ('i', 'u', 'f', 'b', …); '' for pandas' own dtypes
+    (nullable, arrow, categorical), whose values are converted one by one."""
+    return series.dtype.kind if isinstance(series.dtype, np.dtype) else ""
+
+
 def _column_values(series: pd.Series) -> list:
     """A column's cell values, as `_cell_value` gives them for each value of the column:
     converted for the whole column where its dtype allows (NumPy numbers and booleans, whose
     values are Python ints and floats, NaN as None, booleans as ja/nej), else value by value."""
-    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iuf":
+    kind = _numpy_kind(series)
+    if kind in ("i", "u", "f"):
         values = series.to_numpy()
         if values.dtype.kind == "f":
             cells = values.astype(object)
             cells[np.isnan(values)] = None
             return cells.tolist()
         return values.tolist()
-    if isinstance(series.dtype, np.dtype) and series.dtype.kind == "b":
+    if kind == "b":
         return np.where(series.to_numpy(), "ja", "nej").tolist()
     if _all_text(series):
         return series.tolist()
@@ -203,7 +210,7 @@ def _column_width(series: pd.Series, values: list, fmt: str | None) -> int:
     """The widest `_display_width` of a column's values. For NumPy numbers only the largest
     and the smallest finite value count (the width grows with the magnitude), and an infinity
     if there is one ('inf')."""
-    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iuf" and len(series):
+    if _numpy_kind(series) in ("i", "u", "f") and len(series):
         numbers = series.to_numpy()
         finite = numbers[np.isfinite(numbers)] if numbers.dtype.kind == "f" else numbers
         widest = [finite.max().item(), finite.min().item()] if len(finite) else []

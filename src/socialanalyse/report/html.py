@@ -270,8 +270,9 @@ def new_exporter():
 
 
 # One exporter per process (a runner worker exports every notebook of every municipality it
-# runs): a new one compiles nbconvert's Jinja templates again, about a fifth of a page's export
-# CPU. The lock keeps two threads from using it at once (it holds per-call filters).
+# runs): a new one compiles nbconvert's Jinja templates again, about a third of a page's
+# export CPU (benchmarks/bench_export.py). The lock keeps two threads from using it at once
+# (it holds per-call filters).
 _exporter: list[Any] = []
 _lock = threading.Lock()
 
