@@ -5,9 +5,18 @@ fill in), wrapped columns, drop-downs, column widths, the frozen header and the 
 import datetime as dt
 
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from socialanalyse import report
+from socialanalyse.report.excel import (
+    FORMATS,
+    _cell_value,
+    _column_values,
+    _column_width,
+    _display_width,
+)
 from socialanalyse.views import servicetjek as view
 
 N = 300
@@ -70,3 +79,45 @@ def test_a_frame_with_an_index_and_formulas_like_text(tmp_path):
         ["Paragraf", "Antal"], ["a", 3], ["b", 4]]
     assert ws["B2"].number_format == "#,##0"
     assert load_workbook(path)["Tekst"]["A3"].value is None
+
+
+# --- values and widths per column: the same as value by value -------------------------------
+
+_FLOATS = st.floats(allow_nan=True, allow_infinity=True, width=64)
+_COLUMNS = st.one_of(
+    st.lists(_FLOATS).map(lambda v: pd.Series(v, dtype="float64")),
+    st.lists(st.floats(allow_nan=True, allow_infinity=True, width=32)).map(
+        lambda v: pd.Series(v, dtype="float32")),
+    st.lists(st.integers(-2**63, 2**63 - 1)).map(lambda v: pd.Series(v, dtype="int64")),
+    st.lists(st.integers(0, 2**16 - 1)).map(lambda v: pd.Series(v, dtype="uint16")),
+    st.lists(st.booleans()).map(lambda v: pd.Series(v, dtype="bool")),
+    st.lists(st.one_of(st.none(), st.integers(-10**6, 10**6))).map(
+        lambda v: pd.Series(v, dtype="Int64")),
+    st.lists(st.one_of(st.none(), st.text(max_size=5), _FLOATS, st.booleans(),
+                       st.dates())).map(lambda v: pd.Series(v, dtype=object)),
+    st.lists(st.text(max_size=8)).map(lambda v: pd.Series(v, dtype=object)),
+    st.lists(st.one_of(st.none(), st.datetimes(dt.datetime(1900, 1, 1),
+                                               dt.datetime(2200, 1, 1)))).map(
+        lambda v: pd.Series(pd.to_datetime(pd.Series(v, dtype=object)))),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_COLUMNS, st.sampled_from([None, *FORMATS.values()]))
+def test_column_values_and_width_are_those_of_each_value(series, fmt):
+    """The whole-column conversion gives what _cell_value gives each value (same values, same
+    Python types, NaN as None) and the widest _display_width, with NaN, infinities and the
+    extremes of int64."""
+    expected = [_cell_value(v) for v in series]
+    got = _column_values(series)
+    assert got == expected
+    assert [type(v) for v in got] == [type(v) for v in expected]
+    assert _column_width(series, got, fmt) == max(
+        (_display_width(v, fmt) for v in expected), default=0)
+
+
+def test_column_width_of_a_hand_computed_column():
+    # 1.234.567 kr.: 9 characters, + 4 for ' kr.', + 1; the NaN and the small value do not count
+    s = pd.Series([3.0, float("nan"), -1234567.0])
+    assert _column_width(s, _column_values(s), FORMATS["kr"]) == 14
+    assert _column_values(s) == [3.0, None, -1234567.0]

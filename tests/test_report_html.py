@@ -126,6 +126,33 @@ def test_html_tables_and_layout(page):
     assert "max-width: 72em" in page
 
 
+def test_shared_exporter_gives_the_pages_a_fresh_one_gives(executed, monkeypatch):
+    """The exporter is made once per process (report.html._exporter); two different notebooks
+    in a row through it give byte for byte the pages a fresh exporter gives each, so nothing
+    of the first (its title, subtitle, resources, cells) carries into the second."""
+    from socialanalyse.report import html
+
+    nbs = {k: nbformat.read(str(p), as_version=4) for k, p in executed.items()}
+    args = {"intern": ("Intern – Eksempelkommune", {"subtitle": "Eksempelkommune · intern"}),
+            "byraad": ("Byråd – Eksempelkommune", {"footer": "Til byrådet"})}
+
+    def page(key):
+        title, kw = args[key]
+        return html.notebook_html(nbs[key], title, **kw)
+
+    monkeypatch.setattr(html, "_exporter", [])
+    shared = [page("intern"), page("byraad")]
+    assert len(html._exporter) == 1
+    fresh = []
+    for key in ("intern", "byraad"):
+        monkeypatch.setattr(html, "_exporter", [])
+        fresh.append(page(key))
+    assert shared == fresh
+    assert "<title>Byråd – Eksempelkommune</title>" in shared[1]
+    assert "Intern" not in shared[1] and "Eksempelkommune · intern" not in shared[1]
+    assert "Til byrådet" in shared[1] and "Til byrådet" not in shared[0]
+
+
 def test_byraad_page_passes_the_check(executed, tmp_path):
     out = report.export_html(executed["byraad"], tmp_path / "b.html", "Byråd")
     text = out.read_text(encoding="utf-8")

@@ -15,7 +15,6 @@ import math
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from copy import copy
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -177,10 +176,57 @@ def write_workbook(
     return save(workbook, path)
 
 
+def _numpy_kind(series: pd.Series) -> str:
+    """The NumPy dtype kind of a column ('i', 'u', 'f', 'b', …); '' for pandas' own dtypes
+    (nullable, arrow, categorical), whose values are converted one by one."""
+    return series.dtype.kind if isinstance(series.dtype, np.dtype) else ""
+
+
+def _column_values(series: pd.Series) -> list:
+    """A column's cell values, as `_cell_value` gives them for each value of the column:
+    converted for the whole column where its dtype allows (NumPy numbers and booleans, whose
+    values are Python ints and floats, NaN as None, booleans as ja/nej), else value by value."""
+    kind = _numpy_kind(series)
+    if kind in ("i", "u", "f"):
+        values = series.to_numpy()
+        if values.dtype.kind == "f":
+            cells = values.astype(object)
+            cells[np.isnan(values)] = None
+            return cells.tolist()
+        return values.tolist()
+    if kind == "b":
+        return np.where(series.to_numpy(), "ja", "nej").tolist()
+    if _all_text(series):
+        return series.tolist()
+    return [_cell_value(v) for v in series]
+
+
+def _all_text(series: pd.Series) -> bool:
+    """Whether every value of an object column is a str (cells as they are)."""
+    return series.dtype == object and pd.api.types.infer_dtype(series, skipna=False) == "string"
+
+
+def _column_width(series: pd.Series, values: list, fmt: str | None) -> int:
+    """The widest `_display_width` of a column's values. For NumPy numbers only the largest
+    and the smallest finite value count (the width grows with the magnitude), and an infinity
+    if there is one ('inf')."""
+    if _numpy_kind(series) in ("i", "u", "f") and len(series):
+        numbers = series.to_numpy()
+        finite = numbers[np.isfinite(numbers)] if numbers.dtype.kind == "f" else numbers
+        widest = [finite.max().item(), finite.min().item()] if len(finite) else []
+        if len(finite) < len(numbers) and np.isinf(numbers).any():
+            widest.append(float("inf"))
+        return max((_display_width(v, fmt) for v in widest), default=0)
+    if _all_text(series):
+        return max(map(len, values), default=0)
+    return max((_display_width(v, fmt) for v in values), default=0)
+
+
 def _write_sheet(sheet, frame: pd.DataFrame, formats: Mapping[str, str] | None,
                  valg: Mapping[str, Sequence[str]], ombryd: Mapping[str, int]) -> None:
     """One table on a write-only sheet: what concerns the whole sheet (column widths, frozen
-    header, filter, drop-downs) before the rows, which are written once."""
+    header, filter, drop-downs) before the rows, which are written once. Values and widths
+    are worked out per column (`_column_values`, `_column_width`)."""
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment
     from openpyxl.utils import get_column_letter
@@ -188,11 +234,10 @@ def _write_sheet(sheet, frame: pd.DataFrame, formats: Mapping[str, str] | None,
 
     columns = list(frame.columns)
     fmts = [column_format(str(c), frame[c], formats) for c in columns]
-    rows = [[_cell_value(v) for v in row] for row in frame.itertuples(index=False, name=None)]
-    widths = [len(heading(c)) + 2 for c in columns]
-    for values in rows:
-        for i, value in enumerate(values):
-            widths[i] = max(widths[i], _display_width(value, fmts[i]))
+    series = [frame.iloc[:, i] for i in range(len(columns))]
+    values = [_column_values(s) for s in series]
+    widths = [max(len(heading(c)) + 2, _column_width(s, v, f))
+              for c, s, v, f in zip(columns, series, values, fmts)]
     # A template cell per styled column: its cells share the template's style.
     templates: list[WriteOnlyCell | None] = []
     last = len(frame) + 1
@@ -222,13 +267,38 @@ def _write_sheet(sheet, frame: pd.DataFrame, formats: Mapping[str, str] | None,
     header = [WriteOnlyCell(sheet, heading(c)) for c in columns]
     style_header(header, wrap=True)
     sheet.append(header)
-    styled = [(i, t) for i, t in enumerate(templates) if t is not None]
-    for values in rows:
-        for i, template in styled:  # also empty cells: a colleague fills some in
-            cell = WriteOnlyCell(sheet, values[i])
-            cell._style = copy(template._style)
-            values[i] = cell
-        sheet.append(values)
+    sheet._values_to_row = _styled_cells(sheet, [t._style if t else None for t in templates])
+    for row in zip(*values):
+        sheet.append(row)
+
+
+def _styled_cells(sheet, styles: list):
+    """The cells of a data row as openpyxl's write-only `_values_to_row` makes them, but a
+    cell of a styled column made once with its column's style (also an empty one: a colleague
+    fills some in) instead of a cell handed to openpyxl, which first fails to take it as a
+    value (formatting an error message for every such cell) and then makes a spare cell.
+    The style is shared, not copied: it is set after the value (which may set a date format
+    on the cell's own style) and nothing changes it afterwards."""
+    from openpyxl.cell import Cell, WriteOnlyCell
+
+    def values_to_row(values, row_idx):
+        cell = WriteOnlyCell(sheet)
+        for col_idx, (value, style) in enumerate(zip(values, styles), 1):
+            if style is not None:
+                styled = Cell(sheet, row=row_idx, column=col_idx, value=value)
+                styled._style = style
+                yield styled
+                continue
+            if value is None:
+                continue
+            cell.value = value
+            cell.column = col_idx
+            cell.row = row_idx
+            yield cell
+            if cell.has_style:  # a date in a text column got its own date format
+                cell = WriteOnlyCell(sheet)
+
+    return values_to_row
 
 
 def publish(write: Callable[[Path], Path], name: str, *, link_text: str,

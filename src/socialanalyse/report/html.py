@@ -16,6 +16,7 @@ import copy
 import html
 import os
 import re
+import threading
 from collections.abc import Iterable, Mapping
 from importlib.resources import files
 from pathlib import Path
@@ -249,10 +250,10 @@ def make_self_contained(page: str) -> str:
 # --- export ---------------------------------------------------------------------------------
 
 
-def notebook_html(
-    nb, title: str, lang: str = "da", *, subtitle: str | None = None, footer: str | None = None
-) -> str:
-    """The report HTML of an executed notebook object (see `export_html`)."""
+def new_exporter():
+    """A fresh nbconvert HTMLExporter for the report template (code and prompts hidden, cells
+    with a HIDDEN_TAGS tag removed). Everything that differs between notebooks goes in the
+    resources of each `from_notebook_node` call, so one exporter serves every page."""
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
@@ -265,14 +266,31 @@ def notebook_html(
     )
     remover = TagRemovePreprocessor(remove_cell_tags=set(HIDDEN_TAGS), enabled=True)
     exporter.register_preprocessor(remover, enabled=True)
+    return exporter
+
+
+# One exporter per process (a runner worker exports every notebook of every municipality it
+# runs): a new one compiles nbconvert's Jinja templates again, about a third of a page's
+# export CPU (benchmarks/bench_export.py). The lock keeps two threads from using it at once
+# (it holds per-call filters).
+_exporter: list[Any] = []
+_lock = threading.Lock()
+
+
+def notebook_html(
+    nb, title: str, lang: str = "da", *, subtitle: str | None = None, footer: str | None = None
+) -> str:
+    """The report HTML of an executed notebook object (see `export_html`)."""
+    nb = static_widgets(danish_error_markers(nb))
     resources = {
         "sa": {"title": title, "lang": lang, "subtitle": subtitle, "footer": footer,
                "css": css()},
         "metadata": {"name": title},
     }
-    body, _ = exporter.from_notebook_node(
-        static_widgets(danish_error_markers(nb)), resources=resources
-    )
+    with _lock:
+        if not _exporter:
+            _exporter.append(new_exporter())
+        body, _ = _exporter[0].from_notebook_node(nb, resources=resources)
     # nbconvert fills missing alt texts in English; say it in Danish.
     body = body.replace(f'alt="{_NBCONVERT_ALT}"', f'alt="{MISSING_ALT}"')
     return make_self_contained(body)
