@@ -228,12 +228,34 @@ def test_transparent_background_stays_transparent():
     assert new[0, 0, 3] == 0 and new[..., 3].max() == 255
 
 
-def test_figure_legend_at_the_figures_edge_falls_back_to_savefig():
-    fig, ax = plt.subplots()
-    ax.plot([1, 2], label="Linje")
-    fig.legend()  # against the figure's own bbox, which savefig moves to the crop
+def _figure_legend(fig):
+    fig.legend(["Linje"])  # against the figure's own bbox, which savefig moves to the crop
+
+
+def _plain_figure():
+    from matplotlib.figure import Figure
+
+    fig = Figure()  # no pyplot: a FigureCanvasBase, which savefig swaps for Agg itself
+    fig.add_subplot().plot([1, 2])
+    return fig
+
+
+@pytest.mark.parametrize(("change", "reason"), [
+    (_figure_legend, "figurforklaring ved figurens kant"),
+    (lambda fig: fig.figimage(np.ones((5, 5))), "figurbilleder"),
+    (lambda fig: fig.patch.set(linewidth=2, edgecolor="black"), "figurramme"),
+    (lambda fig: mpl.rcParams.update({"savefig.facecolor": "yellow"}), "savefig-farver"),
+    (None, "ikke et Agg-lærred med 1 pixel pr. punkt"),
+])
+def test_what_one_draw_cannot_do_falls_back_to_savefig(change, reason):
+    if change is None:
+        fig = _plain_figure()
+    else:
+        fig, ax = plt.subplots()
+        ax.plot([1, 2])
+        change(fig)
     assert png.figure_png(fig, 150) == png.savefig_png(fig, 150)
-    assert png.COUNTS == {"figurforklaring ved figurens kant": 1}
+    assert png.COUNTS == {reason: 1}
 
 
 def test_figure_html_embeds_the_one_draw_png():

@@ -10,7 +10,7 @@ can sit up to half a pixel differently (savefig's crop starts at a fraction of a
 at a whole one), which no reader sees.
 
 A figure this cannot draw in one pass the same way falls back to savefig (counted in
-`COUNTS` by reason): a canvas that is not Agg, subfigures, a figure legend placed against
+`COUNTS` by reason): a canvas that is not Agg (or scaled for a high-resolution screen), subfigures, a figure legend placed against
 the figure's own edge, figure images, a figure frame, non-default savefig colours, or
 content that reaches beyond the enlarged canvas.
 """
@@ -46,8 +46,8 @@ def _why_not_once(fig) -> str | None:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     rc = mpl.rcParams
-    if not isinstance(fig.canvas, FigureCanvasAgg):
-        return "ikke et Agg-lærred"
+    if not isinstance(fig.canvas, FigureCanvasAgg) or fig.canvas.device_pixel_ratio != 1:
+        return "ikke et Agg-lærred med 1 pixel pr. punkt"
     if fig.subfigs:
         return "underfigurer"
     # A figure legend without bbox_to_anchor sits against the figure's bbox, which savefig
