@@ -30,6 +30,11 @@ import numpy as np
 #: time on a canvas as large as it needs (two draws, as savefig).
 REACH = {"left": 0.75, "right": 0.5, "bottom": 0.35, "top": 0.15}
 
+#: zlib level of the PNGs. Pillow's default, 6, costs 2.03 s CPU for the 59 PNGs of a hilleroed
+#: run, 3 costs 1.44 s (the row filters, not zlib, are the rest: 1 and 2 are no faster) for
+#: 5 % more bytes (5.40 -> 5.68 MB); the pixels are the same.
+PNG_COMPRESSION = 3
+
 #: How figures were made in this process: "én tegning", "to tegninger" (a second draw on a
 #: larger canvas) or, with savefig, the reason it was needed.
 COUNTS: Counter[str] = Counter()
@@ -149,5 +154,6 @@ def figure_png(fig, dpi: int = 150) -> bytes:
         COUNTS["én tegning"] += 1
     buffer = io.BytesIO()
     # RGBA with savefig's metadata and dpi, by the function savefig itself writes PNGs with.
-    imsave(buffer, rgba[crop], format="png", dpi=dpi)
+    imsave(buffer, rgba[crop], format="png", dpi=dpi,
+           pil_kwargs={"compress_level": PNG_COMPRESSION})
     return buffer.getvalue()
