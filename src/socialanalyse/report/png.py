@@ -2,17 +2,18 @@
 
 `savefig(bbox_inches="tight")` draws a figure twice: a pass without output to run the layout
 and find the tight box, then the real draw, cropped. That was the largest single cost of a
-run (~59 figures per municipality). `figure_png` draws once, on an Agg canvas that reaches
+run (59 figures for hilleroed). `figure_png` draws once, on an Agg canvas that reaches
 beyond the figure's edges (where a legend beside the axes, `bbox_to_anchor=(1.0, 1.0)`, or
 long rotated tick labels end up), takes the tight box after that draw (the layout is cached
 then), pads it like savefig does and crops. The result has savefig's pixel size; the content
 can sit up to half a pixel differently (savefig's crop starts at a fraction of a pixel, ours
 at a whole one), which no reader sees.
 
-A figure this cannot draw in one pass the same way falls back to savefig (counted in
-`COUNTS` by reason): a canvas that is not Agg (or scaled for a high-resolution screen), subfigures, a figure legend placed against
-the figure's own edge, figure images, a figure frame, non-default savefig colours, or
-content that reaches beyond the enlarged canvas.
+A figure reaching further than the canvas is drawn once more on one as large as it needs. A
+figure this cannot draw the same way falls back to savefig (counted in `COUNTS` by reason): a
+canvas that is not Agg (or is scaled for a high-resolution screen), subfigures, a figure
+legend placed against the figure's own edge, figure images, a figure frame, non-default
+savefig colours.
 """
 
 from __future__ import annotations
