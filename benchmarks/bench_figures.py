@@ -17,14 +17,14 @@ import statistics
 import time
 
 
-def figure_makers(kommune: str) -> dict[str, object]:
-    """Name -> a function returning a new figure, as the notebooks 06 and 07 draw them."""
-    from socialanalyse import indkoeb, kapacitet, report
+def figure_makers(s) -> dict[str, object]:
+    """Name -> a function returning a new figure, as the notebooks 06 and 07 draw them from
+    the report session `s`'s data."""
+    from socialanalyse import indkoeb, kapacitet
     from socialanalyse.views import indkoeb as iview
     from socialanalyse.views import kapacitet as kview
     from socialanalyse.views.indkoeb import figures as ifig
 
-    s = report.setup(kommune, "intern", None, notebook="07_kapacitet")
     ind = kview.settings(s.parametre, None, None)
     bel = kapacitet.occupancy(s.data, ind=ind)
     trappe = kapacitet.staircase(s.data, ind=ind)
@@ -63,10 +63,11 @@ def main() -> int:
     parser.add_argument("--gentag", type=int, default=7, help="målinger pr. figur og måde")
     args = parser.parse_args()
 
+    from socialanalyse import report
     from socialanalyse.report import png
     from socialanalyse.report.display import FIGURE_DPI
 
-    makers = figure_makers(args.kommune)
+    makers = figure_makers(report.setup(args.kommune, "intern", None, notebook="07_kapacitet"))
     print(f"CPU-sekunder pr. figur ({args.kommune}, {FIGURE_DPI} dpi, median af {args.gentag})")
     print(f"{'figur':<38}{'savefig':>8}{'én gang':>9}{'sparet':>8}  lavet som")
     total_old = total_new = 0.0

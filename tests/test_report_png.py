@@ -258,6 +258,25 @@ def test_what_one_draw_cannot_do_falls_back_to_savefig(change, reason):
     assert png.COUNTS == {reason: 1}
 
 
+def test_the_views_figures_in_the_benchmark(sample):
+    """The real figures bench_figures times (kapacitet's and indkøb's, on the sample) agree
+    with savefig, each from one draw."""
+    from helpers import load_benchmark
+
+    from socialanalyse import report
+    from socialanalyse.config import load_parameters
+
+    _, data = sample
+    s = report.setup("eksempelkommune", "intern", data=data,
+                     parametre=load_parameters("eksempelkommune"))
+    for name, make in load_benchmark("bench_figures").figure_makers(s).items():
+        fig = make()
+        png.COUNTS.clear()
+        new = png.figure_png(fig, 150)
+        assert png.COUNTS == {"én tegning": 1}, name
+        assert_same_image(new, png.savefig_png(fig, 150))
+
+
 def test_figure_html_embeds_the_one_draw_png():
     grid = facet_grid()
     text = figure_html(grid, alt="Udgift pr. år for fire paragraffer")
