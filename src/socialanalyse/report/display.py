@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 from collections.abc import Iterable, Mapping
 
 import numpy as np
@@ -20,9 +19,13 @@ from .. import privacy
 from .checks import COUNT_CLASS, COUNT_KINDS, PrivatlivsFejl, id_columns
 from .format import dato, kr, pct, tal
 from .labels import heading
+from .png import figure_png
 from .session import current_or_none
 
 DEFAULT_MAX_ROWS = 200
+#: Resolution of figures in notebooks and reports (cropped to their content, as savefig's
+#: bbox_inches="tight").
+FIGURE_DPI = 150
 
 
 def _display_html(text: str) -> None:
@@ -263,9 +266,7 @@ def figure_html(fig, alt: str, caption: str | None = None) -> str:
     if not alt or not str(alt).strip():
         raise ValueError("En figur skal have en alt-tekst, der siger, hvad den viser.")
     fig = getattr(fig, "figure", None) or (fig.get_figure() if hasattr(fig, "get_figure") else fig)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=150, bbox_inches="tight")
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    data = base64.b64encode(figure_png(fig, dpi=FIGURE_DPI)).decode("ascii")
     cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
     return (
         f'<figure class="sa-figur"><img src="data:image/png;base64,{data}" '
