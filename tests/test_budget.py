@@ -403,6 +403,18 @@ def test_expected_year_end_band_and_backtest(sample):
     assert len(by_month) == 10 and by_month["forventet"].iloc[-1] == pytest.approx(s["forventet"])
 
 
+def test_expected_by_month_is_expected_year_end_month_by_month(sample):
+    # expected_by_month prepares the year's groundwork once for all months: each row must
+    # still be exactly what expected_year_end gives for that month on its own.
+    _, d = sample
+    by_month = B.expected_by_month(d, 2024, IND)
+    assert len(by_month) == 12
+    for row in by_month.itertuples(index=False):
+        s = B.expected_year_end(d, 2024, row.maaned, IND).samlet
+        assert [row.budget, row.betalt, row.forventet, row.nedre, row.oevre] == [
+            s["budget"], s["betalt"], s["forventet"], s["nedre"], s["oevre"]]
+
+
 def test_causes_name_the_grants_behind_the_planted_overruns(sample):
     s, d = sample
     pq, pp = s.planted.budget_overrun_quantity[1], s.planted.budget_overrun_price[1]

@@ -100,6 +100,17 @@ def test_baseline_sd_uses_first_assessments(v):
     assert sd["Mobilitet"] == pytest.approx(0.0)
 
 
+def test_given_levels_give_the_same_changes_and_sd(v):
+    # individual_progression computes the levels once for changes and baseline_sd.
+    lv = levels(v, "VUM2")
+    before = lv.copy()
+    for between in ("first_latest", "consecutive"):
+        pd.testing.assert_frame_equal(changes(v, between, niveauer=lv), changes(v, between),
+                                      check_exact=True)
+    pd.testing.assert_series_equal(baseline_sd(v, niveauer=lv), baseline_sd(v), check_exact=True)
+    pd.testing.assert_frame_equal(lv, before)  # the given levels are not changed
+
+
 def test_individual_progression_with_data_sd(v):
     out = individual_progression(v, "rci", reliability=0.5).set_index(["borger_id", "tema"])
     # Egenomsorg sd 1 -> S_diff 1: a −2 -> progression; b +1 -> stabil. Mobilitet sd 0 -> no RCI.

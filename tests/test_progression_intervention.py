@@ -111,6 +111,20 @@ def test_intervention_frame_before_after(data):
     assert tidy.groupby("borger_id").size().eq(2).all()
 
 
+def test_intervention_frame_with_given_levels_is_the_same(data):
+    # sensitivity hands the assessment levels to its variants instead of each computing them.
+    from socialanalyse.progression.individual import levels
+
+    indsats = Indsats(START, paragraf="§107", leverandoer_id="L1")
+    lv = levels(data.vurderinger, "VUM2")
+    before = lv.copy()
+    for match in (False, True):
+        pd.testing.assert_frame_equal(
+            intervention_frame(data, indsats, "Egenomsorg", match=match, niveauer=lv),
+            intervention_frame(data, indsats, "Egenomsorg", match=match), check_exact=True)
+    pd.testing.assert_frame_equal(lv, before)  # the given levels are not changed
+
+
 def test_analyse_intervention_hand_computed(data):
     res = analyse_intervention(data, Indsats(START, tilbud_id="T1"), "Egenomsorg")
     # With "late" (3 -> 3, change 0): treated changes −2, −1, −1, −2, 0 (mean −1.2);

@@ -90,7 +90,8 @@ def per_inhabitant(regnskab: pd.DataFrame, befolkning: pd.DataFrame,
     # Denmark's streamed (BULK) format leaves out combinations whose value is 0, so an absent
     # row is 0. A row present with '..' stays missing. Functions not in the file at all are
     # not part of the benchmark.
-    present = [f for f in wanted if f in set(spend["funktion"])]
+    in_file = set(spend["funktion"])
+    present = [f for f in wanted if f in in_file]
     grid = spend[["kommune", "aar"]].drop_duplicates().merge(
         pd.DataFrame({"funktion": present}), how="cross")
     spend = grid.merge(spend, on=["kommune", "aar", "funktion"], how="left", indicator=True)

@@ -127,9 +127,11 @@ def forecast(data: Data, ind: Indstillinger | None = None,
     future = list(range(last + 1, last + 1 + ind.prognose_aar))
     all_years = sorted(set(hist["aar"]) | set(future))
     groups = line_info(pd.Index(hist["linje"].unique()))["aldersgruppe"]
+    # One population series per age group (three at most), not one per line.
+    populations = {g: _population_by_year(data, g, all_years) for g in groups.unique()}
     rows = []
     for linje, h in hist.groupby("linje", sort=True):
-        pop = _population_by_year(data, groups[linje], all_years)
+        pop = populations[groups[linje]]
         no_pop = pop.isna().all()
         pop = pop.fillna(10_000.0) if no_pop else pop.ffill().bfill()
         years = h["aar"].to_numpy()

@@ -95,10 +95,45 @@ def _rest_weights(h: np.ndarray, months_left: int) -> tuple[np.ndarray, np.ndarr
     return surv, new_months
 
 
-def _core(data: Data, g: Grants, pay: Payments, year: int, asof_ord: int, known_ends: bool,
-          ind: Indstillinger, first_data_ord: int) -> dict[str, np.ndarray]:
-    """The forecast's parts per line code (see the module docstring)."""
+@dataclass(frozen=True)
+class _Grundlag:
+    """What the forecasts of one budget year share whatever the month: made once by
+    `expected_by_month` for all its months (and their backtests), not once per month."""
+
+    g: Grants
+    pay: Payments
+    first_data_ord: int
+    start_ord: np.ndarray  # month ordinal of each grant's startdato
+    terms: pd.DataFrame  # the grants' columns expected_payments reads, bevilling_id = position
+    budget: pd.Series  # the year's budget per line label
+
+
+def _grundlag(data: Data, year: int, ind: Indstillinger) -> _Grundlag:
     bev = data.bevillinger
+    terms = bev[["startdato", "enhed", "enhedspris", "omfang", "tillaeg"]].copy()
+    terms["bevilling_id"] = np.arange(len(bev))
+    rows = budget_rows(data, year)
+    label = rows["paragraf"].fillna(rows["maalgruppe"]).astype(str)
+    return _Grundlag(
+        g=grants(data, assign_lines(data, year, ind.budgetniveau)),
+        pay=payments(data),
+        first_data_ord=int(month_ord(first_month(data))),
+        start_ord=month_ord(bev["startdato"]),
+        terms=terms,
+        budget=rows["beloeb"].groupby(label.to_numpy()).sum(),
+    )
+
+
+def _month_ords(days: np.ndarray) -> np.ndarray:
+    """month_ord of datetime64[D] values in numpy (NaT -> -1), without a pandas Series."""
+    o = days.astype("datetime64[M]").astype(np.int64) + 1970 * 12
+    return np.where(np.isnat(days), -1, o)
+
+
+def _core(gl: _Grundlag, year: int, asof_ord: int, known_ends: bool,
+          ind: Indstillinger) -> dict[str, np.ndarray]:
+    """The forecast's parts per line code (see the module docstring)."""
+    g, pay, first_data_ord = gl.g, gl.pay, gl.first_data_ord
     diy = days_in_year(year)
     jan1 = pd.Timestamp(year, 1, 1)
     dec31 = pd.Timestamp(year, 12, 31)
@@ -119,8 +154,8 @@ def _core(data: Data, g: Grants, pay: Payments, year: int, asof_ord: int, known_
     # Historical rates in the window of months before and including as_of.
     lo_w = max(asof_ord - ind.historik_maaneder + 1, first_data_ord)
     window_months = max(asof_ord - lo_w + 1, 1)
-    start_ord = month_ord(bev["startdato"])
-    slut_ord = np.where(np.isnat(slut), -1, month_ord(pd.Series(slut.astype("datetime64[ns]"))))
+    start_ord = gl.start_ord
+    slut_ord = _month_ords(slut)
     ended = (slut_ord >= lo_w) & (slut_ord <= asof_ord)
     exposure = g.by_line(active_days(g.start, slut, ord_to_month(lo_w), end_asof)) / AVG_MONTH_DAYS
     h = np.divide(g.by_line(ended.astype(float)), exposure, out=np.zeros(g.n_lines),
@@ -137,9 +172,9 @@ def _core(data: Data, g: Grants, pay: Payments, year: int, asof_ord: int, known_
     aktive_resten, ophoer, antal_resten, antal_ophoer = zeros, zeros, zeros, zeros
     if months_left > 0:
         idx = np.flatnonzero(active_after)
-        sub = bev.iloc[idx][["startdato", "enhed", "enhedspris", "omfang", "tillaeg"]].copy()
-        sub["bevilling_id"] = idx
-        sub["slutdato"] = pd.Series(end_used[idx].astype("datetime64[ns]"), index=sub.index)
+        sub = gl.terms.iloc[idx]
+        sub = sub.assign(slutdato=pd.Series(end_used[idx].astype("datetime64[ns]"),
+                                            index=sub.index))
         ep = expected_payments(sub, ord_to_month(asof_ord + 1), dec31, ind.prisindeks)
         pos = ep["bevilling_id"].to_numpy(dtype=np.int64)
         k = month_ord(ep["periode"]) - asof_ord
@@ -168,15 +203,16 @@ def _core(data: Data, g: Grants, pay: Payments, year: int, asof_ord: int, known_
     }
 
 
-def _backtest(data: Data, g: Grants, pay: Payments, year: int, asof_ord: int,
-              ind: Indstillinger, first_data_ord: int) -> pd.DataFrame:
+def _backtest(data: Data, gl: _Grundlag, year: int, asof_ord: int,
+              ind: Indstillinger) -> pd.DataFrame:
+    g, pay = gl.g, gl.pay
     month_in_year = asof_ord - year * 12
     earlier = [y for y in complete_years(data) if y < year]
-    earlier = [y for y in earlier if y * 12 + month_in_year - first_data_ord + 1
+    earlier = [y for y in earlier if y * 12 + month_in_year - gl.first_data_ord + 1
                >= MIN_HISTORY_MONTHS][-ind.backtest_aar:] if ind.backtest_aar > 0 else []
     frames = []
     for y in earlier:
-        part = _core(data, g, pay, y, y * 12 + month_in_year, False, ind, first_data_ord)
+        part = _core(gl, y, y * 12 + month_in_year, False, ind)
         actual = g.by_line(pay.by_grant(y * 12, y * 12 + 11))
         frame = pd.DataFrame({"aar": y, "linje": g.lines, "forventet": part["forventet"],
                               "faktisk": actual})
@@ -211,20 +247,19 @@ def expected_year_end(data: Data, year: int | None = None, as_of=None,
     year = ind.aar if year is None else year
     as_of = ind.opgjort if as_of is None else as_of
     year, asof_ord = parse_as_of(data, year, as_of)
-    lines = assign_lines(data, year, ind.budgetniveau)
-    g = grants(data, lines)
-    pay = payments(data)
-    first_data_ord = int(month_ord(first_month(data)))
-    part = _core(data, g, pay, year, asof_ord, True, ind, first_data_ord)
-    out = pd.DataFrame(part, index=g.lines)
+    return _year_end(data, _grundlag(data, year, ind), year, asof_ord, ind)
 
-    rows = budget_rows(data, year)
-    label = rows["paragraf"].fillna(rows["maalgruppe"]).astype(str)
-    budget = rows["beloeb"].groupby(label.to_numpy()).sum()
+
+def _year_end(data: Data, gl: _Grundlag, year: int, asof_ord: int,
+              ind: Indstillinger) -> ForventetRegnskab:
+    part = _core(gl, year, asof_ord, True, ind)
+    out = pd.DataFrame(part, index=gl.g.lines)
+
+    budget = gl.budget
     out = out.reindex(out.index.union(budget.index), fill_value=0.0).rename_axis("linje")
     out["budget"] = budget.reindex(out.index).fillna(0.0)
 
-    bt = _backtest(data, g, pay, year, asof_ord, ind, first_data_ord)
+    bt = _backtest(data, gl, year, asof_ord, ind)
     rms = bt.groupby("linje")["fejl"].apply(_rms) if len(bt) else pd.Series(dtype=float)
     out["typisk_fejl"] = rms.reindex(out.index)
     z = ind.usikkerhed_z
@@ -252,9 +287,10 @@ def expected_by_month(data: Data, year: int | None = None,
     ind = ind or Indstillinger()
     year, last_ord = parse_as_of(data, year, None)
     first_ord = max(year * 12, int(month_ord(first_month(data))))
+    gl = _grundlag(data, year, ind)
     rows = []
     for o in range(first_ord, last_ord + 1):
-        fr = expected_year_end(data, year, ord_to_month(o), ind)
+        fr = _year_end(data, gl, year, o, ind)
         s = fr.samlet
         rows.append({"maaned": ord_to_month(o), "budget": s["budget"], "betalt": s["betalt"],
                      "forventet": s["forventet"], "nedre": s["nedre"], "oevre": s["oevre"]})

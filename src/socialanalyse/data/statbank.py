@@ -189,7 +189,10 @@ def parse_time(values: pd.Series, path: Path, rows: np.ndarray) -> pd.DataFrame:
     """TID cells as aar, kvartal (1-4; NaN for a year) and maaned (1-12; NaN unless
     monthly): '2024', '2024K1', '2024Q1', '2024M01'."""
     text = values.fillna("").astype(str).str.strip()
-    m = text.str.extract(r"^(?P<aar>\d{4})(?:[KQ](?P<kvartal>[1-4])|M(?P<maaned>\d{2}))?$")
+    # Parsed once per distinct period (a few dozen), not once per row (~70.000).
+    periods = pd.Series(text.unique())
+    m = periods.str.extract(r"^(?P<aar>\d{4})(?:[KQ](?P<kvartal>[1-4])|M(?P<maaned>\d{2}))?$")
+    m = m.iloc[pd.Index(periods).get_indexer(text)].reset_index(drop=True)
     bad = m["aar"].isna().to_numpy()
     if bad.any():
         _fail(path, rows, bad, "TID",
@@ -197,8 +200,8 @@ def parse_time(values: pd.Series, path: Path, rows: np.ndarray) -> pd.DataFrame:
               "Statistikbanken skriver den (fx 2024, 2024K1 eller 2024M01).")
     maaned = pd.to_numeric(m["maaned"], errors="coerce")
     kvartal = pd.to_numeric(m["kvartal"], errors="coerce").fillna((maaned - 1) // 3 + 1)
-    return pd.DataFrame({"aar": m["aar"].astype(int), "kvartal": kvartal, "maaned": maaned},
-                        index=values.index)
+    return pd.DataFrame({"aar": m["aar"].astype(int).to_numpy(), "kvartal": kvartal.to_numpy(),
+                         "maaned": maaned.to_numpy()}, index=values.index)
 
 
 # --- REGK31 -----------------------------------------------------------------------------------
@@ -233,7 +236,9 @@ def parse_functions(values: pd.Series, path: Path, rows: np.ndarray) -> pd.DataF
 
 def _codes(values: pd.Series) -> pd.Series:
     """Cells normalised for matching against known codes and texts."""
-    return values.fillna("").astype(str).map(_key)
+    text = values.fillna("").astype(str)
+    keys = {t: _key(t) for t in text.unique()}  # a handful of distinct cells per column
+    return text.map(keys)
 
 
 def read_regk31(path: Path, dranst: tuple[int, ...] = (1,)) -> pd.DataFrame:

@@ -51,6 +51,7 @@ def changes(
     *,
     metode: str | None = "VUM2",
     temaer: tuple[str, ...] | None = None,
+    niveauer: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Change in level per citizen and theme (and `samlet`), later − earlier.
 
@@ -58,8 +59,9 @@ def changes(
     between="consecutive": one row per pair of consecutive assessments.
     Columns: borger_id, tema, dato_foer, dato_efter, niveau_foer, niveau_efter, aendring
     (negative = improvement). Citizens with a single assessment of a theme are left out.
+    `niveauer`: `levels(vurderinger, metode)` when the caller has it already.
     """
-    lv = levels(vurderinger, metode)
+    lv = levels(vurderinger, metode) if niveauer is None else niveauer
     if temaer is not None:
         lv = lv[lv["tema"].isin(temaer)]
     g = lv.groupby(["borger_id", "tema"], sort=False)
@@ -93,10 +95,13 @@ def changes(
     return out.reset_index(drop=True)
 
 
-def baseline_sd(vurderinger: pd.DataFrame, metode: str | None = "VUM2") -> pd.Series:
+def baseline_sd(vurderinger: pd.DataFrame, metode: str | None = "VUM2", *,
+                niveauer: pd.DataFrame | None = None) -> pd.Series:
     """Standard deviation of the first assessed level per theme across citizens (and for
-    `samlet`): the s1 of the Reliable Change Index when no published SD is given."""
-    first = levels(vurderinger, metode).groupby(["borger_id", "tema"], sort=False).head(1)
+    `samlet`): the s1 of the Reliable Change Index when no published SD is given.
+    `niveauer`: `levels(vurderinger, metode)` when the caller has it already."""
+    lv = levels(vurderinger, metode) if niveauer is None else niveauer
+    first = lv.groupby(["borger_id", "tema"], sort=False).head(1)
     return first.groupby("tema")["niveau"].std(ddof=1).rename("sd")
 
 
@@ -167,8 +172,10 @@ def individual_progression(
     methods = [metode] if metode else sorted(vurderinger["metode"].dropna().unique())
     parts = []
     for m in methods:
-        ch = changes(vurderinger, between, metode=m)
-        sd_used = baseline_sd(vurderinger, m) if method == "rci" and sd is None else sd
+        lv = levels(vurderinger, m)  # once for the changes and the SD
+        ch = changes(vurderinger, between, metode=m, niveauer=lv)
+        sd_used = (baseline_sd(vurderinger, m, niveauer=lv) if method == "rci" and sd is None
+                   else sd)
         out = classify(ch, method, reliability=reliability, sd=sd_used,
                        minimum_change=minimum_change)
         parts.append(out.assign(metode=m))
@@ -237,7 +244,7 @@ def judge_goals(
     ok = ch["dato_efter"] > ch["dato_foer"]
     ch["aendring"] = (ch["niveau_efter"] - ch["niveau_foer"]).where(ok)
     if method == "rci" and sd is None:
-        sd = baseline_sd(vurderinger, metode)
+        sd = baseline_sd(vurderinger, metode, niveauer=lv)
     out = classify(ch, method, reliability=reliability, sd=sd, minimum_change=minimum_change)
     stable_ok = out["maaltype"].isin(MAALTYPER_STABIL_ER_SUCCES)
     success = np.where(stable_ok, out["udvikling"] != REGRESSION, out["udvikling"] == PROGRESSION)

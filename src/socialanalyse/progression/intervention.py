@@ -120,14 +120,17 @@ def before_after(
     groups: pd.DataFrame,
     tema: str,
     metode: str | None = "VUM2",
+    *,
+    niveauer: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The tidy analysis frame: for each citizen in `groups` with an assessment of `tema` on or
     before the anchor AND one after it, two rows (før, efter).
 
     Columns: borger_id, gruppe, periode (før/efter), dato, udfald (the level), behandlet (1 =
-    indsats), efter (1 = efter).
+    indsats), efter (1 = efter). `niveauer`: `levels(vurderinger, metode)` when the caller has
+    it already (several analyses of the same assessments), else computed here.
     """
-    lv = levels(vurderinger, metode)
+    lv = levels(vurderinger, metode) if niveauer is None else niveauer
     lv = lv[lv["tema"] == tema].merge(groups[["borger_id", "gruppe", "anker"]], on="borger_id")
     pre = lv[lv["dato"] <= lv["anker"]].groupby("borger_id").tail(1)
     post = lv[lv["dato"] > lv["anker"]].groupby("borger_id").tail(1)
@@ -188,9 +191,11 @@ def intervention_frame(
     match: bool = False,
     k: int = 1,
     metode: str | None = "VUM2",
+    niveauer: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """`choose_groups` + `before_after` (+ `match_on_baseline` when match=True)."""
-    tidy = before_after(data.vurderinger, choose_groups(data, indsats, sammenligning), tema, metode)
+    tidy = before_after(data.vurderinger, choose_groups(data, indsats, sammenligning), tema,
+                        metode, niveauer=niveauer)
     return match_on_baseline(tidy, k) if match else tidy
 
 
@@ -218,12 +223,14 @@ def analyse_intervention(
     k: int = 1,
     confidence: float = 0.95,
     metode: str | None = "VUM2",
+    niveauer: pd.DataFrame | None = None,
 ) -> InterventionResult:
     """The effect of an intervention on a VUM level: DiD (cluster-robust on borger_id), the
     treated group's own before/after change, and the baseline difference between groups.
-    Negative estimates mean the level fell (improved)."""
+    Negative estimates mean the level fell (improved). `niveauer`: as in `before_after`."""
     tidy = intervention_frame(
-        data, indsats, tema, sammenligning=sammenligning, match=match, k=k, metode=metode
+        data, indsats, tema, sammenligning=sammenligning, match=match, k=k, metode=metode,
+        niveauer=niveauer,
     )
     n = tidy.drop_duplicates("borger_id")["gruppe"].value_counts()
     if n.get(INDSATS, 0) < 2 or n.get(SAMMENLIGNING, 0) < 2:

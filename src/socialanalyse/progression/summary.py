@@ -13,7 +13,7 @@ from .. import reference as ref
 from ..config import ProgressionParametre
 from ..data import derived
 from .estimates import Estimate
-from .individual import SAMLET
+from .individual import SAMLET, levels
 from .intervention import Indsats, InterventionResult
 
 
@@ -83,7 +83,9 @@ def sensitivity(data, p: ProgressionParametre) -> tuple[InterventionResult, dict
     (e.g. too few citizens) is left out."""
     from .intervention import analyse_intervention
 
-    common = {"k": p.match_antal, "confidence": p.konfidensniveau, "metode": p.vurderingsmetode}
+    # The assessment levels once for all the variants (each would compute the same).
+    common = {"k": p.match_antal, "confidence": p.konfidensniveau, "metode": p.vurderingsmetode,
+              "niveauer": levels(data.vurderinger, p.vurderingsmetode)}
     chosen = analyse_intervention(data, indsats(p), p.udfald, sammenligning=p.sammenligning,
                                   match=p.match_paa_niveau, **common)
     other = "maalgruppe" if p.sammenligning == "paragraf" else "paragraf"
