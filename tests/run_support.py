@@ -96,6 +96,37 @@ def write_notebooks(folder: Path, *specs: tuple[str, str]) -> Path:
     return folder
 
 
+def execute_notebook(source: Path, executed: Path, parameters: dict, root: Path,
+                     cwd: Path | None = None, timeout: int = 600) -> None:
+    """Papermill on a kernel started as the runner starts its own (runner.kernels): its
+    clients never miss a reply. A plain papermill run of a widget cell can wait for ever
+    (the lost ZeroMQ wake-up, see kernels._manager_class); a cell past `timeout` fails."""
+    import tempfile
+
+    import papermill as pm
+
+    from socialanalyse.runner import kernels
+
+    folder = Path(tempfile.mkdtemp(prefix="sa-test-", dir="/tmp"))  # short socket paths
+
+    def run() -> None:
+        kernel = kernels.Kernel(cwd or root, kernels.kernel_env(root), folder / "k")
+        try:
+            kernel.wait_ready()
+            pm.execute_notebook(
+                str(source), str(executed), parameters=parameters,
+                engine_name=kernels.papermill_engine(), kernel_name=kernels.KERNEL_NAME,
+                keep_as=str(executed), km=kernel.km, execution_timeout=timeout,
+                progress_bar=False)
+        finally:
+            kernel.shutdown()
+
+    try:
+        kernels.in_own_event_loop(run)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def cli(*args: str, **kwargs) -> subprocess.CompletedProcess:
     """Run `socialanalyse …` in a subprocess with this interpreter."""
     return subprocess.run(

@@ -3,12 +3,11 @@ both audiences: results.json matches the package, the auditable Excel (intern on
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
 from openpyxl import load_workbook
-from run_support import NOTEBOOKS, make_project
+from run_support import NOTEBOOKS, execute_notebook, make_project
 
 from socialanalyse import businesscase as bc
 from socialanalyse import report
@@ -31,25 +30,13 @@ def data(project):
 
 
 def _execute(project, publikum, **parameters):
-    import papermill
-
     run_dir = project / "output" / f"kørsel-{publikum}-{'-'.join(map(str, parameters.values()))}"
     run_dir.mkdir(parents=True)
     executed = run_dir / f"{NAME}.ipynb"
-    env = os.environ.get("SOCIALANALYSE_HOME")
-    os.environ["SOCIALANALYSE_HOME"] = str(project)  # the kernel inherits it
-    try:
-        papermill.execute_notebook(
-            str(NOTEBOOKS / f"{NAME}.ipynb"), str(executed), kernel_name="python3",
-            parameters={"kommune": "eksempelkommune", "publikum": publikum,
-                        "run_dir": str(run_dir), **parameters},
-            cwd=str(project), progress_bar=False,
-        )
-    finally:
-        if env is None:
-            os.environ.pop("SOCIALANALYSE_HOME", None)
-        else:
-            os.environ["SOCIALANALYSE_HOME"] = env
+    # The kernel gets SOCIALANALYSE_HOME=project (kernel_env), as in a run.
+    execute_notebook(NOTEBOOKS / f"{NAME}.ipynb", executed,
+                     {"kommune": "eksempelkommune", "publikum": publikum,
+                      "run_dir": str(run_dir), **parameters}, root=project)
     html = report.export_html(executed, run_dir / "html" / f"{NAME}.html", "Business case")
     return run_dir, html.read_text(encoding="utf-8")
 

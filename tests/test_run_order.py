@@ -20,7 +20,8 @@ def _plan(tmp_path: Path, sizes: dict[str, int], workers: int = 2):
         folder.mkdir()
         (folder / "bevillinger.csv").write_bytes(b"x" * size)
         params[slug] = SimpleNamespace(data_dir=folder)
-        jobs.append(SimpleNamespace(kommune=slug, run_id="r1", klynge=False, inputs=()))
+        jobs.append(SimpleNamespace(kommune=slug, run_id="r1", klynge=False, inputs=(),
+                                    kerner=None))
     return SimpleNamespace(jobs=jobs, parametre=params, workers=workers, scheduler=None,
                            dask_filer="auto", executor="dask")
 
