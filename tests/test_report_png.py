@@ -283,3 +283,87 @@ def test_figure_html_embeds_the_one_draw_png():
     data = base64.b64decode(re.search(r'base64,([A-Za-z0-9+/=]+)"', text).group(1))
     assert png.COUNTS == {"én tegning": 1}
     assert_same_image(data, png.savefig_png(grid.figure, 150))
+
+
+# --- the title placement skipped where it cannot move a title (png.titles_stay_put) ----------
+
+def titled_kr_axes():
+    from socialanalyse.report.theme import axis_kr
+
+    fig, ax = plt.subplots()
+    ax.plot([2020, 2021, 2022], [1_500_000, 2_500_000, 2_000_000])
+    axis_kr(ax)
+    ax.set_title("Udgift pr. år")
+    ax.set_title("mio. kr.", loc="right")
+    return fig
+
+
+def titled_category_bars():
+    fig, ax = plt.subplots()
+    ax.barh(LABELS, range(8))
+    ax.set_title("Pladser pr. botilbud")
+    ax.set_xlabel("Pladser")
+    return fig
+
+
+def titled_ticks_on_top():  # as selvevaluering's heat map: the title must clear the labels
+    fig, ax = plt.subplots()
+    ax.imshow(np.arange(12).reshape(3, 4))
+    ax.set_xticks(range(4), ["Anbefaling 1", "Anbefaling 2", "Anbefaling 3", "Anbefaling 4"])
+    ax.xaxis.tick_top()
+    ax.set_title("Status pr. anbefaling")
+    return fig
+
+
+def titled_offset_text():  # ScalarFormatter writes '1e7' where the title starts
+    fig, ax = plt.subplots()
+    ax.plot([1, 2, 3], [12_000_000, 25_000_000, 18_000_000])
+    ax.set_title("Udgift")
+    return fig
+
+
+def titled_twins():
+    fig, ax = plt.subplots()
+    ax.plot([1, 2, 3])
+    ax.twinx().plot([3, 2, 1], color="C1")
+    ax.set_title("Antal og udgift")
+    return fig
+
+
+TITLED = [titled_kr_axes, titled_category_bars, titled_ticks_on_top, titled_offset_text,
+          titled_twins, suptitle_two_axes, constrained_layout, legend_inside]
+
+
+@pytest.mark.parametrize("make", TITLED, ids=lambda f: f.__name__)
+def test_skipping_the_title_placement_changes_no_pixel(make, monkeypatch):
+    fig = make()
+    fast = png.figure_png(fig, 150)
+    monkeypatch.setattr(png, "titles_stay_put", lambda ax: False)  # matplotlib's placement
+    assert png.figure_png(fig, 150) == fast
+
+
+@pytest.mark.parametrize(("make", "skipped"), [
+    (titled_kr_axes, True), (titled_category_bars, True), (titled_ticks_on_top, False),
+    (titled_offset_text, False), (titled_twins, False),
+])
+def test_which_titles_stay_put(make, skipped):
+    assert png.titles_stay_put(make().axes[0]) is skipped
+
+
+def test_a_title_matplotlib_lifts_would_be_wrong_if_not_lifted():
+    """The comparison above can fail: kept at y = 1, the title over tick labels on top gives
+    another image than matplotlib's placement."""
+    fig = titled_ticks_on_top()
+    placed = png.figure_png(fig, 150)
+    ax = fig.axes[0]
+    ax._autotitlepos = False
+    ax._left_title.set_y(1.0)  # not lifted (the theme's titles are on the left)
+    assert png.figure_png(fig, 150) != placed
+
+
+def test_the_title_placement_is_restored():
+    fig = titled_kr_axes()
+    ax = fig.axes[0]
+    ax._left_title.set_y(1.2)  # as a draw with something on top would have left it
+    png.figure_png(fig, 150)
+    assert ax._autotitlepos is True and ax._left_title.get_position()[1] == 1.2
