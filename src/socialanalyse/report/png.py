@@ -24,6 +24,7 @@ savefig colours.
 
 from __future__ import annotations
 
+import contextlib
 import io
 from collections import Counter
 
@@ -101,6 +102,26 @@ def titles_stay_put(ax) -> bool:
         offset is FuncFormatter.get_offset and not getattr(fmt, "offset_string", ""))
 
 
+@contextlib.contextmanager
+def _titles_put(fig):
+    """The titles of the axes that `titles_stay_put` at y = 1, where matplotlib's placement
+    would put them, without its measuring; as before afterwards."""
+    put = [ax for ax in fig.axes if titles_stay_put(ax)]
+    titles = [(t, t.get_position()) for ax in put
+              for t in (ax.title, ax._left_title, ax._right_title)]
+    try:
+        for ax in put:
+            ax._autotitlepos = False
+        for t, (x, _) in titles:
+            t.set_position((x, 1.0))
+        yield
+    finally:
+        for ax in put:
+            ax._autotitlepos = True
+        for t, position in titles:
+            t.set_position(position)
+
+
 def _draw_enlarged(fig, dpi: int, pad: float, reach: dict[str, float]):
     """Draw `fig` once at `dpi` on a canvas reaching beyond its edges by `reach` (as REACH);
     return the RGBA buffer, the padded tight box (inches, in the canvas) and the figure's
@@ -114,14 +135,7 @@ def _draw_enlarged(fig, dpi: int, pad: float, reach: dict[str, float]):
     left, bottom = round(w * reach["left"]), round(h * reach["bottom"])
     width = left + w + round(w * reach["right"])
     height = bottom + h + round(h * reach["top"])
-    put = [ax for ax in fig.axes if titles_stay_put(ax)]
-    titles = [(t, t.get_position()) for ax in put
-              for t in (ax.title, ax._left_title, ax._right_title)]
     try:
-        for ax in put:  # where matplotlib's placement would put them, without measuring
-            ax._autotitlepos = False
-        for t, (tx, _) in titles:
-            t.set_position((tx, 1.0))
         # The canvas (its size is fig.bbox's) grows; figure coordinates move by (left, bottom)
         # and keep their size, so the layout engine sees the same figure; the background
         # covers the whole canvas (savefig's covers its crop).
@@ -131,17 +145,14 @@ def _draw_enlarged(fig, dpi: int, pad: float, reach: dict[str, float]):
         fig.patch.set_bounds(-left / w, -bottom / h, width / w, height / h)
         renderer = fig.canvas.get_renderer()
         renderer.clear()
-        fig.draw(renderer)
-        tight = fig.get_tightbbox(renderer)
+        with _titles_put(fig):
+            fig.draw(renderer)
+            tight = fig.get_tightbbox(renderer)
         if tight is fig.bbox_inches:  # nothing drawn: the figure itself, not moved
             tight = tight.translated(left / dpi, bottom / dpi)
         tight = tight.padded(pad)
         rgba = np.asarray(renderer.buffer_rgba())
     finally:
-        for ax in put:
-            ax._autotitlepos = True
-        for t, position in titles:
-            t.set_position(position)
         fig.bbox = figure_box
         fig.transFigure._boxout = boxout
         fig.transFigure.invalidate()
