@@ -183,3 +183,113 @@ def test_repeated_runs_side_by_side_finish_in_time_and_leave_no_thread(tmp_path,
         assert alive <= before, [t.name for t in threading.enumerate()]
         shutil.rmtree(job.tmp_dir)
     assert list(scratch.iterdir()) == []  # kernel files and sockets removed
+
+
+# --- a client is ready as soon as the kernel has answered (kernels._ready) ---------------------
+
+class _Channel:
+    """A channel holding queued messages; get_msg raises Empty when none is left."""
+
+    def __init__(self, messages=()):
+        self.messages = list(messages)
+
+    async def get_msg(self, timeout=None):
+        if not self.messages:
+            raise queue.Empty
+        return self.messages.pop(0)
+
+
+def _msg(parent, msg_type, **content):
+    return {"parent_header": {"msg_id": parent}, "msg_type": msg_type, "content": content}
+
+
+class _Client:
+    """kernel_info() queues what `answers` says the kernel sends for each request."""
+
+    def __init__(self, answers, alive=True):
+        self.shell_channel, self.iopub_channel = _Channel(), _Channel()
+        self.answers, self.alive, self.asked, self.handled = list(answers), alive, [], None
+
+    def kernel_info(self):
+        msg_id = f"info-{len(self.asked) + 1}"
+        self.asked.append(msg_id)
+        shell, iopub = self.answers.pop(0)(msg_id) if self.answers else ([], [])
+        self.shell_channel.messages += shell
+        self.iopub_channel.messages += iopub
+        return msg_id
+
+    def _handle_kernel_info_reply(self, msg):
+        self.handled = msg
+
+    async def _async_is_alive(self):
+        return self.alive
+
+
+def _answered(msg_id):
+    return ([_msg(msg_id, "kernel_info_reply", status="ok")],
+            [_msg(msg_id, "status", execution_state="busy"),
+             _msg(msg_id, "status", execution_state="idle")])
+
+
+def _ready(client, timeout=None):
+    import asyncio
+
+    return asyncio.run(kernels._ready(client, timeout))
+
+
+def test_a_client_is_ready_once_its_request_is_done_and_earlier_messages_are_dropped():
+    client = _Client([_answered])
+    # What the kernel sent before (a clean slate's status, an output) is read first.
+    client.iopub_channel.messages = [_msg("oprydning", "status", execution_state="idle"),
+                                     _msg("oprydning", "stream", text="gammelt")]
+    _ready(client)
+    assert client.asked == ["info-1"]
+    assert client.handled["parent_header"]["msg_id"] == "info-1"
+    assert client.iopub_channel.messages == []  # nothing of before is left for the notebook
+
+
+def test_a_client_that_missed_the_kernels_iopub_messages_asks_again(monkeypatch):
+    monkeypatch.setattr(kernels, "READY_RETRY", 0.01)
+    # The first answer's IOPub messages were sent before the subscriber was connected.
+    client = _Client([lambda m: (_answered(m)[0], []), _answered])
+    _ready(client)
+    assert client.asked == ["info-1", "info-2"]
+    assert client.handled["parent_header"]["msg_id"] == "info-2"
+
+
+def test_a_client_of_a_dead_or_silent_kernel_is_not_ready():
+    with pytest.raises(RuntimeError, match="died"):
+        _ready(_Client([], alive=False))
+    with pytest.raises(RuntimeError, match="respond in 0.1 seconds"):
+        _ready(_Client([]), timeout=0.1)
+
+
+def test_a_notebook_client_is_ready_without_waiting_for_iopub_to_fall_silent(scratch):
+    """jupyter_client's own wait_for_ready ends with 0.2 s of silence on IOPub: before every
+    notebook, with the lane idle. The runner's clients are ready in a round trip."""
+    from jupyter_core.utils import run_sync
+
+    kernel = kernels.Kernel(scratch, kernels.kernel_env(REPO), scratch / "k")
+
+    def run() -> list[float]:
+        try:
+            kernel.wait_ready()
+            seconds = []
+            for _ in range(5):
+                client = kernel.km.client()
+                client.start_channels()
+                t0 = time.perf_counter()
+                run_sync(client.wait_for_ready)(timeout=60)
+                seconds.append(time.perf_counter() - t0)
+                # The next request's messages are its own, from its busy on.
+                msg_id = client.execute("1 + 1")
+                first = run_sync(client.get_iopub_msg)(timeout=60)
+                assert first["parent_header"]["msg_id"] == msg_id
+                assert first["content"] == {"execution_state": "busy"}
+                client.stop_channels()
+            return seconds
+        finally:
+            kernel.shutdown()
+
+    seconds = kernels.in_own_event_loop(run)
+    assert sorted(seconds)[2] < 0.15, seconds
