@@ -177,6 +177,24 @@ def test_a_kernel_that_died_is_replaced_and_the_next_notebook_runs(
     assert [n.kerne_genbrugt for n in result.notebooks] == [False, False, True]
 
 
+
+def test_what_outlives_a_clean_slate_is_kept_out_of_the_next_notebooks_collections(
+        root, tmp_path, monkeypatch, scratch):
+    # A notebook leaves objects its kernel keeps (as a module's cache would): after the clean
+    # slate they are frozen, so the collector of the next notebook does not go through them
+    # again (gc.get_objects lists what it goes through), and they are still there.
+    write_notebook(tmp_path / "nb" / "00_gemmer.ipynb", "Gemmer",
+                   "import sys\nsys._sa_gemt = [[i] for i in range(100_000)]")
+    write_notebook(tmp_path / "nb" / "01_taeller.ipynb", "Tæller", setup_cell("01_taeller"),
+                   "import gc, sys\n"
+                   "report.record('gennemgaas', any(o is sys._sa_gemt for o in gc.get_objects()))\n"
+                   "report.record('gemt', len(sys._sa_gemt))")
+    job, result = _run(root, tmp_path / "nb", tmp_path / "output", monkeypatch, scratch)
+    assert [n.status for n in result.notebooks] == ["ok", "ok"], result.notebooks[1].fejl
+    assert result.notebooks[1].kerne_genbrugt
+    seen = _recorded(job, "01_taeller")
+    assert seen["gennemgaas"] is False and seen["gemt"] == 100_000
+
 def test_without_reuse_every_notebook_has_a_new_kernel(root, tmp_path, monkeypatch, scratch):
     _dirty(tmp_path / "nb", "00_beskidt", fails=False)
     _probe(tmp_path / "nb", "01_proeve")

@@ -618,6 +618,9 @@ def _sa_clean_slate():
     if "socialanalyse.report.session" in modules:
         modules["socialanalyse.report.session"]._current = None
     gc.collect()  # after the reset, which collects before the figures are closed
+    # What survives is the kernel's own (modules, caches), as what the start-up froze: the
+    # next notebook's collections need not go through it again.
+    gc.freeze()
 _sa_clean_slate()  # its own name goes with the reset
 """
 
