@@ -153,46 +153,6 @@ def test_shared_exporter_gives_the_pages_a_fresh_one_gives(executed, monkeypatch
     assert "Til byrådet" in shared[1] and "Til byrådet" not in shared[0]
 
 
-
-def test_the_page_is_nbconverts_without_its_soup_pass(executed, monkeypatch):
-    """nbconvert's HTMLExporter ends by parsing the whole page with BeautifulSoup (to give
-    images an alt text) and writing it out again; the report's exporter does that one change
-    itself (html.with_alt_texts). Read back by BeautifulSoup, its page is exactly nbconvert's,
-    for both audiences' notebooks (figures with and without alt text, widgets, SVG)."""
-    from bs4 import BeautifulSoup
-    from nbconvert import HTMLExporter
-
-    from socialanalyse.report import html
-
-    def pages(nb):
-        resources = {"sa": {"title": "T", "lang": "da", "subtitle": None, "footer": None,
-                            "css": html.css()}, "metadata": {"name": "T"}}
-        return html.new_exporter().from_notebook_node(nb, resources=resources)[0]
-
-    for path in executed.values():
-        nb = html.static_widgets(nbformat.read(str(path), as_version=4))
-        ours = pages(nb)
-        with monkeypatch.context() as m:
-            m.setattr(html, "_exporter_class", lambda: HTMLExporter)
-            theirs = pages(nb)
-        assert "No description has been provided" in theirs  # nbconvert's soup pass ran
-        theirs = theirs.replace('alt="No description has been provided for this image"',
-                                f'alt="{html.MISSING_ALT}"')
-        assert str(BeautifulSoup(ours, features="html.parser")) == theirs
-        assert f'alt="{html.MISSING_ALT}"' in ours and 'alt="En stigende linje"' in ours
-
-
-@pytest.mark.parametrize("tag, expected", [
-    ('<img src="a.png">', f'<img src="a.png" alt="{report.html.MISSING_ALT}">'),
-    ('<img src="a.png" />', f'<img src="a.png" alt="{report.html.MISSING_ALT}" />'),
-    ('<img\nsrc="a.png"/>', f'<img\nsrc="a.png" alt="{report.html.MISSING_ALT}"/>'),
-    ('<img src="a.png" alt="">', '<img src="a.png" alt="">'),  # an empty alt is an alt
-    ('<img alt="Søjler" src="a.png">', '<img alt="Søjler" src="a.png">'),
-    ('<imgx src="a.png">', '<imgx src="a.png">'),
-])
-def test_images_without_an_alt_text_get_the_danish_one(tag, expected):
-    assert report.html.with_alt_texts(f"<p>{tag}</p>") == f"<p>{expected}</p>"
-
 def test_byraad_page_passes_the_check(executed, tmp_path):
     out = report.export_html(executed["byraad"], tmp_path / "b.html", "Byråd")
     text = out.read_text(encoding="utf-8")

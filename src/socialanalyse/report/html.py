@@ -36,6 +36,7 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 #: Cells with one of these tags are left out of the HTML.
 HIDDEN_TAGS = ("skjul", "remove_cell", "parameters", "injected-parameters")
+_NBCONVERT_ALT = "No description has been provided for this image"
 # nbformat is imported where it is used: its import (jsonschema and its format checkers) costs
 # about a second of CPU, which every kernel paid through `import socialanalyse.report`.
 #: Alt text of images shown without `report.figure` (e.g. plt.show()).
@@ -249,49 +250,14 @@ def make_self_contained(page: str) -> str:
 # --- export ---------------------------------------------------------------------------------
 
 
-_NO_ALT_RE = re.compile(r"<img\b(?![^>]*\balt=)([^>]*?)(\s*/?)>")
-
-
-def with_alt_texts(page: str) -> str:
-    """What nbconvert's HTMLExporter does to a rendered page, without parsing and writing all
-    of it again with BeautifulSoup (60 % of a page's export CPU): every image without an alt
-    text gets one, `MISSING_ALT` (nbconvert's is English). Its other change, outputs made
-    focusable inside a `.jp-Notebook`, finds nothing in the report template (classic's
-    markup has none). The page is nbconvert's, tag for tag (test: the same soup)."""
-    return _NO_ALT_RE.sub(lambda m: f'<img{m.group(1)} alt="{MISSING_ALT}"{m.group(2)}>', page)
-
-
-def _exporter_class():
-    """nbconvert's HTMLExporter with `with_alt_texts` in place of its BeautifulSoup pass (its
-    from_notebook_node up to that pass is nbconvert's, the same from 7.16.5 on)."""
-    from nbconvert import HTMLExporter
-    from nbconvert.exporters.html import WidgetsDataTypeFilter
-    from nbconvert.exporters.templateexporter import TemplateExporter
-    from nbconvert.filters.highlight import Highlight2HTML
-
-    class ReportExporter(HTMLExporter):
-        def from_notebook_node(self, nb, resources=None, **kw):
-            langinfo = nb.metadata.get("language_info", {})
-            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
-            self.register_filter("highlight_code", self.filters.get(
-                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
-            resources = self._init_resources(resources)
-            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
-                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
-            page, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
-            return with_alt_texts(page), resources
-
-    return ReportExporter
-
-
 def new_exporter():
-    """A fresh HTML exporter for the report template (code and prompts hidden, cells with a
-    HIDDEN_TAGS tag removed): nbconvert's, with `with_alt_texts` for its last pass. Everything
-    that differs between notebooks goes in the resources of each `from_notebook_node` call,
-    so one exporter serves every page."""
+    """A fresh nbconvert HTMLExporter for the report template (code and prompts hidden, cells
+    with a HIDDEN_TAGS tag removed). Everything that differs between notebooks goes in the
+    resources of each `from_notebook_node` call, so one exporter serves every page."""
+    from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
-    exporter = _exporter_class()(
+    exporter = HTMLExporter(
         extra_template_basedirs=[str(templates_dir())],
         template_name=TEMPLATE_NAME,
         exclude_input=True,
@@ -325,6 +291,8 @@ def notebook_html(
         if not _exporter:
             _exporter.append(new_exporter())
         body, _ = _exporter[0].from_notebook_node(nb, resources=resources)
+    # nbconvert fills missing alt texts in English; say it in Danish.
+    body = body.replace(f'alt="{_NBCONVERT_ALT}"', f'alt="{MISSING_ALT}"')
     return make_self_contained(body)
 
 
