@@ -263,6 +263,9 @@ def new_exporter():
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
+        # The notebook is validated once, after all preprocessors, not after each of them
+        # (13 validations of every page).
+        optimistic_validation=True,
     )
     remover = TagRemovePreprocessor(remove_cell_tags=set(HIDDEN_TAGS), enabled=True)
     exporter.register_preprocessor(remover, enabled=True)
