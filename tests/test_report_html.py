@@ -153,7 +153,6 @@ def test_shared_exporter_gives_the_pages_a_fresh_one_gives(executed, monkeypatch
     assert "Til byrådet" in shared[1] and "Til byrådet" not in shared[0]
 
 
-
 def test_a_page_is_validated_once_not_after_every_preprocessor(executed, monkeypatch):
     from nbconvert.exporters.exporter import Exporter
 
@@ -166,6 +165,7 @@ def test_a_page_is_validated_once_not_after_every_preprocessor(executed, monkeyp
     monkeypatch.setattr(html, "_exporter", [])
     html.notebook_html(nbformat.read(str(executed["intern"]), as_version=4), "T")
     assert len(html._exporter[0]._preprocessors) > 1 and len(calls) == 1
+
 
 def test_byraad_page_passes_the_check(executed, tmp_path):
     out = report.export_html(executed["byraad"], tmp_path / "b.html", "Byråd")

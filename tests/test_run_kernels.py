@@ -1,7 +1,8 @@
 """The runner's kernels, with real kernels: a cell whose reply is read only when the timeout
 is reached fails its notebook (never "completed"), an interrupt of a kernel reaches that
 kernel and never the runner, and repeated runs of two notebooks side by side finish within a
-bound and leave no thread behind.
+bound and leave no thread behind. Its clients are ready once the kernel has answered
+(kernels._ready: with fake channels, and with a real kernel).
 
 In this process (the pytest worker), so that signals and threads of the runner can be seen.
 """

@@ -177,7 +177,6 @@ def test_a_kernel_that_died_is_replaced_and_the_next_notebook_runs(
     assert [n.kerne_genbrugt for n in result.notebooks] == [False, False, True]
 
 
-
 def test_what_outlives_a_clean_slate_is_kept_out_of_the_next_notebooks_collections(
         root, tmp_path, monkeypatch, scratch):
     # A notebook leaves objects its kernel keeps (as a module's cache would): after the clean
@@ -194,6 +193,7 @@ def test_what_outlives_a_clean_slate_is_kept_out_of_the_next_notebooks_collectio
     assert result.notebooks[1].kerne_genbrugt
     seen = _recorded(job, "01_taeller")
     assert seen["gennemgaas"] is False and seen["gemt"] == 100_000
+
 
 def test_without_reuse_every_notebook_has_a_new_kernel(root, tmp_path, monkeypatch, scratch):
     _dirty(tmp_path / "nb", "00_beskidt", fails=False)
